@@ -1,0 +1,29 @@
+# The two commands of the README: `make serve` and `make test`. Each builds .venv when it is missing or
+# when setup.cfg changed, so both work on a fresh machine with only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 6543
+CONFIG ?= development.ini
+
+.PHONY: serve test migrate bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[testing]'
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(BIN)/hyperdiary migrate --config $(CONFIG)
+
+serve: migrate
+	$(BIN)/pserve $(CONFIG) http_port=$(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,30 @@
+"""hyperdiary: a hypermedia API server for self-monitoring in mental-health care and research."""
+import os
+
+from pyramid.config import Configurator
+
+from .resources.root import root_factory
+
+# Environment variables that override the ini file's settings.
+ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url"}
+
+
+def apply_environment(settings: dict, environ=os.environ) -> dict:
+    settings = dict(settings)
+    for variable, key in ENVIRONMENT.items():
+        if environ.get(variable):
+            settings[key] = environ[variable]
+    return settings
+
+
+def main(global_config, **settings):
+    """The WSGI application (PasteDeploy's app factory)."""
+    settings = apply_environment(settings)
+    with Configurator(settings=settings, root_factory=root_factory) as config:
+        config.include(".rendering")
+        config.include(".models")
+        config.include(".security")
+        config.include(".schemas")
+        config.scan(".errors")
+        config.scan(".views")
+    return config.make_wsgi_app()

@@ -1,0 +1,208 @@
+"""Accounts: password hashing, creating users (and the client record behind a diary), and tokens."""
+import datetime
+import hashlib
+import secrets
+
+import argon2
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from .models import AuthSession, Client, Role, Token, User
+from .models.meta import utcnow
+
+MIN_PASSWORD_LENGTH = 8
+# The most common passwords of the public breach lists; anything on it is refused.
+COMMON_PASSWORDS = frozenset(
+    """password password1 password123 12345678 123456789 1234567890 qwertyuiop qwerty123 iloveyou
+    11111111 00000000 abc12345 abcd1234 letmein1 welcome1 sunshine princess football baseball
+    dragon123 monkey123 trustno1 passw0rd superman admin123 changeme""".split()
+)
+
+
+class UsernameTaken(Exception):
+    pass
+
+
+def password_hasher(settings) -> argon2.PasswordHasher:
+    """argon2id with argon2-cffi's defaults unless the settings lower them (the test suite does)."""
+    kwargs = {}
+    for name in ("time_cost", "memory_cost", "parallelism"):
+        value = settings.get(f"hyperdiary.argon2.{name}")
+        if value:
+            kwargs[name] = int(value)
+    return argon2.PasswordHasher(type=argon2.Type.ID, **kwargs)
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a password is too weak, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Password must have at least {MIN_PASSWORD_LENGTH} characters."
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 3:
+        return "Password is too easy to guess."
+    if username and username.lower() in password.lower():
+        return "Password must not contain the username."
+    return None
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def create_user(
+    dbsession, hasher, *, username, password, email, role, first_name="", last_name="", diary_schemas=()
+) -> User:
+    """A new user; clients and friends get their client record (and so a diary) with it.
+    Raises UsernameTaken, also when another request takes the name at the same moment."""
+    now = utcnow()
+    user = User(
+        created=now,
+        modified=now,
+        username=normalize_username(username),
+        email=email,
+        password_hash=hasher.hash(password),
+        role=str(Role(role)),
+        first_name=first_name or "",
+        last_name=last_name or "",
+    )
+    try:
+        with dbsession.begin_nested():
+            dbsession.add(user)
+            dbsession.flush()
+    except IntegrityError:
+        raise UsernameTaken(username) from None
+    if Role(role).keeps_diary:
+        name = " ".join(part for part in (user.first_name, user.last_name) if part) or user.username
+        dbsession.add(Client(user_id=user.id, name=name, diary_schemas=list(diary_schemas), created=now, modified=now))
+        dbsession.flush()
+    return user
+
+
+def set_password(user: User, hasher, password: str):
+    user.password_hash = hasher.hash(password)
+
+
+# A hash of a password nobody has, verified when the username is unknown, so that an unknown user
+# costs as much time as a wrong password and the answer cannot tell them apart.
+_DUMMY_HASHES = {}
+
+
+def check_credentials(dbsession, hasher, username: str, password: str) -> User | None:
+    user = dbsession.scalar(select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+        if key not in _DUMMY_HASHES:
+            _DUMMY_HASHES[key] = hasher.hash(secrets.token_hex(16))
+        try:
+            hasher.verify(_DUMMY_HASHES[key], password)
+        except argon2.exceptions.VerifyMismatchError:
+            pass
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (argon2.exceptions.VerifyMismatchError, argon2.exceptions.InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenTTL:
+    def __init__(self, settings):
+        self.access = int(settings.get("hyperdiary.token.access_ttl", 3600))
+        self.refresh = int(settings.get("hyperdiary.token.refresh_ttl", 30 * 86400))
+
+
+def _issue_pair(dbsession, session_id: str, ttl: TokenTTL) -> dict:
+    now = utcnow()
+    access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    dbsession.add_all(
+        [
+            Token(hash=token_hash(access), session_id=session_id, kind="access",
+                  expires=now + datetime.timedelta(seconds=ttl.access)),
+            Token(hash=token_hash(refresh), session_id=session_id, kind="refresh",
+                  expires=now + datetime.timedelta(seconds=ttl.refresh)),
+        ]
+    )
+    return {"access": access, "refresh": refresh, "expires_in": ttl.access}
+
+
+def sign_in(dbsession, user: User, ttl: TokenTTL) -> dict:
+    session = AuthSession(user_id=user.id)
+    dbsession.add(session)
+    dbsession.flush()
+    return _issue_pair(dbsession, session.id, ttl)
+
+
+def _live_refresh_token(dbsession, refresh: str):
+    """The refresh token row and its session, when the token exists, has not expired and its session
+    was not revoked; else None."""
+    row = dbsession.execute(
+        select(Token, AuthSession)
+        .join(AuthSession, Token.session_id == AuthSession.id)
+        .where(Token.hash == token_hash(refresh), Token.kind == "refresh")
+    ).first()
+    if row is None:
+        return None
+    token, session = row
+    if session.revoked is not None or token.expires <= utcnow():
+        return None
+    return token, session
+
+
+def rotate(dbsession, refresh: str, ttl: TokenTTL) -> dict | None:
+    """Exchange a refresh token for a new pair. A retired refresh token presented again revokes the
+    whole session (it was copied by someone); the exchange is one conditional UPDATE, so two requests
+    racing with the same token cannot both win."""
+    found = _live_refresh_token(dbsession, refresh)
+    if found is None:
+        return None
+    token, session = found
+    won = dbsession.execute(
+        update(Token)
+        .where(Token.hash == token.hash, Token.rotated.is_(None))
+        .values(rotated=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        revoke(dbsession, session.id)
+        return None
+    return _issue_pair(dbsession, session.id, ttl)
+
+
+def revoke_by_refresh(dbsession, refresh: str) -> bool:
+    found = _live_refresh_token(dbsession, refresh)
+    if found is None:
+        return False
+    revoke(dbsession, found[1].id)
+    return True
+
+
+def revoke(dbsession, session_id: str):
+    dbsession.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked.is_(None))
+        .values(revoked=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def user_for_access_token(dbsession, access: str) -> User | None:
+    """The user behind a live access token: one indexed query."""
+    return dbsession.scalar(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .join(Token, Token.session_id == AuthSession.id)
+        .where(
+            Token.hash == token_hash(access),
+            Token.kind == "access",
+            Token.expires > utcnow(),
+            AuthSession.revoked.is_(None),
+        )
+    )

@@ -1,0 +1,107 @@
+"""Diary entries: validation against their schema, dedupe, and the writes (views stay thin)."""
+import hashlib
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from pyramid.httpexceptions import HTTPConflict
+
+from .errors import problem
+from .models import Entry
+from .models.meta import utcnow
+
+# Keys of a representation that a client may send back unchanged; they are not fields.
+READ_ONLY_KEYS = frozenset({"@url", "@links", "@changes", "@schemas"})
+
+IDENTICAL = "An identical entry exists already in this diary."
+
+_CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
+
+
+def _join(path, name):
+    return f"{path}.{name}" if path else str(name)
+
+
+def field_problems(schema, fields: dict) -> list[dict]:
+    """Every way `fields` fails the schema, one problem per field, named by dotted path."""
+    found = []
+    properties = schema.document.get("properties", {})
+    for error in schema.validator.iter_errors(fields):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            found += [problem(_join(path, name), "Required input is missing.")
+                      for name in error.validator_value if name not in error.instance]
+        elif error.validator in ("additionalProperties", "unevaluatedProperties"):
+            known = error.schema.get("properties", {})
+            found += [problem(_join(path, name), "Unknown field.") for name in error.instance if name not in known]
+        elif error.validator in _CHOICE_VALIDATORS:
+            found.append(problem(path, f"{error.instance!r} is not one of the allowed choices."))
+        else:
+            found.append(problem(path or "body", error.message))
+    if not found and not schema.required and not fields:
+        found.append(problem("body", "Fill in at least one field."))
+    # jsonschema reports `required` once per missing property, each with the whole list: keep one of each.
+    found = list({(p["name"], p["message"]): p for p in found}.values())
+    order = {name: index for index, name in enumerate(properties)}
+    found.sort(key=lambda p: (order.get(p["name"].split(".")[0], len(order)), p["name"]))
+    return found
+
+
+def without_nulls(fields: dict) -> dict:
+    """`null` means "not set": it is what a read shows for an unset field, so sending it back is fine."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def dedupe_key(schema_id: str, dt, fields: dict) -> str:
+    canonical = orjson.dumps([schema_id, dt.isoformat(), fields], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def existing_entry(dbsession, client_id: str, key: str) -> Entry | None:
+    return dbsession.scalar(select(Entry).where(Entry.client_id == client_id, Entry.dedupe_key == key))
+
+
+def create_entry(dbsession, client_id: str, schema, dt, fields: dict) -> tuple[Entry, bool]:
+    """Store an entry unless an identical one exists; (entry, created). Safe under races: the unique
+    key on (client, dedupe key) lets one insert win; the loser's savepoint rolls back and it answers
+    with the winner's entry."""
+    key = dedupe_key(schema.id, dt, fields)
+    now = utcnow()
+    entry = Entry(client_id=client_id, schema_id=schema.id, dt=dt, fields=fields, dedupe_key=key,
+                  created=now, modified=now)
+    try:
+        with dbsession.begin_nested():
+            dbsession.add(entry)
+    except IntegrityError:
+        existing = existing_entry(dbsession, client_id, key)
+        if existing is None:
+            raise
+        return existing, False
+    return entry, True
+
+
+def update_entry(dbsession, entry: Entry, schema, dt, fields: dict):
+    """Replace dt and fields (already merged and validated); 409 when that makes it identical to another."""
+    key = dedupe_key(schema.id, dt, fields)
+    if key != entry.dedupe_key:
+        other = existing_entry(dbsession, entry.client_id, key)
+        if other is not None:
+            raise HTTPConflict(IDENTICAL)
+    entry.dt, entry.fields, entry.dedupe_key = dt, fields, key
+    entry.version += 1
+    entry.modified = utcnow()
+    try:
+        with dbsession.begin_nested():
+            dbsession.flush()
+    except IntegrityError:
+        raise HTTPConflict(IDENTICAL) from None
+
+
+def delete_entry(entry: Entry):
+    """Soft delete: the content is erased (it is health data nobody should read again), a tombstone
+    stays so that incremental sync can tell other devices."""
+    entry.deleted = entry.modified = utcnow()
+    entry.fields = {}
+    entry.dedupe_key = None
+    entry.version += 1

@@ -1,0 +1,124 @@
+"""Every error, whatever raised it, in the contract's shape: {"code", "message", "extra"}.
+
+Views raise pyramid.httpexceptions (or ValidationFailure, which carries `extra`); the exception views
+here turn each into the one body shape. An unexpected fault answers 500 without a traceback.
+"""
+import logging
+
+from pyramid.exceptions import PredicateMismatch
+from pyramid.httpexceptions import HTTPBadRequest, HTTPError, HTTPForbidden, HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import exception_view_config
+
+import orjson
+
+from .security import Permissions
+
+log = logging.getLogger(__name__)
+
+JSON_TYPE = "application/json"
+
+
+class ValidationFailure(HTTPBadRequest):
+    """A 400 naming each offending field: `extra` is a list of {"name", "message"}."""
+
+    def __init__(self, message="Invalid JSON input", extra=None):
+        super().__init__(message)
+        self.message = message
+        self.extra = extra or []
+
+
+def problem(name, message) -> dict:
+    return {"name": name, "message": message}
+
+
+def error_response(request, code: int, message: str, extra=None, headers=None) -> Response:
+    """An error answer built without raising, for the few cases that must still commit (a refresh
+    token presented twice revokes its session, and that revocation has to be stored)."""
+    body = {"code": code, "message": message}
+    if extra:
+        body["extra"] = extra
+    response = Response(body=orjson.dumps(body), status=code, content_type=JSON_TYPE, charset="UTF-8")
+    response.headers.update(headers or {})
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hyperdiary"'
+    return response
+
+
+def _message(exc) -> str:
+    detail = getattr(exc, "message", None) or exc.detail
+    return detail if isinstance(detail, str) and detail else exc.title
+
+
+def _hidden(request):
+    """An answer for a caller who may not see the resource at all: 401 without credentials (so that
+    a signed-out caller learns nothing of what exists), else 404. None when the caller may see it."""
+    context = getattr(request, "context", None)
+    if context is not None and request.has_permission(Permissions.VIEW, context):
+        return None
+    if request.user is None:
+        return error_response(request, 401, "Sign in first: this needs a valid access token.")
+    return None if context is None else error_response(request, 404, "Not found.")
+
+
+@exception_view_config(HTTPForbidden)
+def forbidden(exc, request):
+    if request.user is None:
+        return error_response(request, 401, "Sign in first: this needs a valid access token.")
+    context = getattr(request, "context", None)
+    if getattr(context, "reveal_forbidden", False) or request.has_permission(Permissions.VIEW, context):
+        return error_response(request, 403, "You may not do this.")
+    return error_response(request, 404, "Not found.")
+
+
+@exception_view_config(HTTPNotFound)
+def not_found(exc, request):
+    if isinstance(exc, PredicateMismatch):
+        # A view exists here, but not for this method: 405, once the caller may see the resource.
+        hidden = _hidden(request)
+        if hidden is not None:
+            return hidden
+        allowed = allowed_methods(request, request.context, request.view_name)
+        return error_response(
+            request, 405, f"Method {request.method} is not allowed here.", headers={"Allow": ", ".join(allowed)}
+        )
+    context = getattr(request, "context", None)
+    if request.user is None and context is not None and not request.has_permission(Permissions.VIEW, context):
+        return error_response(request, 401, "Sign in first: this needs a valid access token.")
+    message = _message(exc) if isinstance(exc.detail, str) and exc.detail else "Not found."
+    return error_response(request, 404, message)
+
+
+@exception_view_config(HTTPError)
+def http_error(exc, request):
+    extra = getattr(exc, "extra", None)
+    return error_response(request, exc.code, _message(exc), extra)
+
+
+@exception_view_config(Exception)
+def server_error(exc, request):
+    log.exception("Unexpected error on %s %s", request.method, request.path_qs)
+    return error_response(request, 500, "Internal server error.")
+
+
+# --- 405's Allow header ---------------------------------------------------------------------------
+
+_ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request, context, view_name) -> list[str]:
+    """The methods some view accepts for this context and view name, read from Pyramid's introspector."""
+    cache = request.registry.setdefault("hyperdiary.allowed_methods", {})
+    key = (type(context), view_name)
+    if key not in cache:
+        methods = set()
+        for item in request.registry.introspector.get_category("views"):
+            view = item["introspectable"]
+            view_context = view["context"]
+            if view["name"] != view_name or not isinstance(view_context, type):
+                continue
+            if isinstance(context, view_context):
+                accepted = view["request_methods"] or _ALL_METHODS
+                methods.update((accepted,) if isinstance(accepted, str) else accepted)
+        cache[key] = sorted(methods)
+    return cache[key]

@@ -1,0 +1,120 @@
+"""The shape of every representation: @url, @type, @links, @changes, @schemas, paging, ETags.
+
+Views describe *what* to show; this module is the one place that knows *how* it looks.
+"""
+import base64
+import binascii
+import datetime
+
+import orjson
+from pyramid.httpexceptions import HTTPPreconditionFailed
+
+from .security import Permissions
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def type_iri(request, name: str) -> str:
+    """The @type of a fixed resource kind: the configured namespace plus its name."""
+    return request.registry.settings["hyperdiary.namespace"] + name
+
+
+def url(request, resource, *elements, query=None) -> str:
+    return request.resource_url(resource, *elements, query=query) if query else request.resource_url(resource, *elements)
+
+
+def link(request, name, resource, *elements, permission=Permissions.VIEW, query=None):
+    """A link the caller may use, or None: a link is present only when its target is allowed."""
+    if permission is not None and not request.has_permission(permission, resource):
+        return None
+    return {"name": name, "url": url(request, resource, *elements, query=query)}
+
+
+def links(*candidates) -> list[dict]:
+    return [candidate for candidate in candidates if candidate is not None]
+
+
+def changes(record) -> dict:
+    return {"creation_time": record.created, "modification_time": record.modified}
+
+
+def representation(request, resource, kind, links_=(), record=None, **fields) -> dict:
+    """A resource's body: the hypermedia keys first, then its own fields."""
+    body = {"@url": url(request, resource), "@type": kind if ":" in kind else type_iri(request, kind)}
+    body["@links"] = list(links_)
+    if record is not None:
+        body["@changes"] = changes(record)
+    body.update(fields)
+    return body
+
+
+def tombstone(request, resource_url: str, kind: str, record) -> dict:
+    return {"@url": resource_url, "@type": kind, "@deleted": True, "@changes": changes(record)}
+
+
+def collection(request, resource, kind, items, links_=(), next_query=None, view_name="", **extra) -> dict:
+    """A page of a collection; `next_query` (the query string of the following page) adds a `next` link."""
+    all_links = list(links_)
+    if next_query is not None:
+        all_links.append({"name": "next", "url": url(request, resource, view_name, query=next_query)})
+    body = {"@url": request.url, "@type": type_iri(request, kind), "@links": all_links, "@items": items}
+    body.update(extra)
+    return body
+
+
+def schema_descriptors(request, schemas) -> list[dict]:
+    """The @schemas block: each descriptor with its resource URL and a `jsonschema` link."""
+    container = request.root["schemas"]
+    descriptors = []
+    for schema in schemas:
+        schema_url = f"{url(request, container)}{schema.key}/"  # as resource_url(SchemaResource)
+        descriptor = {"@url": schema_url, "@type": type_iri(request, "schema")}
+        descriptor.update(schema.descriptor)
+        descriptor["@links"] = [{"name": "jsonschema", "url": schema_url + "jsonschema"}]
+        descriptors.append(descriptor)
+    return descriptors
+
+
+# --- ETags ----------------------------------------------------------------------------------------
+
+
+def etag(record) -> str:
+    """Strong validator of a stored record: its version counter, bumped by every write."""
+    return f"{record.id}.{record.version}"
+
+
+def set_etag(request, record):
+    request.response.etag = (etag(record), True)
+
+
+def check_if_match(request, record):
+    """`If-Match` on a write: 412 when the caller's copy is stale."""
+    # WebOb answers "matches anything" when the header is absent or "*".
+    if etag(record) not in request.if_match:
+        raise HTTPPreconditionFailed("The resource was changed since you read it (If-Match does not match).")
+
+
+def bump(record, now: datetime.datetime):
+    record.version += 1
+    record.modified = now
+
+
+# --- keyset paging cursors ------------------------------------------------------------------------
+
+
+def encode_cursor(values) -> str:
+    """An opaque position in a listing: the sort key of the last item served."""
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str):
+    """The sort key inside a cursor, or ValueError."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = orjson.loads(raw)
+    except (binascii.Error, ValueError, orjson.JSONDecodeError) as error:
+        raise ValueError("Not a cursor from a `next` link.") from error
+    if not isinstance(values, list) or len(values) != 2 or not all(isinstance(v, str) for v in values):
+        raise ValueError("Not a cursor from a `next` link.")
+    return values

@@ -1,0 +1,113 @@
+"""Reading what callers send: JSON bodies (size-capped, objects only), colander-checked fixed bodies
+and query strings, and the date-time formats of the contract. Every failure is a ValidationFailure
+(400) or a 413 naming the offending field."""
+import datetime
+import zoneinfo
+
+import colander
+import orjson
+from pyramid.httpexceptions import HTTPRequestEntityTooLarge
+
+from .errors import ValidationFailure, problem
+
+
+def max_body_size(request) -> int:
+    return int(request.registry.settings.get("hyperdiary.max_body_size", 1024 * 1024))
+
+
+def json_body(request):
+    """The request's JSON document (any JSON value), read at most up to the size limit."""
+    limit = max_body_size(request)
+    if request.content_length is not None and request.content_length > limit:
+        raise HTTPRequestEntityTooLarge(f"The request body is larger than {limit} bytes.")
+    raw = request.body_file.read(limit + 1)
+    if len(raw) > limit:
+        raise HTTPRequestEntityTooLarge(f"The request body is larger than {limit} bytes.")
+    if not raw.strip():
+        raise ValidationFailure("Invalid JSON input", [problem("body", "A JSON body is required.")])
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise ValidationFailure("Invalid JSON input", [problem("body", f"Malformed JSON: {error}")]) from None
+
+
+def json_object(request) -> dict:
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise ValidationFailure("Invalid JSON input", [problem("body", "Expected a JSON object.")])
+    return body
+
+
+def colander_problems(invalid: colander.Invalid, prefix="") -> list[dict]:
+    return [problem(prefix + name if name else (prefix.rstrip(".") or "body"), message)
+            for name, message in invalid.asdict().items()]
+
+
+def deserialize(schema: colander.SchemaNode, data, message="Invalid JSON input"):
+    """Run a colander schema; a 400 listing every problem when the data does not fit."""
+    try:
+        return schema.deserialize(data)
+    except colander.Invalid as invalid:
+        raise ValidationFailure(message, colander_problems(invalid)) from None
+
+
+def body(request, schema: colander.SchemaNode):
+    return deserialize(schema, json_object(request))
+
+
+def query(request, schema: colander.SchemaNode):
+    """The query string, checked by a colander mapping (unknown parameters are ignored)."""
+    params = {key: value for key, value in request.GET.items() if key in {c.name for c in schema.children}}
+    return deserialize(schema, params, "Invalid query parameters")
+
+
+# --- dates ----------------------------------------------------------------------------------------
+
+
+def parse_datetime(value) -> datetime.datetime:
+    """An ISO 8601 date-time (with a time part) to naive UTC; no offset means UTC."""
+    if not isinstance(value, str) or "T" not in value.upper():
+        raise ValueError("Expected an ISO 8601 date-time such as 2024-05-01T12:00:00Z.")
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("Expected an ISO 8601 date-time such as 2024-05-01T12:00:00Z.") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
+    return parsed
+
+
+class DateTime(colander.SchemaType):
+    """colander type for the contract's date-times (naive UTC out)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct == "":
+            return colander.null
+        try:
+            return parse_datetime(cstruct)
+        except ValueError as error:
+            raise colander.Invalid(node, str(error)) from None
+
+    def serialize(self, node, appstruct):
+        return colander.null if appstruct is colander.null else appstruct.isoformat()
+
+
+def valid_time_zone(node, value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise colander.Invalid(node, f"Unknown IANA time zone {value!r}.") from None
+
+
+class StrictString(colander.String):
+    """colander.String turns numbers into strings; a JSON API should refuse them."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is not colander.null and not isinstance(cstruct, str):
+            raise colander.Invalid(node, "Expected a string.")
+        return super().deserialize(node, cstruct)
+
+
+class Paging(colander.MappingSchema):
+    limit = colander.SchemaNode(colander.Integer(), missing=50, validator=colander.Range(1, 500))
+    after = colander.SchemaNode(StrictString(), missing=None)

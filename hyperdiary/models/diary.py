@@ -1,0 +1,67 @@
+"""Clients (the person behind a diary), their diary entries, and uploaded entry schemas."""
+import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .meta import Base, new_id, utcnow
+
+
+class Client(Base):
+    __tablename__ = "clients"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The diary configuration: the $ids of the entry schemas this diary may hold, in order.
+    diary_schemas: Mapped[list] = mapped_column(JSON, default=list)
+    created: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    modified: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    user = relationship("User", back_populates="client", lazy="joined")
+
+
+LIVE = text("deleted IS NULL")
+
+
+class Entry(Base):
+    """A diary entry: `fields` holds the values of its schema's properties."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    schema_id: Mapped[str] = mapped_column(String(500))
+    dt: Mapped[datetime.datetime] = mapped_column(DateTime)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    # SHA-256 of the canonical JSON of (@type, dt, fields); unique per client, so that identical POSTs
+    # racing each other make one entry. NULL once deleted, so the same entry may be written again.
+    dedupe_key: Mapped[str | None] = mapped_column(String(64))
+    created: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    modified: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    deleted: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __table_args__ = (
+        UniqueConstraint("client_id", "dedupe_key", name="uq_entries_client_id_dedupe_key"),
+        # Listing, newest dt first, keyset-paged on (dt, id): live entries only.
+        Index("ix_entries_listing", "client_id", "dt", "id", postgresql_where=LIVE, sqlite_where=LIVE),
+        # Incremental sync, oldest modification first, tombstones included.
+        Index("ix_entries_sync", "client_id", "modified", "id"),
+        Index("ix_entries_client_id_schema_id", "client_id", "schema_id"),
+    )
+
+
+class StoredSchema(Base):
+    """An uploaded entry schema. Immutable: a change is a new document with a new $id."""
+
+    __tablename__ = "entry_schemas"
+
+    id: Mapped[str] = mapped_column(String(500), primary_key=True)  # the $id
+    # A short URL-safe name for the schema's resource, derived from the $id (see schemas.schema_key).
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    document: Mapped[str] = mapped_column(Text)
+    creator_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,29 @@
+"""Keyset paging: a page continues strictly after the sort key of the previous page's last item, so
+following `next` links yields every item once even while others write (no OFFSET)."""
+from sqlalchemy import tuple_
+
+from .errors import ValidationFailure, problem
+from .hypermedia import decode_cursor, encode_cursor
+
+
+def keyset_page(dbsession, stmt, sort_column, id_column, limit, after, *, descending=False,
+                parse=lambda value: value):
+    """One page of the ORM objects `stmt` selects, ordered by (sort_column, id_column); returns the
+    rows and whether more follow. `parse` turns the cursor's string back into a sort value."""
+    if after is not None:
+        try:
+            sort_value, last_id = decode_cursor(after)
+            sort_value = parse(sort_value)
+        except ValueError as error:
+            raise ValidationFailure("Invalid query parameters", [problem("after", str(error))]) from None
+        key = tuple_(sort_column, id_column)
+        stmt = stmt.where(key < (sort_value, last_id) if descending else key > (sort_value, last_id))
+    order = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
+    rows = dbsession.scalars(stmt.order_by(*order).limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
+
+
+def cursor(sort_value, row_id) -> str:
+    """The `after` parameter that continues past the item with this sort key."""
+    text = sort_value.isoformat() if hasattr(sort_value, "isoformat") else str(sort_value)
+    return encode_cursor([text, row_id])

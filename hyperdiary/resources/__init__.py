@@ -1,0 +1,22 @@
+"""The traversal tree. Every node knows its name and parent (so resource_url and ACL inheritance
+work), finds its children in `__getitem__` (KeyError means 404), and carries its `__acl__`."""
+
+
+class Resource:
+    """A location-aware node. `reveal_forbidden`: whether a caller who may not use it learns that it
+    exists (403) or not (404). Top-level collections everybody knows of reveal; records do not."""
+
+    reveal_forbidden = False
+    __acl__ = ()
+
+    def __init__(self, parent, name):
+        self.__parent__ = parent
+        self.__name__ = name
+        self.request = parent.request
+
+    def __getitem__(self, name):
+        raise KeyError(name)
+
+    @property
+    def dbsession(self):
+        return self.request.dbsession

@@ -1,0 +1,83 @@
+"""Clients and what hangs below them: the diary, its entries."""
+from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
+from sqlalchemy import select
+
+from ..models import CaseloadAssignment, Client, Entry
+from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
+from . import Resource
+
+
+class Clients(Resource):
+    """Professionals list their caseload here; admins every client."""
+
+    reveal_forbidden = True
+    # DENY_ALL: nothing below is public, whatever the root allows everyone.
+    __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), (Allow, PROFESSIONAL, Permissions.CLIENTS_LIST), DENY_ALL)
+
+    def __getitem__(self, name):
+        client = self.dbsession.get(Client, name)
+        if client is None:
+            raise KeyError(name)
+        return ClientResource(self, name, client)
+
+
+OWNER_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_WRITE)
+PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_CONFIGURE)
+
+
+class ClientResource(Resource):
+    def __init__(self, parent, name, client: Client):
+        super().__init__(parent, name)
+        self.client = client
+        self._acl = None
+
+    @property
+    def __acl__(self):
+        """The client writes its diary; the professionals of its caseload read it and configure it;
+        admins (inherited from Clients) may do anything. Asked once per request."""
+        if self._acl is None:
+            professionals = self.dbsession.scalars(
+                select(CaseloadAssignment.professional_id).where(CaseloadAssignment.client_id == self.client.id)
+            )
+            self._acl = [(Allow, user_principal(self.client.user_id), OWNER_PERMISSIONS)] + [
+                (Allow, user_principal(p), PROFESSIONAL_PERMISSIONS) for p in professionals
+            ]
+        return self._acl
+
+    def __getitem__(self, name):
+        if name == "diary":
+            return Diary(self, name)
+        raise KeyError(name)
+
+
+class Diary(Resource):
+    """Views: the diary itself and, by name, its `configuration`."""
+
+    @property
+    def client(self) -> Client:
+        return self.__parent__.client
+
+    def __getitem__(self, name):
+        if name == "entries":
+            return Entries(self, name)
+        raise KeyError(name)
+
+
+class Entries(Resource):
+    """POST creates an entry; views `items` (the listing) and `schemas` (types in use) by name."""
+
+    @property
+    def client(self) -> Client:
+        return self.__parent__.client
+
+    def __getitem__(self, name):
+        entry = self.dbsession.get(Entry, name)
+        if entry is None or entry.client_id != self.client.id or entry.deleted is not None:
+            raise KeyError(name)
+        return EntryResource(self, name, entry)
+
+
+class EntryResource(Resource):
+    def __init__(self, parent, name, entry: Entry):
+        super().__init__(parent, name)
+        self.entry = entry

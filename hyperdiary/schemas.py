@@ -1,0 +1,254 @@
+"""Entry schemas: JSON Schema (Draft 2020-12) documents that define the types of diary entries.
+
+The shipped ones are read from the `schemas/diary/` folder at start (a bad file stops start-up, naming
+the file); uploaded ones live in the database. Either way a schema is immutable, so each process may
+cache what it built from it (the validator, the field descriptor) for as long as it runs.
+"""
+import hashlib
+import json
+import pathlib
+import threading
+
+import orjson
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from sqlalchemy import select
+
+from .models import StoredSchema
+
+FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
+# Names an entry's own envelope uses; a schema may not define fields with these names.
+RESERVED_FIELDS = frozenset({"dt"})
+
+
+class SchemaProblem(ValueError):
+    """Why a document is not a usable entry schema; `field` names the property at fault, if one is."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def schema_key(schema_id: str) -> str:
+    """A short, URL-safe, stable name for a schema's resource ($ids hold '#', ':' and '/')."""
+    return hashlib.sha256(schema_id.encode("utf-8")).hexdigest()[:24]
+
+
+def _non_null_type(prop):
+    types = prop.get("type")
+    if isinstance(types, list):
+        types = [t for t in types if t != "null"]
+        return types[0] if len(types) == 1 else None
+    return types
+
+
+def _choices(prop):
+    """Labelled choices: `oneOf` of {const, title[, x-icon]} (or a plain `enum`), else None."""
+    if "oneOf" in prop and all(isinstance(o, dict) and "const" in o for o in prop["oneOf"]):
+        return [
+            {"name": o.get("title", str(o["const"])), "value": o["const"], "icon": o.get("x-icon")}
+            for o in prop["oneOf"]
+        ]
+    if isinstance(prop.get("enum"), list):
+        return [{"name": str(v), "value": v, "icon": None} for v in prop["enum"] if v is not None]
+    return None
+
+
+def field_type(prop) -> tuple[str, list | None]:
+    """The descriptor type of a schema property, and its choices where it has them."""
+    media = prop.get("contentMediaType")
+    if isinstance(media, str) and media.startswith("image/"):
+        return "image", None
+    choices = _choices(prop)
+    if choices is not None:
+        return "choice", choices
+    json_type = _non_null_type(prop)
+    if json_type == "array":
+        items = prop.get("items")
+        item_choices = _choices(items) if isinstance(items, dict) else None
+        if item_choices is not None:
+            return "multichoice", item_choices
+        raise SchemaProblem("An array field must have labelled choices as its items.")
+    if json_type == "string":
+        return {"date": "date", "date-time": "datetime"}.get(prop.get("format"), "text"), None
+    if json_type in ("integer", "number", "boolean"):
+        return json_type, None
+    raise SchemaProblem(f"Unsupported field type {prop.get('type')!r}; use one of: {', '.join(FIELD_TYPES)}.")
+
+
+def field_descriptors(document) -> list[dict]:
+    """The Minddistrict-style `fields` of a schema (API.md §5), in the order of its properties."""
+    required = set(document.get("required", ()))
+    fields = []
+    for name, prop in document.get("properties", {}).items():
+        if not isinstance(prop, dict):
+            raise SchemaProblem("A field must be described by an object.", name)
+        try:
+            kind, choices = field_type(prop)
+        except SchemaProblem as problem:
+            raise SchemaProblem(problem.message, name) from None
+        field = {"name": name, "title": prop.get("title", name), "type": kind, "required": name in required}
+        if choices is not None:
+            field["choices"] = choices
+        for key, target in (("minimum", "min"), ("maximum", "max")):
+            if key in prop:
+                field[target] = prop[key]
+        if kind == "multichoice":
+            if "minItems" in prop:
+                field["min"] = prop["minItems"]
+            if "maxItems" in prop:
+                field["max"] = prop["maxItems"]
+        if kind == "text":
+            if "minLength" in prop:
+                field["min"] = prop["minLength"]
+            if "maxLength" in prop:
+                field["max"] = prop["maxLength"]
+        for key, target in (("default", "default"), ("description", "description"), ("x-widget", "widget")):
+            if key in prop:
+                field[target] = prop[key]
+        fields.append(field)
+    return fields
+
+
+class EntrySchema:
+    """One entry type: its document, its cached validator and its descriptor (less the request-bound links)."""
+
+    __slots__ = ("id", "key", "document", "validator", "fields", "field_names", "required", "descriptor", "source")
+
+    def __init__(self, document, source="upload"):
+        problem = check_document(document)
+        if problem is not None:
+            raise problem
+        self.id = document["$id"]
+        self.key = schema_key(self.id)
+        self.document = document
+        self.source = source
+        self.validator = Draft202012Validator(document, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self.fields = field_descriptors(document)
+        self.field_names = tuple(f["name"] for f in self.fields)
+        self.required = frozenset(document.get("required", ()))
+        self.descriptor = {
+            "@id": self.id,
+            "title": document.get("title", self.id),
+            "description": document.get("description"),
+            "fields": self.fields,
+            "charts": document.get("x-charts", []),
+            "resources": document.get("x-resources", []),
+        }
+
+
+def check_document(document) -> SchemaProblem | None:
+    """Is this a Draft 2020-12 schema of an object whose fields we can describe?"""
+    if not isinstance(document, dict):
+        return SchemaProblem("A schema must be a JSON object.")
+    declared = document.get("$schema", Draft202012Validator.META_SCHEMA["$id"])
+    if declared != Draft202012Validator.META_SCHEMA["$id"]:
+        return SchemaProblem(f"$schema must be {Draft202012Validator.META_SCHEMA['$id']!r}.", "$schema")
+    try:
+        Draft202012Validator.check_schema(document)
+    except SchemaError as error:
+        path = ".".join(str(p) for p in error.path) or None
+        return SchemaProblem(f"Not a valid Draft 2020-12 schema: {error.message}", path)
+    schema_id = document.get("$id")
+    if not isinstance(schema_id, str) or ":" not in schema_id:
+        return SchemaProblem("A schema needs an absolute IRI as its $id.", "$id")
+    if document.get("type") != "object":
+        return SchemaProblem('An entry schema must have "type": "object".', "type")
+    properties = document.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        return SchemaProblem("An entry schema must define its fields in `properties`.", "properties")
+    for name in properties:
+        if name in RESERVED_FIELDS or name.startswith("@"):
+            return SchemaProblem(f"The field name {name!r} is reserved.", f"properties.{name}")
+    try:
+        field_descriptors(document)
+    except SchemaProblem as problem:
+        return SchemaProblem(problem.message, f"properties.{problem.field}" if problem.field else None)
+    return None
+
+
+def load_folder(folder) -> dict[str, EntrySchema]:
+    """Every `*.json` in the folder, checked; raises ValueError naming the first bad file."""
+    schemas = {}
+    for path in sorted(pathlib.Path(folder).glob("*.json")):
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            schema = EntrySchema(document, source="shipped")
+        except (ValueError, SchemaProblem) as error:
+            raise ValueError(f"Entry schema {path} is not usable: {error}") from error
+        if schema.id in schemas:
+            raise ValueError(f"Entry schema {path} repeats the $id {schema.id!r}.")
+        schemas[schema.id] = schema
+    return schemas
+
+
+class SchemaRegistry:
+    """Finds entry schemas by $id or by key: shipped ones from memory, uploaded ones from the database
+    (then cached: they never change)."""
+
+    def __init__(self, shipped: dict[str, EntrySchema]):
+        self.shipped = shipped
+        self._cache = dict(shipped)
+        self._by_key = {s.key: s for s in shipped.values()}
+        self._lock = threading.Lock()
+
+    def _remember(self, schema):
+        with self._lock:
+            self._cache[schema.id] = schema
+            self._by_key[schema.key] = schema
+        return schema
+
+    def _build(self, row: StoredSchema) -> EntrySchema:
+        return self._remember(EntrySchema(orjson.loads(row.document)))
+
+    def get(self, dbsession, schema_id: str) -> EntrySchema | None:
+        schema = self._cache.get(schema_id)
+        if schema is None:
+            row = dbsession.get(StoredSchema, schema_id)
+            schema = self._build(row) if row is not None else None
+        return schema
+
+    def get_many(self, dbsession, schema_ids) -> list[EntrySchema]:
+        """The schemas of these $ids that exist, in the order given."""
+        missing = [i for i in schema_ids if i not in self._cache]
+        if missing:
+            for row in dbsession.scalars(select(StoredSchema).where(StoredSchema.id.in_(missing))):
+                self._build(row)
+        return [self._cache[i] for i in schema_ids if i in self._cache]
+
+    def by_key(self, dbsession, key: str) -> EntrySchema | None:
+        schema = self._by_key.get(key)
+        if schema is None:
+            row = dbsession.scalar(select(StoredSchema).where(StoredSchema.key == key))
+            schema = self._build(row) if row is not None else None
+        return schema
+
+    def all(self, dbsession) -> list[EntrySchema]:
+        """Shipped schemas first (in file order), then uploads, oldest first."""
+        uploaded = dbsession.scalars(select(StoredSchema.id).order_by(StoredSchema.created, StoredSchema.id))
+        return list(self.shipped.values()) + self.get_many(dbsession, [i for i in uploaded if i not in self.shipped])
+
+    def exists(self, dbsession, schema_id: str) -> bool:
+        return self.get(dbsession, schema_id) is not None
+
+
+def shipped_schemas(settings) -> dict[str, EntrySchema]:
+    return load_folder(pathlib.Path(settings["hyperdiary.schemas_dir"]) / "diary")
+
+
+def default_diary_schemas(settings, shipped) -> list[str]:
+    """The $ids a new diary starts with: the setting, or else every shipped diary schema."""
+    defaults = settings.get("hyperdiary.diary.default_schemas", "").split()
+    unknown = [i for i in defaults if i not in shipped]
+    if unknown:
+        raise ValueError(f"hyperdiary.diary.default_schemas names unknown schemas: {', '.join(unknown)}")
+    return defaults or list(shipped)
+
+
+def includeme(config):
+    settings = config.get_settings()
+    registry = SchemaRegistry(shipped_schemas(settings))
+    config.registry["entry_schemas"] = registry
+    config.registry["default_diary_schemas"] = default_diary_schemas(settings, registry.shipped)
+    config.add_request_method(lambda request: request.registry["entry_schemas"], "entry_schemas", reify=True)

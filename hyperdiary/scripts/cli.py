@@ -1,0 +1,76 @@
+"""The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role).
+
+Both read the same ini file and environment overrides as the server, so they act on its database.
+"""
+import argparse
+import getpass
+import sys
+
+import transaction
+from pyramid.paster import get_appsettings, setup_logging
+
+from .. import accounts, apply_environment, migrate
+from ..models import Role, get_engine, get_session_factory, get_tm_session
+from ..schemas import default_diary_schemas, shipped_schemas
+
+
+def _settings(config_uri):
+    setup_logging(config_uri)
+    return apply_environment(get_appsettings(config_uri))
+
+
+def cmd_migrate(args):
+    migrate.upgrade(_settings(args.config))
+    print("Database is at the latest revision.")
+
+
+def cmd_create_user(args):
+    settings = _settings(args.config)
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    problem = accounts.password_problem(password, args.username)
+    if problem:
+        sys.exit(f"error: {problem}")
+    defaults = default_diary_schemas(settings, shipped_schemas(settings))
+    engine = get_engine(settings)
+    try:
+        with transaction.manager:
+            dbsession = get_tm_session(get_session_factory(engine), transaction.manager)
+            user = accounts.create_user(
+                dbsession, accounts.password_hasher(settings), username=args.username, password=password,
+                email=args.email or f"{args.username}@localhost", role=args.role,
+                first_name=args.first_name, last_name=args.last_name, diary_schemas=defaults,
+            )
+            user_id = user.id
+    except accounts.UsernameTaken:
+        sys.exit(f"error: the username {args.username!r} is taken")
+    finally:
+        engine.dispose()
+    print(f"Created {args.role} {args.username!r} (id {user_id}).")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="hyperdiary", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    migrate_parser = commands.add_parser("migrate", help="upgrade the database to the latest revision")
+    migrate_parser.add_argument("--config", default="development.ini")
+    migrate_parser.set_defaults(func=cmd_migrate)
+
+    user_parser = commands.add_parser("create-user", help="create a user of any role")
+    user_parser.add_argument("--config", default="development.ini")
+    user_parser.add_argument("--username", required=True)
+    user_parser.add_argument("--password", help="read from standard input when left out")
+    user_parser.add_argument("--role", default="admin", choices=[str(r) for r in Role])
+    user_parser.add_argument("--email")
+    user_parser.add_argument("--first-name", default="")
+    user_parser.add_argument("--last-name", default="")
+    user_parser.set_defaults(func=cmd_create_user)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Who the caller is (a bearer token) and what they may do (ACLs on the resources)."""
+import enum
+
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+
+from . import accounts
+
+
+class Permissions(enum.StrEnum):
+    """Every permission a view or link asks for. ACLs on the resources grant them."""
+
+    VIEW = "resource:view"
+    # A user's own profile, a client's name and time zone.
+    PROFILE_EDIT = "profile:edit"
+    USERS_LIST = "users:list"
+    USERS_ADD = "users:add"
+    CASELOAD_VIEW = "caseload:view"
+    CASELOAD_MANAGE = "caseload:manage"
+    CLIENTS_LIST = "clients:list"
+    DIARY_CONFIGURE = "diary:configure"
+    # Create, change and delete diary entries.
+    DIARY_WRITE = "diary:write"
+    SCHEMAS_ADD = "schemas:add"
+
+
+def user_principal(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def role_principal(role: str) -> str:
+    return f"role:{role}"
+
+
+ADMIN = role_principal("admin")
+PROFESSIONAL = role_principal("professional")
+
+AUTH_SCHEMES = ("bearer", "md-token")
+
+
+def bearer_token(request) -> str | None:
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() not in AUTH_SCHEMES or not value.strip():
+        return None
+    return value.strip()
+
+
+class SecurityPolicy:
+    """Bearer (or Minddistrict's `md-token`) access tokens, checked against the database on every
+    request: one indexed lookup of the token's hash. Nothing is kept in process memory, so a token
+    revoked through one server process is refused by all."""
+
+    def __init__(self):
+        self.acl = ACLHelper()
+
+    def identity(self, request):
+        # Pyramid caches nothing here; reify on the request does (see includeme).
+        return request.user
+
+    def authenticated_userid(self, request):
+        user = request.user
+        return user.id if user is not None else None
+
+    def effective_principals(self, request):
+        principals = [Everyone]
+        user = request.user
+        if user is not None:
+            principals += [Authenticated, user_principal(user.id), role_principal(user.role)]
+        return principals
+
+    def permits(self, request, context, permission):
+        return self.acl.permits(context, self.effective_principals(request), permission)
+
+    def remember(self, request, userid, **kw):
+        return []
+
+    def forget(self, request, **kw):
+        return []
+
+
+def _request_user(request):
+    token = bearer_token(request)
+    if token is None:
+        return None
+    return accounts.user_for_access_token(request.dbsession, token)
+
+
+def includeme(config):
+    settings = config.get_settings()
+    config.registry["password_hasher"] = accounts.password_hasher(settings)
+    config.registry["token_ttl"] = accounts.TokenTTL(settings)
+    config.set_security_policy(SecurityPolicy())
+    config.add_request_method(_request_user, "user", reify=True)

@@ -1,0 +1,1 @@
+"""Views, one module per resource kind, bound by context (and view name)."""

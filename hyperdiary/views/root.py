@@ -1,0 +1,28 @@
+"""The entry point: every URL a client needs starts from the links here."""
+from pyramid.view import view_config
+
+from .. import hypermedia as hm
+from ..resources.root import Root
+from ..security import Permissions
+
+
+@view_config(context=Root, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def root(context, request):
+    auth = context["auth"]
+    user = request.user
+    links = [
+        hm.link(request, "auth.register", auth, "register"),
+        hm.link(request, "auth.token", auth, "token"),
+        hm.link(request, "auth.refresh", auth, "refresh"),
+        hm.link(request, "auth.logout", auth, "logout"),
+        hm.link(request, "schemas", context["schemas"]),
+        hm.link(request, "openapi", context, "openapi.json"),
+        hm.link(request, "context", context, "context.jsonld"),
+    ]
+    if user is not None:
+        links += [
+            hm.link(request, "me", context["users"][user.id]),
+            hm.link(request, "clients", context["clients"], permission=Permissions.CLIENTS_LIST),
+            hm.link(request, "users", context["users"], permission=Permissions.USERS_LIST),
+        ]
+    return hm.representation(request, context, "root", hm.links(*links), title="hyperdiary")

@@ -1,0 +1,195 @@
+"""Users (admins list and add them), each user's profile (`me`), and professionals' caseloads."""
+import colander
+from pyramid.httpexceptions import HTTPNoContent
+from pyramid.view import view_config
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import accounts
+from .. import hypermedia as hm
+from ..errors import ValidationFailure, problem
+from ..inputs import Paging, StrictString, body, query
+from ..models import CaseloadAssignment, Client, Role, User
+from ..models.meta import utcnow
+from ..paging import cursor, keyset_page
+from ..resources.accounts import Assignment, Caseload, UserResource, Users
+from ..resources.clients import ClientResource
+from ..security import Permissions
+
+
+def user_resource(request, user: User) -> UserResource:
+    return UserResource(request.root["users"], user.id, user)
+
+
+def validated_password(password, username=""):
+    reason = accounts.password_problem(password, username)
+    if reason is not None:
+        raise ValidationFailure("Invalid JSON input", [problem("password", reason)])
+
+
+def user_body(request, resource: UserResource) -> dict:
+    user = resource.user
+    client = resource.client
+    links = [hm.link(request, "caseload", resource, "caseload", permission=Permissions.CASELOAD_VIEW)
+             if user.role == Role.PROFESSIONAL else None]
+    if client is not None:
+        links.append(hm.link(request, "client", ClientResource(request.root["clients"], client.id, client)))
+    return hm.representation(
+        request, resource, "user", hm.links(*links), record=user,
+        username=user.username, email=user.email, role=user.role,
+        first_name=user.first_name, last_name=user.last_name,
+    )
+
+
+class Registration(colander.MappingSchema):
+    username = colander.SchemaNode(
+        StrictString(), validator=colander.Regex(r"^[A-Za-z0-9_.@+-]{3,150}$", "3 to 150 letters, digits or _ . @ + -")
+    )
+    email = colander.SchemaNode(StrictString(), validator=colander.Email())
+    password = colander.SchemaNode(StrictString())
+    first_name = colander.SchemaNode(StrictString(), missing="", validator=colander.Length(max=150))
+    last_name = colander.SchemaNode(StrictString(), missing="", validator=colander.Length(max=150))
+
+
+class NewUser(Registration):
+    role = colander.SchemaNode(StrictString(), validator=colander.OneOf([str(r) for r in Role]))
+
+
+def register_user(request, data, role):
+    """The one way to make a user over HTTP (self-registration and admins' `POST users`): 201."""
+    validated_password(data["password"], data["username"])
+    try:
+        user = accounts.create_user(
+            request.dbsession, request.registry["password_hasher"], role=role,
+            diary_schemas=request.registry["default_diary_schemas"], **data,
+        )
+    except accounts.UsernameTaken:
+        raise ValidationFailure("Invalid JSON input", [problem("username", "This username is taken.")]) from None
+    resource = user_resource(request, user)
+    request.response.status_code = 201
+    request.response.location = hm.url(request, resource)
+    hm.set_etag(request, user)
+    return user_body(request, resource)
+
+
+@view_config(context=Users, request_method="GET", renderer="json", permission=Permissions.USERS_LIST)
+def list_users(context, request):
+    paging = query(request, Paging())
+    rows, more = keyset_page(request.dbsession, select(User), User.username, User.id, paging["limit"], paging["after"])
+    items = [user_body(request, UserResource(context, u.id, u)) for u in rows]
+    next_query = {"limit": paging["limit"], "after": cursor(rows[-1].username, rows[-1].id)} if more else None
+    return hm.collection(request, context, "users", items, next_query=next_query)
+
+
+@view_config(context=Users, request_method="POST", renderer="json", permission=Permissions.USERS_ADD)
+def add_user(context, request):
+    data = body(request, NewUser())
+    role = data.pop("role")
+    return register_user(request, data, role=role)
+
+
+@view_config(context=UserResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def get_user(context, request):
+    hm.set_etag(request, context.user)
+    return user_body(request, context)
+
+
+class ProfileChange(colander.MappingSchema):
+    email = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Email())
+    first_name = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Length(max=150))
+    last_name = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Length(max=150))
+    password = colander.SchemaNode(StrictString(), missing=colander.drop)
+    current_password = colander.SchemaNode(StrictString(), missing=colander.drop)
+
+
+@view_config(context=UserResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
+def patch_user(context, request):
+    user = context.user
+    data = body(request, ProfileChange())
+    hm.check_if_match(request, user)
+    hasher = request.registry["password_hasher"]
+    if "password" in data:
+        validated_password(data["password"], user.username)
+        # Changing one's own password needs the current one: a stolen token must not be enough.
+        if request.user.id == user.id:
+            current = data.get("current_password")
+            if current is None or accounts.check_credentials(request.dbsession, hasher, user.username, current) is None:
+                raise ValidationFailure("Invalid JSON input",
+                                        [problem("current_password", "Give your current password to change it.")])
+        accounts.set_password(user, hasher, data["password"])
+    for name in ("email", "first_name", "last_name"):
+        if name in data:
+            setattr(user, name, data[name])
+    hm.bump(user, utcnow())
+    hm.set_etag(request, user)
+    return user_body(request, context)
+
+
+# --- caseload --------------------------------------------------------------------------------------
+
+
+def assignment_body(request, caseload: Caseload, assignment: CaseloadAssignment, client: Client) -> dict:
+    client_resource = ClientResource(request.root["clients"], client.id, client)
+    resource = Assignment(caseload, client.id, assignment)
+    body = hm.representation(
+        request, resource, "caseload-assignment",
+        hm.links(hm.link(request, "client", client_resource, permission=None)),
+        client=hm.url(request, client_resource), name=client.name,
+    )
+    body["@changes"] = {"creation_time": assignment.created, "modification_time": assignment.created}
+    return body
+
+
+class NewAssignment(colander.MappingSchema):
+    client = colander.SchemaNode(StrictString())
+
+
+def client_from_reference(request, reference: str) -> Client | None:
+    """A client named by its @url (or its id)."""
+    base = hm.url(request, request.root["clients"])
+    client_id = reference[len(base):].strip("/") if reference.startswith(base) else reference
+    return request.dbsession.get(Client, client_id) if client_id and "/" not in client_id else None
+
+
+@view_config(context=Caseload, request_method="GET", renderer="json", permission=Permissions.CASELOAD_VIEW)
+def list_caseload(context, request):
+    paging = query(request, Paging())
+    stmt = select(CaseloadAssignment).where(CaseloadAssignment.professional_id == context.professional.id)
+    rows, more = keyset_page(request.dbsession, stmt, CaseloadAssignment.client_id, CaseloadAssignment.client_id,
+                             paging["limit"], paging["after"])
+    clients = {c.id: c for c in request.dbsession.scalars(select(Client).where(Client.id.in_([r.client_id for r in rows])))}
+    items = [assignment_body(request, context, row, clients[row.client_id]) for row in rows]
+    next_query = {"limit": paging["limit"], "after": cursor(rows[-1].client_id, rows[-1].client_id)} if more else None
+    return hm.collection(request, context, "caseload", items, next_query=next_query)
+
+
+@view_config(context=Caseload, request_method="POST", renderer="json", permission=Permissions.CASELOAD_MANAGE)
+def assign(context, request):
+    data = body(request, NewAssignment())
+    client = client_from_reference(request, data["client"])
+    if client is None:
+        raise ValidationFailure("Invalid JSON input", [problem("client", "No client has this @url.")])
+    key = (context.professional.id, client.id)
+    assignment = request.dbsession.get(CaseloadAssignment, key)
+    if assignment is None:
+        try:
+            with request.dbsession.begin_nested():
+                assignment = CaseloadAssignment(professional_id=key[0], client_id=key[1], created=utcnow())
+                request.dbsession.add(assignment)
+            request.response.status_code = 201
+        except IntegrityError:  # assigned by a concurrent request
+            assignment = request.dbsession.get(CaseloadAssignment, key)
+    request.response.location = hm.url(request, Assignment(context, client.id, assignment))
+    return assignment_body(request, context, assignment, client)
+
+
+@view_config(context=Assignment, request_method="GET", renderer="json", permission=Permissions.CASELOAD_VIEW)
+def get_assignment(context, request):
+    client = request.dbsession.get(Client, context.assignment.client_id)
+    return assignment_body(request, context.__parent__, context.assignment, client)
+
+
+@view_config(context=Assignment, request_method="DELETE", permission=Permissions.CASELOAD_MANAGE)
+def unassign(context, request):
+    request.dbsession.delete(context.assignment)
+    return HTTPNoContent()

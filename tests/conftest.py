@@ -1,0 +1,189 @@
+"""One suite, two databases: every test runs on SQLite, and on PostgreSQL too when
+HYPERDIARY_TEST_POSTGRES_URL is set (`.ci/run` sets it). The schema comes from the alembic
+migrations, never from create_all; every test starts with empty tables."""
+import os
+import pathlib
+import uuid
+
+import pytest
+import sqlalchemy as sa
+import transaction
+import webtest
+from pyramid.paster import get_appsettings
+
+from hyperdiary import accounts, main, migrate
+from hyperdiary.models import get_tm_session
+from hyperdiary.models.meta import Base
+from hyperdiary.schemas import SchemaRegistry
+
+HERE = pathlib.Path(__file__).resolve().parent
+POSTGRES_URL = os.environ.get("HYPERDIARY_TEST_POSTGRES_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+PASSWORD = "correct horse battery"
+
+# The app under test must use the database the fixtures chose, whatever the shell exported.
+os.environ.pop("HYPERDIARY_DATABASE_URL", None)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--ini", default=str(HERE.parent / "testing.ini"), help="the settings file of the app under test")
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'hyperdiary.sqlite'}"
+        return
+    # A schema of its own per run, so that runs never see each other's rows.
+    schema = f"hdtest_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_settings(request, database_url):
+    settings = dict(get_appsettings(request.config.getoption("--ini")))
+    settings["sqlalchemy.url"] = database_url
+    migrate.upgrade(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(app_settings):
+    app = main({}, **app_settings)
+    yield app
+    app.registry["dbengine"].dispose()
+
+
+def empty_tables(engine):
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def testapp(app):
+    yield webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+    empty_tables(app.registry["dbengine"])
+    # Uploaded schemas are cached for good (they never change, and are never deleted outside tests).
+    app.registry["entry_schemas"] = SchemaRegistry(app.registry["entry_schemas"].shipped)
+
+
+class Api:
+    """A signed-in (or anonymous) caller that finds URLs only by following link names."""
+
+    def __init__(self, testapp, access=None, refresh=None, username=None):
+        self.testapp = testapp
+        self.access = access
+        self.refresh = refresh
+        self.username = username
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.access}"} if self.access else {}
+
+    def request(self, method, url, json=None, status=200, headers=None, **kwargs):
+        all_headers = dict(self.headers, **(headers or {}))
+        call = getattr(self.testapp, method.lower() + ("_json" if json is not None else ""))
+        if json is not None:
+            return call(url, json, headers=all_headers, status=status, **kwargs)
+        return call(url, headers=all_headers, status=status, **kwargs)
+
+    def get(self, url, **kw):
+        return self.request("GET", url, **kw)
+
+    def post(self, url, json=None, **kw):
+        return self.request("POST", url, json=json, **kw)
+
+    def put(self, url, json=None, **kw):
+        return self.request("PUT", url, json=json, **kw)
+
+    def patch(self, url, json=None, **kw):
+        return self.request("PATCH", url, json=json, **kw)
+
+    def delete(self, url, **kw):
+        return self.request("DELETE", url, **kw)
+
+    def root(self):
+        return self.get("http://example.com/").json
+
+    def url(self, name, body=None):
+        """The URL of link `name` on `body` (default: the root)."""
+        return link(self.root() if body is None else body, name)
+
+    def me(self):
+        return self.get(self.url("me")).json
+
+    def client(self):
+        """The caller's own client resource."""
+        return self.get(link(self.me(), "client")).json
+
+
+def link(body, name):
+    urls = [entry["url"] for entry in body["@links"] if entry["name"] == name]
+    assert urls, f"no link {name!r} among {[entry['name'] for entry in body['@links']]}"
+    return urls[0]
+
+
+def link_names(body):
+    return {entry["name"] for entry in body["@links"]}
+
+
+def create_user(app, username, role, password=PASSWORD, **kwargs):
+    """A user made the way `hyperdiary create-user` makes one, straight in the database."""
+    with transaction.manager:
+        dbsession = get_tm_session(app.registry["dbsession_factory"], transaction.manager)
+        user = accounts.create_user(
+            dbsession, app.registry["password_hasher"], username=username, password=password,
+            email=f"{username}@example.org", role=role, diary_schemas=app.registry["default_diary_schemas"],
+            **kwargs,
+        )
+        return user.id
+
+
+def sign_in(testapp, username, password=PASSWORD) -> Api:
+    anonymous = Api(testapp)
+    body = anonymous.post(anonymous.url("auth.token"), json={"username": username, "password": password}).json
+    return Api(testapp, body["access"], body["refresh"], username)
+
+
+@pytest.fixture
+def anonymous(testapp):
+    return Api(testapp)
+
+
+@pytest.fixture
+def admin(app, testapp):
+    create_user(app, "admin", "admin")
+    return sign_in(testapp, "admin")
+
+
+@pytest.fixture
+def client(testapp):
+    """A client who registered through the API."""
+    anonymous = Api(testapp)
+    anonymous.post(anonymous.url("auth.register"),
+                   json={"username": "carol", "email": "carol@example.org", "password": PASSWORD,
+                         "first_name": "Carol", "last_name": "Client"}, status=201)
+    return sign_in(testapp, "carol")
+
+
+@pytest.fixture
+def professional(app, testapp):
+    create_user(app, "pat", "professional", first_name="Pat", last_name="Therapist")
+    return sign_in(testapp, "pat")
+
+
+@pytest.fixture
+def caseload(admin, client, professional):
+    """Pat follows Carol; answers Carol's client @url."""
+    client_url = client.client()["@url"]
+    caseload_url = link(professional.me(), "caseload")
+    admin.post(caseload_url, json={"client": client_url}, status=201)
+    return client_url

@@ -1,0 +1,95 @@
+"""Every error in the contract's shape (API.md §2): 404, 405, 413, malformed bodies, and a fault."""
+import pytest
+import webtest
+from pyramid.config import Configurator
+
+from hyperdiary import main
+
+from tests.conftest import link
+
+SHAPE = {"code", "message"}
+
+
+def assert_error(response, code):
+    assert response.status_int == code
+    assert response.content_type == "application/json"
+    assert SHAPE <= set(response.json) and response.json["code"] == code
+    assert "Traceback" not in response.text
+
+
+def test_unknown_path_is_404(anonymous, testapp):
+    assert_error(testapp.get("/nothing/here", status=404), 404)
+    assert_error(testapp.get("/schemas/nope/", status=404), 404)
+
+
+def test_unknown_client_for_a_signed_in_caller_is_404(admin):
+    assert_error(admin.get("http://example.com/clients/nope/", status=404), 404)
+
+
+def test_method_not_allowed(client, testapp):
+    response = testapp.delete("/", status=405)
+    assert_error(response, 405)
+    assert "GET" in response.headers["Allow"]
+    entries = link(client.client(), "diary.entries")
+    response = client.get(entries, status=405)
+    assert_error(response, 405)
+    assert response.headers["Allow"] == "POST"
+    assert_error(client.put(link(client.root(), "auth.token"), json={}, status=405), 405)
+
+
+def test_405_does_not_reveal_hidden_resources(client, professional):
+    entries = link(client.client(), "diary.entries")
+    assert_error(professional.get(entries, status=404), 404)
+
+
+@pytest.mark.parametrize("raw", ["{", "[1, 2", "nul", "\"unterminated", "{\"a\": }", ""])
+def test_malformed_json_bodies(anonymous, testapp, raw):
+    url = anonymous.url("auth.register")
+    assert_error(testapp.post(url, raw, headers={"Content-Type": "application/json"}, status=400), 400)
+
+
+def test_array_where_object_expected(anonymous):
+    response = anonymous.post(anonymous.url("auth.token"), json=[{"username": "x", "password": "y"}], status=400)
+    assert_error(response, 400)
+    assert response.json["extra"] == [{"name": "body", "message": "Expected a JSON object."}]
+
+
+def test_large_body_is_413_before_reading(anonymous, testapp):
+    url = anonymous.url("auth.register")
+    assert_error(testapp.post(url, b"{" + b" " * (1024 * 1024 + 10) + b"}", headers={
+        "Content-Type": "application/json"}, status=413), 413)
+
+
+def test_json_ld_context(testapp):
+    response = testapp.get("/")
+    rel = 'rel="http://www.w3.org/ns/json-ld#context"'
+    header = response.headers["Link"]
+    assert rel in header
+    context_url = header.split(">")[0].lstrip("<")
+    assert link(response.json, "context") == context_url
+    document = testapp.get(context_url)
+    assert document.content_type == "application/ld+json"
+    assert "@vocab" in document.json["@context"]
+
+
+def test_responses_are_not_cached(testapp):
+    assert "no-store" in testapp.get("/").headers["Cache-Control"]
+
+
+def test_unexpected_fault_is_a_500_in_the_error_shape(app_settings):
+    """A view that fails answers 500 in the error shape, with no traceback."""
+
+    def failing_main():
+        app = main({}, **app_settings)
+        config = Configurator(registry=app.registry)
+        config.add_view(lambda request: 1 / 0, name="boom", context="hyperdiary.resources.root.Root")
+        config.commit()
+        return app
+
+    app = failing_main()
+    try:
+        response = webtest.TestApp(app).get("/boom", status=500)
+        assert_error(response, 500)
+        assert "ZeroDivision" not in response.text
+    finally:
+        app.registry["dbengine"].dispose()
