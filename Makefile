@@ -17,10 +17,11 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 	touch $@
 
 migrate: $(VENV)/.installed
-	$(BIN)/hyperdiary migrate --config $(CONFIG)
+	PYTHONWARNINGS="ignore:pkg_resources is deprecated" $(BIN)/hyperdiary migrate --config $(CONFIG)
 
+# Pyramid 2.1 still imports pkg_resources; its deprecation notice is noise for someone starting a server.
 serve: migrate
-	$(BIN)/pserve $(CONFIG) http_port=$(PORT)
+	PYTHONWARNINGS="ignore:pkg_resources is deprecated" $(BIN)/pserve $(CONFIG) http_port=$(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -5,6 +5,10 @@ Both read the same ini file and environment overrides as the server, so they act
 import argparse
 import getpass
 import sys
+import warnings
+
+# Pyramid 2.1 still imports pkg_resources; its deprecation notice is noise on a command line.
+warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
 
 import transaction
 from pyramid.paster import get_appsettings, setup_logging

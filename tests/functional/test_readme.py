@@ -1,0 +1,48 @@
+"""The README's curl walkthrough, run as written against a live server on this suite's database:
+if a pasted command stops working, this fails."""
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import threading
+
+import pytest
+import waitress
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def walkthrough() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Walkthrough with curl"):]
+    section = section[: section.index("\n## ", 1)]
+    return "set -e\n" + "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
+
+
+@pytest.fixture
+def live_server(app, testapp):
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    # Let the worker threads finish before the sockets close under them.
+    server.task_dispatcher.shutdown(timeout=10)
+    server.close()
+    thread.join(timeout=10)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None, reason="needs curl and bash")
+def test_readme_walkthrough(live_server, app_settings):
+    environ = dict(os.environ, API=live_server, HYPERDIARY_DATABASE_URL=app_settings["sqlalchemy.url"],
+                   PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}")
+    result = subprocess.run(["bash", "-c", walkthrough()], cwd=ROOT, env=environ, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    # What a reader is told to expect: a 201, then the dedupe 200 on the identical POST, the validation error,
+    # a tombstone in the sync, the 204 of the delete, and the 401 after signing out.
+    assert "HTTP/1.1 201 Created" in out and "HTTP/1.1 200 OK" in out
+    assert '"name":"emotion","message":"Required input is missing."' in out
+    assert '"@deleted":true' in out and "204\n" in out
+    assert out.rstrip().endswith('{"code":401,"message":"Sign in first: this needs a valid access token."}')
