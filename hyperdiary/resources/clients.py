@@ -1,5 +1,6 @@
 """Clients and what hangs below them: the diary, its entries."""
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
+from pyramid.decorator import reify
 from sqlalchemy import select
 
 from ..models import CaseloadAssignment, Client, Entry
@@ -29,20 +30,21 @@ class ClientResource(Resource):
     def __init__(self, parent, name, client: Client):
         super().__init__(parent, name)
         self.client = client
-        self._acl = None
 
     @property
     def __acl__(self):
         """The client writes its diary; the professionals of its caseload read it and configure it;
-        admins (inherited from Clients) may do anything. Asked once per request."""
-        if self._acl is None:
-            professionals = self.dbsession.scalars(
-                select(CaseloadAssignment.professional_id).where(CaseloadAssignment.client_id == self.client.id)
-            )
-            self._acl = [(Allow, user_principal(self.client.user_id), OWNER_PERMISSIONS)] + [
-                (Allow, user_principal(p), PROFESSIONAL_PERMISSIONS) for p in professionals
-            ]
-        return self._acl
+        admins (inherited from Clients) may do anything. A generator, so that the caseload is asked
+        for only when the owner's entry did not already decide."""
+        yield (Allow, user_principal(self.client.user_id), OWNER_PERMISSIONS)
+        for professional_id in self.professional_ids:
+            yield (Allow, user_principal(professional_id), PROFESSIONAL_PERMISSIONS)
+
+    @reify
+    def professional_ids(self) -> list[str]:
+        return self.dbsession.scalars(
+            select(CaseloadAssignment.professional_id).where(CaseloadAssignment.client_id == self.client.id)
+        ).all()
 
     def __getitem__(self, name):
         if name == "diary":

@@ -358,3 +358,35 @@ def test_friend_keeps_a_diary(admin, testapp):
                                          "role": "friend"}, status=201)
     fred = sign_in(testapp, "fred")
     fred.post(link(fred.client(), "diary.entries"), json=emotion(), status=201)
+
+
+SLEEP = "https://ns.hyperdiary.org/diary/schema/entry/sleep:1"
+THOUGHTS = "https://ns.hyperdiary.org/diary/schema/entry/thought_record:1"
+ACTIVITY = "https://ns.hyperdiary.org/diary/schema/entry/activity:1"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"@type": SLEEP, "sleep_quality": 4, "bedtime": "last night"}, ["bedtime"]),
+    ({"@type": SLEEP, "sleep_quality": 4, "hours": 25, "naps": "yes"}, ["hours", "naps"]),
+    ({"@type": THOUGHTS, "situation": "meeting", "automatic_thought": "they hate me",
+      "distortions": ["mind_reading", "wishful_thinking"]}, ["distortions.1"]),
+    ({"@type": THOUGHTS, "situation": "", "automatic_thought": "x", "distortions": ["labeling", "labeling"]},
+     ["distortions", "situation"]),
+    ({"@type": ACTIVITY, "activity": "walk", "date": "2024-02-30", "category": "boring"}, ["category", "date"]),
+])
+def test_bad_entries_of_other_shipped_types(client, entries_url, items_url, body, expected):
+    response = client.post(entries_url, json=dict(body, dt="2024-03-01T08:00:00Z"), status=400)
+    assert sorted(names(response)) == sorted(expected)
+    assert client.get(items_url).json["@items"] == []
+
+
+def test_entries_of_other_shipped_types(client, entries_url):
+    sleep = client.post(entries_url, json={"@type": SLEEP, "dt": "2024-03-01T08:00:00Z", "sleep_quality": 4,
+                                           "bedtime": "2024-02-29T23:30:00+01:00", "hours": 7.5}, status=201).json
+    assert sleep["bedtime"] == "2024-02-29T23:30:00+01:00" and sleep["awakenings"] is None
+    thoughts = client.post(entries_url, json={"@type": THOUGHTS, "dt": "2024-03-01T09:00:00Z", "situation": "meeting",
+                                              "automatic_thought": "they hate me",
+                                              "distortions": ["mind_reading", "labeling"]}, status=201).json
+    assert thoughts["distortions"] == ["mind_reading", "labeling"]
+    client.post(entries_url, json={"@type": ACTIVITY, "dt": "2024-03-01T10:00:00Z", "activity": "walk",
+                                   "date": "2024-03-01", "pleasure": 7}, status=201)
