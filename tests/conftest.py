@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import transaction
 import webtest
 from pyramid.paster import get_appsettings
+from webtest.http import StopableWSGIServer
 
 from hyperdiary import accounts, main, migrate
 from hyperdiary.models import get_tm_session
@@ -73,6 +74,16 @@ def testapp(app):
     empty_tables(app.registry["dbengine"])
     # Uploaded schemas are cached for good (they never change, and are never deleted outside tests).
     app.registry["entry_schemas"] = SchemaRegistry(app.registry["entry_schemas"].shipped)
+
+
+@pytest.fixture
+def live_server(app, testapp):
+    """The app under test behind a real waitress server on a free loopback port (16 threads)."""
+    # The socket listens from here on; no need to poll it (webtest's wait() leaks a connection).
+    server = StopableWSGIServer.create(app, host="127.0.0.1", threads=16)
+    yield server.application_url.rstrip("/")
+    server.shutdown()
+    server.runner.join(timeout=10)
 
 
 class Api:

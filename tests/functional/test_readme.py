@@ -5,10 +5,8 @@ import pathlib
 import re
 import shutil
 import subprocess
-import threading
 
 import pytest
-import waitress
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -18,18 +16,6 @@ def walkthrough() -> str:
     section = text[text.index("## Walkthrough with curl"):]
     section = section[: section.index("\n## ", 1)]
     return "set -e\n" + "\n".join(re.findall(r"```sh\n(.*?)```", section, re.S))
-
-
-@pytest.fixture
-def live_server(app, testapp):
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    # Let the worker threads finish before the sockets close under them.
-    server.task_dispatcher.shutdown(timeout=10)
-    server.close()
-    thread.join(timeout=10)
 
 
 @pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None, reason="needs curl and bash")
