@@ -1,5 +1,6 @@
 """The traversal tree. Every node knows its name and parent (so resource_url and ACL inheritance
 work), finds its children in `__getitem__` (KeyError means 404), and carries its `__acl__`."""
+import re
 
 
 class Resource:
@@ -20,3 +21,11 @@ class Resource:
     @property
     def dbsession(self):
         return self.request.dbsession
+
+
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def is_id(name: str) -> bool:
+    """Could `name` be a record id? View names (`items`, `schemas` ...) and junk are not: no query for them."""
+    return _ID.match(name) is not None

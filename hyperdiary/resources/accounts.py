@@ -3,7 +3,7 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Everyone
 
 from ..models import CaseloadAssignment, Client, Role, User
 from ..security import ADMIN, Permissions, user_principal
-from . import Resource
+from . import Resource, is_id
 
 
 class Auth(Resource):
@@ -19,7 +19,7 @@ class Users(Resource):
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), DENY_ALL)
 
     def __getitem__(self, name):
-        user = self.dbsession.get(User, name)
+        user = self.dbsession.get(User, name) if is_id(name) else None
         if user is None:
             raise KeyError(name)
         return UserResource(self, name, user)
@@ -59,7 +59,7 @@ class Caseload(Resource):
         return self.__parent__.user
 
     def __getitem__(self, name):
-        assignment = self.dbsession.get(CaseloadAssignment, (self.professional.id, name))
+        assignment = self.dbsession.get(CaseloadAssignment, (self.professional.id, name)) if is_id(name) else None
         if assignment is None:
             raise KeyError(name)
         return Assignment(self, name, assignment)

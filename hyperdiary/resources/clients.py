@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
-from . import Resource
+from . import Resource, is_id
 
 
 class Clients(Resource):
@@ -16,7 +16,7 @@ class Clients(Resource):
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), (Allow, PROFESSIONAL, Permissions.CLIENTS_LIST), DENY_ALL)
 
     def __getitem__(self, name):
-        client = self.dbsession.get(Client, name)
+        client = self.dbsession.get(Client, name) if is_id(name) else None
         if client is None:
             raise KeyError(name)
         return ClientResource(self, name, client)
@@ -73,7 +73,7 @@ class Entries(Resource):
         return self.__parent__.client
 
     def __getitem__(self, name):
-        entry = self.dbsession.get(Entry, name)
+        entry = self.dbsession.get(Entry, name) if is_id(name) else None
         if entry is None or entry.client_id != self.client.id or entry.deleted is not None:
             raise KeyError(name)
         return EntryResource(self, name, entry)

@@ -34,6 +34,8 @@ def configuration_body(request, diary: Diary) -> dict:
     body = hm.representation(request, diary, "diary-configuration", [])
     body["@url"] = hm.url(request, diary, "configuration")
     body["@schemas"] = hm.schema_descriptors(request, schemas)
+    # The configuration is part of the client's record: its ETag guards a PUT.
+    hm.set_etag(request, diary.client)
     return body
 
 

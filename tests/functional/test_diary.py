@@ -390,3 +390,12 @@ def test_entries_of_other_shipped_types(client, entries_url):
     assert thoughts["distortions"] == ["mind_reading", "labeling"]
     client.post(entries_url, json={"@type": ACTIVITY, "dt": "2024-03-01T10:00:00Z", "activity": "walk",
                                    "date": "2024-03-01", "pleasure": 7}, status=201)
+
+
+def test_configuration_if_match(professional, caseload):
+    config_url = link(professional.get(caseload).json, "diary.configuration")
+    etag = professional.get(config_url).headers["ETag"]
+    changed = professional.put(config_url, json={"schemas": [MOMENT]}, headers={"If-Match": etag})
+    assert changed.headers["ETag"] != etag
+    professional.put(config_url, json={"schemas": [EMOTION]}, headers={"If-Match": etag}, status=412)
+    assert [s["@id"] for s in professional.get(config_url).json["@schemas"]] == [MOMENT]
