@@ -13,7 +13,6 @@ from pyramid.paster import get_appsettings
 from webtest.http import StopableWSGIServer
 
 from hyperdiary import accounts, main, migrate
-from hyperdiary.models import get_tm_session
 from hyperdiary.models.meta import Base
 from hyperdiary.schemas import SchemaRegistry
 
@@ -149,7 +148,7 @@ def link_names(body):
 def create_user(app, username, role, password=PASSWORD, **kwargs):
     """A user made the way `hyperdiary create-user` makes one, straight in the database."""
     with transaction.manager:
-        dbsession = get_tm_session(app.registry["dbsession_factory"], transaction.manager)
+        dbsession = app.registry["dbsession_factory"]()
         user = accounts.create_user(
             dbsession, app.registry["password_hasher"], username=username, password=password,
             email=f"{username}@example.org", role=role, diary_schemas=app.registry["default_diary_schemas"],

@@ -20,7 +20,8 @@ class Client(Base):
     modified: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    user = relationship("User", back_populates="client", lazy="joined")
+    # Loaded on use: the owner is in the identity map already (the token lookup loaded it).
+    user = relationship("User", back_populates="client")
 
 
 LIVE = text("deleted IS NULL")

@@ -14,7 +14,7 @@ import transaction
 from pyramid.paster import get_appsettings, setup_logging
 
 from .. import accounts, apply_environment, migrate
-from ..models import Role, get_engine, get_session_factory, get_tm_session
+from ..models import Role, get_engine, get_session_factory
 from ..schemas import default_diary_schemas, shipped_schemas
 
 
@@ -40,7 +40,7 @@ def cmd_create_user(args):
     engine = get_engine(settings)
     try:
         with transaction.manager:
-            dbsession = get_tm_session(get_session_factory(engine), transaction.manager)
+            dbsession = get_session_factory(engine)()
             user = accounts.create_user(
                 dbsession, accounts.password_hasher(settings), username=args.username, password=password,
                 email=args.email or f"{args.username}@localhost", role=args.role,

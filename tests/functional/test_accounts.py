@@ -4,7 +4,7 @@ import transaction
 import webtest
 
 from hyperdiary import main
-from hyperdiary.models import Token, get_tm_session
+from hyperdiary.models import Token
 from hyperdiary.models.meta import utcnow
 
 from tests.conftest import PASSWORD, Api, create_user, link, link_names, sign_in
@@ -131,7 +131,7 @@ def test_signed_out_caller_gets_401(client, anonymous, testapp):
 def test_expired_access_token(app, client, testapp):
     me_url = client.url("me")
     with transaction.manager:
-        dbsession = get_tm_session(app.registry["dbsession_factory"], transaction.manager)
+        dbsession = app.registry["dbsession_factory"]()
         dbsession.query(Token).update({"expires": utcnow()})
     client.get(me_url, status=401)
 
