@@ -8,8 +8,9 @@ from .hypermedia import decode_cursor, encode_cursor
 
 def keyset_page(dbsession, stmt, sort_column, id_column, limit, after, *, descending=False,
                 parse=lambda value: value):
-    """One page of the ORM objects `stmt` selects, ordered by (sort_column, id_column); returns the
-    rows and whether more follow. `parse` turns the cursor's string back into a sort value."""
+    """One page of what `stmt` selects (ORM objects for one entity, rows for columns), ordered by
+    (sort_column, id_column); returns the page and whether more follow. `parse` turns the cursor's
+    string back into a sort value."""
     if after is not None:
         try:
             sort_value, last_id = decode_cursor(after)
@@ -19,7 +20,8 @@ def keyset_page(dbsession, stmt, sort_column, id_column, limit, after, *, descen
         key = tuple_(sort_column, id_column)
         stmt = stmt.where(key < (sort_value, last_id) if descending else key > (sort_value, last_id))
     order = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
-    rows = dbsession.scalars(stmt.order_by(*order).limit(limit + 1)).all()
+    result = dbsession.execute(stmt.order_by(*order).limit(limit + 1))
+    rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
     return rows[:limit], len(rows) > limit
 
 

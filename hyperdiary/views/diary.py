@@ -114,16 +114,21 @@ def parse_entry(request, data: dict, schema_ids, current: Entry | None = None):
     return schema, dt, fields
 
 
-def entry_url(request, entries: Entries, entry: Entry) -> str:
+def entry_url(entries_url: str, entry) -> str:
     """The same URL as resource_url(EntryResource), without traversing to build it."""
-    return f"{hm.url(request, entries)}{entry.id}/"
+    return f"{entries_url}{entry.id}/"
+
+
+# What a listing reads of an entry: plain rows, not ORM objects (a third of a page's time went into
+# building 50 tracked objects that nobody changes).
+LISTED = (Entry.id, Entry.schema_id, Entry.dt, Entry.fields, Entry.created, Entry.modified, Entry.deleted)
 
 
 @view_config(context=Entries, request_method="POST", renderer="json", permission=Permissions.DIARY_WRITE)
 def create_entry(context, request):
     schema, dt, fields = parse_entry(request, json_object(request), context.client.diary_schemas)
     entry, created = entries_model.create_entry(request.dbsession, context.client.id, schema, dt, fields)
-    url = entry_url(request, context, entry)
+    url = entry_url(hm.url(request, context), entry)
     request.response.status_code = 201 if created else 200
     request.response.location = url
     hm.set_etag(request, entry)
@@ -142,19 +147,20 @@ def list_entries(context, request):
     client_id = context.client.id
     since = params["modified_after"]
     if since is None:
-        stmt = select(Entry).where(Entry.client_id == client_id, Entry.deleted.is_(None))
+        stmt = select(*LISTED).where(Entry.client_id == client_id, Entry.deleted.is_(None))
         rows, more = keyset_page(request.dbsession, stmt, Entry.dt, Entry.id, params["limit"], params["after"],
                                  descending=True, parse=parse_datetime)
         last_key = (rows[-1].dt, rows[-1].id) if more else None
     else:
-        stmt = select(Entry).where(Entry.client_id == client_id, Entry.modified > since)
+        stmt = select(*LISTED).where(Entry.client_id == client_id, Entry.modified > since)
         rows, more = keyset_page(request.dbsession, stmt, Entry.modified, Entry.id, params["limit"], params["after"],
                                  parse=parse_datetime)
         last_key = (rows[-1].modified, rows[-1].id) if more else None
     schemas = {s.id: s for s in request.entry_schemas.get_many(request.dbsession, list({r.schema_id: 0 for r in rows}))}
     items = []
+    entries_url = hm.url(request, context)
     for entry in rows:
-        url = entry_url(request, context, entry)
+        url = entry_url(entries_url, entry)
         if entry.deleted is not None:
             items.append(hm.tombstone(request, url, entry.schema_id, entry))
         else:
