@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 6543
 CONFIG ?= development.ini
 
-.PHONY: serve test migrate bench clean
+.PHONY: serve test migrate bench bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ serve: migrate
 
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/run.py says what they measure). wrk comes from the system's packages.
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+	$(BIN)/python bench/run.py
+
+bench-scale: $(VENV)/.installed
+	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+	$(BIN)/python bench/run.py --scale
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
