@@ -8,7 +8,9 @@ import hashlib
 import json
 import pathlib
 import threading
+from urllib.parse import unquote
 
+import jsonschema_specifications
 import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -84,6 +86,9 @@ def field_descriptors(document) -> list[dict]:
     for name, prop in document.get("properties", {}).items():
         if not isinstance(prop, dict):
             raise SchemaProblem("A field must be described by an object.", name)
+        prop = _dereferenced(document, prop)
+        if isinstance(prop.get("items"), dict):
+            prop = dict(prop, items=_dereferenced(document, prop["items"]))
         try:
             kind, choices = field_type(prop)
         except SchemaProblem as problem:
@@ -124,7 +129,10 @@ class EntrySchema:
         self.key = schema_key(self.id)
         self.document = document
         self.source = source
-        self.validator = Draft202012Validator(document, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        # An explicit registry: without one, jsonschema still fetches remote $refs over the network
+        # (deprecated behaviour), which would let a schema's author make the server call any URL.
+        self.validator = Draft202012Validator(document, registry=jsonschema_specifications.REGISTRY,
+                                              format_checker=Draft202012Validator.FORMAT_CHECKER)
         self.fields = field_descriptors(document)
         self.field_names = tuple(f["name"] for f in self.fields)
         self.required = frozenset(document.get("required", ()))
@@ -161,10 +169,71 @@ def check_document(document) -> SchemaProblem | None:
     for name in properties:
         if name in RESERVED_FIELDS or name.startswith("@"):
             return SchemaProblem(f"The field name {name!r} is reserved.", f"properties.{name}")
+    problem = _reference_problem(document)
+    if problem is not None:
+        return problem
     try:
         field_descriptors(document)
     except SchemaProblem as problem:
         return SchemaProblem(problem.message, f"properties.{problem.field}" if problem.field else None)
+    return None
+
+
+def _dereferenced(document, prop, depth=0):
+    """A property with its local `$ref` merged in (its own keywords win), so that fields defined
+    in `$defs` are described like any other."""
+    ref = prop.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#") or depth > 8:
+        return prop
+    target = _resolved(document, ref[1:])
+    if not isinstance(target, dict):
+        return prop
+    merged = dict(_dereferenced(document, target, depth + 1))
+    merged.update({key: value for key, value in prop.items() if key != "$ref"})
+    return merged
+
+
+def _references(node, path=()):
+    """(path, keyword, value) of every $ref and $dynamicRef in a document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef"):
+                yield path, key, value
+            yield from _references(value, path + (str(key),))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _references(value, path + (str(index),))
+
+
+_MISSING = object()
+
+
+def _resolved(document, pointer: str):
+    """What a JSON pointer (RFC 6901) names inside the document, or _MISSING."""
+    node = document
+    for token in pointer.lstrip("/").split("/") if pointer.strip("/") else ():
+        token = unquote(token).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return _MISSING
+    return node
+
+
+def _reference_problem(document) -> SchemaProblem | None:
+    """A schema may refer only inside itself (`#/$defs/...`): nothing is ever fetched, and a reference
+    that does not resolve is refused now rather than failing each validation later."""
+    for path, keyword, value in _references(document):
+        where = ".".join(path) or None
+        if keyword == "$dynamicRef":
+            return SchemaProblem("$dynamicRef is not supported in entry schemas.", where)
+        if not isinstance(value, str) or not value.startswith("#"):
+            return SchemaProblem(f"$ref {value!r} points outside the schema; only local references "
+                                 "(#/$defs/...) are allowed.", where)
+        if _resolved(document, value[1:]) is _MISSING:
+            return SchemaProblem(f"$ref {value!r} does not resolve inside the schema.", where)
     return None
 
 

@@ -109,6 +109,8 @@ def _with(**changes):
     (_with(properties={"@type": {"type": "string"}}), "properties.@type"),
     (_with(properties={"nested": {"type": "object"}}), "properties.nested"),
     (_with(required="grateful_for"), "required"),
+    (_with(properties={"a": {"type": "string", "$ref": "http://127.0.0.1:9/x.json"}}), "properties.a"),
+    (_with(properties={"a": {"$ref": "#/$defs/nowhere"}}), "properties.a"),
 ])
 def test_bad_uploads(professional, anonymous, document, field):
     url = professional.url("schemas")
