@@ -85,7 +85,9 @@ def etag(record) -> str:
 
 
 def set_etag(request, record):
+    """The record's ETag on the answer; a GET whose If-None-Match matches answers 304."""
     request.response.etag = (etag(record), True)
+    request.response.conditional_response = True
 
 
 def check_if_match(request, record):

@@ -1,65 +1,109 @@
 """The OpenAPI 3.1 description of every operation.
 
 Paths are traversal paths with their ids templated; clients should still follow links (`x-link` names
-the link that leads to each operation). Every operation names the view that serves it in `x-view`, and
-tests/functional/test_openapi.py checks both ways that the two agree.
+the link that leads to each operation, where one does). Every operation names the view that serves it
+in `x-view`; tests/functional/test_openapi.py checks both ways that the views and the document agree,
+and that real answers fit the documented responses.
+
+The document is data: component schemas, one table of operations (OPERATIONS), and `_operation`, which
+adds what follows from an operation's traits (a body can be malformed or too large: 400 and 413; a
+signed-in caller is needed: 401 and `security`; If-Match is honoured: 412) so the table stays short.
 """
 from typing import NamedTuple
 
+from .models import Role
+
+OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 
-ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
-DATE_TIME = {"type": "string", "format": "date-time"}
+
+# --- schema helpers -----------------------------------------------------------------------------------
 
 
-def ref(name):
+def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def obj(required=(), **properties):
+def obj(required=(), **properties) -> dict:
+    """A closed object: what a fixed request body may hold."""
     return {"type": "object", "required": list(required), "properties": properties, "additionalProperties": False}
 
 
+def representation(what: str, /, **fields) -> dict:
+    """A resource: the hypermedia keys of Representation, then its own fields."""
+    return {"allOf": [ref("Representation")], "properties": fields, "description": what}
+
+
+def page(items: dict) -> dict:
+    """One page of a collection of `items`."""
+    return {"allOf": [ref("Collection")], "properties": {"@items": {"type": "array", "items": items}}}
+
+
+def described(schema: dict, description: str) -> dict:
+    return {**schema, "description": description}
+
+
 STRING = {"type": "string"}
+URI = {"type": "string", "format": "uri"}
+DATE_TIME = {"type": "string", "format": "date-time"}
 NAME = {"type": "string", "maxLength": 150}
 EMAIL = {"type": "string", "format": "email"}
+ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+ROLE = {"enum": [str(role) for role in Role]}
+ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
 
-COMPONENTS = {
-    "Link": obj(("name", "url"), name=STRING, url={"type": "string", "format": "uri"}),
+
+# --- components/schemas ---------------------------------------------------------------------------------
+
+SCHEMAS = {
+    # The hypermedia shapes every answer is built from (API.md §1).
+    "Link": obj(("name", "url"), name=described(STRING, "the contract's link name"), url=URI),
     "Changes": obj(("creation_time", "modification_time"), creation_time=DATE_TIME, modification_time=DATE_TIME),
     "Representation": {
         "type": "object",
         "required": ["@url", "@type", "@links"],
         "properties": {
-            "@url": {"type": "string", "format": "uri"},
-            "@type": {"type": "string", "format": "iri"},
-            "@links": {"type": "array", "items": ref("Link")},
+            "@url": URI,
+            "@type": described(STRING, "an IRI naming what this is"),
+            "@links": {"type": "array", "items": ref("Link"),
+                       "description": "present only when the caller may use them"},
             "@changes": ref("Changes"),
         },
         "description": "Every resource; its own fields follow the hypermedia keys.",
     },
     "Collection": {
         "allOf": [ref("Representation")],
+        "required": ["@items"],
         "properties": {
             "@items": {"type": "array", "items": {"type": "object"}},
-            "@schemas": {"type": "array", "items": ref("SchemaDescriptor")},
+            "@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                         "description": "the descriptors of the entry types present in @items"},
         },
-        "description": "A page; a `next` link in @links leads to the following page.",
+        "description": "One page; a `next` link in @links leads to the following page.",
     },
     "Tombstone": obj(("@url", "@type", "@deleted", "@changes"), **{
-        "@url": STRING, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
-    "SchemaDescriptor": {
+        "@url": URI, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
+    "Error": {
         "type": "object",
-        "required": ["@id", "title", "fields", "charts", "resources", "@links"],
+        "required": ["code", "message"],
         "properties": {
-            "@id": STRING,
-            "title": STRING,
-            "fields": {"type": "array", "items": ref("Field")},
-            "charts": {"type": "array"},
-            "resources": {"type": "array"},
-            "@links": {"type": "array", "items": ref("Link")},
+            "code": described({"type": "integer"}, "the HTTP status"),
+            "message": STRING,
+            "extra": {"type": "array", "items": obj(("name", "message"), name=described(
+                STRING, "the offending field: a dotted path, `@type`, `dt`, `body` or a query parameter"),
+                message=STRING)},
         },
     },
+    # Entry schemas (API.md §5).
+    "SchemaDescriptor": representation(
+        "An entry type, described for building forms; its `jsonschema` link leads to the full document.",
+        **{"@id": described(STRING, "the schema's $id: the @type of its entries"),
+           "title": STRING,
+           "description": {"type": ["string", "null"]},
+           "fields": {"type": "array", "items": ref("Field")},
+           "charts": {"type": "array", "description": "the schema's x-charts"},
+           "resources": {"type": "array", "description": "the schema's x-resources"}},
+    ) | {"required": ["@id", "title", "fields", "charts", "resources"]},
     "Field": {
         "type": "object",
         "required": ["name", "title", "type", "required"],
@@ -69,8 +113,9 @@ COMPONENTS = {
             "type": {"enum": ["text", "integer", "number", "boolean", "choice", "multichoice", "image", "date",
                               "datetime"]},
             "required": {"type": "boolean"},
-            "choices": {"type": "array", "items": {"type": "object", "properties": {
-                "name": STRING, "value": {}, "icon": {"type": ["string", "null"]}}}},
+            "choices": {"type": "array", "items": {
+                "type": "object", "required": ["name", "value"],
+                "properties": {"name": STRING, "value": {}, "icon": {"type": ["string", "null"]}}}},
             "min": {"type": "number"},
             "max": {"type": "number"},
             "default": {},
@@ -78,165 +123,250 @@ COMPONENTS = {
             "widget": STRING,
         },
     },
-    "Error": {
-        "type": "object",
-        "required": ["code", "message"],
-        "properties": {
-            "code": {"type": "integer"},
-            "message": STRING,
-            "extra": {"type": "array", "items": obj(("name", "message"), name=STRING, message=STRING)},
-        },
+    "SchemaSet": representation("The entry schemas of a diary (configured, or in use).",
+                                **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor")}}),
+    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id."},
+    # Resources.
+    "Root": representation("The entry point: its links lead everywhere the caller may go.", title=STRING),
+    "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,
+                           first_name=STRING, last_name=STRING),
+    "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
+                             time_zone=described(STRING, "an IANA time zone")),
+    "Assignment": representation("A client in a professional's caseload.",
+                                 client=described(URI, "the client's @url"), name=STRING),
+    "Diary": representation("A diary: links to its configuration and entries."),
+    "StoredEntry": {
+        "allOf": [ref("Representation")],
+        "required": ["dt"],
+        "properties": {"dt": DATE_TIME},
+        "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
+        "description": "An entry; @type is the $id of its schema.",
     },
     "Tokens": obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
-                  expires_in={"type": "integer"}, user=ref("Representation")),
-    "Registration": obj(("username", "email", "password"), username=NAME, email=EMAIL, password=STRING,
-                        first_name=NAME, last_name=NAME),
-    "NewUser": obj(("username", "email", "password", "role"), username=NAME, email=EMAIL, password=STRING,
-                   role={"enum": ["client", "friend", "professional", "researcher", "admin"]},
-                   first_name=NAME, last_name=NAME),
+                  expires_in=described({"type": "integer"}, "seconds until the access token expires"),
+                  user=described(ref("User"), "on sign-in: the caller's profile")),
+    "SignedOut": obj(("message",), message=STRING),
+    # Request bodies.
+    "Registration": obj(("username", "email", "password"),
+                        username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
+                        email=EMAIL, password=described(STRING, "not a weak one"), first_name=NAME, last_name=NAME),
+    "NewUser": obj(("username", "email", "password", "role"),
+                   username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
+                   email=EMAIL, password=STRING, role=ROLE, first_name=NAME, last_name=NAME),
     "Credentials": obj(("username", "password"), username=STRING, password=STRING),
     "RefreshToken": obj(("refresh",), refresh=STRING),
     "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=STRING,
-                         current_password={**STRING, "description": "needed to change one's own password"}),
-    "Assignment": obj(("client",), client={**STRING, "description": "the client's @url"}),
-    "ClientChange": obj((), name={"type": "string", "maxLength": 300},
-                        time_zone={**STRING, "description": "an IANA time zone"}),
-    "Configuration": obj(("schemas",), schemas={"type": "array", "items": {**STRING, "description": "a schema $id"}}),
+                         current_password=described(STRING, "needed to change one's own password")),
+    "NewAssignment": obj(("client",), client=described(STRING, "the client's @url")),
+    "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
+                        time_zone=described(STRING, "an IANA time zone")),
+    "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(STRING, "a schema $id")}),
     "Entry": {
         "type": "object",
-        "properties": {"@type": {**STRING, "description": "the $id of the entry's schema"}, "dt": DATE_TIME},
-        "additionalProperties": {"description": "the fields of the entry's JSON Schema"},
-        "description": "POST needs @type and dt; PATCH merges the fields given (null clears one).",
+        "properties": {"@type": described(STRING, "the $id of one of the diary's configured schemas"),
+                       "dt": described(DATE_TIME, "when it happened (UTC)")},
+        "additionalProperties": ENTRY_FIELDS,
+        "description": "POST needs @type and dt; PATCH merges the fields given (null clears one) and revalidates.",
     },
-    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id."},
+}
+
+
+# --- parameters, headers, errors ------------------------------------------------------------------------
+
+PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID,
+                   "schema_key": described(STRING, "from the schema's @url")}
+
+QUERY = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+    "after": described(STRING, "an opaque cursor: follow `next` links rather than building it"),
+    "modified_after": described(DATE_TIME, "only records changed after this instant (oldest first, tombstones too)"),
+    "login": described(STRING, "only the client with this username"),
+}
+
+HEADERS = {
+    "ETag": {"description": "The record's strong validator, for If-Match", "schema": STRING},
+    "Location": {"description": "The written resource's @url", "schema": URI},
+    "WWW-Authenticate": {"description": "Bearer", "schema": STRING},
 }
 
 ERRORS = {
     400: "Bad input: `extra` names each offending field",
     401: "No valid access token",
-    403: "Visible, but not yours to change",
+    403: "Visible, but not the caller's to change",
     404: "Unknown, or not visible to the caller",
-    405: "Method not allowed here (see Allow)",
     409: "Conflict with a stored record",
-    412: "If-Match does not match: the resource changed",
+    412: "If-Match does not match: the resource changed since it was read",
     413: "Body larger than the configured limit",
 }
 
-QUERY = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-    "after": {"type": "string", "description": "opaque cursor from a `next` link"},
-    "modified_after": {**DATE_TIME, "description": "only records changed after this instant, tombstones included"},
-    "login": {"type": "string", "description": "a client's username"},
-}
+
+def error(code: int) -> dict:
+    response = {"description": ERRORS[code], "content": {JSON: {"schema": ref("Error")}}}
+    if code == 401:
+        response["headers"] = {"WWW-Authenticate": {"$ref": "#/components/headers/WWW-Authenticate"}}
+    return response
+
+
+# --- the operations ---------------------------------------------------------------------------------
 
 
 class Op(NamedTuple):
-    path: str
+    id: str  # operationId
     method: str
-    context: str
+    path: str
+    context: str  # x-view: the view's context class, view name and method
     name: str
     summary: str
-    link: str | None = None
-    body: str | None = None
+    link: str | None = None  # x-link
+    body: str | None = None  # a component schema
     ok: int = 200
-    result: str | None = "Representation"
-    errors: tuple = ()
+    result: str | dict | None = None  # a component schema name, or a schema
+    errors: tuple = ()  # 403, 404, 409; 400, 401, 412 and 413 follow from the traits below
     query: tuple = ()
     public: bool = False
+    etag: bool = False  # answers an ETag
+    if_match: bool = False  # honours If-Match (412)
+    if_none_match: bool = False  # honours If-None-Match (304)
+    also: dict = {}  # other successful answers: status -> description (same body)
+    media: str = JSON
 
 
-WRITE = (400, 401, 404, 413)
+USER = "/users/{user_id}/"
+CLIENT = "/clients/{client_id}/"
+DIARY = CLIENT + "diary/"
+ENTRIES = DIARY + "entries/"
+SCHEMA = "/schemas/{schema_key}/"
 
 OPERATIONS = (
-    Op("/", "get", "Root", "", "The entry point: links to everything", public=True),
-    Op("/openapi.json", "get", "Root", "openapi.json", "This document", "openapi", result=None, public=True),
-    Op("/context.jsonld", "get", "Root", "context.jsonld", "The JSON-LD context", "context", result=None, public=True),
-    Op("/auth/register", "post", "Auth", "register", "Register as a client", "auth.register", "Registration",
-       201, errors=(400, 413), public=True),
-    Op("/auth/token", "post", "Auth", "token", "Sign in", "auth.token", "Credentials", result="Tokens",
-       errors=(400, 401), public=True),
-    Op("/auth/refresh", "post", "Auth", "refresh", "Exchange a refresh token for new tokens", "auth.refresh",
-       "RefreshToken", result="Tokens", errors=(400, 401), public=True),
-    Op("/auth/logout", "post", "Auth", "logout", "Revoke a sign-in", "auth.logout", "RefreshToken", result=None,
-       errors=(400, 401), public=True),
-    Op("/users/", "get", "Users", "", "All users (admins)", "users", result="Collection", errors=(400, 401, 403),
-       query=("limit", "after")),
-    Op("/users/", "post", "Users", "", "Create a user of any role (admins)", "users", "NewUser", 201,
-       errors=(400, 401, 403, 413)),
-    Op("/users/{user_id}/", "get", "UserResource", "", "A user's profile", "me", errors=(401, 404)),
-    Op("/users/{user_id}/", "patch", "UserResource", "", "Change names, email or password", "me", "ProfileChange",
-       errors=WRITE + (412,)),
-    Op("/users/{user_id}/caseload/", "get", "Caseload", "", "A professional's caseload", "caseload",
-       result="Collection", errors=(400, 401, 404), query=("limit", "after")),
-    Op("/users/{user_id}/caseload/", "post", "Caseload", "", "Assign a client (admins)", "caseload", "Assignment", 201,
-       errors=WRITE + (403,)),
-    Op("/users/{user_id}/caseload/{client_id}/", "get", "Assignment", "", "One assignment", errors=(401, 404)),
-    Op("/users/{user_id}/caseload/{client_id}/", "delete", "Assignment", "", "End an assignment (admins)", ok=204,
-       result=None, errors=(401, 403, 404)),
-    Op("/clients/", "get", "Clients", "", "The caller's caseload (every client for admins)", "clients",
-       result="Collection", errors=(400, 401, 403), query=("limit", "after", "login")),
-    Op("/clients/{client_id}/", "get", "ClientResource", "", "A client, with links to its diary", "client",
-       errors=(401, 404)),
-    Op("/clients/{client_id}/", "patch", "ClientResource", "", "Change a client's name or time zone", "client",
-       "ClientChange", errors=WRITE + (412,)),
-    Op("/clients/{client_id}/diary/", "get", "Diary", "", "A diary's links", "diary", errors=(401, 404)),
-    Op("/clients/{client_id}/diary/configuration", "get", "Diary", "configuration",
-       "The entry schemas this diary may hold", "diary.configuration", errors=(401, 404)),
-    Op("/clients/{client_id}/diary/configuration", "put", "Diary", "configuration",
-       "Set the entry schemas (professionals, admins)", "diary.configuration", "Configuration",
-       errors=WRITE + (403, 412)),
-    Op("/clients/{client_id}/diary/entries/", "post", "Entries", "", "Write an entry (200: an identical one exists)",
-       "diary.entries", "Entry", 201, errors=WRITE + (403,)),
-    Op("/clients/{client_id}/diary/entries/items", "get", "Entries", "items",
-       "Entries, newest dt first; or changes since modified_after, oldest first", "diary.entries.items",
-       result="Collection", errors=(400, 401, 404), query=("limit", "after", "modified_after")),
-    Op("/clients/{client_id}/diary/entries/schemas", "get", "Entries", "schemas",
-       "The schemas of the entry types in use", "diary.entries.schemas", errors=(401, 404)),
-    Op("/clients/{client_id}/diary/entries/{entry_id}/", "get", "EntryResource", "", "An entry",
-       errors=(401, 404)),
-    Op("/clients/{client_id}/diary/entries/{entry_id}/", "patch", "EntryResource", "",
-       "Change an entry's fields (merged, revalidated)", body="Entry", errors=WRITE + (403, 409, 412)),
-    Op("/clients/{client_id}/diary/entries/{entry_id}/", "delete", "EntryResource", "",
-       "Delete an entry (a tombstone stays for sync)", ok=204, result=None, errors=(401, 403, 404, 412)),
-    Op("/schemas/", "get", "Schemas", "", "Every entry schema, shipped and uploaded", "schemas",
-       result="Collection", public=True),
-    Op("/schemas/", "post", "Schemas", "", "Upload an entry schema (professionals, admins)", "schemas",
-       "JSONSchema", 201, result="SchemaDescriptor", errors=WRITE + (403, 409)),
-    Op("/schemas/{schema_key}/", "get", "SchemaResource", "", "An entry schema's descriptor",
-       result="SchemaDescriptor", errors=(404,), public=True),
-    Op("/schemas/{schema_key}/jsonschema", "get", "SchemaResource", "jsonschema", "The JSON Schema document",
-       "jsonschema", result="JSONSchema", errors=(404,), public=True),
+    Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
+    Op("getOpenAPI", "get", "/openapi.json", "Root", "openapi.json", "This document", "openapi",
+       result={"type": "object", "description": "An OpenAPI 3.1 document"}, public=True),
+    Op("getJSONLDContext", "get", "/context.jsonld", "Root", "context.jsonld",
+       "The JSON-LD context every answer's Link header points at", "context",
+       result={"type": "object", "required": ["@context"]}, public=True, media="application/ld+json"),
+    # Accounts (API.md §3).
+    Op("register", "post", "/auth/register", "Auth", "register", "Register as a client", "auth.register",
+       "Registration", 201, "User", public=True, etag=True),
+    Op("signIn", "post", "/auth/token", "Auth", "token", "Sign in: access and refresh tokens", "auth.token",
+       "Credentials", result="Tokens", errors=(401,), public=True),
+    Op("refreshTokens", "post", "/auth/refresh", "Auth", "refresh", "Trade a refresh token for new tokens",
+       "auth.refresh", "RefreshToken", result="Tokens", errors=(401,), public=True),
+    Op("signOut", "post", "/auth/logout", "Auth", "logout", "Revoke a sign-in and every token issued from it",
+       "auth.logout", "RefreshToken", result="SignedOut", errors=(401,), public=True),
+    Op("listUsers", "get", "/users/", "Users", "", "Every user (admins)", "users", result=page(ref("User")),
+       errors=(403,), query=("limit", "after")),
+    Op("addUser", "post", "/users/", "Users", "", "Create a user of any role (admins)", "users", "NewUser", 201,
+       "User", errors=(403,), etag=True),
+    Op("getUser", "get", USER, "UserResource", "", "A user's profile", "me", result="User", errors=(404,),
+       etag=True),
+    Op("changeUser", "patch", USER, "UserResource", "", "Change names, email or password", "me", "ProfileChange",
+       result="User", errors=(404,), etag=True, if_match=True),
+    Op("listCaseload", "get", USER + "caseload/", "Caseload", "", "A professional's caseload", "caseload",
+       result=page(ref("Assignment")), errors=(404,), query=("limit", "after")),
+    Op("assignClient", "post", USER + "caseload/", "Caseload", "", "Assign a client (admins)", "caseload",
+       "NewAssignment", 201, "Assignment", errors=(403, 404), also={200: "The client was assigned already"}),
+    Op("getAssignment", "get", USER + "caseload/{client_id}/", "Assignment", "", "One assignment",
+       result="Assignment", errors=(404,)),
+    Op("unassignClient", "delete", USER + "caseload/{client_id}/", "Assignment", "", "End an assignment (admins)",
+       ok=204, errors=(403, 404)),
+    # Clients and diaries (API.md §4).
+    Op("listClients", "get", "/clients/", "Clients", "", "The caller's caseload (every client, for admins)",
+       "clients", result=page(ref("Client")), errors=(403,), query=("limit", "after", "login")),
+    Op("getClient", "get", CLIENT, "ClientResource", "", "A client, with links to its diary", "client",
+       result="Client", errors=(404,), etag=True),
+    Op("changeClient", "patch", CLIENT, "ClientResource", "", "Change a client's name or time zone", "client",
+       "ClientChange", result="Client", errors=(404,), etag=True, if_match=True),
+    Op("getDiary", "get", DIARY, "Diary", "", "A diary's links", "diary", result="Diary", errors=(404,)),
+    Op("getDiaryConfiguration", "get", DIARY + "configuration", "Diary", "configuration",
+       "The entry schemas this diary may hold", "diary.configuration", result="SchemaSet", errors=(404,),
+       etag=True),
+    Op("setDiaryConfiguration", "put", DIARY + "configuration", "Diary", "configuration",
+       "Set the entry schemas this diary may hold (professionals, admins)", "diary.configuration",
+       "Configuration", result="SchemaSet", errors=(403, 404), etag=True, if_match=True),
+    Op("addEntry", "post", ENTRIES, "Entries", "", "Write an entry", "diary.entries", "Entry", 201,
+       "StoredEntry", errors=(403, 404), etag=True,
+       also={200: "An identical entry exists: it is answered, and nothing is stored"}),
+    Op("listEntries", "get", ENTRIES + "items", "Entries", "items",
+       "Entries, newest dt first; or every change since modified_after, oldest first", "diary.entries.items",
+       result=page({"anyOf": [ref("StoredEntry"), ref("Tombstone")]}), errors=(404,),
+       query=("limit", "after", "modified_after")),
+    Op("listEntrySchemasInUse", "get", ENTRIES + "schemas", "Entries", "schemas",
+       "The schemas of the entry types in use in this diary", "diary.entries.schemas", result="SchemaSet",
+       errors=(404,)),
+    Op("getEntry", "get", ENTRIES + "{entry_id}/", "EntryResource", "", "An entry (every field, null when not set)",
+       result="StoredEntry", errors=(404,), etag=True, if_none_match=True),
+    Op("changeEntry", "patch", ENTRIES + "{entry_id}/", "EntryResource", "",
+       "Change an entry's fields (merged, revalidated)", body="Entry", result="StoredEntry", errors=(403, 404, 409),
+       etag=True, if_match=True),
+    Op("deleteEntry", "delete", ENTRIES + "{entry_id}/", "EntryResource", "",
+       "Delete an entry (a tombstone stays for sync)", ok=204, errors=(403, 404), if_match=True),
+    # Entry schemas (API.md §5).
+    Op("listSchemas", "get", "/schemas/", "Schemas", "", "Every entry schema, shipped and uploaded", "schemas",
+       result=page(ref("SchemaDescriptor")), public=True),
+    Op("addSchema", "post", "/schemas/", "Schemas", "", "Upload an entry schema (professionals, admins)", "schemas",
+       "JSONSchema", 201, "SchemaDescriptor", errors=(403, 409)),
+    Op("getSchema", "get", SCHEMA, "SchemaResource", "", "An entry schema's descriptor", result="SchemaDescriptor",
+       errors=(404,), public=True),
+    Op("getJSONSchema", "get", SCHEMA + "jsonschema", "SchemaResource", "jsonschema", "The JSON Schema document",
+       "jsonschema", result="JSONSchema", errors=(404,), public=True, media="application/schema+json"),
 )
 
-MEDIA_TYPES = {"/openapi.json": JSON, "/context.jsonld": "application/ld+json",
-               "/schemas/{schema_key}/jsonschema": "application/schema+json"}
-PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "schema_key": {"type": "string"}}
+SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
+
+
+def _parameters(op: Op) -> list[dict]:
+    parameters = [{"name": name, "in": "path", "required": True, "schema": schema}
+                  for name, schema in PATH_PARAMETERS.items() if "{" + name + "}" in op.path]
+    parameters += [{"name": name, "in": "query", "required": False, "schema": QUERY[name]} for name in op.query]
+    if op.if_match:
+        parameters.append({"$ref": "#/components/parameters/If-Match"})
+    if op.if_none_match:
+        parameters.append({"$ref": "#/components/parameters/If-None-Match"})
+    return parameters
+
+
+def _success(op: Op, description: str) -> dict:
+    response = {"description": description}
+    headers = {}
+    if op.etag:
+        headers["ETag"] = {"$ref": "#/components/headers/ETag"}
+    if op.ok == 201:
+        headers["Location"] = {"$ref": "#/components/headers/Location"}
+    if headers:
+        response["headers"] = headers
+    if op.result is not None:
+        schema = ref(op.result) if isinstance(op.result, str) else op.result
+        response["content"] = {op.media: {"schema": schema}}
+    return response
 
 
 def _operation(op: Op) -> dict:
-    description = {"operationId": f"{op.method}_{op.context}_{op.name or 'default'}".replace(".", "_"),
-                   "summary": op.summary,
-                   "x-view": {"context": op.context, "name": op.name, "method": op.method.upper()}}
+    description = {"operationId": op.id, "summary": op.summary}
     if op.link:
         description["x-link"] = op.link
-    parameters = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS[name]}
-                  for name in PATH_PARAMETERS if "{" + name + "}" in op.path]
-    parameters += [{"name": name, "in": "query", "required": False, "schema": QUERY[name]} for name in op.query]
+    description["x-view"] = {"context": op.context, "name": op.name, "method": op.method.upper()}
+    parameters = _parameters(op)
     if parameters:
         description["parameters"] = parameters
     if op.body:
         description["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(op.body)}}}
-    success = {"description": "OK" if op.ok == 200 else {201: "Created", 204: "No content"}[op.ok]}
-    if op.ok != 204:
-        media = MEDIA_TYPES.get(op.path, JSON)
-        success["content"] = {media: {"schema": ref(op.result) if op.result else {"type": "object"}}}
-    responses = {str(op.ok): success}
-    if op.method == "post" and op.ok == 201 and op.body == "Entry":
-        responses["200"] = {"description": "An identical entry exists: it is answered, nothing is stored",
-                            "content": {JSON: {"schema": ref("Representation")}}}
-    for code in sorted(set(op.errors) | {405}):
-        responses[str(code)] = {"description": ERRORS[code], "content": {JSON: {"schema": ref("Error")}}}
-    description["responses"] = responses
+    responses = {str(op.ok): _success(op, SUCCESS[op.ok])}
+    for status, text in op.also.items():
+        responses[str(status)] = _success(op, text)
+    if op.if_none_match:
+        responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag"}
+    errors = set(op.errors)
+    if op.body or op.query:
+        errors.add(400)
+    if op.body:
+        errors.add(413)
+    if not op.public:
+        errors.add(401)
+    if op.if_match:
+        errors.add(412)
+    for code in sorted(errors):
+        responses[str(code)] = error(code)
+    description["responses"] = dict(sorted(responses.items()))
     if not op.public:
         description["security"] = [{"bearer": []}]
     return description
@@ -247,14 +377,33 @@ def document(request) -> dict:
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method] = _operation(op)
     return {
-        "openapi": "3.1.0",
-        "info": {"title": "hyperdiary", "version": "0.1.0",
-                 "description": "Hypermedia API for self-monitoring. Find URLs by following `@links` from `/`; "
-                                "the paths below show today's shapes, which may change."},
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "hyperdiary",
+            "version": "0.1.0",
+            "description": "Hypermedia API for self-monitoring in mental-health care and research. Find URLs by "
+                           "following `@links` from `/`: the paths below show today's shapes, which may change, "
+                           "and `x-link` names the link that leads to each operation. Every error has the body "
+                           "`Error`; a method a path does not list answers 405 with an `Allow` header.",
+        },
         "servers": [{"url": request.application_url}],
         "paths": paths,
         "components": {
-            "schemas": COMPONENTS,
+            "schemas": SCHEMAS,
+            "parameters": {
+                "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
+                             "description": "The ETag read last: the write answers 412 if the record changed"},
+                "If-None-Match": {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING,
+                                  "description": "The ETag read last: 304 if the record is unchanged"},
+            },
+            "headers": HEADERS,
+            "responses": {
+                "MethodNotAllowed": {
+                    "description": "The path exists, but not for this method (any method a path does not list)",
+                    "headers": {"Allow": {"schema": STRING, "description": "The methods the path answers"}},
+                    "content": {JSON: {"schema": ref("Error")}},
+                },
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "Also accepted as `Authorization: md-token <access>`."}},
         },

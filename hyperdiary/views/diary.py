@@ -191,7 +191,6 @@ def entry_schemas_in_use(context, request):
 def get_entry(context, request):
     entry = context.entry
     hm.set_etag(request, entry)
-    request.response.conditional_response = True
     return entry_body(request, hm.url(request, context), entry, request.entry_schemas.get(request.dbsession, entry.schema_id))
 
 

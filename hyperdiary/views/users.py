@@ -30,7 +30,7 @@ def validated_password(password, username=""):
 def user_body(request, resource: UserResource) -> dict:
     user = resource.user
     client = resource.client
-    links = [hm.link(request, "caseload", resource, "caseload", permission=Permissions.CASELOAD_VIEW)
+    links = [hm.link(request, "caseload", resource["caseload"], permission=Permissions.CASELOAD_VIEW)
              if user.role == Role.PROFESSIONAL else None]
     if client is not None:
         links.append(hm.link(request, "client", ClientResource(request.root["clients"], client.id, client)))

@@ -355,3 +355,11 @@ def test_create_user_command(app_settings, tmp_path, testapp, monkeypatch, capsy
         cli.main(["create-user", "--config", str(ini), "--username", "root", "--password", PASSWORD])
     with pytest.raises(SystemExit):
         cli.main(["create-user", "--config", str(ini), "--username", "weak", "--password", "short"])
+
+
+def test_unchanged_profile_answers_304(client):
+    url = client.url("me")
+    etag = client.get(url).headers["ETag"]
+    client.get(url, headers={"If-None-Match": etag}, status=304)
+    client.patch(url, json={"first_name": "New"})
+    client.get(url, headers={"If-None-Match": etag}, status=200)

@@ -1,7 +1,12 @@
-"""The OpenAPI document is served, valid OpenAPI 3.1, and describes exactly the views that exist."""
+"""The OpenAPI document is served, valid OpenAPI 3.1, describes exactly the views that exist, and real
+answers fit it: every documented operation is called and each answer's status, headers and body are
+checked against what the document says."""
+import re
+
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from tests.conftest import link
+from tests.conftest import PASSWORD, link
 
 
 def registered_operations(app):
@@ -12,15 +17,23 @@ def registered_operations(app):
         context = view["context"]
         if not isinstance(context, type) or issubclass(context, BaseException) or view["exception_only"]:
             continue
-        methods = view["request_methods"]
+        # A view without request_method answers every method; no operation can say so, and none should.
+        methods = view["request_methods"] or ("ANY METHOD",)
         for method in (methods,) if isinstance(methods, str) else methods:
             operations.add((context.__name__, view["name"], method))
     return operations
 
 
+def operations(document):
+    return [operation for path in document["paths"].values() for operation in path.values()]
+
+
 def documented_operations(document):
-    return {(op["x-view"]["context"], op["x-view"]["name"], op["x-view"]["method"])
-            for path in document["paths"].values() for op in path.values()}
+    return {(op["x-view"]["context"], op["x-view"]["name"], op["x-view"]["method"]) for op in operations(document)}
+
+
+def openapi(api):
+    return api.get(api.url("openapi")).json
 
 
 def test_served_and_valid(anonymous):
@@ -29,21 +42,191 @@ def test_served_and_valid(anonymous):
     document = response.json
     assert document["openapi"] == "3.1.0"
     assert document["servers"] == [{"url": "http://example.com"}]
-    validate(document)
+    validate(document)  # the OpenAPI 3.1 metaschema (openapi-spec-validator picks it by `openapi`)
+    ids = [op["operationId"] for op in operations(document)]
+    assert len(ids) == len(set(ids)), "operationIds must be unique"
 
 
 def test_every_view_is_described_and_nothing_else(app, anonymous):
-    document = anonymous.get(anonymous.url("openapi")).json
+    document = openapi(anonymous)
     registered = registered_operations(app)
     assert registered, "no views found"
     assert registered - documented_operations(document) == set(), "views missing from the OpenAPI document"
     assert documented_operations(document) - registered == set(), "the OpenAPI document describes missing views"
+    # A view name is the last step of a traversal path; the default view's paths end in a slash.
+    for path, methods in document["paths"].items():
+        for operation in methods.values():
+            name = operation["x-view"]["name"]
+            assert path.endswith("/" + name if name else "/"), (path, name)
 
 
 def test_link_names_are_those_of_the_contract(client, anonymous):
-    document = anonymous.get(anonymous.url("openapi")).json
-    named = {op["x-link"] for path in document["paths"].values() for op in path.values() if "x-link" in op}
+    document = openapi(anonymous)
+    named = {op["x-link"] for op in operations(document) if "x-link" in op}
     client_links = {entry["name"] for entry in client.client()["@links"]}
     assert {"diary", "diary.configuration", "diary.entries", "diary.entries.items", "diary.entries.schemas"} <= named
     assert named & client_links == client_links - {"user"}
-    assert link(anonymous.root(), "openapi")
+    root_links = {entry["name"] for entry in anonymous.root()["@links"]}
+    assert root_links <= named
+
+
+# --- real answers fit the document ----------------------------------------------------------------
+
+
+def path_pattern(template: str) -> re.Pattern:
+    steps = ("[^/]+" if re.fullmatch(r"\{\w+\}", step) else re.escape(step) for step in template.split("/"))
+    return re.compile("^" + "/".join(steps) + "$")
+
+
+class Conformance:
+    """Checks an answer against the operation the document gives for its method and URL, and
+    remembers which operations it has seen."""
+
+    def __init__(self, document):
+        self.document = document
+        self.server = document["servers"][0]["url"]
+        self.paths = [(path_pattern(template), template) for template in document["paths"]]
+        self.seen = set()
+        self.unslashed = set()
+
+    def __call__(self, response):
+        request = response.request
+        assert request.path_url.startswith(self.server)
+        path = request.path_url[len(self.server):] or "/"
+        templates = [template for pattern, template in self.paths if pattern.match(path)]
+        if not templates:
+            # Traversal reaches a resource's default view with or without the final slash.
+            templates = [template for pattern, template in self.paths if pattern.match(path + "/")]
+            self.unslashed.update(templates)
+        assert len(templates) == 1, f"{path} matches {templates}"
+        where = f"{request.method} {templates[0]}"
+        operation = self.document["paths"][templates[0]].get(request.method.lower())
+        assert operation is not None, f"{where} is not documented"
+        answer = operation["responses"].get(str(response.status_code))
+        assert answer is not None, f"{where} answered {response.status_code}, which the document does not list"
+        for header in answer.get("headers", {}):
+            assert header in response.headers, f"{where} {response.status_code}: no {header} header"
+        content = answer.get("content")
+        if content is None:
+            assert response.body == b"", f"{where} {response.status_code} has an undocumented body"
+        else:
+            assert response.content_type in content, f"{where} answered {response.content_type}"
+            schema = dict(content[response.content_type]["schema"], components=self.document["components"])
+            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            problems = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+                        for error in validator.iter_errors(response.json)]
+            assert problems == [], f"{where} {response.status_code} does not fit the document: {problems}"
+        self.seen.add(operation["operationId"])
+        return response
+
+
+# Links whose URL lacks the final slash of the resource's own URL (none: every link is the URL the
+# resource gives itself).
+KNOWN_UNSLASHED = set()
+
+MOOD = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://example.org/schemas/openapi-test/mood:1",
+    "title": "Mood",
+    "type": "object",
+    "required": ["mood"],
+    "properties": {"mood": {"type": "integer", "title": "Mood", "minimum": 1, "maximum": 5}},
+}
+
+
+def test_answers_fit_the_document(anonymous, admin, client, professional, caseload):
+    check = Conformance(openapi(anonymous))
+    home = "http://example.com/"
+
+    # Discovery.
+    check(anonymous.get(home))
+    check(client.get(home))
+    check(anonymous.get(anonymous.url("openapi")))
+    check(anonymous.get(anonymous.url("context")))
+
+    # Signing up, in and out.
+    register, token = anonymous.url("auth.register"), anonymous.url("auth.token")
+    dora = {"username": "dora", "email": "dora@example.org", "password": PASSWORD}
+    check(anonymous.post(register, json=dora, status=201))
+    check(anonymous.post(register, json=dora, status=400))
+    check(anonymous.post(token, json={"username": "dora", "password": "wrong"}, status=401))
+    check(anonymous.post(token, json={"username": "dora", "password": "x" * 1024 * 1024}, status=413))
+    signed_in = check(anonymous.post(token, json={"username": "dora", "password": PASSWORD})).json
+    dora_client = link(signed_in["user"], "client")
+    tokens = check(anonymous.post(anonymous.url("auth.refresh"), json={"refresh": signed_in["refresh"]})).json
+    check(anonymous.post(anonymous.url("auth.logout"), json={"refresh": tokens["refresh"]}))
+    check(anonymous.post(anonymous.url("auth.logout"), json={"refresh": tokens["refresh"]}, status=401))
+
+    # Users and profiles.
+    users = admin.url("users")
+    check(admin.get(users + "?limit=1"))
+    check(admin.get(users + "?limit=0", status=400))
+    check(client.get(users, status=403))
+    check(anonymous.get(users, status=401))
+    rita = {"username": "rita", "email": "rita@example.org", "password": PASSWORD, "role": "researcher"}
+    check(admin.post(users, json=rita, status=201))
+    check(client.post(users, json=rita, status=403))
+    me = client.url("me")
+    check(client.get(me))
+    check(professional.get(me, status=404))
+    check(client.patch(me, json={"first_name": "Caroline"}))
+    check(client.patch(me, json={"first_name": "C"}, headers={"If-Match": '"stale"'}, status=412))
+
+    # Caseloads.
+    caseload_url = link(professional.me(), "caseload")
+    check(admin.post(caseload_url, json={"client": dora_client}, status=201))
+    check(admin.post(caseload_url, json={"client": dora_client}))  # assigned already
+    check(professional.post(caseload_url, json={"client": dora_client}, status=403))
+    assignment = check(professional.get(caseload_url)).json["@items"][0]["@url"]
+    check(professional.get(assignment))
+
+    # Clients.
+    check(professional.get(professional.url("clients") + "?login=carol"))
+    check(client.get(professional.url("clients"), status=403))
+    carol = check(professional.get(caseload)).json
+    check(professional.patch(caseload, json={"time_zone": "Europe/Amsterdam"}))
+    check(professional.patch(caseload, json={"time_zone": "Mars/Olympus_Mons"}, status=400))
+    check(client.get(link(carol, "diary")))
+
+    # Entry schemas and the diary's configuration.
+    schemas = anonymous.url("schemas")
+    check(anonymous.get(schemas))
+    descriptor = check(professional.post(schemas, json=MOOD, status=201)).json
+    check(professional.post(schemas, json=MOOD, status=409))
+    check(client.post(schemas, json=MOOD, status=403))
+    check(anonymous.get(descriptor["@url"]))
+    check(anonymous.get(link(descriptor, "jsonschema")))
+    check(anonymous.get(schemas + "no-such-schema/", status=404))
+    configuration = link(carol, "diary.configuration")
+    wanted = [s["@id"] for s in check(client.get(configuration)).json["@schemas"]] + [MOOD["$id"]]
+    check(professional.put(configuration, json={"schemas": wanted}))
+    check(client.put(configuration, json={"schemas": wanted}, status=403))
+
+    # Entries.
+    own = client.client()
+    entries, items = link(own, "diary.entries"), link(own, "diary.entries.items")
+    entry = {"@type": MOOD["$id"], "dt": "2024-05-01T12:00:00Z", "mood": 3}
+    created = check(client.post(entries, json=entry, status=201))
+    check(client.post(entries, json=entry))  # the same again: deduplicated
+    check(client.post(entries, json=dict(entry, mood=9), status=400))
+    check(professional.post(entries, json=entry, status=403))
+    first, etag = created.json["@url"], created.headers["ETag"]
+    check(client.get(first))
+    check(client.get(first, headers={"If-None-Match": etag}, status=304))
+    second = check(client.post(entries, json=dict(entry, mood=4), status=201)).json["@url"]
+    check(client.patch(second, json={"mood": 3}, status=409))  # would equal the first
+    check(client.patch(first, json={"mood": 2}))
+    check(client.patch(first, json={"mood": 1}, headers={"If-Match": etag}, status=412))
+    check(client.get(items + "?limit=1"))
+    check(client.get(link(own, "diary.entries.schemas")))
+    check(client.delete(second, status=204))
+    check(client.get(second, status=404))
+    synced = check(client.get(items + "?modified_after=2000-01-01T00:00:00Z")).json
+    assert any(item.get("@deleted") for item in synced["@items"])
+    check(client.get(items + "?modified_after=yesterday", status=400))
+
+    check(admin.delete(assignment, status=204))
+    check(professional.get(assignment, status=404))
+
+    assert check.seen == {operation["operationId"] for operation in operations(check.document)}
+    assert check.unslashed <= KNOWN_UNSLASHED
