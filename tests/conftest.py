@@ -1,16 +1,18 @@
 """One suite, two databases: every test runs on SQLite, and on PostgreSQL too when
 HYPERDIARY_TEST_POSTGRES_URL is set (`.ci/run` sets it). The schema comes from the alembic
 migrations, never from create_all; every test starts with empty tables."""
+import logging
 import os
 import pathlib
+import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
 import transaction
+import waitress
 import webtest
 from pyramid.paster import get_appsettings
-from webtest.http import StopableWSGIServer
 
 from hyperdiary import accounts, main, migrate
 from hyperdiary.models.meta import Base
@@ -75,14 +77,46 @@ def testapp(app):
     app.registry["entry_schemas"] = SchemaRegistry(app.registry["entry_schemas"].shipped)
 
 
+class ErrorLog(logging.Handler):
+    """Keeps what the app logs at ERROR (an unexpected fault's traceback) from any server thread."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records = []
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+
+    def emit(self, record):
+        self.records.append(self.format(record))
+
+
 @pytest.fixture
-def live_server(app, testapp):
-    """The app under test behind a real waitress server on a free loopback port (16 threads)."""
-    # The socket listens from here on; no need to poll it (webtest's wait() leaks a connection).
-    server = StopableWSGIServer.create(app, host="127.0.0.1", threads=16)
-    yield server.application_url.rstrip("/")
-    server.shutdown()
-    server.runner.join(timeout=10)
+def errors():
+    handler = ErrorLog()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield handler.records
+    root.removeHandler(handler)
+
+
+@pytest.fixture
+def live_server(app, testapp, errors):
+    """The app under test on a real waitress server, 127.0.0.1 on a port the OS picked; its base URL.
+    Depends on `testapp` so that the tables are emptied after the server has stopped."""
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=16)
+    runner = threading.Thread(target=server.run, name="waitress", daemon=True)
+    runner.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    # First the worker threads: each finishes the task in hand (a worker still wakes the loop after
+    # the client has read its answer) and leaves. Then close() runs in the server's own loop, woken
+    # by its trigger (closing the sockets from this thread could pull them from under a select() in
+    # progress); with the listening socket and the trigger gone and every connection closed (urllib
+    # asks for Connection: close), the loop ends.
+    server.task_dispatcher.shutdown(timeout=30)
+    assert not server.task_dispatcher.threads, "waitress worker threads did not stop"
+    server.trigger.pull_trigger(server.close)
+    runner.join(timeout=30)
+    assert not runner.is_alive(), "the waitress loop did not stop"
+    assert not errors, "\n".join(errors)
 
 
 class Api:

@@ -7,7 +7,7 @@ from hyperdiary import main
 from hyperdiary.models import Token
 from hyperdiary.models.meta import utcnow
 
-from tests.conftest import PASSWORD, Api, create_user, link, link_names, sign_in
+from tests.conftest import PASSWORD, Api, link, link_names, sign_in
 
 ANONYMOUS_LINKS = {"auth.register", "auth.token", "auth.refresh", "auth.logout", "schemas", "openapi"}
 

@@ -1,0 +1,176 @@
+"""Races over real sockets: the app behind a waitress server thread on loopback, sixteen client threads
+released together by a barrier, plain urllib. Dedupe (API.md §4), unique usernames and refresh-token
+rotation (§3) must hold when the requests really overlap, on SQLite and on PostgreSQL alike."""
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.conftest import PASSWORD, sign_in
+
+THREADS = 16
+TIMEOUT = 30  # seconds, per request and per wait
+EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
+
+
+class Answer:
+    def __init__(self, status, body, location):
+        self.status, self.body, self.location = status, body, location
+
+    def __repr__(self):
+        return f"<{self.status} {self.body!r}>"
+
+
+def call(method, url, body=None, token=None) -> Answer:
+    """One request over the wire; an HTTP error status is an answer, not an exception."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        response = urllib.request.urlopen(request, timeout=TIMEOUT)
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        raw = response.read()
+        return Answer(response.status, json.loads(raw) if raw else None, response.headers.get("Location"))
+
+
+def at_once(method, url, bodies, token=None) -> list[Answer]:
+    """POST-or-whatever one request per body, all threads released together; answers in body order.
+    A thread that fails to get an answer (timeout, refused) fails the test with its exception."""
+    barrier = threading.Barrier(len(bodies))
+    answers = [None] * len(bodies)
+
+    def run(index, body):
+        try:
+            barrier.wait(timeout=TIMEOUT)
+            answers[index] = call(method, url, body, token)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread below
+            answers[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i, body), daemon=True) for i, body in enumerate(bodies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * TIMEOUT + 5)
+    assert not any(thread.is_alive() for thread in threads), "a client thread hung"
+    failures = [a for a in answers if isinstance(a, BaseException)]
+    if failures:
+        raise failures[0]
+    return answers
+
+
+def link(body, name):
+    urls = [entry["url"] for entry in body["@links"] if entry["name"] == name]
+    assert urls, f"no link {name!r} among {[entry['name'] for entry in body['@links']]}"
+    return urls[0]
+
+
+def assert_no_server_errors(answers, errors):
+    """No 5xx and nothing logged at ERROR; a failure shows the server's tracebacks (and reports them
+    here only, not again when the server stops)."""
+    report = "\n".join(errors)
+    errors.clear()
+    assert all(a.status < 500 for a in answers) and not report, f"{[a.status for a in answers]}\n{report}"
+
+
+class Caller:
+    """A signed-in user on the live server, finding URLs by following links from the server's root."""
+
+    def __init__(self, base, api):
+        self.base, self.access, self.refresh = base, api.access, api.refresh
+
+    def get(self, url):
+        answer = call("GET", url, token=self.access)
+        assert answer.status == 200, answer
+        return answer.body
+
+    def client(self):
+        me = self.get(link(self.get(self.base + "/"), "me"))
+        return self.get(link(me, "client"))
+
+
+@pytest.fixture
+def carol(live_server, client):
+    """The `client` fixture's user (registered through webtest), her tokens used over the wire."""
+    return Caller(live_server, client)
+
+
+def anonymous_link(live_server, name):
+    answer = call("GET", live_server + "/")
+    assert answer.status == 200, answer
+    return link(answer.body, name)
+
+
+def listed(carol, items_url):
+    body = carol.get(items_url)
+    assert "next" not in {entry["name"] for entry in body["@links"]}
+    return body["@items"]
+
+
+def test_identical_posts_race_to_one_entry(carol, errors):
+    client = carol.client()
+    entry = {"@type": EMOTION, "dt": "2024-04-11T11:41:09Z", "emotion": "happy", "intensity": 5}
+    answers = at_once("POST", link(client, "diary.entries"), [entry] * THREADS, carol.access)
+    assert_no_server_errors(answers, errors)
+    assert sorted(a.status for a in answers) == [200] * (THREADS - 1) + [201]
+    urls = {a.body["@url"] for a in answers}
+    assert len(urls) == 1
+    assert {a.location for a in answers} == urls
+    assert all(a.body["emotion"] == "happy" and a.body["intensity"] == 5 for a in answers)
+    items = listed(carol, link(client, "diary.entries.items"))
+    assert [item["@url"] for item in items] == list(urls)
+
+
+def test_different_posts_race_and_all_land(carol, errors):
+    client = carol.client()
+    bodies = [{"@type": EMOTION, "dt": f"2024-04-11T11:41:{second:02d}Z", "emotion": "happy", "intensity": 5}
+              for second in range(THREADS)]
+    answers = at_once("POST", link(client, "diary.entries"), bodies, carol.access)
+    assert_no_server_errors(answers, errors)
+    assert [a.status for a in answers] == [201] * THREADS
+    assert len({a.location for a in answers}) == THREADS
+    items = listed(carol, link(client, "diary.entries.items"))
+    assert sorted(item["@url"] for item in items) == sorted(a.location for a in answers)
+
+
+def test_one_username_registered_once(live_server, testapp, errors):
+    body = {"username": "racer", "email": "racer@example.org", "password": PASSWORD}
+    answers = at_once("POST", anonymous_link(live_server, "auth.register"), [body] * THREADS)
+    assert_no_server_errors(answers, errors)
+    assert sorted(a.status for a in answers) == [201] + [400] * (THREADS - 1)
+    for answer in answers:
+        if answer.status == 400:
+            assert [p["name"] for p in answer.body["extra"]] == ["username"], answer
+    token = call("POST", anonymous_link(live_server, "auth.token"), {"username": "racer", "password": PASSWORD})
+    assert token.status == 200 and token.body["access"]
+    # One account: the registration that won is the one that signs in (webtest, same database).
+    assert sign_in(testapp, "racer").username == "racer"
+
+
+def test_one_refresh_token_raced(carol, live_server, errors):
+    """accounts.rotate: the exchange is one conditional UPDATE, so one racer wins, and every other
+    racer presents a token that is retired by then, which revokes the whole sign-in: the winner's
+    fresh pair included. Only a new sign-in with the password works afterwards."""
+    refresh_url = anonymous_link(live_server, "auth.refresh")
+    me_url = link(carol.get(live_server + "/"), "me")
+    answers = at_once("POST", refresh_url, [{"refresh": carol.refresh}] * THREADS)
+    assert_no_server_errors(answers, errors)
+    assert sorted(a.status for a in answers) == [200] + [401] * (THREADS - 1)
+    (winner,) = [a.body for a in answers if a.status == 200]
+    assert winner["access"] != carol.access and winner["refresh"] != carol.refresh
+    # The sign-in is revoked: no token of it works any more, old or new, access or refresh.
+    assert call("GET", me_url, token=carol.access).status == 401
+    assert call("GET", me_url, token=winner["access"]).status == 401
+    assert call("POST", refresh_url, {"refresh": winner["refresh"]}).status == 401
+    assert call("POST", refresh_url, {"refresh": carol.refresh}).status == 401
+    again = call("POST", anonymous_link(live_server, "auth.token"), {"username": "carol", "password": PASSWORD})
+    assert again.status == 200
+    assert call("GET", me_url, token=again.body["access"]).status == 200
