@@ -113,7 +113,17 @@ def live_server(app, testapp, errors):
     # asks for Connection: close), the loop ends.
     server.task_dispatcher.shutdown(timeout=30)
     assert not server.task_dispatcher.threads, "waitress worker threads did not stop"
-    server.trigger.pull_trigger(server.close)
+    # pull_trigger() queues the thunk, then writes to the trigger's pipe; a wake-up byte a worker left
+    # unread can make the loop run the thunk between the two, and close() closes that pipe (the write
+    # then fails with EBADF, about one run in twenty): so the thunk waits until the write is done.
+    pulled = threading.Event()
+
+    def stop():
+        pulled.wait(timeout=30)
+        server.close()
+
+    server.trigger.pull_trigger(stop)
+    pulled.set()
     runner.join(timeout=30)
     assert not runner.is_alive(), "the waitress loop did not stop"
     assert not errors, "\n".join(errors)

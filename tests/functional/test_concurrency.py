@@ -4,7 +4,6 @@ rotation (§3) must hold when the requests really overlap, on SQLite and on Post
 import json
 import threading
 import urllib.error
-import urllib.parse
 import urllib.request
 
 import pytest
