@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 6543
 CONFIG ?= development.ini
 
-.PHONY: serve test migrate bench bench-scale clean
+.PHONY: serve test migrate bench bench-scale bench-profile wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,22 @@ serve: migrate
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Benchmarks (bench/run.py says what they measure). wrk comes from the system's packages.
-bench: $(VENV)/.installed
-	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
-	$(BIN)/python bench/run.py
+# Benchmarks: bench/run.py says what they measure, docs/performance.md has the latest figures. They need
+# PostgreSQL at BENCH_POSTGRES_URL (BENCH_DB=sqlite needs none) and wrk, installed here from the
+# system's packages when missing (as root).
+wrk:
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 
-bench-scale: $(VENV)/.installed
-	@command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
+bench: $(VENV)/.installed wrk
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-scale: $(VENV)/.installed wrk
 	$(BIN)/python bench/run.py --scale
+
+# The table, then py-spy on each hyperdiary scenario: flame graphs and where the time goes.
+bench-profile: $(VENV)/.installed wrk
+	$(BIN)/pip install --quiet py-spy
+	$(BIN)/python bench/run.py --profile
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

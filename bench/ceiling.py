@@ -2,9 +2,15 @@
 document, POST a ~200-byte body validated by a cached Draft 2020-12 validator. hyperdiary's figures
 are read as fractions of these, measured in the same run on the same machine.
 
-    python bench/ceiling.py PORT
+    python bench/ceiling.py PORT [THREADS] [DATABASE_URL]
+
+With a DATABASE_URL (run.py --calibrate) it also serves the same document after primary-key SELECTs
+of one seeded entry, to show what database round trips alone cost on this machine:
+GET /db/core/N (N SELECTs through SQLAlchemy Core, plain rows) and GET /db/orm/N (N Session.get of
+the Entry model, each a fresh load), all on one pooled connection in autocommit.
 """
 import sys
+import warnings
 
 import orjson
 import waitress
@@ -28,8 +34,12 @@ VALIDATOR = Draft202012Validator({
 })
 
 
-def get_document(request):
+def document_response():
     return Response(body=orjson.dumps(DOCUMENT), content_type="application/json", charset="UTF-8")
+
+
+def get_document(request):
+    return document_response()
 
 
 def post_document(request):
@@ -40,14 +50,49 @@ def post_document(request):
                     content_type="application/json", charset="UTF-8")
 
 
-def make_app():
+def database_views(config, url):
+    warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from hyperdiary.models import Entry
+
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        entry_id = conn.scalar(sa.select(Entry.id).limit(1))
+    table = Entry.__table__
+    statement = sa.select(table).where(table.c.id == sa.bindparam("id"))
+
+    def core(request):
+        with engine.connect() as conn:
+            for _ in range(int(request.matchdict["n"])):
+                conn.execute(statement, {"id": entry_id}).first()
+        return document_response()
+
+    def orm(request):
+        with Session(engine) as session:
+            for _ in range(int(request.matchdict["n"])):
+                session.expunge_all()
+                session.get(Entry, entry_id)
+        return document_response()
+
+    config.add_route("core", "/db/core/{n}")
+    config.add_view(core, route_name="core", request_method="GET")
+    config.add_route("orm", "/db/orm/{n}")
+    config.add_view(orm, route_name="orm", request_method="GET")
+
+
+def make_app(database_url=None):
     with Configurator() as config:
         config.add_route("document", "/document")
         config.add_view(get_document, route_name="document", request_method="GET")
         config.add_view(post_document, route_name="document", request_method="POST")
+        if database_url:
+            database_views(config, database_url)
     return config.make_wsgi_app()
 
 
 if __name__ == "__main__":
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-    waitress.serve(make_app(), host="127.0.0.1", port=int(sys.argv[1]), threads=threads, _quiet=True)
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    database_url = sys.argv[3] if len(sys.argv) > 3 else None
+    waitress.serve(make_app(database_url), host="127.0.0.1", port=int(sys.argv[1]), threads=threads, _quiet=True)

@@ -9,8 +9,9 @@ also given as a share of the ceiling measured in the same run.
     python bench/run.py              the table (make bench)
     python bench/run.py --scale      page/sync latency at BENCH_ENTRIES vs BENCH_SCALE entries, with the
                                      PostgreSQL plans of both (make bench-scale)
-    python bench/run.py --profile    after the measured passes, one more pass per hyperdiary scenario
-                                     under py-spy (pip install py-spy): flame graphs and a top list
+    python bench/run.py --profile    after the measured passes, two more per hyperdiary scenario under
+                                     py-spy (pip install py-spy): flame graphs and where the time goes
+    python bench/run.py --calibrate  also the ceiling after 1 and 3 SELECTs: what round trips alone cost
 
 Environment (defaults in brackets):
   BENCH_DB            postgresql | sqlite [postgresql]
@@ -22,6 +23,8 @@ Environment (defaults in brackets):
   BENCH_CONNECTIONS   wrk connections [8]
   BENCH_DURATION      seconds per measured pass [10]; BENCH_WARMUP seconds of warm-up [3]
   BENCH_SCENARIOS     a comma-separated subset of: entry,page,sync,create,dedupe
+  BENCH_QUIET_WAIT    seconds to wait for an idle machine before a scenario [300]; a pass during which
+                      other processes used over 0.1 core is repeated, at most BENCH_RETRIES times [3]
 Raw wrk output, server logs, a JSON summary and the table (markdown) go to bench/results/.
 """
 import argparse
@@ -32,6 +35,7 @@ import os
 import pathlib
 import platform
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -40,6 +44,9 @@ import time
 import urllib.request
 
 import sqlalchemy as sa
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import profile_buckets  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -72,6 +79,10 @@ SCENARIOS = {
     # "tracker": ("GET goals.tracker", "ceiling GET", None, {200}),
 }
 DEFAULT_SCENARIOS = ("entry", "page", "sync", "create", "dedupe")
+# --calibrate: the ceiling's GET after N primary-key SELECTs of a seeded entry (bench/ceiling.py), to
+# show what database round trips alone cost next to the bare ceiling.
+CALIBRATION = {"ceiling GET + 1 Core SELECT": "db/core/1", "ceiling GET + 3 Core SELECTs": "db/core/3",
+               "ceiling GET + 3 ORM Session.get": "db/orm/3"}
 P99_LIMIT_MS = 50
 
 
@@ -153,23 +164,120 @@ def wrk_env(env):
     return dict(os.environ, BENCH_DIR=str(BENCH), BENCH_NONCE=str(time.time_ns()), **(env or {}))
 
 
-def wrk(name, url, token=None, script=None, env=None):
-    """Warm up, then two measured passes; mean req/s and p50, worst p99, all non-2xx and statuses."""
-    subprocess.run(wrk_command(url, token, script, WARMUP), env=wrk_env(env), capture_output=True, check=True)
-    passes = []
-    for number in (1, 2):
+# --- CPU accounting: who used the two cores during a pass ----------------------------------------------
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_ticks():
+    """{pid: (command name, user+system ticks)} of every process."""
+    found = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name_end = stat.rindex(")")
+        fields = stat[name_end + 2:].split()
+        found[int(pid)] = (stat[stat.index("(") + 1:name_end], int(fields[11]) + int(fields[12]))
+    return found
+
+
+def cpu_snapshot():
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return {"busy": sum(fields[:8]) - fields[3] - fields[4] - fields[7], "steal": fields[7],
+            "processes": _process_ticks(),
+            "children": resource.getrusage(resource.RUSAGE_CHILDREN), "time": time.monotonic()}
+
+
+def cpu_usage(before, after, server_pid):
+    """Cores used during the interval: by the server, by PostgreSQL, by wrk (a finished child), by
+    everything else ("other": anything above a few hundredths means the pass was disturbed), and the
+    time the hypervisor gave to other machines ("steal")."""
+    seconds = after["time"] - before["time"]
+
+    def delta(pids):
+        return sum(after["processes"][pid][1] - before["processes"].get(pid, ("", 0))[1] for pid in pids)
+
+    server = delta([server_pid] if server_pid in after["processes"] else [])
+    postgres = delta([pid for pid, (name, _) in after["processes"].items() if name.startswith("postgres")])
+    wrk_seconds = (after["children"].ru_utime + after["children"].ru_stime
+                   - before["children"].ru_utime - before["children"].ru_stime)
+    total = after["busy"] - before["busy"]
+    other = total - server - postgres - wrk_seconds * TICKS
+    per_core = seconds * TICKS
+    return {"server": round(server / per_core, 2), "postgres": round(postgres / per_core, 2),
+            "wrk": round(wrk_seconds / seconds, 2), "other": round(max(other, 0) / per_core, 2),
+            "steal": round((after["steal"] - before["steal"]) / per_core, 2)}
+
+
+# A pass during which other processes used more than this (in cores) is repeated, up to RETRIES times.
+DISTURBED = 0.10
+RETRIES = int(os.environ.get("BENCH_RETRIES", 3))
+PASSES = 2
+
+
+def wait_for_quiet(limit=float(os.environ.get("BENCH_QUIET_WAIT", 300))):
+    """Wait (up to `limit` seconds) until the machine is idle: another busy process on a 2-core machine
+    would be measured along with the app."""
+    deadline = time.monotonic() + limit
+    while True:
+        before = cpu_snapshot()
+        time.sleep(1)
+        after = cpu_snapshot()
+        busy = (after["busy"] - before["busy"]) / TICKS / (after["time"] - before["time"])
+        if busy < 0.15:
+            return
+        if time.monotonic() > deadline:
+            print(f"  the machine is still busy ({busy:.2f} cores); measuring anyway", file=sys.stderr)
+            return
+        print(f"  waiting for a quiet machine ({busy:.2f} cores busy)", file=sys.stderr)
+        time.sleep(4)
+
+
+def measured_pass(name, url, token=None, script=None, env=None, server_pid=None):
+    """One measured wrk run, repeated (when quiet again) if other processes used the CPU meanwhile."""
+    for attempt in range(1 + RETRIES):
+        before = cpu_snapshot()
         output = subprocess.run(wrk_command(url, token, script), env=wrk_env(env), capture_output=True,
                                 text=True, check=True).stdout
-        (RESULTS / f"{name}.{number}.txt").write_text(output)
-        passes.append(parse_wrk(output))
+        cpu = cpu_usage(before, cpu_snapshot(), server_pid)
+        (RESULTS / f"{name}.txt").write_text(output + f"\ncpu (cores): {json.dumps(cpu)}\n")
+        if cpu["other"] <= DISTURBED or attempt == RETRIES:
+            break
+        # Another process took CPU during the pass: the figures are not the app's. Again, when quiet.
+        print(f"  {name} disturbed ({cpu['other']:.2f} cores used by others); again", file=sys.stderr)
+        wait_for_quiet()
+    return dict(parse_wrk(output), cpu=cpu, attempts=attempt + 1)
+
+
+def warm_up(url, token=None, script=None, env=None):
+    subprocess.run(wrk_command(url, token, script, WARMUP), env=wrk_env(env), capture_output=True, check=True)
+
+
+def combine(passes):
+    """Mean req/s and p50 of the passes, the worst p99, all non-2xx and statuses, mean CPU."""
     statuses = collections.Counter()
     for p in passes:
         statuses.update(p["statuses"])
-    return {"rps": sum(p["rps"] for p in passes) / 2, "p50": sum(p["p50"] for p in passes) / 2,
+    n = len(passes)
+    return {"rps": sum(p["rps"] for p in passes) / n, "p50": sum(p["p50"] for p in passes) / n,
             "p99": max(p["p99"] for p in passes), "non_2xx": sum(p["non_2xx"] for p in passes),
             "requests": sum(p["requests"] for p in passes), "statuses": dict(sorted(statuses.items())),
-            "passes": [{k: p[k] for k in ("rps", "p50", "p99")} for p in passes],
+            "passes": [{k: p[k] for k in ("rps", "p50", "p99", "cpu", "attempts")} for p in passes],
+            "cpu": {k: round(sum(p["cpu"][k] for p in passes) / n, 2) for k in passes[0]["cpu"]},
             "socket_errors": [p["socket_errors"] for p in passes if p["socket_errors"]]}
+
+
+def wrk(name, url, token=None, script=None, env=None, server_pid=None):
+    """Warm up, then two measured passes (PASSES)."""
+    wait_for_quiet()
+    warm_up(url, token, script, env)
+    return combine([measured_pass(f"{name}.{number}", url, token, script, env, server_pid)
+                    for number in range(1, PASSES + 1)])
 
 
 # --- py-spy ----------------------------------------------------------------------------------------
@@ -181,51 +289,57 @@ def py_spy():
 
 
 def profile(name, pid, url, token=None, script=None, env=None):
-    """One more pass of the scenario while py-spy samples the server: a flame graph (SVG), the raw
-    collapsed stacks, and a top list of where the time goes. py-spy runs on wrk's core."""
+    """Two more passes of the scenario while py-spy samples the thread holding the GIL (`--gil`): on
+    one core, that thread's time is what a request costs. py-spy runs on wrk's core and stops the
+    server 100 times a second to read whole stacks, which slows it a little. Writes the collapsed
+    stacks (profile-NAME.gil.txt), a flame graph (.svg) and a summary (.top.txt): the time per part of
+    a request (bench/profile_buckets.py), then per function."""
     spy = py_spy()
     if spy is None:
         print("--profile needs py-spy: .venv/bin/pip install py-spy", file=sys.stderr)
         return None
-    raw = RESULTS / f"profile-{name}.txt"
-    commands = [(["taskset", "-c", WRK_CORE, spy, "record", "--pid", str(pid), "--duration", str(DURATION),
-                  "--rate", "200", "--nonblocking", "--idle", "--format", fmt, "--output", str(out)])
-                for fmt, out in (("raw", raw), ("flamegraph", RESULTS / f"profile-{name}.svg"))]
-    for command in commands:
+    raw = RESULTS / f"profile-{name}.gil.txt"
+    rps = None
+    for fmt, out in (("raw", raw), ("flamegraph", RESULTS / f"profile-{name}.gil.svg")):
+        command = ["taskset", "-c", WRK_CORE, spy, "record", "--pid", str(pid), "--duration", str(DURATION),
+                   "--rate", "100", "--gil", "--format", fmt, "--output", str(out)]
+        wait_for_quiet()
         spy_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         time.sleep(0.5)
-        subprocess.run(wrk_command(url, token, script), env=wrk_env(env), capture_output=True, check=True)
+        output = subprocess.run(wrk_command(url, token, script), env=wrk_env(env), capture_output=True,
+                                text=True, check=True).stdout
         _, errors = spy_process.communicate(timeout=60)
         if spy_process.returncode != 0:
             print(f"py-spy failed: {errors}", file=sys.stderr)
             return None
-    top = summarize_profile(raw)
+        rps = rps or parse_wrk(output)["rps"]
+    total, counts = profile_buckets.buckets(raw)
+    lines = [f"{name}: {rps:,.0f} req/s while sampled; {total} samples of the thread holding the GIL", "",
+             "per part of the request:"]
+    lines += [f"{n / total:8.1%}  {part}" for part, n in counts.most_common()]
+    top = "\n".join(lines) + "\n\n" + summarize_profile(raw)
     (RESULTS / f"profile-{name}.top.txt").write_text(top)
     return top
 
 
-def summarize_profile(raw_path, rows=40):
-    """Inclusive and own time per function (file:function) from py-spy's collapsed stacks, counting
-    only samples of threads at work (waitress's idle threads wait in the task queue)."""
+def summarize_profile(raw_path, rows=45):
+    """Inclusive and own share per function (file:function) of py-spy's collapsed stacks."""
     own, inclusive, total = collections.Counter(), collections.Counter(), 0
     for line in pathlib.Path(raw_path).read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        frames = stack.split(";")
-        if not any("handler_thread" in f for f in frames) or "wait (threading.py" in stack and \
-                not any("service (waitress" in f for f in frames):
-            continue  # idle: a waitress worker waiting for its next task
+        if not count.isdigit():
+            continue
         count = int(count)
         total += count
-        names = [re.sub(r":\d+\)$", ")", f.strip()) for f in frames]
+        names = [re.sub(r":\d+\)$", ")", frame.strip()) for frame in stack.split(";")]
         own[names[-1]] += count
         for name in set(names):
             inclusive[name] += count
-    out = [f"{total} samples of busy worker threads (waiting on the database counts as busy)", "",
-           "inclusive  own   function (file)"]
+    out = [f"{total} samples", "", "inclusive    own  function (file)"]
     for name, count in inclusive.most_common(rows):
         out.append(f"{count / total:8.1%} {own[name] / total:6.1%}  {name}")
-    out += ["", "own time, top 25:"]
-    for name, count in own.most_common(25):
+    out += ["", "own time, top 30:"]
+    for name, count in own.most_common(30):
         out.append(f"{count / total:8.1%}  {name}")
     return "\n".join(out) + "\n"
 
@@ -243,13 +357,20 @@ def link(body, name):
     return next(entry["url"] for entry in body["@links"] if entry["name"] == name)
 
 
-def ceiling():
+def ceiling(calibrate_url=None):
     port = free_port()
-    server = Server([PYTHON, str(BENCH / "ceiling.py"), str(port), str(THREADS)], port, "ceiling")
+    server = Server([PYTHON, str(BENCH / "ceiling.py"), str(port), str(THREADS), *([calibrate_url] if calibrate_url else [])], port,
+                    "ceiling", dict(os.environ, PYTHONWARNINGS="ignore:pkg_resources is deprecated"))
     try:
-        url = f"http://127.0.0.1:{port}/document"
-        return {"ceiling GET": wrk("ceiling-get", url),
-                "ceiling POST": wrk("ceiling-post", url, script="post_same.lua", env={"BENCH_BODY": EMOTION_BODY})}
+        base = f"http://127.0.0.1:{port}/"
+        pid = server.process.pid
+        results = {"ceiling GET": wrk("ceiling-get", base + "document", server_pid=pid),
+                   "ceiling POST": wrk("ceiling-post", base + "document", script="post_same.lua",
+                                       env={"BENCH_BODY": EMOTION_BODY}, server_pid=pid)}
+        if calibrate_url:
+            for label, path in CALIBRATION.items():
+                results[label] = wrk("ceiling-" + path.replace("/", "-"), base + path, server_pid=pid)
+        return results
     finally:
         server.stop()
 
@@ -282,30 +403,88 @@ def hyperdiary_urls(base, token):
     return {"entries": link(client, "diary.entries"), "items": items, "entry": entry}
 
 
-def hyperdiary(kind, entries, scenarios=DEFAULT_SCENARIOS, profiling=False):
-    state = seed(kind, entries)
-    server = serve_hyperdiary(kind, entries)
-    token = state["access"]
-    try:
-        urls = hyperdiary_urls(f"http://127.0.0.1:{server.port}", token)
-        plan = {  # key: (url, Lua script, its environment)
+class Hyperdiary:
+    """hyperdiary on a seeded database, served on core 0; `plan` holds each scenario's request."""
+
+    def __init__(self, kind, entries):
+        self.kind, self.entries = kind, entries
+        self.state = seed(kind, entries)
+        self.token = self.state["access"]
+        self.server = serve_hyperdiary(kind, entries)
+        try:
+            urls = hyperdiary_urls(f"http://127.0.0.1:{self.server.port}", self.token)
+        except Exception:
+            self.server.stop()
+            raise
+        since = self.state["modified_after"]
+        self.plan = {  # key: (url, Lua script, its environment)
             "entry": (urls["entry"], None, {}),
             "page": (urls["items"] + "?limit=50", None, {}),
-            "sync": (f"{urls['items']}?limit=50&modified_after={state['modified_after']}", None, {}),
+            "sync": (f"{urls['items']}?limit=50&modified_after={since}", None, {}),
             "create": (urls["entries"], "post_entry.lua", {}),
             "dedupe": (urls["entries"], "post_same.lua", {"BENCH_BODY": EMOTION_BODY}),
+            # "stats": journals.stats, "tracker": goals.tracker — when those features exist.
         }
+
+    def request(self, key):
+        url, script, env = self.plan[key]
+        return {"url": url, "token": self.token, "script": script, "env": env}
+
+    def name(self, key):
+        return f"{self.kind}-{self.entries}-{key}"
+
+    def stop(self):
+        self.server.stop()
+
+
+def hyperdiary(kind, entries, scenarios=DEFAULT_SCENARIOS, profiling=False):
+    app = Hyperdiary(kind, entries)
+    try:
         results = {}
         for key in scenarios:
-            url, script, env = plan[key]
-            name = f"{kind}-{entries}-{key}"
-            print(f"  {name}", file=sys.stderr)
-            results[SCENARIOS[key][0]] = wrk(name, url, token, script, env)
+            print(f"  {app.name(key)}", file=sys.stderr)
+            results[SCENARIOS[key][0]] = wrk(app.name(key), server_pid=app.server.process.pid, **app.request(key))
             if profiling:
-                profile(name, server.process.pid, url, token, script, env)
-        return results, state
+                profile(app.name(key), app.server.process.pid, **app.request(key))
+        return results, app.state
     finally:
-        server.stop()
+        app.stop()
+
+
+def scale(kind, small, large, scenarios, rounds):
+    """Both databases served at once (the idle server costs nothing), their passes interleaved
+    (small, large, small, large ...) so that drift of the machine's speed hits both alike."""
+    apps = {size: Hyperdiary(kind, size) for size in (small, large)}
+    try:
+        results = {size: {} for size in apps}
+        for key in scenarios:
+            passes = {size: [] for size in apps}
+            for size, app in apps.items():
+                wait_for_quiet()
+                warm_up(**app.request(key))
+            for number in range(1, rounds + 1):
+                for size, app in apps.items():
+                    print(f"  {app.name(key)} round {number}", file=sys.stderr)
+                    passes[size].append(measured_pass(f"{app.name(key)}.{number}",
+                                                      server_pid=app.server.process.pid, **app.request(key)))
+            for size in apps:
+                results[size][SCENARIOS[key][0]] = combine(passes[size])
+        return results, {size: app.state for size, app in apps.items()}
+    finally:
+        for app in apps.values():
+            app.stop()
+
+
+def execution_times(explain_text):
+    """{scenario: PostgreSQL's Execution Time (ms) of the last SELECT of its request}: the listing query
+    for page and sync, the entry's primary-key lookup for GET one entry."""
+    times = {}
+    for section in explain_text.split("\n## ")[1:]:
+        label = section.split(":", 1)[0]
+        found = re.findall(r"Execution Time: ([\d.]+) ms", section)
+        if found:
+            times[label] = float(found[-1])
+    return times
 
 
 # --- the report ------------------------------------------------------------------------------------
@@ -313,10 +492,12 @@ def hyperdiary(kind, entries, scenarios=DEFAULT_SCENARIOS, profiling=False):
 
 def table(results, title):
     ceilings = {label: ceiling_label for label, ceiling_label, _, _ in SCENARIOS.values()}
+    ceilings.update({label: "ceiling GET" for label in CALIBRATION})
     targets = {label: target for label, _, target, _ in SCENARIOS.values()}
     lines = [f"### {title}", "",
-             "| scenario | req/s | p50 ms | p99 ms | non-2xx | answers | of ceiling | target |",
-             "|---|---:|---:|---:|---:|---|---:|---:|"]
+             "| scenario | req/s | p50 ms | p99 ms | non-2xx | answers | of ceiling | target "
+             "| CPU server / postgres / wrk / other / steal |",
+             "|---|---:|---:|---:|---:|---|---:|---:|---|"]
     for label, r in results.items():
         ceiling_label = ceilings.get(label)
         ratio = f"{r['rps'] / results[ceiling_label]['rps']:.1%}" if ceiling_label in results else ""
@@ -326,10 +507,15 @@ def table(results, title):
             verdict = f"≥ {target:.0%} {'✓' if r['rps'] / results[ceiling_label]['rps'] >= target else '✗'}"
         answers = ", ".join(f"{n:,} × {s}" for s, n in r["statuses"].items())
         errors = f" (socket errors: {'; '.join(r['socket_errors'])})" if r["socket_errors"] else ""
+        cpu = " / ".join(f"{r['cpu'].get(k, 0):.2f}" for k in ("server", "postgres", "wrk", "other", "steal"))
+        if any(p["cpu"]["other"] > DISTURBED for p in r["passes"]):
+            cpu += " ⚠ disturbed by other processes"
         lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['non_2xx']}{errors} | "
-                     f"{answers} | {ratio} | {verdict} |")
+                     f"{answers} | {ratio} | {verdict} | {cpu} |")
     worst = max(r["p99"] for r in results.values())
-    lines += ["", f"p99 < {P99_LIMIT_MS} ms everywhere: {'✓' if worst < P99_LIMIT_MS else '✗'} (worst {worst:.1f} ms)"]
+    lines += ["", f"p99 < {P99_LIMIT_MS} ms everywhere: {'✓' if worst < P99_LIMIT_MS else '✗'} (worst {worst:.1f} ms). "
+              "CPU: cores used during the measured passes (2 cores in all); \"other\" is every process but the "
+              "server, PostgreSQL and wrk, and should be ~0; \"steal\" is time the hypervisor took."]
     return "\n".join(lines)
 
 
@@ -339,14 +525,30 @@ def machine():
     return f"{os.cpu_count()} × {model}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
+def revision():
+    """The commit measured, marked when the work tree differs from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "hyperdiary", "production.ini"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "no git"
+    return f"hyperdiary {commit}{' + local changes' if dirty else ''}"
+
+
 def database_version(kind):
     if kind == "sqlite":
         import sqlite3
         return f"SQLite {sqlite3.sqlite_version}"
     engine = sa.create_engine(POSTGRES)
-    with engine.connect() as conn:
-        version = conn.exec_driver_sql("SHOW server_version").scalar()
-    engine.dispose()
+    try:
+        with engine.connect() as conn:
+            version = conn.exec_driver_sql("SHOW server_version").scalar()
+    except sa.exc.OperationalError as error:
+        sys.exit(f"PostgreSQL is not reachable at {POSTGRES} (set BENCH_POSTGRES_URL, or BENCH_DB=sqlite):\n{error}")
+    finally:
+        engine.dispose()
     return f"PostgreSQL {version}"
 
 
@@ -362,6 +564,8 @@ def main():
     parser.add_argument("--scale", action="store_true", help="page/sync latency at BENCH_ENTRIES vs BENCH_SCALE")
     parser.add_argument("--profile", action="store_true", help="an extra pass per scenario under py-spy")
     parser.add_argument("--no-ceiling", action="store_true", help="hyperdiary alone (no ratios)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="also the ceiling after 1 and 3 SELECTs (Core) and 3 ORM gets on the bench database")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
         sys.exit("bench needs wrk and taskset (`make bench` installs wrk)")
@@ -374,32 +578,42 @@ def main():
     if unknown:
         sys.exit(f"unknown BENCH_SCENARIOS {unknown}; known: {', '.join(SCENARIOS)}")
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = (f"{stamp} — {machine()} — {database_version(kind)} — wrk {CONNECTIONS} connections on core {WRK_CORE}, "
-              f"waitress {THREADS} threads on core {SERVER_CORE}, {WARMUP} s warm-up + 2 × {DURATION} s per scenario")
+    versions = f"{revision()} — {machine()} — {database_version(kind)}"  # exits early when PostgreSQL is down
+
+    def header(passes=f"2 × {DURATION} s per scenario"):
+        return (f"{stamp} — {versions} — wrk {CONNECTIONS} connections on "
+                f"core {WRK_CORE}, waitress {THREADS} threads on core {SERVER_CORE}, {WARMUP} s warm-up + {passes}")
+
     if args.scale:
         large = int(os.environ.get("BENCH_SCALE", 1_000_000))
+        rounds = int(os.environ.get("BENCH_ROUNDS", 3))
         scale_scenarios = tuple(key for key in chosen if key in ("page", "sync", "entry")) or ("page", "sync")
-        small_results, small_state = hyperdiary(kind, entries, scale_scenarios)
-        large_results, large_state = hyperdiary(kind, large, scale_scenarios)
-        lines = [f"### Scale: {entries:,} vs {large:,} entries", "", header, "",
+        results, states = scale(kind, entries, large, scale_scenarios, rounds)
+        plans = {size: execution_times(explain(kind, size, states[size])) for size in (entries, large)}
+        lines = [f"### Scale: {entries:,} vs {large:,} entries", "",
+                 header(f"{rounds} × {DURATION} s per scenario and size, interleaved"), "",
                  "| scenario | req/s small | req/s large | p50 ms small | p50 ms large | p50 ratio | p99 ms small "
-                 "| p99 ms large | p99 ratio |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for label in small_results:
-            s, b = small_results[label], large_results[label]
+                 "| p99 ms large | p99 ratio | SQL ms small | SQL ms large |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for label in results[entries]:
+            s, b = results[entries][label], results[large][label]
+            sql = [f"{plans[size].get(label, float('nan')):.3f}" for size in (entries, large)]
             lines.append(f"| {label} | {s['rps']:,.0f} | {b['rps']:,.0f} | {s['p50']:.2f} | {b['p50']:.2f} | "
-                         f"{b['p50'] / s['p50']:.2f} | {s['p99']:.2f} | {b['p99']:.2f} | {b['p99'] / s['p99']:.2f} |")
-        lines += ["", "Target: latency at the large count ≤ 1.2 × at the small one. Plans: "
+                         f"{b['p50'] / s['p50']:.2f} | {s['p99']:.2f} | {b['p99']:.2f} | {b['p99'] / s['p99']:.2f} | "
+                         f"{sql[0]} | {sql[1]} |")
+        lines += ["", "Target: latency at the large count ≤ 1.2 × at the small one. SQL ms: PostgreSQL's execution "
+                  "time (EXPLAIN ANALYZE) of the request's main query; plans in "
                   f"bench/results/explain-{kind}-{entries}.txt and explain-{kind}-{large}.txt"]
-        explain(kind, entries, small_state)
-        explain(kind, large, large_state)
-        report, summary = "\n".join(lines), {"small": small_results, "large": large_results}
+        report, summary = "\n".join(lines), {"small": results[entries], "large": results[large], "plans_ms": plans}
         name = f"scale-{kind}"
     else:
-        summary = {} if args.no_ceiling else ceiling()
+        if args.calibrate:
+            seed(kind, entries)
+        summary = {} if args.no_ceiling else ceiling(database_url(kind, entries) if args.calibrate else None)
         results, state = hyperdiary(kind, entries, chosen, profiling=args.profile)
         summary.update(results)
         report = table(summary, f"hyperdiary on {kind} ({entries:,} entries) vs the bare-Pyramid ceiling") + \
-            "\n\n" + header
+            "\n\n" + header()
         name = f"{kind}-{entries}"
     (RESULTS / f"{name}.json").write_text(json.dumps({"when": stamp, "machine": machine(), "threads": THREADS,
                                                       "results": summary}, indent=2))
