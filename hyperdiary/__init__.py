@@ -25,6 +25,7 @@ def main(global_config, **settings):
         config.include(".models")
         config.include(".security")
         config.include(".schemas")
+        config.include(".bodies")
         config.scan(".errors")
         config.scan(".views")
     return config.make_wsgi_app()

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pyramid.httpexceptions import HTTPConflict
 
+from .bodies import problems
 from .errors import problem
 from .models import Entry
 from .models.meta import utcnow
@@ -16,35 +17,12 @@ READ_ONLY_KEYS = frozenset({"@url", "@links", "@changes", "@schemas"})
 
 IDENTICAL = "An identical entry exists already in this diary."
 
-_CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
-
-
-def _join(path, name):
-    return f"{path}.{name}" if path else str(name)
-
 
 def field_problems(schema, fields: dict) -> list[dict]:
-    """Every way `fields` fails the schema, one problem per field, named by dotted path."""
-    found = []
-    properties = schema.document.get("properties", {})
-    for error in schema.validator.iter_errors(fields):
-        path = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "required":
-            found += [problem(_join(path, name), "Required input is missing.")
-                      for name in error.validator_value if name not in error.instance]
-        elif error.validator in ("additionalProperties", "unevaluatedProperties"):
-            known = error.schema.get("properties", {})
-            found += [problem(_join(path, name), "Unknown field.") for name in error.instance if name not in known]
-        elif error.validator in _CHOICE_VALIDATORS:
-            found.append(problem(path, f"{error.instance!r} is not one of the allowed choices."))
-        else:
-            found.append(problem(path or "body", error.message))
+    """Every way `fields` fails the entry's schema, one problem per field, named by dotted path."""
+    found = problems(schema.validator, fields, schema.document.get("properties", {}))
     if not found and not schema.required and not fields:
         found.append(problem("body", "Fill in at least one field."))
-    # jsonschema reports `required` once per missing property, each with the whole list: keep one of each.
-    found = list({(p["name"], p["message"]): p for p in found}.values())
-    order = {name: index for index, name in enumerate(properties)}
-    found.sort(key=lambda p: (order.get(p["name"].split(".")[0], len(order)), p["name"]))
     return found
 
 

@@ -2,12 +2,12 @@
 and query strings, and the date-time formats of the contract. Every failure is a ValidationFailure
 (400) or a 413 naming the offending field."""
 import datetime
-import zoneinfo
 
 import colander
 import orjson
 from pyramid.httpexceptions import HTTPRequestEntityTooLarge
 
+from . import localtime
 from .errors import ValidationFailure, problem
 
 
@@ -92,13 +92,6 @@ class DateTime(colander.SchemaType):
         return colander.null if appstruct is colander.null else appstruct.isoformat()
 
 
-def valid_time_zone(node, value):
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise colander.Invalid(node, f"Unknown IANA time zone {value!r}.") from None
-
-
 class StrictString(colander.String):
     """colander.String turns numbers into strings; a JSON API should refuse them."""
 
@@ -108,6 +101,59 @@ class StrictString(colander.String):
         return super().deserialize(node, cstruct)
 
 
+def valid_time_zone(node, value):
+    try:
+        localtime.zone(value)
+    except ValueError as error:
+        raise colander.Invalid(node, str(error)) from None
+
+
+class DateOrDateTime(colander.SchemaType):
+    """A query's date (`2024-05-01`: a local calendar day, read later in a time zone) or date-time
+    (naive UTC, like every date-time of the contract)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct == "":
+            return colander.null
+        if isinstance(cstruct, str) and len(cstruct) == 10:
+            try:
+                return datetime.date.fromisoformat(cstruct)
+            except ValueError:
+                raise colander.Invalid(node, "Expected a date (2024-05-01) or an ISO 8601 date-time.") from None
+        try:
+            return parse_datetime(cstruct)
+        except ValueError:
+            raise colander.Invalid(node, "Expected a date (2024-05-01) or an ISO 8601 date-time.") from None
+
+    def serialize(self, node, appstruct):
+        return colander.null if appstruct is colander.null else appstruct.isoformat()
+
+
+class DateRange(colander.MappingSchema):
+    """`fromdate`, `todate` and the `time_zone` their dates are read in (RESOURCES.md)."""
+
+    fromdate = colander.SchemaNode(DateOrDateTime(), missing=None)
+    todate = colander.SchemaNode(DateOrDateTime(), missing=None)
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
+
+
+def span(params: dict, default_zone: str) -> localtime.Span:
+    """The instants a DateRange's parameters cover, [start, end) in naive UTC; a 400 naming `fromdate`
+    when it comes after `todate`."""
+    tz = localtime.zone(params["time_zone"] or default_zone)
+    start = localtime.bound(params["fromdate"], tz, upper=False)
+    end = localtime.bound(params["todate"], tz, upper=True)
+    if start is not None and end is not None and start >= end:
+        raise ValidationFailure("Invalid query parameters", [problem("fromdate", "fromdate comes after todate.")])
+    return localtime.Span(start, end, tz)
+
+
 class Paging(colander.MappingSchema):
     limit = colander.SchemaNode(colander.Integer(), missing=50, validator=colander.Range(1, 500))
     after = colander.SchemaNode(StrictString(), missing=None)
+
+
+class Listing(Paging):
+    """A listing of soft-deleted records: a page of the live ones, or every change since an instant."""
+
+    modified_after = colander.SchemaNode(DateTime(), missing=None)

@@ -5,7 +5,7 @@ import enum
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, new_id, utcnow
+from .meta import Base, Record, new_id, utcnow
 
 
 class Role(enum.StrEnum):
@@ -20,10 +20,9 @@ class Role(enum.StrEnum):
         return self in (Role.CLIENT, Role.FRIEND)
 
 
-class User(Base):
+class User(Record, Base):
     __tablename__ = "users"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     # Stored lower-cased: "Alice" and "alice" are one account.
     username: Mapped[str] = mapped_column(String(150), unique=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -31,9 +30,6 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     first_name: Mapped[str] = mapped_column(String(150), default="")
     last_name: Mapped[str] = mapped_column(String(150), default="")
-    created: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    modified: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     client = relationship("Client", back_populates="user", uselist=False, lazy="raise")
 

@@ -4,21 +4,17 @@ import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, new_id, utcnow
+from .meta import Base, Record, SoftDeleted, utcnow
 
 
-class Client(Base):
+class Client(Record, Base):
     __tablename__ = "clients"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     name: Mapped[str] = mapped_column(String(300), default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     # The diary configuration: the $ids of the entry schemas this diary may hold, in order.
     diary_schemas: Mapped[list] = mapped_column(JSON, default=list)
-    created: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    modified: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    version: Mapped[int] = mapped_column(default=1)
 
     # Loaded on use: the owner is in the identity map already (the token lookup loaded it).
     user = relationship("User", back_populates="client")
@@ -27,12 +23,11 @@ class Client(Base):
 LIVE = text("deleted IS NULL")
 
 
-class Entry(Base):
+class Entry(SoftDeleted, Base):
     """A diary entry: `fields` holds the values of its schema's properties."""
 
     __tablename__ = "entries"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     schema_id: Mapped[str] = mapped_column(String(500))
     dt: Mapped[datetime.datetime] = mapped_column(DateTime)
@@ -40,10 +35,6 @@ class Entry(Base):
     # SHA-256 of the canonical JSON of (@type, dt, fields); unique per client, so that identical POSTs
     # racing each other make one entry. NULL once deleted, so the same entry may be written again.
     dedupe_key: Mapped[str | None] = mapped_column(String(64))
-    created: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    modified: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    deleted: Mapped[datetime.datetime | None] = mapped_column(DateTime)
-    version: Mapped[int] = mapped_column(default=1)
 
     __table_args__ = (
         UniqueConstraint("client_id", "dedupe_key", name="uq_entries_client_id_dedupe_key"),

@@ -2,8 +2,8 @@
 import datetime
 import uuid
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,3 +26,20 @@ def utcnow() -> datetime.datetime:
 def new_id() -> str:
     """Public ids are random (never a count of rows), 32 hex characters."""
     return uuid.uuid4().hex
+
+
+class Record:
+    """The columns of every stored record of the contract: a random public id, `@changes`
+    (created, modified) and the version counter behind its ETag (hypermedia.etag)."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    modified: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class SoftDeleted(Record):
+    """A record deleted softly: it leaves every read but stays, emptied of its content, as a tombstone
+    that `modified_after` sync reports (paging.records_page)."""
+
+    deleted: Mapped[datetime.datetime | None] = mapped_column(DateTime)

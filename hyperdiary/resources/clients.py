@@ -47,9 +47,7 @@ class ClientResource(Resource):
         ).all()
 
     def __getitem__(self, name):
-        if name == "diary":
-            return Diary(self, name)
-        raise KeyError(name)
+        return CLIENT_CHILDREN[name](self, name)
 
 
 class Diary(Resource):
@@ -83,3 +81,7 @@ class EntryResource(Resource):
     def __init__(self, parent, name, entry: Entry):
         super().__init__(parent, name)
         self.entry = entry
+
+
+# What hangs below a client, by name: each kind of record a client keeps is one collection here.
+CLIENT_CHILDREN = {"diary": Diary}

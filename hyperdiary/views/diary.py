@@ -7,10 +7,10 @@ from sqlalchemy import select
 from .. import diary as entries_model
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
-from ..inputs import DateTime, Paging, StrictString, body, json_object, parse_datetime, query
+from ..inputs import Listing, StrictString, body, json_object, parse_datetime, query
 from ..models import Entry
 from ..models.meta import utcnow
-from ..paging import cursor, keyset_page
+from ..paging import records_page
 from ..resources.clients import Diary, Entries, EntryResource
 from ..security import Permissions
 
@@ -135,27 +135,12 @@ def create_entry(context, request):
     return entry_body(request, url, entry, schema)
 
 
-class EntryListing(Paging):
-    modified_after = colander.SchemaNode(DateTime(), missing=None)
-
-
 @view_config(context=Entries, name="items", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_entries(context, request):
-    """Newest `dt` first; with `modified_after`, every change since then (tombstones included), oldest
-    change first, so that a device can sync by following `next` links."""
-    params = query(request, EntryListing())
-    client_id = context.client.id
-    since = params["modified_after"]
-    if since is None:
-        stmt = select(*LISTED).where(Entry.client_id == client_id, Entry.deleted.is_(None))
-        rows, more = keyset_page(request.dbsession, stmt, Entry.dt, Entry.id, params["limit"], params["after"],
-                                 descending=True, parse=parse_datetime)
-        last_key = (rows[-1].dt, rows[-1].id) if more else None
-    else:
-        stmt = select(*LISTED).where(Entry.client_id == client_id, Entry.modified > since)
-        rows, more = keyset_page(request.dbsession, stmt, Entry.modified, Entry.id, params["limit"], params["after"],
-                                 parse=parse_datetime)
-        last_key = (rows[-1].modified, rows[-1].id) if more else None
+    """Newest `dt` first; with `modified_after`, every change since then (tombstones included)."""
+    params = query(request, Listing())
+    stmt = select(*LISTED).where(Entry.client_id == context.client.id)
+    rows, next_query = records_page(request, stmt, Entry, Entry.dt, params)
     schemas = {s.id: s for s in request.entry_schemas.get_many(request.dbsession, list({r.schema_id: 0 for r in rows}))}
     items = []
     entries_url = hm.url(request, context)
@@ -165,11 +150,6 @@ def list_entries(context, request):
             items.append(hm.tombstone(request, url, entry.schema_id, entry))
         else:
             items.append(entry_body(request, url, entry, schemas[entry.schema_id]))
-    next_query = None
-    if last_key is not None:
-        next_query = {"limit": params["limit"], "after": cursor(*last_key)}
-        if since is not None:
-            next_query["modified_after"] = request.GET["modified_after"]
     live_types = [s for s in schemas.values() if any(e.schema_id == s.id and e.deleted is None for e in rows)]
     return hm.collection(request, context, "diary-entries", items, next_query=next_query, view_name="items",
                          **{"@schemas": hm.schema_descriptors(request, live_types)})

@@ -1,9 +1,9 @@
 """The database the migrations build: it matches the models, and SQLite runs as promised."""
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from hyperdiary.models import get_engine
 from hyperdiary.models.meta import Base
 
 
@@ -13,14 +13,14 @@ def test_migrations_match_the_models(app):
     assert differences == []
 
 
-def test_sqlite_runs_in_wal_with_foreign_keys(app):
-    engine = app.registry["dbengine"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's settings")
+def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path):
+    # An engine of its own: on the PostgreSQL run too, SQLite's settings are checked once.
+    engine = get_engine({"sqlalchemy.url": f"sqlite:///{tmp_path / 'wal.sqlite'}"})
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         conn.rollback()
+    engine.dispose()
 
 
 def test_foreign_keys_are_enforced(app):

@@ -1,0 +1,138 @@
+"""The JSON Schemas of the fixed resource kinds (journal, tag, goal, mood ...): one file per kind in the
+top of the `schemas/` folder, loaded and checked at start, each validator built once.
+
+A deployment tightens or extends what a kind accepts by editing its file (a longer title, another
+mood), without touching code. Views validate a body with `request.bodies.check(kind, data)`, which
+raises one 400 naming every failing field, in the same words as diary entries' validation.
+"""
+import datetime
+import json
+import pathlib
+
+import jsonschema_specifications
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from .errors import ValidationFailure, problem
+from .inputs import parse_datetime
+
+_CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
+
+
+def _join(path, name):
+    return f"{path}.{name}" if path else str(name)
+
+
+def problems(validator, data, order=()) -> list[dict]:
+    """Every way `data` fails the validator's schema, one problem per field, named by dotted path
+    (`title`, `reasons.2`, `details.weight.unit`), in the order of `order` (the schema's properties)."""
+    found = []
+    for error in validator.iter_errors(data):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            found += [problem(_join(path, name), "Required input is missing.")
+                      for name in error.validator_value if name not in error.instance]
+        elif error.validator in ("additionalProperties", "unevaluatedProperties"):
+            known = error.schema.get("properties", {})
+            found += [problem(_join(path, name), "Unknown field.") for name in error.instance if name not in known]
+        elif error.validator in _CHOICE_VALIDATORS:
+            found.append(problem(path or "body", f"{error.instance!r} is not one of the allowed choices."))
+        else:
+            found.append(problem(path or "body", error.message))
+    # jsonschema reports `required` once per missing property, each with the whole list: keep one of each.
+    found = list({(p["name"], p["message"]): p for p in found}.values())
+    position = {name: index for index, name in enumerate(order)}
+    found.sort(key=lambda p: (position.get(p["name"].split(".")[0], len(position)), p["name"]))
+    return found
+
+
+# --- formats ------------------------------------------------------------------------------------------
+# Resource bodies follow the contract's reading of dates (docs/decisions.md): a date-time without an
+# offset is UTC, so the schemas' "format": "date-time" accepts what the views will parse, no more and
+# no less. (jsonschema's own checker wants RFC 3339, which requires the offset.)
+FORMAT_CHECKER = FormatChecker()
+
+
+@FORMAT_CHECKER.checks("date-time", raises=ValueError)
+def _is_date_time(value) -> bool:
+    if isinstance(value, str):
+        parse_datetime(value)
+    return True
+
+
+@FORMAT_CHECKER.checks("date", raises=ValueError)
+def _is_date(value) -> bool:
+    if isinstance(value, str):
+        if len(value) != 10:
+            raise ValueError("Expected a date such as 2024-05-01.")
+        datetime.date.fromisoformat(value)
+    return True
+
+
+@FORMAT_CHECKER.checks("time", raises=ValueError)
+def _is_time(value) -> bool:
+    if isinstance(value, str):
+        datetime.time.fromisoformat(value)
+    return True
+
+
+# --- the schemas of the resource kinds ------------------------------------------------------------------
+
+
+class BodySchema:
+    """One resource kind's JSON Schema and its cached validator."""
+
+    __slots__ = ("kind", "document", "validator", "properties")
+
+    def __init__(self, kind: str, document):
+        Draft202012Validator.check_schema(document)
+        if not isinstance(document, dict) or document.get("type") != "object":
+            raise ValueError('The schema of a resource kind must have "type": "object".')
+        self.kind = kind
+        self.document = document
+        self.properties = document.get("properties", {})
+        # An explicit registry: nothing is fetched over the network, whatever a $ref says.
+        self.validator = Draft202012Validator(document, registry=jsonschema_specifications.REGISTRY,
+                                              format_checker=FORMAT_CHECKER)
+
+    def problems(self, data) -> list[dict]:
+        return problems(self.validator, data, self.properties)
+
+    def check(self, data):
+        """`data` itself when it fits; a 400 naming every failing field otherwise."""
+        found = self.problems(data)
+        if found:
+            raise ValidationFailure("Invalid JSON input", found)
+        return data
+
+
+def load_kinds(folder) -> dict[str, "BodySchema"]:
+    """Every `*.json` directly in the folder, by file name (`journal.json` is the kind `journal`);
+    raises ValueError naming the first file that is not a usable schema."""
+    kinds = {}
+    for path in sorted(pathlib.Path(folder).glob("*.json")):
+        try:
+            kinds[path.stem] = BodySchema(path.stem, json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, SchemaError) as error:
+            message = error.message if isinstance(error, SchemaError) else str(error)
+            raise ValueError(f"Resource schema {path} is not usable: {message}") from error
+    return kinds
+
+
+class Bodies:
+    """The resource kinds' schemas, by kind."""
+
+    def __init__(self, kinds: dict[str, BodySchema]):
+        self.kinds = kinds
+
+    def __getitem__(self, kind) -> BodySchema:
+        return self.kinds[kind]
+
+    def check(self, kind: str, data):
+        return self.kinds[kind].check(data)
+
+
+def includeme(config):
+    bodies = Bodies(load_kinds(config.get_settings()["hyperdiary.schemas_dir"]))
+    config.registry["bodies"] = bodies
+    config.add_request_method(lambda request: request.registry["bodies"], "bodies", reify=True)

@@ -1,0 +1,85 @@
+"""The resource kinds' schemas (hyperdiary.bodies): loading, start-up failures, problems by field,
+and the contract's date formats."""
+import json
+
+import pytest
+
+from hyperdiary.bodies import Bodies, BodySchema, load_kinds
+from hyperdiary.errors import ValidationFailure
+
+NOTE = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title"],
+    "properties": {
+        "title": {"type": "string", "maxLength": 5},
+        "when": {"type": ["string", "null"], "format": "date-time"},
+        "day": {"type": "string", "format": "date"},
+        "at": {"type": "string", "format": "time"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "colour": {"enum": ["red", "green"]},
+    },
+}
+
+
+def test_problems_name_each_field_in_property_order():
+    schema = BodySchema("note", NOTE)
+    found = schema.problems({"colour": "blue", "tags": ["a", 3], "extra": 1, "when": "soon"})
+    assert found == [
+        {"name": "title", "message": "Required input is missing."},
+        {"name": "when", "message": "'soon' is not a 'date-time'"},
+        {"name": "tags.1", "message": "3 is not of type 'string'"},
+        {"name": "colour", "message": "'blue' is not one of the allowed choices."},
+        {"name": "extra", "message": "Unknown field."},
+    ]
+
+
+def test_check_raises_one_400_with_every_problem():
+    bodies = Bodies({"note": BodySchema("note", NOTE)})
+    assert bodies.check("note", {"title": "ok"}) == {"title": "ok"}
+    with pytest.raises(ValidationFailure) as failure:
+        bodies.check("note", {"title": "too long", "day": "2024-02-30"})
+    assert [p["name"] for p in failure.value.extra] == ["title", "day"]
+
+
+@pytest.mark.parametrize("value, valid", [
+    ("2024-05-01T12:00:00Z", True),
+    ("2024-05-01T12:00:00", True),  # no offset: UTC, as everywhere in the contract
+    ("2024-05-01T12:00:00.123+02:00", True),
+    ("2024-05-01", False),  # a date-time needs its time
+    ("2024-05-01T25:00:00Z", False),
+    ("yesterday", False),
+    (None, True),  # null passes the format; the type decides
+])
+def test_date_time_format(value, valid):
+    found = BodySchema("note", NOTE).problems({"title": "x", "when": value})
+    assert (found == []) is valid, found
+
+
+@pytest.mark.parametrize("field, value, valid", [
+    ("day", "2024-02-29", True), ("day", "2023-02-29", False), ("day", "2024-2-1", False),
+    ("at", "08:30", True), ("at", "08:30:15", True), ("at", "24:00", False), ("at", "half past", False),
+])
+def test_date_and_time_formats(field, value, valid):
+    found = BodySchema("note", NOTE).problems({"title": "x", field: value})
+    assert (found == []) is valid, found
+
+
+def test_load_kinds_by_file_name(tmp_path):
+    (tmp_path / "note.json").write_text(json.dumps(NOTE))
+    (tmp_path / "diary").mkdir()
+    (tmp_path / "diary" / "ignored.json").write_text("not even JSON")
+    assert list(load_kinds(tmp_path)) == ["note"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{", "Expecting"),
+    (json.dumps({"type": "object", "properties": {"x": {"type": "strin"}}}), "is not valid"),
+    (json.dumps({"type": "array"}), '"type": "object"'),
+])
+def test_a_bad_file_stops_start_up_naming_it(tmp_path, content, message):
+    (tmp_path / "broken.json").write_text(content)
+    with pytest.raises(ValueError, match="broken.json") as error:
+        load_kinds(tmp_path)
+    assert message in str(error.value)
