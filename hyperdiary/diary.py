@@ -1,9 +1,5 @@
 """Diary entries: validation against their schema, dedupe, and the writes (views stay thin)."""
-import hashlib
-
-import orjson
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from pyramid.httpexceptions import HTTPConflict
 
@@ -11,6 +7,7 @@ from .bodies import problems
 from .errors import problem
 from .models import Entry
 from .models.meta import utcnow
+from .records import dedupe_key, flush_or_conflict, insert_unless_exists, soft_delete
 
 # Keys of a representation that a client may send back unchanged; they are not fields.
 READ_ONLY_KEYS = frozenset({"@url", "@links", "@changes", "@schemas"})
@@ -31,32 +28,17 @@ def without_nulls(fields: dict) -> dict:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def dedupe_key(schema_id: str, dt, fields: dict) -> str:
-    canonical = orjson.dumps([schema_id, dt.isoformat(), fields], option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(canonical).hexdigest()
-
-
 def existing_entry(dbsession, client_id: str, key: str) -> Entry | None:
     return dbsession.scalar(select(Entry).where(Entry.client_id == client_id, Entry.dedupe_key == key))
 
 
 def create_entry(dbsession, client_id: str, schema, dt, fields: dict) -> tuple[Entry, bool]:
-    """Store an entry unless an identical one exists; (entry, created). Safe under races: the unique
-    key on (client, dedupe key) lets one insert win; the loser's savepoint rolls back and it answers
-    with the winner's entry."""
+    """Store an entry unless an identical one exists; (entry, created), also when identical POSTs race."""
     key = dedupe_key(schema.id, dt, fields)
     now = utcnow()
     entry = Entry(client_id=client_id, schema_id=schema.id, dt=dt, fields=fields, dedupe_key=key,
                   created=now, modified=now)
-    try:
-        with dbsession.begin_nested():
-            dbsession.add(entry)
-    except IntegrityError:
-        existing = existing_entry(dbsession, client_id, key)
-        if existing is None:
-            raise
-        return existing, False
-    return entry, True
+    return insert_unless_exists(dbsession, entry, lambda: existing_entry(dbsession, client_id, key))
 
 
 def update_entry(dbsession, entry: Entry, schema, dt, fields: dict):
@@ -69,17 +51,9 @@ def update_entry(dbsession, entry: Entry, schema, dt, fields: dict):
     entry.dt, entry.fields, entry.dedupe_key = dt, fields, key
     entry.version += 1
     entry.modified = utcnow()
-    try:
-        with dbsession.begin_nested():
-            dbsession.flush()
-    except IntegrityError:
-        raise HTTPConflict(IDENTICAL) from None
+    flush_or_conflict(dbsession, IDENTICAL)
 
 
 def delete_entry(entry: Entry):
-    """Soft delete: the content is erased (it is health data nobody should read again), a tombstone
-    stays so that incremental sync can tell other devices."""
-    entry.deleted = entry.modified = utcnow()
-    entry.fields = {}
-    entry.dedupe_key = None
-    entry.version += 1
+    """Soft delete: the content is erased, a tombstone stays so that incremental sync can tell other devices."""
+    soft_delete(entry, fields={}, dedupe_key=None)

@@ -146,9 +146,8 @@ class NewAssignment(colander.MappingSchema):
 
 def client_from_reference(request, reference: str) -> Client | None:
     """A client named by its @url (or its id)."""
-    base = hm.url(request, request.root["clients"])
-    client_id = reference[len(base):].strip("/") if reference.startswith(base) else reference
-    return request.dbsession.get(Client, client_id) if client_id and "/" not in client_id else None
+    client_id = hm.reference_id(request, request.root["clients"], reference)
+    return request.dbsession.get(Client, client_id) if client_id is not None else None
 
 
 @view_config(context=Caseload, request_method="GET", renderer="json", permission=Permissions.CASELOAD_VIEW)
