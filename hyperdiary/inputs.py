@@ -38,6 +38,12 @@ def json_object(request) -> dict:
     return body
 
 
+def writable(data: dict, read_only) -> dict:
+    """A body less the read-only keys of the resource's representation (`@url`, `@links` ...): a client
+    may send a representation back unchanged, and those keys are ignored."""
+    return {key: value for key, value in data.items() if key not in read_only}
+
+
 def colander_problems(invalid: colander.Invalid, prefix="") -> list[dict]:
     return [problem(prefix + name if name else (prefix.rstrip(".") or "body"), message)
             for name, message in invalid.asdict().items()]

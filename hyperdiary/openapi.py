@@ -142,6 +142,20 @@ SCHEMAS = {
         "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
         "description": "An entry; @type is the $id of its schema.",
     },
+    # Journals (RESOURCES.md); their request bodies are the files in schemas/ (`...Body`, added in document()).
+    "Journal": representation(
+        "A self-reflection note, with its live tags.",
+        title={"type": ["string", "null"]}, description={"type": ["string", "null"]},
+        journal_timestamp=DATE_TIME, session={"type": ["string", "null"]},
+        tags={"type": "array", "items": ref("Tag")}) | {"required": ["title", "description", "journal_timestamp",
+                                                                     "session", "tags"]},
+    "Tag": representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
+                          name=described(STRING, "the tag type's name"), description={"type": ["string", "null"]}),
+    "TagType": representation("A kind of tag, shared by every journal.", name=STRING,
+                              description={"type": ["string", "null"]}),
+    "JournalStats": representation("Journals per local calendar day.", journalstats={"type": "array", "items": obj(
+        ("journaldate", "count"), journaldate={"type": "string", "format": "date"},
+        count={"type": "integer", "minimum": 1})}) | {"required": ["journalstats"]},
     "Tokens": obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
                   expires_in=described({"type": "integer"}, "seconds until the access token expires"),
                   user=described(ref("User"), "on sign-in: the caller's profile")),
@@ -173,7 +187,7 @@ SCHEMAS = {
 
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
-PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID,
+PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "journal_id": ID, "tag_id": ID, "tagtype_id": ID,
                    "schema_key": described(STRING, "from the schema's @url")}
 
 QUERY = {
@@ -181,6 +195,11 @@ QUERY = {
     "after": described(STRING, "an opaque cursor: follow `next` links rather than building it"),
     "modified_after": described(DATE_TIME, "only records changed after this instant (oldest first, tombstones too)"),
     "login": described(STRING, "only the client with this username"),
+    "fromdate": described(STRING, "a date (the whole local day) or a date-time, inclusive"),
+    "todate": described(STRING, "a date (the whole local day) or a date-time, inclusive"),
+    "time_zone": described(STRING, "the IANA zone dates are read in (default: the client's)"),
+    "session": described(STRING, "only journals of this session"),
+    "tag": described(STRING, "only journals with a tag of this type (its @url or id)"),
 }
 
 HEADERS = {
@@ -236,6 +255,12 @@ CLIENT = "/clients/{client_id}/"
 DIARY = CLIENT + "diary/"
 ENTRIES = DIARY + "entries/"
 SCHEMA = "/schemas/{schema_key}/"
+JOURNALS = CLIENT + "journals/"
+JOURNAL = JOURNALS + "{journal_id}/"
+TAGS = JOURNAL + "tags/"
+TAG = TAGS + "{tag_id}/"
+TAGTYPES = "/tagtypes/"
+RANGE = ("fromdate", "todate", "time_zone")
 
 OPERATIONS = (
     Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
@@ -300,6 +325,39 @@ OPERATIONS = (
        etag=True, if_match=True),
     Op("deleteEntry", "delete", ENTRIES + "{entry_id}/", "EntryResource", "",
        "Delete an entry (a tombstone stays for sync)", ok=204, errors=(403, 404), if_match=True),
+    # Journals, tags and tag types (RESOURCES.md).
+    Op("listJournals", "get", JOURNALS, "Journals", "",
+       "Journals, most recent first, with their tags; or every change since modified_after", "journals",
+       result=page({"anyOf": [ref("Journal"), ref("Tombstone")]}), errors=(404,),
+       query=("limit", "after", "modified_after", *RANGE, "session", "tag")),
+    Op("addJournal", "post", JOURNALS, "Journals", "", "Write a journal", "journals", "JournalBody", 201, "Journal",
+       errors=(403, 404), etag=True, also={200: "An identical journal exists: it is answered, and nothing is stored"}),
+    Op("getJournalStats", "get", JOURNALS + "stats", "Journals", "stats", "Journals per local calendar day",
+       "journals.stats", result="JournalStats", errors=(404,), query=RANGE),
+    Op("getJournal", "get", JOURNAL, "JournalResource", "", "A journal with its tags", result="Journal",
+       errors=(404,), etag=True, if_none_match=True),
+    Op("changeJournal", "patch", JOURNAL, "JournalResource", "", "Change a journal's fields (null clears one)",
+       body="JournalBody", result="Journal", errors=(403, 404, 409), etag=True, if_match=True),
+    Op("replaceJournal", "put", JOURNAL, "JournalResource", "", "Replace a journal's fields",
+       body="JournalBody", result="Journal", errors=(403, 404, 409), etag=True, if_match=True),
+    Op("deleteJournal", "delete", JOURNAL, "JournalResource", "", "Delete a journal and its tags (a tombstone stays)",
+       ok=204, errors=(403, 404), if_match=True),
+    Op("listTags", "get", TAGS, "JournalTags", "", "A journal's tags, oldest first", "tags",
+       result=page({"anyOf": [ref("Tag"), ref("Tombstone")]}), errors=(404,), query=("limit", "after", "modified_after")),
+    Op("addTag", "post", TAGS, "JournalTags", "", "Tag a journal", "tags", "TagBody", 201, "Tag", errors=(403, 404),
+       etag=True),
+    Op("getTag", "get", TAG, "TagResource", "", "A tag", result="Tag", errors=(404,), etag=True, if_none_match=True),
+    Op("changeTag", "patch", TAG, "TagResource", "", "Change a tag", body="TagBody", result="Tag",
+       errors=(403, 404), etag=True, if_match=True),
+    Op("replaceTag", "put", TAG, "TagResource", "", "Replace a tag", body="TagBody", result="Tag",
+       errors=(403, 404), etag=True, if_match=True),
+    Op("deleteTag", "delete", TAG, "TagResource", "", "Delete a tag", ok=204, errors=(403, 404), if_match=True),
+    Op("listTagTypes", "get", TAGTYPES, "TagTypes", "", "Every tag type, by name", "tagtypes",
+       result=page(ref("TagType")), query=("limit", "after")),
+    Op("addTagType", "post", TAGTYPES, "TagTypes", "", "Add a tag type (professionals, admins)", "tagtypes",
+       "TagtypeBody", 201, "TagType", errors=(403, 409), etag=True),
+    Op("getTagType", "get", TAGTYPES + "{tagtype_id}/", "TagTypeResource", "", "A tag type", result="TagType",
+       errors=(404,), etag=True, if_none_match=True),
     # Entry schemas (API.md §5).
     Op("listSchemas", "get", "/schemas/", "Schemas", "", "Every entry schema, shipped and uploaded", "schemas",
        result=page(ref("SchemaDescriptor")), public=True),
@@ -389,7 +447,9 @@ def document(request) -> dict:
         "servers": [{"url": request.application_url}],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            # The request bodies of the resource kinds are their files in schemas/ (hyperdiary/bodies.py).
+            "schemas": SCHEMAS | {kind.capitalize() + "Body": schema.document
+                                  for kind, schema in request.bodies.kinds.items()},
             "parameters": {
                 "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
                              "description": "The ETag read last: the write answers 412 if the record changed"},

@@ -21,6 +21,9 @@ class Permissions(enum.StrEnum):
     # Create, change and delete diary entries.
     DIARY_WRITE = "diary:write"
     SCHEMAS_ADD = "schemas:add"
+    # Create, change and delete journals and their tags.
+    JOURNAL_WRITE = "journal:write"
+    TAGTYPES_ADD = "tagtypes:add"
 
 
 def user_principal(user_id: str) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from .accounts import AuthSession, CaseloadAssignment, Role, Token, User  # noqa: F401
 from .diary import Client, Entry, StoredSchema  # noqa: F401
+from .journals import Journal, Tag, TagType  # noqa: F401
 from .meta import Base  # noqa: F401
 
 configure_mappers()

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from . import Resource, is_id
+from .journals import Journals
 
 
 class Clients(Resource):
@@ -22,7 +23,7 @@ class Clients(Resource):
         return ClientResource(self, name, client)
 
 
-OWNER_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_WRITE)
+OWNER_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_WRITE, Permissions.JOURNAL_WRITE)
 PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_CONFIGURE)
 
 
@@ -84,4 +85,4 @@ class EntryResource(Resource):
 
 
 # What hangs below a client, by name: each kind of record a client keeps is one collection here.
-CLIENT_CHILDREN = {"diary": Diary}
+CLIENT_CHILDREN = {"diary": Diary, "journals": Journals}

@@ -5,6 +5,7 @@ from ..security import Permissions
 from . import Resource
 from .accounts import Auth, Users
 from .clients import Clients
+from .journals import TagTypes
 from .schemas import Schemas
 
 
@@ -13,7 +14,7 @@ class Root(Resource):
     __parent__ = None
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
-    children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas}
+    children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes}
 
     def __init__(self, request):
         self.request = request

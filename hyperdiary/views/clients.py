@@ -23,6 +23,8 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "diary.entries", entries, permission=Permissions.DIARY_WRITE),
         hm.link(request, "diary.entries.items", entries, "items"),
         hm.link(request, "diary.entries.schemas", entries, "schemas"),
+        hm.link(request, "journals", resource["journals"]),
+        hm.link(request, "journals.stats", resource["journals"], "stats"),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, client.user)),
     )
     return hm.representation(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from .. import diary as entries_model
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
-from ..inputs import Listing, StrictString, body, json_object, parse_datetime, query
+from ..inputs import Listing, StrictString, body, json_object, parse_datetime, query, writable
 from ..models import Entry
 from ..models.meta import utcnow
 from ..paging import records_page
@@ -80,7 +80,7 @@ def parse_entry(request, data: dict, schema_ids, current: Entry | None = None):
     """(schema, dt, fields) from a POST body or (merged onto `current`) a PATCH body; a 400 with one
     problem per bad field otherwise."""
     problems = []
-    data = {k: v for k, v in data.items() if k not in entries_model.READ_ONLY_KEYS}
+    data = writable(data, entries_model.READ_ONLY_KEYS)
     type_id = data.pop("@type", None if current is None else current.schema_id)
     raw_dt = data.pop("dt", None if current is None else current.dt)
     problems += [problem(k, "Unknown field.") for k in data if k.startswith("@")]

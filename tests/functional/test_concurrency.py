@@ -140,6 +140,17 @@ def test_different_posts_race_and_all_land(carol, errors):
     assert sorted(item["@url"] for item in items) == sorted(a.location for a in answers)
 
 
+def test_identical_journals_race_to_one(carol, errors):
+    journals = link(carol.client(), "journals")
+    body = {"journal_timestamp": "2024-05-01T12:00:00Z", "title": "A walk", "description": "Calmer after"}
+    answers = at_once("POST", journals, [body] * THREADS, carol.access)
+    assert_no_server_errors(answers, errors)
+    assert sorted(a.status for a in answers) == [200] * (THREADS - 1) + [201]
+    urls = {a.body["@url"] for a in answers}
+    assert len(urls) == 1 and {a.location for a in answers} == urls
+    assert [item["@url"] for item in listed(carol, journals)] == list(urls)
+
+
 def test_one_username_registered_once(live_server, testapp, errors):
     body = {"username": "racer", "email": "racer@example.org", "password": PASSWORD}
     answers = at_once("POST", anonymous_link(live_server, "auth.register"), [body] * THREADS)

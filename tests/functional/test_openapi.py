@@ -225,6 +225,39 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
     assert any(item.get("@deleted") for item in synced["@items"])
     check(client.get(items + "?modified_after=yesterday", status=400))
 
+    # Tag types and journals.
+    tagtypes = client.url("tagtypes")
+    trigger = check(professional.post(tagtypes, json={"name": "trigger"}, status=201)).json
+    check(professional.post(tagtypes, json={"name": "trigger"}, status=409))
+    check(client.post(tagtypes, json={"name": "mine"}, status=403))
+    check(client.get(tagtypes))
+    check(client.get(trigger["@url"]))
+    journals = link(own, "journals")
+    note = {"journal_timestamp": "2024-05-01T12:00:00Z", "title": "A walk"}
+    created = check(client.post(journals, json=note, status=201))
+    check(client.post(journals, json=note))  # the same again: deduplicated
+    check(client.post(journals, json={"title": "x" * 300}, status=400))
+    check(professional.post(journals, json=note, status=403))
+    journal = created.json["@url"]
+    check(client.get(journal, headers={"If-None-Match": created.headers["ETag"]}, status=304))
+    other = check(client.post(journals, json=dict(note, title="Another"), status=201)).json["@url"]
+    check(client.patch(other, json={"title": "A walk"}, status=409))
+    check(client.patch(journal, json={"description": "Calmer after"}))
+    check(client.put(journal, json=dict(note, title="A long walk")))
+    check(client.put(journal, json=note, headers={"If-Match": created.headers["ETag"]}, status=412))
+    check(client.get(journals + "?tag=" + trigger["@url"] + "&fromdate=2024-05-01&time_zone=Europe/Amsterdam"))
+    check(client.get(link(own, "journals.stats") + "?fromdate=2024-05-01&todate=2024-05-31"))
+    check(client.get(link(own, "journals.stats") + "?time_zone=Nowhere/Land", status=400))
+    tags = link(check(client.get(journal)).json, "tags")
+    tag = check(client.post(tags, json={"tagtype": trigger["@url"], "description": "news"}, status=201)).json["@url"]
+    check(client.get(tags))
+    check(client.get(tag))
+    check(client.patch(tag, json={"description": "the news"}))
+    check(client.put(tag, json={"tagtype": trigger["@url"]}))
+    check(professional.delete(tag, status=403))
+    check(client.delete(tag, status=204))
+    check(client.delete(other, status=204))
+
     check(admin.delete(assignment, status=204))
     check(professional.get(assignment, status=404))
 

@@ -31,4 +31,5 @@ def test_readme_walkthrough(live_server, app_settings):
     assert "HTTP/1.1 201 Created" in out and "HTTP/1.1 200 OK" in out
     assert '"name":"emotion","message":"Required input is missing."' in out
     assert '"@deleted":true' in out and "204\n" in out
+    assert '"journalstats":[{"journaldate":"2024-04-13","count":1}]' in out
     assert out.rstrip().endswith('{"code":401,"message":"Sign in first: this needs a valid access token."}')

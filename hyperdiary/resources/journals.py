@@ -1,0 +1,79 @@
+"""Journals below a client, the tags below a journal, and the tag types (on the root)."""
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, DENY_ALL
+
+from ..models import Journal, Tag, TagType
+from ..security import ADMIN, PROFESSIONAL, Permissions
+from . import Resource, is_id
+
+
+class Journals(Resource):
+    """GET lists a client's journals, POST adds one; view `stats` counts them per local day."""
+
+    @property
+    def client(self):
+        return self.__parent__.client
+
+    def __getitem__(self, name):
+        journal = self.dbsession.get(Journal, name) if is_id(name) else None
+        if journal is None or journal.client_id != self.client.id or journal.deleted is not None:
+            raise KeyError(name)
+        return JournalResource(self, name, journal)
+
+
+class JournalResource(Resource):
+    def __init__(self, parent, name, journal: Journal):
+        super().__init__(parent, name)
+        self.journal = journal
+
+    def __getitem__(self, name):
+        if name == "tags":
+            return JournalTags(self, name)
+        raise KeyError(name)
+
+
+class JournalTags(Resource):
+    """A journal's tags: GET lists the live ones, POST adds one."""
+
+    @property
+    def journal(self) -> Journal:
+        return self.__parent__.journal
+
+    def __getitem__(self, name):
+        tag = self.dbsession.get(Tag, name) if is_id(name) else None
+        if tag is None or tag.journal_id != self.journal.id or tag.deleted is not None:
+            raise KeyError(name)
+        return TagResource(self, name, tag)
+
+
+class TagResource(Resource):
+    def __init__(self, parent, name, tag: Tag):
+        super().__init__(parent, name)
+        self.tag = tag
+
+    @property
+    def journal(self) -> Journal:
+        return self.__parent__.journal
+
+
+class TagTypes(Resource):
+    """Every signed-in user lists tag types; admins and professionals add them."""
+
+    reveal_forbidden = True
+    __acl__ = (
+        (Allow, ADMIN, ALL_PERMISSIONS),
+        (Allow, PROFESSIONAL, Permissions.TAGTYPES_ADD),
+        (Allow, Authenticated, Permissions.VIEW),
+        DENY_ALL,
+    )
+
+    def __getitem__(self, name):
+        tagtype = self.dbsession.get(TagType, name) if is_id(name) else None
+        if tagtype is None:
+            raise KeyError(name)
+        return TagTypeResource(self, name, tagtype)
+
+
+class TagTypeResource(Resource):
+    def __init__(self, parent, name, tagtype: TagType):
+        super().__init__(parent, name)
+        self.tagtype = tagtype
