@@ -1,4 +1,5 @@
-"""Seed the benchmark database through hyperdiary's own code: one client whose diary holds N entries.
+"""Seed the benchmark database through hyperdiary's own code: one client whose diary holds N entries,
+and a year of journals (JOURNALS_PER_DAY a day through YEAR) for the statistics scenario.
 
     python bench/seed.py DATABASE_URL N   → prints a JSON line with a fresh access token
 
@@ -25,8 +26,9 @@ from pyramid.paster import get_appsettings  # noqa: E402
 
 from hyperdiary import accounts, migrate  # noqa: E402
 from hyperdiary.diary import dedupe_key  # noqa: E402
-from hyperdiary.models import Client, Entry, User, get_engine, get_session_factory  # noqa: E402
+from hyperdiary.models import Client, Entry, Journal, User, get_engine, get_session_factory  # noqa: E402
 from hyperdiary.models.meta import Base, new_id  # noqa: E402
+from hyperdiary.records import dedupe_key as record_key  # noqa: E402
 from hyperdiary.schemas import default_diary_schemas, shipped_schemas  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -35,6 +37,8 @@ EMOTIONS = ("happy", "angry", "sad", "scared")
 USERNAME, PASSWORD = "bench-client", "a bench passphrase"
 BATCH = 10_000
 START = datetime.datetime(2020, 1, 1)
+YEAR = 2024
+JOURNALS_PER_DAY = 3
 
 
 def ensure_database(url):
@@ -56,6 +60,32 @@ def entry_rows(client_id, start, stop):
         stamp = START + datetime.timedelta(seconds=i)
         yield {"id": new_id(), "client_id": client_id, "schema_id": EMOTION, "dt": dt, "fields": fields,
                "dedupe_key": dedupe_key(EMOTION, dt, fields), "created": stamp, "modified": stamp, "version": 1}
+
+
+def journal_rows(client_id):
+    """A year of journals, JOURNALS_PER_DAY a day at 03:00, 11:00 and 19:00 UTC (the first is the
+    evening before in the Americas, the last the next morning in Asia)."""
+    start = datetime.datetime(YEAR, 1, 1)
+    days = (datetime.datetime(YEAR + 1, 1, 1) - start).days
+    for i in range(days * JOURNALS_PER_DAY):
+        when = start + datetime.timedelta(hours=3 + 24 * (i // JOURNALS_PER_DAY) + 8 * (i % JOURNALS_PER_DAY))
+        title, description = f"Note {i}", "What happened, and how it felt."
+        yield {"id": new_id(), "client_id": client_id, "title": title, "description": description,
+               "journal_timestamp": when, "dedupe_key": record_key(when, title, description), "created": when,
+               "modified": when, "version": 1}
+
+
+def seed_journals(engine, client_id):
+    """A year of journals for the bench client, unless exactly that many are there already."""
+    rows = list(journal_rows(client_id))
+    with engine.begin() as conn:
+        have = conn.scalar(sa.select(sa.func.count()).select_from(Journal).where(Journal.client_id == client_id))
+        if have != len(rows):
+            conn.execute(Journal.__table__.delete().where(Journal.client_id == client_id))
+            conn.execute(Journal.__table__.insert(), rows)
+    if have != len(rows) and engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE journals")
 
 
 def seed(url, count):
@@ -106,6 +136,11 @@ def seed(url, count):
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE entries")
+    with engine.connect() as conn:
+        client_id = conn.scalar(sa.select(Client.id).join(User, User.id == Client.user_id)
+                                .where(User.username == USERNAME))
+        conn.rollback()
+    seed_journals(engine, client_id)
     # A token that outlives the run; tokens are stored hashed, so every run signs in anew.
     ttl = accounts.TokenTTL({"hyperdiary.token.access_ttl": 86400})
     with transaction.manager:
