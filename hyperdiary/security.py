@@ -83,11 +83,12 @@ class SecurityPolicy:
         return []
 
 
-def _request_user(request):
+def _request_user(request) -> accounts.Identity | None:
+    """The caller's identity (id, role, username), or None for an anonymous caller."""
     token = bearer_token(request)
     if token is None:
         return None
-    return accounts.user_for_access_token(request.dbsession, token)
+    return accounts.identity_for_access_token(request.dbsession, token)
 
 
 def includeme(config):

@@ -35,7 +35,7 @@ def token(context, request):
         return error_response(request, 401, INVALID_CREDENTIALS)
     tokens = accounts.sign_in(request.dbsession, user, request.registry["token_ttl"])
     # The caller has just proved who they are: show the profile as they will see it.
-    request.user = user
+    request.user = accounts.identity(user)
     return dict(tokens, user=user_body(request, user_resource(request, user)))
 
 

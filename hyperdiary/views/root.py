@@ -2,6 +2,7 @@
 from pyramid.view import view_config
 
 from .. import hypermedia as hm
+from ..resources.accounts import UserResource
 from ..resources.root import Root
 from ..security import Permissions
 
@@ -21,7 +22,8 @@ def root(context, request):
     ]
     if user is not None:
         links += [
-            hm.link(request, "me", context["users"][user.id]),
+            # The caller's own user resource, made from the identity: no need to load the user.
+            hm.link(request, "me", UserResource(context["users"], user.id, user)),
             hm.link(request, "clients", context["clients"], permission=Permissions.CLIENTS_LIST),
             hm.link(request, "users", context["users"], permission=Permissions.USERS_LIST),
             hm.link(request, "tagtypes", context["tagtypes"]),
