@@ -3,6 +3,7 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 from pyramid.decorator import reify
 from sqlalchemy import select
 
+from ..accounts import Identity, identity_of
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from . import Resource, is_id
@@ -17,7 +18,7 @@ class Clients(Resource):
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), (Allow, PROFESSIONAL, Permissions.CLIENTS_LIST), DENY_ALL)
 
     def __getitem__(self, name):
-        client = self.dbsession.get(Client, name) if is_id(name) else None
+        client = self.record(Client, name)
         if client is None:
             raise KeyError(name)
         return ClientResource(self, name, client)
@@ -28,9 +29,16 @@ PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissi
 
 
 class ClientResource(Resource):
-    def __init__(self, parent, name, client: Client):
+    def __init__(self, parent, name, client: Client, owner: Identity | None = None):
         super().__init__(parent, name)
         self.client = client
+        if owner is not None:
+            self.owner = owner  # known already (a listing joined it): reify's cache
+
+    @reify
+    def owner(self) -> Identity:
+        """The identity of the user whose client record this is (for its `login` and `user` link)."""
+        return identity_of(self.dbsession, self.client.user_id)
 
     @property
     def __acl__(self):
@@ -72,7 +80,7 @@ class Entries(Resource):
         return self.__parent__.client
 
     def __getitem__(self, name):
-        entry = self.dbsession.get(Entry, name) if is_id(name) else None
+        entry = self.record(Entry, name)
         if entry is None or entry.client_id != self.client.id or entry.deleted is not None:
             raise KeyError(name)
         return EntryResource(self, name, entry)

@@ -4,6 +4,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from .. import hypermedia as hm
+from ..accounts import Identity
 from ..inputs import Paging, StrictString, body, query, valid_time_zone
 from ..models import CaseloadAssignment, Client, Role, User
 from ..models.meta import utcnow
@@ -25,11 +26,11 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "diary.entries.schemas", entries, "schemas"),
         hm.link(request, "journals", resource["journals"]),
         hm.link(request, "journals.stats", resource["journals"], "stats"),
-        hm.link(request, "user", UserResource(request.root["users"], client.user_id, client.user)),
+        hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )
     return hm.representation(
         request, resource, "client", links, record=client,
-        name=client.name, login=client.user.username, time_zone=client.time_zone,
+        name=client.name, login=resource.owner.username, time_zone=client.time_zone,
     )
 
 
@@ -41,15 +42,17 @@ class ClientFilter(Paging):
 def list_clients(context, request):
     """A professional's caseload; every client for an admin. `login=<username>` narrows to one."""
     params = query(request, ClientFilter())
-    stmt = select(Client)
+    # Each client with its owner's identity, in one query (client_body shows the login).
+    stmt = select(Client.__table__, User.role, User.username).join(User, User.id == Client.user_id)
     if request.user.role != Role.ADMIN:
         stmt = stmt.join(CaseloadAssignment, CaseloadAssignment.client_id == Client.id).where(
             CaseloadAssignment.professional_id == request.user.id
         )
     if params["login"] is not None:
-        stmt = stmt.join(User, User.id == Client.user_id).where(User.username == params["login"].strip().lower())
+        stmt = stmt.where(User.username == params["login"].strip().lower())
     rows, more = keyset_page(request.dbsession, stmt, Client.name, Client.id, params["limit"], params["after"])
-    items = [client_body(request, ClientResource(context, c.id, c)) for c in rows]
+    items = [client_body(request, ClientResource(context, c.id, c, Identity(c.user_id, c.role, c.username)))
+             for c in rows]
     next_query = None
     if more:
         next_query = {"limit": params["limit"], "after": cursor(rows[-1].name, rows[-1].id)}
