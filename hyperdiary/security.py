@@ -21,6 +21,14 @@ class Permissions(enum.StrEnum):
     # Create, change and delete diary entries.
     DIARY_WRITE = "diary:write"
     SCHEMAS_ADD = "schemas:add"
+    # Create, change and delete a client's goals (the client and the professionals of its caseload).
+    GOALS_WRITE = "goals:write"
+    # Set a goal's `is_therapist_approved` (the professionals of the client's caseload).
+    GOALS_APPROVE = "goals:approve"
+    # Tick a goal's tracking items (the client).
+    GOALS_TRACK = "goals:track"
+    # Create, change and delete mood logs (the client).
+    MOODS_WRITE = "moods:write"
 
 
 def user_principal(user_id: str) -> str:
