@@ -23,8 +23,7 @@ ONE_TIME, DAILY, WEEKLY, MONTHLY = "One Time", "Daily", "Weekly", "Monthly"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 COMPLETED = "Completed"
 MAX_ITEMS = 3660
-# The fields whose change regenerates the tracking items due after today.
-SCHEDULE = ("is_onetime", "frequency", "days", "startdate", "targetdate")
+OUT_OF_RANGE = f"Choose a date from {localtime.EARLIEST.year} to {localtime.LATEST.year - 1}."
 # The fields of a goal, in the order of its representation.
 FIELDS = ("title", "description", "status", "is_onetime", "frequency", "days", "criticality", "startdate",
           "targetdate", "reminder", "remindertime", "reminderdate", "is_therapist_approved")
@@ -117,6 +116,12 @@ def parse(fields: dict, prefix="") -> tuple[dict, list[dict]]:
         found.append(problem(prefix + "frequency", "A recurring goal needs a frequency: Daily, Weekly or Monthly."))
     start = _seconds(parse_datetime(fields["startdate"]) if fields.get("startdate") else now())
     target = parse_datetime(fields["targetdate"]) if fields.get("targetdate") else None
+    reminderdate = datetime.date.fromisoformat(fields["reminderdate"]) if fields.get("reminderdate") else None
+    for name, value in (("startdate", start), ("targetdate", target), ("reminderdate", reminderdate)):
+        if value is not None and not localtime.reckonable(value):
+            found.append(problem(prefix + name, OUT_OF_RANGE))
+    if found:
+        return None, found
     if target is None and not is_onetime:
         found.append(problem(prefix + "targetdate", "A recurring goal needs a target date."))
     elif target is not None and start.date() > target.date():
@@ -133,7 +138,7 @@ def parse(fields: dict, prefix="") -> tuple[dict, list[dict]]:
         "targetdate": target,
         "reminder": bool(fields.get("reminder")),
         "remindertime": _time(fields.get("remindertime")),
-        "reminderdate": datetime.date.fromisoformat(fields["reminderdate"]) if fields.get("reminderdate") else None,
+        "reminderdate": reminderdate,
         "is_therapist_approved": bool(fields.get("is_therapist_approved")),
     }
     if values["reminder"] and values["remindertime"] is None:
@@ -242,7 +247,11 @@ def settle_status(dbsession, goal: Goal):
 
 
 def tick(dbsession, goal: Goal, item: GoalTracking, values: dict):
-    """Change a tracking item (iscompleted, its reminder, its status); the goal's status follows."""
+    """Change a tracking item (iscompleted, its reminder, its status); the goal's status follows. The goal's
+    row is locked (and read afresh) first: two items of one goal ticked at once must not each see the
+    other still open and leave a finished goal without `Completed`."""
+    if "iscompleted" in values:
+        dbsession.refresh(goal, with_for_update=True)
     moment = utcnow()
     for name, value in values.items():
         setattr(item, name, value)

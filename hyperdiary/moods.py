@@ -61,13 +61,12 @@ def stats(dbsession, client_id: str, bounds: localtime.Span) -> list[dict]:
         where.append(Mood.logdate >= bounds.start)
     if bounds.end is not None:
         where.append(Mood.logdate < bounds.end)
-    start, end = bounds.start, bounds.end
-    if start is None or end is None:
-        # local_date needs the range its values fall in: an open end is the data's own.
-        low, high = dbsession.execute(select(func.min(Mood.logdate), func.max(Mood.logdate)).where(*where)).one()
-        if low is None:
-            return []
-        start, end = start or low, end or high + datetime.timedelta(seconds=1)
+    # local_date needs the range its values fall in: the logs' own, within the query's (so that a wide
+    # query costs no more than the data it covers).
+    low, high = dbsession.execute(select(func.min(Mood.logdate), func.max(Mood.logdate)).where(*where)).one()
+    if low is None:
+        return []
+    start, end = max(low, bounds.start or low), high + datetime.timedelta(seconds=1)
     day = localtime.local_date(Mood.logdate, bounds.tz, start, end).label("day")
     counts = dbsession.execute(select(day, Mood.mood, func.count().label("count")).where(*where)
                                .group_by(day, Mood.mood).order_by(day, Mood.mood)).all()

@@ -304,9 +304,12 @@ def pending(context, request):
     return hm.collection(request, context, "pending-goals", items, next_query=next_query, view_name="pending")
 
 
+REASONABLE = colander.Range(localtime.EARLIEST, localtime.LATEST, goals_model.OUT_OF_RANGE, goals_model.OUT_OF_RANGE)
+
+
 class ReminderQuery(Paging):
-    until = colander.SchemaNode(DateTime(), missing=None)
-    since = colander.SchemaNode(DateTime(), missing=None)
+    until = colander.SchemaNode(DateTime(), missing=None, validator=REASONABLE)
+    since = colander.SchemaNode(DateTime(), missing=None, validator=REASONABLE)
 
 
 @view_config(context=Goals, name="reminders", request_method="GET", renderer="json", permission=Permissions.VIEW)

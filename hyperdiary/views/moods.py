@@ -4,8 +4,11 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from .. import hypermedia as hm
+from .. import localtime
 from .. import moods as moods_model
-from ..inputs import DateRange, Listing, json_object, query, span
+from ..errors import ValidationFailure, problem
+from ..goals import OUT_OF_RANGE
+from ..inputs import DateRange, Listing, json_object, parse_datetime, query, span
 from ..models import Mood
 from ..paging import records_page
 from ..resources.moods import MoodResource, Moods
@@ -26,7 +29,10 @@ def checked(request, data: dict, current: Mood | None = None) -> dict:
         if "logdate" in data and data["logdate"] is None:
             del data["logdate"]
         data = dict(moods_model.stored_fields(current), **data)
-    return request.bodies.check("mood", data)
+    fields = request.bodies.check("mood", data)
+    if fields.get("logdate") and not localtime.reckonable(parse_datetime(fields["logdate"])):
+        raise ValidationFailure("Invalid JSON input", [problem("logdate", OUT_OF_RANGE)])
+    return fields
 
 
 @view_config(context=Moods, request_method="POST", renderer="json", permission=Permissions.MOODS_WRITE)

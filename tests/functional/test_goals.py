@@ -157,6 +157,9 @@ def test_the_cap_on_tracking_items(client, goals_url):
     ({"frequency": "Weekly", "days": ["Monday", "Monday"]}, ["days"]),
     ({"startdate": "2024-03-03T00:00:00Z"}, ["startdate"]),
     ({"startdate": "soon"}, ["startdate"]),
+    ({"startdate": "0001-01-01T00:00:00Z"}, ["startdate"]),
+    ({"targetdate": "9999-12-31T23:59:59Z"}, ["targetdate"]),
+    ({"is_onetime": True, "reminderdate": "0001-01-01"}, ["reminderdate"]),
     ({"targetdate": "2024-03-02"}, ["targetdate"]),
     ({"targetdate": "2035-03-02T00:00:00Z"}, ["targetdate"]),
     ({"frequency": "Weekly", "days": ["Sunday"], "startdate": "2024-01-01T00:00:00Z",
@@ -352,6 +355,8 @@ def test_reminders_by_reminder_date_since_and_now(client, goals_url, clock):
     assert client.get(reminders, params={"since": "2024-03-09T00:00:00Z"}).json["@items"] == []
     assert client.get(reminders, params={"until": "2024-03-08T09:00:00Z"}).json["@items"] == []
     assert names(client.get(reminders, params={"until": "tomorrow"}, status=400)) == ["until"]
+    assert names(client.get(reminders, params={"until": "9999-12-31T23:59:59Z"}, status=400)) == ["until"]
+    assert names(client.get(reminders, params={"since": "0001-01-01T00:00:00Z"}, status=400)) == ["since"]
     item = tracking(client, body)[0]
     assert item["reminderdate"] == "2024-03-08" and item["remindertime"] == "09:00:00"
 
@@ -438,6 +443,8 @@ def test_tracker_in_the_clients_zone_and_bad_queries(client, goals_url, caseload
     assert names(client.get(tracker, params={"fromdate": "2024-03-03", "todate": "2024-03-02"}, status=400)) == [
         "fromdate"]
     assert names(client.get(tracker, params={"fromdate": "March"}, status=400)) == ["fromdate"]
+    # Days at the edge of the calendar that the zone cannot reach: a 400, not a fault.
+    assert names(client.get(tracker, params={"todate": "9999-12-31"}, status=400)) == ["todate"]
 
 
 # --- pending goals, approval --------------------------------------------------------------------------------

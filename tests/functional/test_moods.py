@@ -48,6 +48,7 @@ def test_create_and_read(client, moods_url):
     ({"mood": "sad", "logdate": "2024-03-01"}, ["logdate"]),
     ({"mood": "sad", "colour": "blue"}, ["colour"]),
     ({"mood": 3}, ["mood"]),
+    ({"mood": "sad", "logdate": "0001-01-01T00:00:00Z"}, ["logdate"]),
 ])
 def test_bad_moods(client, moods_url, body, expected):
     response = client.post(moods_url, json=body, status=400)
@@ -151,6 +152,11 @@ def test_stats_in_the_clients_zone_open_ranges_and_bad_queries(client, stats_url
         ("2024-03-03", "calm", 1, [])]
     assert client.get(stats_url, params={"fromdate": "2030-01-01"}).json["moodstats"] == []
     assert names(client.get(stats_url, params={"time_zone": "Nowhere/Special"}, status=400)) == ["time_zone"]
+    assert names(client.get(stats_url, params={"fromdate": "0001-01-01", "time_zone": "Asia/Tokyo"},
+                            status=400)) == ["fromdate"]
+    # A wide range costs what the logs in it cost.
+    wide = rows(client.get(stats_url, params={"fromdate": "1900-01-01", "todate": "2199-12-31"}).json)
+    assert wide == rows(client.get(stats_url).json) and sum(row[2] for row in wide) == 4
     assert names(client.get(stats_url, params={"fromdate": "2024-03-03", "todate": "2024-03-01"},
                             status=400)) == ["fromdate"]
 
