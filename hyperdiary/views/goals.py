@@ -3,7 +3,7 @@ the tracker by local day, the pending goals, the reminders due, and the iCalenda
 import datetime
 
 import colander
-from pyramid.httpexceptions import HTTPForbidden, HTTPNoContent
+from pyramid.httpexceptions import HTTPNoContent
 from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import and_, func, or_, select
@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from .. import goals as goals_model
 from .. import hypermedia as hm
 from .. import localtime
-from ..errors import ValidationFailure, problem
+from ..errors import Refused, ValidationFailure, problem
 from ..inputs import DateRange, DateTime, Listing, Paging, json_body, json_object, parse_datetime, query, span
 from ..models import Goal, GoalTracking
 from ..models.meta import utcnow
@@ -73,7 +73,7 @@ def check_approval(request, context, data: dict, current: Goal | None):
     stored = current.is_therapist_approved if current is not None else False
     if (data["is_therapist_approved"] is True) != stored and not request.has_permission(
             Permissions.GOALS_APPROVE, context):
-        raise HTTPForbidden("Only a professional of the client's caseload may set is_therapist_approved.")
+        raise Refused("Only a professional of the client's caseload may set is_therapist_approved.")
 
 
 def goal_problems(request, data: dict, current: Goal | None, index=None) -> tuple[dict | None, list[dict]]:
