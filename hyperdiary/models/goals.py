@@ -56,6 +56,6 @@ class GoalTracking(SoftDeleted, Base):
         # A goal's items, oldest first (the `tracking` listing, regeneration, status).
         Index("ix_goal_tracking_goal", "goal_id", "duedate", "id", postgresql_where=LIVE, sqlite_where=LIVE),
         Index("ix_goal_tracking_sync", "goal_id", "modified", "id"),
-        # A client's items by due date: the tracker and the reminders.
-        Index("ix_goal_tracking_client", "client_id", "duedate", postgresql_where=LIVE, sqlite_where=LIVE),
+        # A client's items by due date: the tracker, and the reminders keyset-paged on (duedate, id).
+        Index("ix_goal_tracking_client", "client_id", "duedate", "id", postgresql_where=LIVE, sqlite_where=LIVE),
     )

@@ -266,16 +266,19 @@ def tracker(context, request):
         stmt = stmt.where(GoalTracking.duedate >= bounds.start)
     if bounds.end is not None:
         stmt = stmt.where(GoalTracking.duedate < bounds.end)
-    goals_url = hm.url(request, context)
-    days = []
-    for row in request.dbsession.execute(stmt.order_by(GoalTracking.duedate, GoalTracking.goal_id)):
-        day = localtime.local_day(row.duedate, bounds.tz).isoformat()
-        if not days or days[-1]["date"] != day:
-            days.append({"date": day, "goals": []})
-        goal_url = f"{goals_url}{row.goal_id}/"
-        days[-1]["goals"].append({"goal": goal_url, "title": row.title, "tracking": f"{goal_url}tracking/{row.id}/",
-                                  "duedate": row.duedate, "iscompleted": row.iscompleted,
-                                  "remindertime": row.remindertime})
+    goals_url, tz = hm.url(request, context), bounds.tz
+    days, next_day = [], None
+    for item_id, goal_id, duedate, done, remindertime, title in request.dbsession.execute(
+            stmt.order_by(GoalTracking.duedate, GoalTracking.goal_id)):
+        # Rows come by due date: the zone is asked once per local day, not once per row.
+        if next_day is None or duedate >= next_day:
+            day = localtime.local_day(duedate, tz)
+            next_day = localtime.day_start(day + datetime.timedelta(days=1), tz)
+            goals = []
+            days.append({"date": day.isoformat(), "goals": goals})
+        goal_url = f"{goals_url}{goal_id}/"
+        goals.append({"goal": goal_url, "title": title, "tracking": f"{goal_url}tracking/{item_id}/",
+                      "duedate": duedate, "iscompleted": done, "remindertime": remindertime})
     return {"@url": request.url, "@type": hm.type_iri(request, "goal-tracker"), "@links": [],
             "time_zone": zone_name, "goaltracker": days}
 

@@ -79,7 +79,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_goal_tracking'))
     )
     with op.batch_alter_table('goal_tracking', schema=None) as batch_op:
-        batch_op.create_index('ix_goal_tracking_client', ['client_id', 'duedate'], unique=False, postgresql_where=sa.text('deleted IS NULL'), sqlite_where=sa.text('deleted IS NULL'))
+        batch_op.create_index('ix_goal_tracking_client', ['client_id', 'duedate', 'id'], unique=False, postgresql_where=sa.text('deleted IS NULL'), sqlite_where=sa.text('deleted IS NULL'))
         batch_op.create_index('ix_goal_tracking_goal', ['goal_id', 'duedate', 'id'], unique=False, postgresql_where=sa.text('deleted IS NULL'), sqlite_where=sa.text('deleted IS NULL'))
         batch_op.create_index('ix_goal_tracking_sync', ['goal_id', 'modified', 'id'], unique=False)
 
