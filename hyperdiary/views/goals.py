@@ -112,10 +112,10 @@ def list_goals(context, request):
     params = query(request, Listing())
     rows, next_query = records_page(request, select(Goal).where(Goal.client_id == context.client.id), Goal,
                                     Goal.created, params)
-    goals_url, kind = hm.url(request, context), hm.type_iri(request, "goal")
+    goals_url = hm.url(request, context)
     may_write = request.has_permission(Permissions.GOALS_WRITE, context)
-    items = [hm.tombstone(request, f"{goals_url}{goal.id}/", kind, goal) if goal.deleted is not None
-             else goal_body(request, goals_url, goal, may_write) for goal in rows]
+    items = hm.records(request, rows, goals_url, hm.type_iri(request, "goal"),
+                       lambda goal: goal_body(request, goals_url, goal, may_write))
     return hm.collection(request, context, "goals", items, next_query=next_query)
 
 
@@ -221,9 +221,9 @@ def list_tracking(context, request):
     params = query(request, Listing())
     stmt = select(GoalTracking).where(GoalTracking.goal_id == context.goal.id)
     rows, next_query = records_page(request, stmt, GoalTracking, GoalTracking.duedate, params, descending=False)
-    goal_url, kind = hm.url(request, context.__parent__), hm.type_iri(request, "goal-tracking")
-    items = [hm.tombstone(request, f"{goal_url}tracking/{item.id}/", kind, item) if item.deleted is not None
-             else tracking_body(request, goal_url, item) for item in rows]
+    goal_url = hm.url(request, context.__parent__)
+    items = hm.records(request, rows, goal_url + "tracking/", hm.type_iri(request, "goal-tracking"),
+                       lambda item: tracking_body(request, goal_url, item))
     return hm.collection(request, context, "goal-tracking-items", items, next_query=next_query)
 
 

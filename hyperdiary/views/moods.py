@@ -52,9 +52,9 @@ def list_moods(context, request):
     params = query(request, Listing())
     rows, next_query = records_page(request, select(Mood).where(Mood.client_id == context.client.id), Mood,
                                     Mood.logdate, params)
-    moods_url, kind = hm.url(request, context), hm.type_iri(request, "mood")
-    items = [hm.tombstone(request, f"{moods_url}{mood.id}/", kind, mood) if mood.deleted is not None
-             else mood_body(request, f"{moods_url}{mood.id}/", mood) for mood in rows]
+    moods_url = hm.url(request, context)
+    items = hm.records(request, rows, moods_url, hm.type_iri(request, "mood"),
+                       lambda mood: mood_body(request, f"{moods_url}{mood.id}/", mood))
     return hm.collection(request, context, "moods", items, next_query=next_query)
 
 

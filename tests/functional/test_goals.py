@@ -8,7 +8,7 @@ import pytest
 from dateutil import rrule
 
 from hyperdiary import goals as goals_model
-from tests.conftest import PASSWORD, create_user, link, link_names, sign_in
+from tests.conftest import PASSWORD, create_user, link, link_names, pages, sign_in
 
 GOAL_LINKS = {"goals", "goals.batch", "goals.tracker", "goals.pending", "goals.reminders", "goals.ics"}
 
@@ -39,14 +39,8 @@ def names(response):
 
 def tracking(api, goal_body, **params):
     """Every tracking item of a goal, following `next` links."""
-    items, url = [], link(goal_body, "tracking")
-    query = dict({"limit": 500}, **params)
-    while url:
-        page = api.get(url, params=query).json
-        query = None
-        items += page["@items"]
-        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
-    return items
+    return [item for page in pages(api, link(goal_body, "tracking"), dict({"limit": 500}, **params))
+            for item in page["@items"]]
 
 
 def due_dates(api, goal_body):
@@ -274,12 +268,10 @@ def test_delete_a_goal_with_its_tracking(client, goals_url, clock):
 
 def test_listing_pages_newest_first(client, goals_url):
     made = [client.post(goals_url, json=goal(title=f"Goal {n}"), status=201).json["@url"] for n in range(5)]
-    seen, url = [], goals_url + "?limit=2"
-    while url:
-        page = client.get(url).json
+    seen = []
+    for page in pages(client, goals_url, {"limit": 2}):
         assert len(page["@items"]) <= 2
         seen += [g["@url"] for g in page["@items"]]
-        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
     assert sorted(seen) == sorted(made) and len(seen) == 5
 
 
@@ -364,12 +356,9 @@ def test_reminders_by_reminder_date_since_and_now(client, goals_url, clock):
 def test_reminders_page(client, goals_url):
     client.post(goals_url, json=goal(startdate="2024-01-01T12:00:00Z", targetdate="2024-01-07T00:00:00Z",
                                      reminder=True, remindertime="08:00"), status=201)
-    seen, url, params = [], link(client.client(), "goals.reminders"), {"limit": 3, "until": "2024-02-01T00:00:00Z"}
-    while url:
-        page = client.get(url, params=params).json
-        params = None
-        seen += [item["@url"] for item in page["@items"]]
-        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
+    reminders = link(client.client(), "goals.reminders")
+    seen = [item["@url"] for page in pages(client, reminders, {"limit": 3, "until": "2024-02-01T00:00:00Z"})
+            for item in page["@items"]]
     assert len(seen) == len(set(seen)) == 7
 
 

@@ -3,7 +3,7 @@ against schemas/mood.json, statistics per local day and mood in zones on both si
 do what."""
 import pytest
 
-from tests.conftest import PASSWORD, create_user, link, link_names, sign_in
+from tests.conftest import PASSWORD, create_user, link, link_names, pages, sign_in
 
 
 @pytest.fixture
@@ -72,12 +72,10 @@ def test_the_mood_list_comes_from_the_schema(app, client, moods_url):
 def test_list_newest_first_paged_and_synced(client, moods_url):
     urls = [client.post(moods_url, json={"logdate": f"2024-03-0{day}T12:00:00Z", "mood": "happy"},
                         status=201).json["@url"] for day in range(1, 6)]
-    seen, url = [], moods_url + "?limit=2"
-    while url:
-        page = client.get(url).json
+    seen = []
+    for page in pages(client, moods_url, {"limit": 2}):
         assert len(page["@items"]) <= 2
         seen += [m["@url"] for m in page["@items"]]
-        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
     assert seen == urls[::-1]
 
     since = client.get(urls[-1]).json["@changes"]["modification_time"]
