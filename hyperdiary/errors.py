@@ -28,6 +28,15 @@ class ValidationFailure(HTTPBadRequest):
         self.extra = extra or []
 
 
+class Refused(HTTPForbidden):
+    """A 403 that says why: the caller may see and change the resource, but not in this way (a client
+    approving its own goal). Pyramid's own permission failures keep the plain message."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
 def problem(name, message) -> dict:
     return {"name": name, "message": message}
 
@@ -67,7 +76,7 @@ def forbidden(exc, request):
         return error_response(request, 401, "Sign in first: this needs a valid access token.")
     context = getattr(request, "context", None)
     if getattr(context, "reveal_forbidden", False) or request.has_permission(Permissions.VIEW, context):
-        return error_response(request, 403, "You may not do this.")
+        return error_response(request, 403, exc.message if isinstance(exc, Refused) else "You may not do this.")
     return error_response(request, 404, "Not found.")
 
 

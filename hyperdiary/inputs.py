@@ -147,8 +147,13 @@ def span(params: dict, default_zone: str) -> localtime.Span:
     """The instants a DateRange's parameters cover, [start, end) in naive UTC; a 400 naming `fromdate`
     when it comes after `todate`."""
     tz = localtime.zone(params["time_zone"] or default_zone)
-    start = localtime.bound(params["fromdate"], tz, upper=False)
-    end = localtime.bound(params["todate"], tz, upper=True)
+    bounds = []
+    for name, upper in (("fromdate", False), ("todate", True)):
+        try:
+            bounds.append(localtime.bound(params[name], tz, upper=upper))
+        except OverflowError:  # a day at the very edge of the calendar (0001-01-01 west of UTC)
+            raise ValidationFailure("Invalid query parameters", [problem(name, "Out of range.")]) from None
+    start, end = bounds
     if start is not None and end is not None and start >= end:
         raise ValidationFailure("Invalid query parameters", [problem("fromdate", "fromdate comes after todate.")])
     return localtime.Span(start, end, tz)

@@ -43,6 +43,20 @@ def local_day(moment: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.date
     return moment.replace(tzinfo=UTC).astimezone(tz).date()
 
 
+# The instants whose local days hyperdiary reckons (naive UTC, [EARLIEST, LATEST)): resource bodies keep
+# their dates inside, so that every zone can convert them (year 1 west of UTC cannot) and a range's
+# offsets are few days' sampling, not millennia's.
+EARLIEST = datetime.datetime(1900, 1, 1)
+LATEST = datetime.datetime(2200, 1, 1)
+
+
+def reckonable(moment) -> bool:
+    """Whether a date or naive UTC date-time lies in [EARLIEST, LATEST)."""
+    if not isinstance(moment, datetime.datetime):
+        moment = datetime.datetime.combine(moment, datetime.time())
+    return EARLIEST <= moment < LATEST
+
+
 class Segment(NamedTuple):
     until: datetime.datetime | None  # naive UTC; None for the last segment
     offset: int  # seconds east of UTC

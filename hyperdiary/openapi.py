@@ -51,6 +51,13 @@ EMAIL = {"type": "string", "format": "email"}
 ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ROLE = {"enum": [str(role) for role in Role]}
 ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
+DATE = {"type": "string", "format": "date"}
+# Wall-clock times: the jsonschema "time" format wants an offset, which these never carry.
+TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:[0-9]{2}$"}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
 
 
 # --- components/schemas ---------------------------------------------------------------------------------
@@ -160,6 +167,50 @@ SCHEMAS = {
                   expires_in=described({"type": "integer"}, "seconds until the access token expires"),
                   user=described(ref("User"), "on sign-in: the caller's profile")),
     "SignedOut": obj(("message",), message=STRING),
+    # Goals and moods (RESOURCES.md); their request bodies are the deployment's schemas/<kind>.json (document()).
+    "Goal": representation(
+        "A goal; `tracking` lists its items, `reminder` changes its reminder.",
+        title=STRING, description=nullable(STRING), status=nullable(STRING), is_onetime={"type": "boolean"},
+        frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
+        days={"type": "array", "items": STRING}, criticality=nullable(STRING), startdate=DATE_TIME,
+        targetdate=nullable(DATE_TIME), reminder={"type": "boolean"}, remindertime=nullable(TIME),
+        reminderdate=nullable(DATE), is_therapist_approved={"type": "boolean"},
+    ) | {"required": ["title", "is_onetime", "frequency", "startdate", "is_therapist_approved"]},
+    "TrackingItem": representation(
+        "One due date of a goal; its `goal` link leads back.",
+        duedate=DATE_TIME, iscompleted={"type": "boolean"}, reminderdate=nullable(DATE),
+        remindertime=nullable(TIME), status=nullable(STRING),
+    ) | {"required": ["duedate", "iscompleted"]},
+    "GoalReminder": {
+        "allOf": [ref("TrackingItem")],
+        "required": ["goal", "title", "remind_at"],
+        "properties": {"goal": described(URI, "the goal's @url"), "title": STRING,
+                       "remind_at": described(DATE_TIME, "when it reminds (UTC)")},
+        "description": "A tracking item whose reminder is due.",
+    },
+    "GoalTracker": representation(
+        "Tracking items grouped by the local day of their due date.",
+        time_zone=described(STRING, "the IANA zone of the days"),
+        goaltracker={"type": "array", "items": {
+            "type": "object", "required": ["date", "goals"],
+            "properties": {"date": DATE, "goals": {"type": "array", "items": {
+                "type": "object", "required": ["goal", "title", "tracking", "duedate", "iscompleted"],
+                "properties": {"goal": URI, "title": STRING, "tracking": described(URI, "the item's @url"),
+                               "duedate": DATE_TIME, "iscompleted": {"type": "boolean"},
+                               "remindertime": nullable(TIME)}}}}}},
+    ) | {"required": ["goaltracker"]},
+    "GoalURLs": {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."},
+    "Mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING, reasons={"type": "array", "items": STRING})
+    | {"required": ["logdate", "mood", "reasons"]},
+    "MoodStats": representation(
+        "Mood logs counted per local day and mood.",
+        time_zone=described(STRING, "the IANA zone of the days"),
+        moodstats={"type": "array", "items": {
+            "type": "object", "required": ["logdate", "mood", "count", "reasons"],
+            "properties": {"logdate": DATE, "mood": STRING, "count": {"type": "integer", "minimum": 1},
+                           "reasons": {"type": "array", "items": STRING}}}},
+    ) | {"required": ["moodstats"]},
+    "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
                         username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
@@ -188,6 +239,7 @@ SCHEMAS = {
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
 PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "journal_id": ID, "tag_id": ID, "tagtype_id": ID,
+                   "goal_id": ID, "tracking_id": ID, "mood_id": ID,
                    "schema_key": described(STRING, "from the schema's @url")}
 
 QUERY = {
@@ -195,9 +247,11 @@ QUERY = {
     "after": described(STRING, "an opaque cursor: follow `next` links rather than building it"),
     "modified_after": described(DATE_TIME, "only records changed after this instant (oldest first, tombstones too)"),
     "login": described(STRING, "only the client with this username"),
-    "fromdate": described(STRING, "a date (the whole local day) or a date-time, inclusive"),
-    "todate": described(STRING, "a date (the whole local day) or a date-time, inclusive"),
-    "time_zone": described(STRING, "the IANA zone dates are read in (default: the client's)"),
+    "fromdate": described(STRING, "a date (from the start of that local day) or a date-time"),
+    "todate": described(STRING, "a date (to the end of that local day, inclusive) or a date-time"),
+    "time_zone": described(STRING, "the IANA zone of the days (default: the client's)"),
+    "until": described(DATE_TIME, "reminders before this instant (default: now)"),
+    "since": described(DATE_TIME, "reminders at or after this instant"),
     "session": described(STRING, "only journals of this session"),
     "tag": described(STRING, "only journals with a tag of this type (its @url or id)"),
 }
@@ -260,6 +314,12 @@ JOURNAL = JOURNALS + "{journal_id}/"
 TAGS = JOURNAL + "tags/"
 TAG = TAGS + "{tag_id}/"
 TAGTYPES = "/tagtypes/"
+GOALS = CLIENT + "goals/"
+GOAL = GOALS + "{goal_id}/"
+TRACKING = GOAL + "tracking/"
+MOODS = CLIENT + "moods/"
+MOOD = MOODS + "{mood_id}/"
+SYNC = ("limit", "after", "modified_after")
 RANGE = ("fromdate", "todate", "time_zone")
 
 OPERATIONS = (
@@ -347,7 +407,7 @@ OPERATIONS = (
     Op("addTag", "post", TAGS, "JournalTags", "", "Tag a journal", "tags", "TagBody", 201, "Tag", errors=(403, 404),
        etag=True),
     Op("getTag", "get", TAG, "TagResource", "", "A tag", result="Tag", errors=(404,), etag=True, if_none_match=True),
-    Op("changeTag", "patch", TAG, "TagResource", "", "Change a tag", body="TagBody", result="Tag",
+    Op("changeTag", "patch", TAG, "TagResource", "", "Change a tag", body="TagChange", result="Tag",
        errors=(403, 404), etag=True, if_match=True),
     Op("replaceTag", "put", TAG, "TagResource", "", "Replace a tag", body="TagBody", result="Tag",
        errors=(403, 404), etag=True, if_match=True),
@@ -355,7 +415,7 @@ OPERATIONS = (
     Op("listTagTypes", "get", TAGTYPES, "TagTypes", "", "Every tag type, by name", "tagtypes",
        result=page(ref("TagType")), query=("limit", "after")),
     Op("addTagType", "post", TAGTYPES, "TagTypes", "", "Add a tag type (professionals, admins)", "tagtypes",
-       "TagtypeBody", 201, "TagType", errors=(403, 409), etag=True),
+       "TagTypeBody", 201, "TagType", errors=(403, 409), etag=True),
     Op("getTagType", "get", TAGTYPES + "{tagtype_id}/", "TagTypeResource", "", "A tag type", result="TagType",
        errors=(404,), etag=True, if_none_match=True),
     # Entry schemas (API.md §5).
@@ -367,7 +427,90 @@ OPERATIONS = (
        errors=(404,), public=True),
     Op("getJSONSchema", "get", SCHEMA + "jsonschema", "SchemaResource", "jsonschema", "The JSON Schema document",
        "jsonschema", result="JSONSchema", errors=(404,), public=True, media="application/schema+json"),
+    # Goals and goal tracking (RESOURCES.md).
+    Op("listGoals", "get", GOALS, "Goals", "", "Goals, newest first; or every change since modified_after", "goals",
+       result=page({"anyOf": [ref("Goal"), ref("Tombstone")]}), errors=(404,), query=SYNC),
+    Op("addGoal", "post", GOALS, "Goals", "", "Set a goal: its tracking items are generated", "goals", "GoalBody",
+       201, "Goal", errors=(403, 404), etag=True),
+    Op("batchGoals", "post", GOALS + "batch", "Goals", "batch",
+       "Create or update (items with an @url) a list of goals, all or nothing", "goals.batch", "GoalBatch",
+       result="GoalURLs", errors=(403, 404)),
+    Op("getGoalTracker", "get", GOALS + "tracker", "Goals", "tracker", "Tracking items by local day",
+       "goals.tracker", result="GoalTracker", errors=(404,), query=RANGE),
+    Op("listPendingGoals", "get", GOALS + "pending", "Goals", "pending",
+       "Approved goals not yet started, with their first due date as startdate", "goals.pending",
+       result=page(ref("Goal")), errors=(404,), query=("limit", "after")),
+    Op("listGoalReminders", "get", GOALS + "reminders", "Goals", "reminders",
+       "Incomplete tracking items whose reminder is due before `until`", "goals.reminders",
+       result=page(ref("GoalReminder")), errors=(404,), query=("until", "since", "limit", "after")),
+    Op("getGoalsCalendar", "get", GOALS + "ics", "Goals", "ics", "The goals as an iCalendar feed", "goals.ics",
+       result="Calendar", errors=(404,), media="text/calendar"),
+    Op("getGoal", "get", GOAL, "GoalResource", "", "A goal", "goal", result="Goal", errors=(404,), etag=True,
+       if_none_match=True),
+    Op("changeGoal", "patch", GOAL, "GoalResource", "",
+       "Change a goal (merged, revalidated); a schedule change regenerates the items due after today",
+       body="GoalChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
+    Op("deleteGoal", "delete", GOAL, "GoalResource", "", "Delete a goal and its tracking (tombstones stay)",
+       ok=204, errors=(403, 404), if_match=True),
+    Op("setGoalReminder", "patch", GOAL + "reminder", "GoalResource", "reminder",
+       "Turn the reminder on or off and set its time, on the goal and every tracking item", "reminder",
+       "GoalReminderChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
+    Op("listGoalTracking", "get", TRACKING, "Tracking", "", "A goal's tracking items, oldest due date first",
+       "tracking", result=page({"anyOf": [ref("TrackingItem"), ref("Tombstone")]}), errors=(404,), query=SYNC),
+    Op("getTrackingItem", "get", TRACKING + "{tracking_id}/", "TrackingResource", "", "A tracking item",
+       result="TrackingItem", errors=(404,), etag=True, if_none_match=True),
+    Op("tickTrackingItem", "patch", TRACKING + "{tracking_id}/", "TrackingResource", "",
+       "Tick a tracking item (iscompleted); the goal's status follows", body="TrackingChange",
+       result="TrackingItem", errors=(403, 404), etag=True, if_match=True),
+    # Moods.
+    Op("listMoods", "get", MOODS, "Moods", "", "Mood logs, newest first; or every change since modified_after",
+       "moods", result=page({"anyOf": [ref("Mood"), ref("Tombstone")]}), errors=(404,), query=SYNC),
+    Op("addMood", "post", MOODS, "Moods", "", "Log a mood", "moods", "MoodBody", 201, "Mood", errors=(403, 404),
+       etag=True),
+    Op("getMoodStats", "get", MOODS + "stats", "Moods", "stats", "Mood logs counted per local day and mood",
+       "moods.stats", result="MoodStats", errors=(404,), query=RANGE),
+    Op("getMood", "get", MOOD, "MoodResource", "", "A mood log", result="Mood", errors=(404,), etag=True,
+       if_none_match=True),
+    Op("changeMood", "patch", MOOD, "MoodResource", "", "Change a mood log (merged, revalidated)", body="MoodChange",
+       result="Mood", errors=(403, 404), etag=True, if_match=True),
+    Op("deleteMood", "delete", MOOD, "MoodResource", "", "Delete a mood log (a tombstone stays for sync)", ok=204,
+       errors=(403, 404), if_match=True),
 )
+
+
+def body_schemas(bodies) -> dict:
+    """The request bodies of the fixed resource kinds: the deployment's own schemas/<kind>.json, so the
+    document says what this server accepts. A PATCH merges, so its body requires nothing."""
+    def schema(kind, description, **changes):
+        document = {k: v for k, v in bodies[kind].document.items() if k != "$schema"}
+        return dict(document, description=description, **changes)
+
+    read_only = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
+
+    def sent_back(document):
+        # The read-only keys of a representation may be sent back unchanged; they are ignored.
+        return dict(document, properties=dict(read_only, **document["properties"]))
+
+    goal = sent_back(schema("goal", "A new goal (schemas/goal.json)"))
+    # Read-only fields of their representations, ignored when sent back.
+    journal = sent_back(schema("journal", "A journal (schemas/journal.json); PATCH merges, PUT replaces"))
+    journal["properties"]["tags"] = {"type": "array", "description": "read-only, ignored"}
+    tag = sent_back(schema("tag", "A tag (schemas/tag.json)"))
+    tag["properties"]["name"] = {"type": "string", "description": "read-only (the tag type's name), ignored"}
+    return {
+        "GoalBody": goal,
+        "GoalChange": dict(goal, required=[], description="Fields to change; null clears one"),
+        "GoalBatch": {"type": "array", "maxItems": 100, "items": dict(
+            goal, required=[], description="A new goal, or (with the @url of one) the fields to change")},
+        "GoalReminderChange": schema("goalreminder", "The reminder (schemas/goalreminder.json)"),
+        "TrackingChange": sent_back(schema("goaltracking", "What to change of a tracking item")),
+        "MoodBody": sent_back(schema("mood", "A new mood log (schemas/mood.json)")),
+        "MoodChange": sent_back(schema("mood", "Fields to change; null clears one", required=[])),
+        "JournalBody": journal,
+        "TagBody": tag,
+        "TagChange": dict(tag, required=[], description="Fields to change; null clears one"),
+        "TagTypeBody": sent_back(schema("tagtype", "A tag type (schemas/tagtype.json)")),
+    }
 
 SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
 
@@ -447,9 +590,7 @@ def document(request) -> dict:
         "servers": [{"url": request.application_url}],
         "paths": paths,
         "components": {
-            # The request bodies of the resource kinds are their files in schemas/ (hyperdiary/bodies.py).
-            "schemas": SCHEMAS | {kind.capitalize() + "Body": schema.document
-                                  for kind, schema in request.bodies.kinds.items()},
+            "schemas": dict(SCHEMAS, **body_schemas(request.bodies)),
             "parameters": {
                 "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
                              "description": "The ETag read last: the write answers 412 if the record changed"},

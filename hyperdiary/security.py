@@ -24,6 +24,14 @@ class Permissions(enum.StrEnum):
     # Create, change and delete journals and their tags.
     JOURNAL_WRITE = "journal:write"
     TAGTYPES_ADD = "tagtypes:add"
+    # Create, change and delete a client's goals (the client and the professionals of its caseload).
+    GOALS_WRITE = "goals:write"
+    # Set a goal's `is_therapist_approved` (the professionals of the client's caseload).
+    GOALS_APPROVE = "goals:approve"
+    # Tick a goal's tracking items (the client).
+    GOALS_TRACK = "goals:track"
+    # Create, change and delete mood logs (the client).
+    MOODS_WRITE = "moods:write"
 
 
 def user_principal(user_id: str) -> str:

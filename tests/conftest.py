@@ -185,6 +185,15 @@ def link(body, name):
     return urls[0]
 
 
+def pages(api, url, params=None):
+    """Every page of a collection, following `next` links from `url` (`params` go with the first request)."""
+    while url:
+        page = api.get(url, **({"params": params} if params else {})).json
+        yield page
+        params = None
+        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
+
+
 def link_names(body):
     return {entry["name"] for entry in body["@links"]}
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import configure_mappers, sessionmaker
 from .accounts import AuthSession, CaseloadAssignment, Role, Token, User  # noqa: F401
 from .diary import Client, Entry, StoredSchema  # noqa: F401
 from .journals import Journal, Tag, TagType  # noqa: F401
+from .goals import Goal, GoalTracking  # noqa: F401
+from .moods import Mood  # noqa: F401
 from .meta import Base  # noqa: F401
 
 configure_mappers()

@@ -1,4 +1,4 @@
-"""Clients and what hangs below them: the diary, its entries."""
+"""Clients and what hangs below them: the diary, its entries, goals, moods."""
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 from pyramid.decorator import reify
 from sqlalchemy import select
@@ -8,6 +8,8 @@ from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from . import Resource, is_id
 from .journals import Journals
+from .goals import Goals
+from .moods import Moods
 
 
 class Clients(Resource):
@@ -24,8 +26,10 @@ class Clients(Resource):
         return ClientResource(self, name, client)
 
 
-OWNER_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_WRITE, Permissions.JOURNAL_WRITE)
-PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_CONFIGURE)
+OWNER_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_WRITE, Permissions.JOURNAL_WRITE,
+                     Permissions.GOALS_WRITE, Permissions.GOALS_TRACK, Permissions.MOODS_WRITE)
+PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_CONFIGURE,
+                            Permissions.GOALS_WRITE, Permissions.GOALS_APPROVE)
 
 
 class ClientResource(Resource):
@@ -93,4 +97,4 @@ class EntryResource(Resource):
 
 
 # What hangs below a client, by name: each kind of record a client keeps is one collection here.
-CLIENT_CHILDREN = {"diary": Diary, "journals": Journals}
+CLIENT_CHILDREN = {"diary": Diary, "journals": Journals, "goals": Goals, "moods": Moods}

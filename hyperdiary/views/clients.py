@@ -18,6 +18,7 @@ def client_body(request, resource: ClientResource) -> dict:
     client = resource.client
     diary = resource["diary"]
     entries = diary["entries"]
+    goals, moods = resource["goals"], resource["moods"]
     links = hm.links(
         hm.link(request, "diary", diary),
         hm.link(request, "diary.configuration", diary, "configuration"),
@@ -26,6 +27,14 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "diary.entries.schemas", entries, "schemas"),
         hm.link(request, "journals", resource["journals"]),
         hm.link(request, "journals.stats", resource["journals"], "stats"),
+        hm.link(request, "goals", goals),
+        hm.link(request, "goals.batch", goals, "batch", permission=Permissions.GOALS_WRITE),
+        hm.link(request, "goals.tracker", goals, "tracker"),
+        hm.link(request, "goals.pending", goals, "pending"),
+        hm.link(request, "goals.reminders", goals, "reminders"),
+        hm.link(request, "goals.ics", goals, "ics"),
+        hm.link(request, "moods", moods),
+        hm.link(request, "moods.stats", moods, "stats"),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )
     return hm.representation(

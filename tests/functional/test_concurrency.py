@@ -43,14 +43,15 @@ def call(method, url, body=None, token=None) -> Answer:
 
 def at_once(method, url, bodies, token=None) -> list[Answer]:
     """POST-or-whatever one request per body, all threads released together; answers in body order.
-    A thread that fails to get an answer (timeout, refused) fails the test with its exception."""
+    `url` is one URL for all, or a list of one per body. A thread that fails to get an answer (timeout,
+    refused) fails the test with its exception."""
     barrier = threading.Barrier(len(bodies))
     answers = [None] * len(bodies)
 
     def run(index, body):
         try:
             barrier.wait(timeout=TIMEOUT)
-            answers[index] = call(method, url, body, token)
+            answers[index] = call(method, url[index] if isinstance(url, list) else url, body, token)
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread below
             answers[index] = exc
 
@@ -149,6 +150,20 @@ def test_identical_journals_race_to_one(carol, errors):
     urls = {a.body["@url"] for a in answers}
     assert len(urls) == 1 and {a.location for a in answers} == urls
     assert [item["@url"] for item in listed(carol, journals)] == list(urls)
+
+
+def test_every_item_of_a_goal_ticked_at_once_completes_it(carol, errors):
+    """goals.tick locks the goal's row: each racer sees the others' ticks, the last one completes it."""
+    goal = {"title": "Stretch", "is_onetime": False, "frequency": "Daily", "startdate": "2024-01-01T07:00:00Z",
+            "targetdate": f"2024-01-{THREADS:02d}T07:00:00Z"}
+    created = call("POST", link(carol.client(), "goals"), goal, carol.access)
+    assert created.status == 201, created
+    items = carol.get(link(created.body, "tracking"))["@items"]
+    assert len(items) == THREADS
+    answers = at_once("PATCH", [item["@url"] for item in items], [{"iscompleted": True}] * THREADS, carol.access)
+    assert_no_server_errors(answers, errors)
+    assert [a.status for a in answers] == [200] * THREADS
+    assert carol.get(created.body["@url"])["status"] == "Completed"
 
 
 def test_one_username_registered_once(live_server, testapp, errors):

@@ -113,8 +113,10 @@ class Conformance:
             assert response.content_type in content, f"{where} answered {response.content_type}"
             schema = dict(content[response.content_type]["schema"], components=self.document["components"])
             validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            # A JSON document is checked as parsed; any other (an iCalendar feed) as its text.
+            parsed = response.json if response.content_type.endswith("json") else response.text
             problems = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-                        for error in validator.iter_errors(response.json)]
+                        for error in validator.iter_errors(parsed)]
             assert problems == [], f"{where} {response.status_code} does not fit the document: {problems}"
         self.seen.add(operation["operationId"])
         return response
@@ -257,6 +259,75 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
     check(professional.delete(tag, status=403))
     check(client.delete(tag, status=204))
     check(client.delete(other, status=204))
+
+    # Goals and goal tracking.
+    carol = check(client.get(caseload)).json
+    goals = link(carol, "goals")
+    walk = {"title": "Walk", "is_onetime": False, "frequency": "Daily", "startdate": "2024-05-01T08:00:00Z",
+            "targetdate": "2024-05-03T00:00:00Z"}
+    created = check(professional.post(goals, json=dict(walk, is_therapist_approved=True), status=201))
+    goal, goal_etag = created.json, created.headers["ETag"]
+    check(client.post(goals, json=dict(walk, is_therapist_approved=True), status=403))
+    check(client.post(goals, json=dict(walk, frequency="Hourly"), status=400))
+    check(client.get(goals + "?limit=1"))
+    check(client.get(goals + "?modified_after=2000-01-01T00:00:00Z"))
+    check(client.get(goal["@url"]))
+    check(client.get(goal["@url"], headers={"If-None-Match": goal_etag}, status=304))
+    check(client.get(goals + "0123456789abcdef0123456789abcdef/", status=404))
+    urls = check(client.post(link(carol, "goals.batch"), json=[dict(walk, title="Read"),
+                                                               {"@url": goal["@url"], "title": "Walk far"}])).json
+    check(client.post(link(carol, "goals.batch"), json=[walk, dict(walk, title=None)], status=400))
+    check(anonymous.post(link(carol, "goals.batch"), json=[walk], status=401))
+    check(client.get(link(carol, "goals.tracker") + "?fromdate=2024-05-01&todate=2024-05-31&time_zone=Asia/Kolkata"))
+    check(client.get(link(carol, "goals.tracker") + "?time_zone=Nowhere", status=400))
+    check(client.get(link(carol, "goals.pending")))
+    check(client.get(link(carol, "goals.reminders") + "?until=2024-06-01T00:00:00Z&limit=5"))
+    check(client.get(link(carol, "goals.ics")))
+    goal = check(client.get(urls[1])).json
+    changed = check(client.patch(goal["@url"], json={"targetdate": "2024-05-02T00:00:00Z"}))
+    check(client.patch(goal["@url"], json={"title": "x"}, headers={"If-Match": goal_etag}, status=412))
+    check(client.patch(goal["@url"], json={"is_therapist_approved": False}, status=403))
+    check(client.patch(link(goal, "reminder"), json={"reminder": True, "remindertime": "08:00"}))
+    check(client.patch(link(goal, "reminder"), json={"reminder": "yes"}, status=400))
+    check(client.patch(link(goal, "reminder"), json={"reminder": False}, headers={"If-Match": goal_etag}, status=412))
+    check(professional.patch(link(goal, "reminder"), json={"reminder": False}))
+    items = check(client.get(link(goal, "tracking") + "?limit=1")).json
+    check(client.get(link(goal, "tracking") + "?modified_after=2000-01-01T00:00:00Z"))
+    item = check(client.get(items["@items"][0]["@url"]))
+    check(client.get(item.json["@url"], headers={"If-None-Match": item.headers["ETag"]}, status=304))
+    check(client.get(link(item.json, "goal")))
+    check(client.patch(item.json["@url"], json={"iscompleted": True}))
+    check(client.patch(item.json["@url"], json={"iscompleted": False}, headers={"If-Match": item.headers["ETag"]},
+                       status=412))
+    check(client.patch(item.json["@url"], json={"iscompleted": 1}, status=400))
+    check(professional.patch(item.json["@url"], json={"iscompleted": True}, status=403))
+    check(client.delete(goal["@url"], headers={"If-Match": goal_etag}, status=412))
+    check(professional.delete(urls[0], status=204))
+    check(client.delete(goal["@url"], headers={"If-Match": changed.headers["ETag"]}, status=412))
+    check(client.delete(goal["@url"], status=204))
+    check(client.get(goal["@url"], status=404))
+
+    # Moods.
+    moods = link(carol, "moods")
+    logged = check(client.post(moods, json={"logdate": "2024-05-01T20:00:00Z", "mood": "calm", "reasons": ["tea"]},
+                               status=201))
+    mood, mood_etag = logged.json, logged.headers["ETag"]
+    check(client.post(moods, json={"mood": "bored"}, status=400))
+    check(professional.post(moods, json={"mood": "calm"}, status=403))
+    check(client.get(moods + "?limit=1"))
+    check(client.get(mood["@url"]))
+    check(client.get(mood["@url"], headers={"If-None-Match": mood_etag}, status=304))
+    check(client.get(link(carol, "moods.stats") + "?fromdate=2024-05-01&todate=2024-05-02&time_zone=America/Denver"))
+    check(client.get(link(carol, "moods.stats") + "?fromdate=2024-05-03&todate=2024-05-02", status=400))
+    check(client.patch(mood["@url"], json={"reasons": ["tea", "rain"]}))
+    check(client.patch(mood["@url"], json={"mood": "sad"}, headers={"If-Match": mood_etag}, status=412))
+    check(client.patch(mood["@url"], json={"reasons": "rain"}, status=400))
+    check(professional.patch(mood["@url"], json={"mood": "sad"}, status=403))
+    check(professional.delete(mood["@url"], status=403))
+    check(client.delete(mood["@url"], headers={"If-Match": mood_etag}, status=412))
+    check(client.delete(mood["@url"], status=204))
+    check(client.get(moods + "?modified_after=2000-01-01T00:00:00Z"))
+    check(client.get(mood["@url"], status=404))
 
     check(admin.delete(assignment, status=204))
     check(professional.get(assignment, status=404))

@@ -32,4 +32,8 @@ def test_readme_walkthrough(live_server, app_settings):
     assert '"name":"emotion","message":"Required input is missing."' in out
     assert '"@deleted":true' in out and "204\n" in out
     assert '"journalstats":[{"journaldate":"2024-04-13","count":1}]' in out
+    # Goals and moods: a client may not approve a goal, the calendar feed, and the statistics per Tokyo day.
+    assert '{"code":403,"message":"Only a professional of the client\'s caseload may set is_therapist_approved."}' in out
+    assert "BEGIN:VCALENDAR" in out and "RRULE:FREQ=WEEKLY;UNTIL=20240430T070000Z;BYDAY=MO,WE,FR" in out
+    assert '{"logdate":"2024-04-13","mood":"calm","count":1,"reasons":["slept well","walk"]}' in out
     assert out.rstrip().endswith('{"code":401,"message":"Sign in first: this needs a valid access token."}')

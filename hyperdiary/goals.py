@@ -1,0 +1,331 @@
+"""Goals: their schedule, the tracking items it generates, the goal's status, reminders, and the iCalendar
+feed. Views stay thin; the rules of RESOURCES.md live here.
+
+Due dates are calendar days in UTC at the start date's time of day (RESOURCES.md), produced by
+dateutil's rrule: the same rule the iCalendar feed publishes, so a calendar app expands a goal into
+exactly its tracking items.
+"""
+import datetime
+import itertools
+from typing import NamedTuple
+
+import icalendar
+from dateutil import rrule
+from sqlalchemy import exists, insert, select, update
+
+from . import localtime
+from .errors import problem
+from .inputs import parse_datetime
+from .models import Goal, GoalTracking
+from .models.meta import new_id, utcnow
+
+ONE_TIME, DAILY, WEEKLY, MONTHLY = "One Time", "Daily", "Weekly", "Monthly"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+COMPLETED = "Completed"
+MAX_ITEMS = 3660
+OUT_OF_RANGE = f"Choose a date from {localtime.EARLIEST.year} to {localtime.LATEST.year - 1}."
+# The fields of a goal, in the order of its representation.
+FIELDS = ("title", "description", "status", "is_onetime", "frequency", "days", "criticality", "startdate",
+          "targetdate", "reminder", "remindertime", "reminderdate", "is_therapist_approved")
+
+
+# --- the clock ------------------------------------------------------------------------------------------
+
+
+def now() -> datetime.datetime:
+    """Naive UTC now, for the goals' rules (the default start date, "today", reminders due by now).
+    Tests move it: everything here asks this function, never the system clock."""
+    return utcnow()
+
+
+def today() -> datetime.date:
+    """Today's calendar day in UTC, the reckoning of due dates: items due after it are the future."""
+    return now().date()
+
+
+# --- schedules --------------------------------------------------------------------------------------------
+
+
+class Schedule(NamedTuple):
+    frequency: str
+    days: tuple
+    start: datetime.datetime
+    target: datetime.datetime | None
+
+    def rule(self) -> rrule.rrule | None:
+        """The recurrence as an rrule (None for a one-time goal): every occurrence is a due date."""
+        if self.frequency == ONE_TIME:
+            return None
+        until = self.until()
+        if self.frequency == DAILY:
+            return rrule.rrule(rrule.DAILY, dtstart=self.start, until=until)
+        if self.frequency == WEEKLY:
+            weekdays = sorted({WEEKDAYS.index(day) for day in self.days}) or [self.start.weekday()]
+            return rrule.rrule(rrule.WEEKLY, dtstart=self.start, until=until, byweekday=weekdays)
+        day = self.start.day
+        if day <= 28:
+            return rrule.rrule(rrule.MONTHLY, dtstart=self.start, until=until, bymonthday=day)
+        # The 29th to 31st: the last of the days 28..day that the month has, i.e. the month's last day
+        # when it is shorter (RFC 5545 BYSETPOS; a calendar app reads the same rule).
+        return rrule.rrule(rrule.MONTHLY, dtstart=self.start, until=until, bymonthday=range(28, day + 1),
+                           bysetpos=-1)
+
+    def until(self) -> datetime.datetime:
+        """The last instant a recurring goal may be due: its target day at the start's time of day."""
+        return datetime.datetime.combine(self.target.date(), self.start.time())
+
+    def due_dates(self, limit=MAX_ITEMS + 1) -> list[datetime.datetime]:
+        """The due dates, oldest first, at most `limit` of them."""
+        rule = self.rule()
+        if rule is None:
+            return [self.target or self.start]
+        return list(itertools.islice(rule, limit))
+
+
+def schedule_of(goal: Goal) -> Schedule:
+    return Schedule(goal.frequency, tuple(goal.days or ()), goal.startdate, goal.targetdate)
+
+
+# --- reading a goal's fields -------------------------------------------------------------------------------
+
+
+def jsonable(value):
+    """A stored value as it travels in JSON (dates and times as ISO 8601 text), for merging a PATCH."""
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    return value
+
+
+def stored_fields(goal: Goal) -> dict:
+    return {name: jsonable(getattr(goal, name)) for name in FIELDS}
+
+
+def _seconds(moment: datetime.datetime) -> datetime.datetime:
+    # rrule works in whole seconds; so do due dates.
+    return moment.replace(microsecond=0)
+
+
+def parse(fields: dict, prefix="") -> tuple[dict, list[dict]]:
+    """The values to store from a goal's fields (already valid against schemas/goal.json), and the
+    problems of the rules across fields: frequency, target date, order of the dates, number of items.
+    `prefix` goes before each problem's name (a batch names its items by index)."""
+    found = []
+    is_onetime = fields["is_onetime"]
+    frequency = ONE_TIME if is_onetime else fields.get("frequency")
+    if not is_onetime and frequency in (None, ONE_TIME):
+        found.append(problem(prefix + "frequency", "A recurring goal needs a frequency: Daily, Weekly or Monthly."))
+    start = _seconds(parse_datetime(fields["startdate"]) if fields.get("startdate") else now())
+    target = parse_datetime(fields["targetdate"]) if fields.get("targetdate") else None
+    reminderdate = datetime.date.fromisoformat(fields["reminderdate"]) if fields.get("reminderdate") else None
+    for name, value in (("startdate", start), ("targetdate", target), ("reminderdate", reminderdate)):
+        if value is not None and not localtime.reckonable(value):
+            found.append(problem(prefix + name, OUT_OF_RANGE))
+    if found:
+        return None, found
+    if target is None and not is_onetime:
+        found.append(problem(prefix + "targetdate", "A recurring goal needs a target date."))
+    elif target is not None and start.date() > target.date():
+        found.append(problem(prefix + "startdate", "startdate comes after targetdate."))
+    values = {
+        "title": fields["title"],
+        "description": fields.get("description"),
+        "status": fields.get("status"),
+        "is_onetime": is_onetime,
+        "frequency": frequency,
+        "days": list(fields.get("days") or ()),
+        "criticality": fields.get("criticality"),
+        "startdate": start,
+        "targetdate": target,
+        "reminder": bool(fields.get("reminder")),
+        "remindertime": _time(fields.get("remindertime")),
+        "reminderdate": reminderdate,
+        "is_therapist_approved": bool(fields.get("is_therapist_approved")),
+    }
+    if values["reminder"] and values["remindertime"] is None:
+        found.append(problem(prefix + "remindertime", "A reminder needs a time."))
+    if not found:
+        due = Schedule(frequency, tuple(values["days"]), start, target).due_dates()
+        if len(due) > MAX_ITEMS:
+            found.append(problem(prefix + "targetdate", f"This schedule has more than {MAX_ITEMS} due dates; "
+                                                         "choose an earlier target date."))
+        elif not due:
+            found.append(problem(prefix + "days", "None of these days falls between startdate and targetdate."))
+    return values, found
+
+
+def _time(value) -> datetime.time | None:
+    return datetime.time.fromisoformat(value) if value else None
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+
+def _items(goal: Goal, due_dates, moment) -> list[dict]:
+    # A one-time goal's reminder date is its item's; a recurring goal reminds on each due day.
+    reminderdate = goal.reminderdate if goal.is_onetime else None
+    return [{"id": new_id(), "goal_id": goal.id, "client_id": goal.client_id, "duedate": due,
+             "iscompleted": False, "reminderdate": reminderdate, "remindertime": goal.remindertime,
+             "created": moment, "modified": moment, "version": 1} for due in due_dates]
+
+
+def _insert_items(dbsession, rows):
+    if rows:
+        dbsession.flush()
+        dbsession.execute(insert(GoalTracking), rows)
+
+
+def create_goal(dbsession, client_id: str, values: dict) -> Goal:
+    moment = utcnow()
+    goal = Goal(id=new_id(), client_id=client_id, created=moment, modified=moment, version=1, **values)
+    dbsession.add(goal)
+    _insert_items(dbsession, _items(goal, schedule_of(goal).due_dates(), moment))
+    return goal
+
+
+def live_items(goal_id: str):
+    return (GoalTracking.goal_id == goal_id, GoalTracking.deleted.is_(None))
+
+
+def update_goal(dbsession, goal: Goal, values: dict):
+    """Store the new values. A schedule change deletes the items due after today and generates the new
+    schedule's items due after today; the past and its completion stay."""
+    moment = utcnow()
+    before = schedule_of(goal)
+    reminder_before = (goal.remindertime, goal.reminderdate)
+    for name, value in values.items():
+        setattr(goal, name, value)
+    goal.version += 1
+    goal.modified = moment
+    after = schedule_of(goal)
+    if after != before:
+        future = datetime.datetime.combine(today() + datetime.timedelta(days=1), datetime.time())
+        dbsession.flush()
+        dbsession.execute(update(GoalTracking).where(*live_items(goal.id), GoalTracking.duedate >= future)
+                          .values(deleted=moment, modified=moment, version=GoalTracking.version + 1))
+        _insert_items(dbsession, _items(goal, [d for d in after.due_dates() if d >= future], moment))
+        settle_status(dbsession, goal)
+    elif (goal.remindertime, goal.reminderdate) != reminder_before:
+        carry_reminder(dbsession, goal)
+
+
+def carry_reminder(dbsession, goal: Goal):
+    """The goal's reminder time (and, for a one-time goal, its date) reaches every live tracking item."""
+    values = {"remindertime": goal.remindertime}
+    if goal.is_onetime:
+        values["reminderdate"] = goal.reminderdate
+    moment = utcnow()
+    dbsession.flush()
+    dbsession.execute(update(GoalTracking).where(*live_items(goal.id))
+                      .values(modified=moment, version=GoalTracking.version + 1, **values))
+
+
+def delete_goal(dbsession, goal: Goal):
+    """Soft delete, with all its tracking; the content is erased, a tombstone stays for sync."""
+    moment = utcnow()
+    goal.deleted = goal.modified = moment
+    goal.version += 1
+    goal.title, goal.description, goal.criticality = "", None, None
+    dbsession.flush()
+    dbsession.execute(update(GoalTracking).where(*live_items(goal.id))
+                      .values(deleted=moment, modified=moment, version=GoalTracking.version + 1))
+
+
+def settle_status(dbsession, goal: Goal):
+    """`Completed` once every live item is complete; back to `null` when one is incomplete again."""
+    dbsession.flush()
+    incomplete = dbsession.scalar(select(exists().where(*live_items(goal.id), GoalTracking.iscompleted.is_(False))))
+    if incomplete:
+        status = None if goal.status == COMPLETED else goal.status
+    elif dbsession.scalar(select(exists().where(*live_items(goal.id)))):
+        status = COMPLETED
+    else:
+        status = goal.status
+    if status != goal.status:
+        goal.status = status
+        goal.version += 1
+        goal.modified = utcnow()
+
+
+def tick(dbsession, goal: Goal, item: GoalTracking, values: dict):
+    """Change a tracking item (iscompleted, its reminder, its status); the goal's status follows. The goal's
+    row is locked (and read afresh) first: two items of one goal ticked at once must not each see the
+    other still open and leave a finished goal without `Completed`."""
+    if "iscompleted" in values:
+        dbsession.refresh(goal, with_for_update=True)
+    moment = utcnow()
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.version += 1
+    item.modified = moment
+    if "iscompleted" in values:
+        settle_status(dbsession, goal)
+
+
+# --- reminders ----------------------------------------------------------------------------------------------
+
+
+def reminder_instant(duedate, reminderdate, remindertime, tz) -> datetime.datetime:
+    """When an item reminds, in naive UTC: its reminder date (default: its due day in the zone) at its
+    reminder time, a wall-clock time in the zone."""
+    day = reminderdate or localtime.local_day(duedate, tz)
+    return localtime.naive_utc(datetime.datetime.combine(day, remindertime, tzinfo=tz))
+
+
+# An item's reminder lies within a day and a zone's offset of its due date (or of its reminder date):
+# two days on either side bound every zone, so the database narrows the candidates, Python decides.
+REMINDER_SLACK = datetime.timedelta(days=2)
+
+
+# --- iCalendar ----------------------------------------------------------------------------------------------
+
+
+def calendar(goals, urls, tz_name: str, product: str) -> bytes:
+    """An RFC 5545 calendar: one VTODO per goal, starting at the first due date of its schedule, with its
+    RRULE and a VALARM at the reminder time of that first item (in the client's zone). A calendar app
+    expands the RRULE into exactly the due dates of the goal's current schedule."""
+    tz = localtime.zone(tz_name)
+    cal = icalendar.Calendar()
+    cal.add("prodid", product)
+    cal.add("version", "2.0")
+    cal.add("x-wr-timezone", tz_name)
+    for goal in goals:
+        schedule = schedule_of(goal)
+        first = schedule.due_dates(limit=1)
+        if not first:
+            continue
+        start = first[0]
+        todo = icalendar.Todo()
+        todo.add("uid", f"{goal.id}@hyperdiary")
+        todo.add("url", urls[goal.id])
+        todo.add("summary", goal.title)
+        if goal.description:
+            todo.add("description", goal.description)
+        todo.add("dtstamp", _utc(goal.modified))
+        todo.add("created", _utc(goal.created))
+        todo.add("last-modified", _utc(goal.modified))
+        if goal.status == COMPLETED:
+            todo.add("status", "COMPLETED")
+        rule = schedule.rule()
+        if rule is None:
+            # One due date: the to-do is due then (a VTODO's DTSTART would have to come before it).
+            todo.add("due", _utc(start))
+            related = "END"
+        else:
+            todo.add("dtstart", _utc(start))
+            recurrence = icalendar.vRecur.from_ical(str(rule).split("RRULE:", 1)[1])
+            recurrence["UNTIL"] = [_utc(schedule.until())]  # with a UTC DTSTART, UNTIL is in UTC too
+            todo.add("rrule", recurrence)
+            related = "START"
+        if goal.reminder and goal.remindertime is not None:
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", goal.title)
+            remind = reminder_instant(start, goal.reminderdate if goal.is_onetime else None, goal.remindertime, tz)
+            alarm.add("trigger", remind - start, parameters={"RELATED": related})
+            todo.add_component(alarm)
+        cal.add_component(todo)
+    return cal.to_ical()
+
+
+def _utc(moment: datetime.datetime) -> datetime.datetime:
+    return moment.replace(tzinfo=datetime.UTC)
