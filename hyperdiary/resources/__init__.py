@@ -68,7 +68,7 @@ class Records(Resource):
         return record.client_id == self.client.id
 
     def __getitem__(self, name):
-        record = self.dbsession.get(self.model, name) if is_id(name) else None
+        record = self.record(self.model, name)
         if record is None or record.deleted is not None or not self.owns(record):
             raise KeyError(name)
         return self.child(self, name, record)

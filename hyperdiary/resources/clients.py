@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..accounts import Identity, identity_of
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
-from . import Resource, is_id
+from . import Records, Resource
 from .journals import Journals
 from .goals import Goals
 from .moods import Moods
@@ -76,24 +76,16 @@ class Diary(Resource):
         raise KeyError(name)
 
 
-class Entries(Resource):
-    """POST creates an entry; views `items` (the listing) and `schemas` (types in use) by name."""
-
-    @property
-    def client(self) -> Client:
-        return self.__parent__.client
-
-    def __getitem__(self, name):
-        entry = self.record(Entry, name)
-        if entry is None or entry.client_id != self.client.id or entry.deleted is not None:
-            raise KeyError(name)
-        return EntryResource(self, name, entry)
-
-
 class EntryResource(Resource):
     def __init__(self, parent, name, entry: Entry):
         super().__init__(parent, name)
         self.entry = entry
+
+
+class Entries(Records):
+    """POST creates an entry; views `items` (the listing) and `schemas` (types in use) by name."""
+
+    model, child = Entry, EntryResource
 
 
 # What hangs below a client, by name: each kind of record a client keeps is one collection here.

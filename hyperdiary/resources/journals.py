@@ -3,21 +3,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, DENY_AL
 
 from ..models import Journal, Tag, TagType
 from ..security import ADMIN, PROFESSIONAL, Permissions
-from . import Resource, is_id
-
-
-class Journals(Resource):
-    """GET lists a client's journals, POST adds one; view `stats` counts them per local day."""
-
-    @property
-    def client(self):
-        return self.__parent__.client
-
-    def __getitem__(self, name):
-        journal = self.dbsession.get(Journal, name) if is_id(name) else None
-        if journal is None or journal.client_id != self.client.id or journal.deleted is not None:
-            raise KeyError(name)
-        return JournalResource(self, name, journal)
+from . import Records, Resource
 
 
 class JournalResource(Resource):
@@ -31,20 +17,6 @@ class JournalResource(Resource):
         raise KeyError(name)
 
 
-class JournalTags(Resource):
-    """A journal's tags: GET lists the live ones, POST adds one."""
-
-    @property
-    def journal(self) -> Journal:
-        return self.__parent__.journal
-
-    def __getitem__(self, name):
-        tag = self.dbsession.get(Tag, name) if is_id(name) else None
-        if tag is None or tag.journal_id != self.journal.id or tag.deleted is not None:
-            raise KeyError(name)
-        return TagResource(self, name, tag)
-
-
 class TagResource(Resource):
     def __init__(self, parent, name, tag: Tag):
         super().__init__(parent, name)
@@ -53,6 +25,25 @@ class TagResource(Resource):
     @property
     def journal(self) -> Journal:
         return self.__parent__.journal
+
+
+class JournalTags(Records):
+    """A journal's tags: GET lists the live ones, POST adds one."""
+
+    model, child = Tag, TagResource
+
+    @property
+    def journal(self) -> Journal:
+        return self.__parent__.journal
+
+    def owns(self, tag) -> bool:
+        return tag.journal_id == self.journal.id
+
+
+class Journals(Records):
+    """GET lists a client's journals, POST adds one; view `stats` counts them per local day."""
+
+    model, child = Journal, JournalResource
 
 
 class TagTypes(Resource):
@@ -67,7 +58,7 @@ class TagTypes(Resource):
     )
 
     def __getitem__(self, name):
-        tagtype = self.dbsession.get(TagType, name) if is_id(name) else None
+        tagtype = self.record(TagType, name)
         if tagtype is None:
             raise KeyError(name)
         return TagTypeResource(self, name, tagtype)

@@ -138,9 +138,8 @@ def list_journals(context, request):
     rows, next_query = records_page(request, stmt, Journal, Journal.journal_timestamp, params)
     tags = tags_of(request, [row.id for row in rows if row.deleted is None])
     base = hm.url(request, context)
-    items = [hm.tombstone(request, f"{base}{row.id}/", hm.type_iri(request, "journal"), row)
-             if row.deleted is not None else journal_body(request, f"{base}{row.id}/", row, tags[row.id])
-             for row in rows]
+    items = hm.records(request, rows, base, hm.type_iri(request, "journal"),
+                       lambda row: journal_body(request, f"{base}{row.id}/", row, tags[row.id]))
     links = hm.links(hm.link(request, "stats", context, "stats"))
     return hm.collection(request, context, "journals", items, links, next_query=next_query)
 
@@ -270,8 +269,8 @@ def list_tags(context, request):
     names = dict(request.dbsession.execute(
         select(TagType.id, TagType.name).where(TagType.id.in_({tag.tagtype_id for tag in rows}))).all())
     base = hm.url(request, context)
-    items = [hm.tombstone(request, f"{base}{tag.id}/", hm.type_iri(request, "tag"), tag) if tag.deleted is not None
-             else tag_body(request, base, tag, names[tag.tagtype_id]) for tag in rows]
+    items = hm.records(request, rows, base, hm.type_iri(request, "tag"),
+                       lambda tag: tag_body(request, base, tag, names[tag.tagtype_id]))
     return hm.collection(request, context, "journal-tags", items, next_query=next_query)
 
 
