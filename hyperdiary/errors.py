@@ -67,7 +67,8 @@ def forbidden(exc, request):
         return error_response(request, 401, "Sign in first: this needs a valid access token.")
     context = getattr(request, "context", None)
     if getattr(context, "reveal_forbidden", False) or request.has_permission(Permissions.VIEW, context):
-        return error_response(request, 403, "You may not do this.")
+        # A view that refuses by itself may say why, and name the field at fault (`extra`).
+        return error_response(request, 403, "You may not do this.", getattr(exc, "extra", None))
     return error_response(request, 404, "Not found.")
 
 

@@ -9,6 +9,7 @@ import datetime
 import orjson
 from pyramid.httpexceptions import HTTPPreconditionFailed
 
+from .resources import is_id
 from .security import Permissions
 
 DEFAULT_LIMIT = 50
@@ -33,6 +34,17 @@ def link(request, name, resource, *elements, permission=Permissions.VIEW, query=
 
 def links(*candidates) -> list[dict]:
     return [candidate for candidate in candidates if candidate is not None]
+
+
+def reference_id(request, container, reference) -> str | None:
+    """The id that a reference in a body or query names: the @url of a record right below `container`
+    (what its links give), or the bare id. None when it is neither."""
+    if not isinstance(reference, str):
+        return None
+    base = url(request, container)
+    name = reference[len(base):] if reference.startswith(base) else reference
+    name = name[:-1] if name.endswith("/") else name
+    return name if is_id(name) else None
 
 
 def changes(record) -> dict:

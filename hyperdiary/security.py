@@ -21,6 +21,13 @@ class Permissions(enum.StrEnum):
     # Create, change and delete diary entries.
     DIARY_WRITE = "diary:write"
     SCHEMAS_ADD = "schemas:add"
+    # The research collections (`subjects`, `subjectlogs`): list them, create subjects and logs.
+    SUBJECTS_LIST = "subjects:list"
+    SUBJECTS_ADD = "subjects:add"
+    # A subject's members: change the subject, write its logs and their entries.
+    SUBJECT_WRITE = "subject:write"
+    # A subject's members: see and change who the members are.
+    SUBJECT_MEMBERS = "subject:members"
 
 
 def user_principal(user_id: str) -> str:
@@ -33,6 +40,7 @@ def role_principal(role: str) -> str:
 
 ADMIN = role_principal("admin")
 PROFESSIONAL = role_principal("professional")
+RESEARCHER = role_principal("researcher")
 
 AUTH_SCHEMES = ("bearer", "md-token")
 

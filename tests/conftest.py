@@ -241,3 +241,10 @@ def caseload(admin, client, professional):
     caseload_url = link(professional.me(), "caseload")
     admin.post(caseload_url, json={"client": client_url}, status=201)
     return client_url
+
+
+@pytest.fixture
+def researcher(app, testapp):
+    """A researcher, made as `hyperdiary create-user --role researcher` makes one."""
+    create_user(app, "rosa", "researcher", first_name="Rosa", last_name="Researcher")
+    return sign_in(testapp, "rosa")

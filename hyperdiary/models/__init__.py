@@ -9,6 +9,7 @@ from sqlalchemy.orm import configure_mappers, sessionmaker
 from .accounts import AuthSession, CaseloadAssignment, Role, Token, User  # noqa: F401
 from .diary import Client, Entry, StoredSchema  # noqa: F401
 from .meta import Base  # noqa: F401
+from .subjects import Subject, SubjectLog, SubjectLogEntry, SubjectMember  # noqa: F401
 
 configure_mappers()
 

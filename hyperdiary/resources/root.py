@@ -6,6 +6,7 @@ from . import Resource
 from .accounts import Auth, Users
 from .clients import Clients
 from .schemas import Schemas
+from .subjects import SubjectLogs, Subjects
 
 
 class Root(Resource):
@@ -13,7 +14,8 @@ class Root(Resource):
     __parent__ = None
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
-    children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas}
+    children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "subjects": Subjects,
+                "subjectlogs": SubjectLogs}
 
     def __init__(self, request):
         self.request = request
