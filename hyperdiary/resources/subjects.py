@@ -9,9 +9,10 @@ from ..models import Subject, SubjectLog, SubjectMember
 from ..security import RESEARCHER, Permissions, user_principal
 from . import Resource, is_id
 
-# Researchers list the research collections and create subjects and logs there. The root lets everyone
-# VIEW what lies below (public subjects and logs, the log types); each subject and log says more.
-RESEARCH_ACL = ((Allow, RESEARCHER, (Permissions.SUBJECTS_LIST, Permissions.SUBJECTS_ADD)),)
+# Researchers list the research collections and create subjects and logs there. Nothing else is
+# inherited: each subject and log says who may see it (a signed-out caller asking for an unknown id gets
+# 401, as for a private one), and the log types are public by their own ACL.
+RESEARCH_ACL = ((Allow, RESEARCHER, (Permissions.SUBJECTS_LIST, Permissions.SUBJECTS_ADD)), DENY_ALL)
 MEMBER_PERMISSIONS = (Permissions.VIEW, Permissions.SUBJECT_WRITE, Permissions.SUBJECT_MEMBERS)
 
 
@@ -107,6 +108,8 @@ class SubjectLogResource(Resource):
 
 class SubjectLogTypesResource(Resource):
     """Every subject-log type: not research data, so anyone may read them (like entry schemas)."""
+
+    __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
     def __getitem__(self, name):
         log_type = self.request.subjectlog_types.get(name)
