@@ -31,4 +31,9 @@ def test_readme_walkthrough(live_server, app_settings):
     assert "HTTP/1.1 201 Created" in out and "HTTP/1.1 200 OK" in out
     assert '"name":"emotion","message":"Required input is missing."' in out
     assert '"@deleted":true' in out and "204\n" in out
+    # Subject logs: the entry in the log, the wrong unit named, a private log hidden from a signed-out reader
+    # (401), then readable once the subject is public.
+    assert '"details":{"weight":{"value":21.5,"unit":"g"}}' in out
+    assert '"name":"details.weight.unit","message":"\'lb\' is not one of the allowed choices."' in out
+    assert "401\n" in out and '"is_public":true' in out
     assert out.rstrip().endswith('{"code":401,"message":"Sign in first: this needs a valid access token."}')
