@@ -6,6 +6,7 @@ from pyramid.view import view_config
 from sqlalchemy import delete, select
 
 from .. import hypermedia as hm
+from .. import records
 from .. import subjectlogs as logs_model
 from ..errors import ValidationFailure, problem
 from ..inputs import DateRange, Listing, Paging, StrictString, json_object, parse_datetime, query, span
@@ -204,9 +205,7 @@ def delete_log(context, request):
     log = locked(request, context.log)
     hm.check_if_match(request, log)
     request.dbsession.execute(delete(SubjectLogEntry).where(SubjectLogEntry.log_id == log.id))
-    log.description = None
-    log.deleted = utcnow()
-    hm.bump(log, log.deleted)
+    records.soft_delete(log, description=None)
     return HTTPNoContent()
 
 

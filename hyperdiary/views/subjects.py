@@ -2,9 +2,9 @@
 from pyramid.httpexceptions import HTTPConflict, HTTPNoContent
 from pyramid.view import view_config
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .. import hypermedia as hm
+from .. import records
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, json_object, parse_datetime, query
 from ..models import Role, Subject, SubjectMember, User
@@ -156,13 +156,10 @@ def add_member(context, request):
     key = (context.subject.id, user.id)
     member = request.dbsession.get(SubjectMember, key)
     if member is None:
-        try:
-            with request.dbsession.begin_nested():
-                member = SubjectMember(subject_id=key[0], user_id=key[1], created=utcnow())
-                request.dbsession.add(member)
-            request.response.status_code = 201
-        except IntegrityError:  # added by a concurrent request
-            member = request.dbsession.get(SubjectMember, key)
+        member, created = records.insert_unless_exists(
+            request.dbsession, SubjectMember(subject_id=key[0], user_id=key[1], created=utcnow()),
+            lambda: request.dbsession.get(SubjectMember, key))
+        request.response.status_code = 201 if created else 200
     request.response.location = hm.url(request, MemberResource(context, user.id, member))
     return member_body(request, context, member, user)
 

@@ -2,7 +2,7 @@
 read, change, If-Match, sharing through `members`, public subjects, and who sees what."""
 import pytest
 
-from tests.conftest import create_user, link, link_names, sign_in
+from tests.conftest import create_user, every_item, link, link_names, sign_in
 
 
 def names(response):
@@ -17,13 +17,6 @@ def subjects_url(researcher):
 @pytest.fixture
 def subject(researcher, subjects_url):
     return researcher.post(subjects_url, json={"name": "Mouse 1", "description": "C57BL/6, male"}, status=201).json
-
-
-@pytest.fixture
-def colleague(app, testapp):
-    """Another researcher, not (yet) a member of anything."""
-    create_user(app, "ron", "researcher")
-    return sign_in(testapp, "ron")
 
 
 def listed(api, url):
@@ -77,12 +70,7 @@ def test_list_the_caller_s_subjects_by_name_a_page_at_a_time(researcher, colleag
     for name in ("b", "a", "c", "a"):
         researcher.post(subjects_url, json={"name": name}, status=201)
     colleague.post(subjects_url, json={"name": "theirs", "is_public": True}, status=201)
-    seen, url = [], subjects_url + "?limit=3"
-    while url:
-        page = researcher.get(url).json
-        seen += [item["name"] for item in page["@items"]]
-        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
-    assert seen == ["a", "a", "b", "c"]
+    assert [item["name"] for item in every_item(researcher, subjects_url + "?limit=3")] == ["a", "a", "b", "c"]
     assert [s["name"] for s in colleague.get(subjects_url).json["@items"]] == ["theirs"]
 
 
@@ -240,9 +228,4 @@ def test_members_page(app, researcher, subject):
     for name in ("ann", "bob", "cy"):
         create_user(app, name, "researcher")
         researcher.post(members, json={"username": name}, status=201)
-    seen, url = [], members + "?limit=2"
-    while url:
-        page = researcher.get(url).json
-        seen += [m["username"] for m in page["@items"]]
-        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
-    assert seen == ["rosa", "ann", "bob", "cy"]
+    assert [m["username"] for m in every_item(researcher, members + "?limit=2")] == ["rosa", "ann", "bob", "cy"]
