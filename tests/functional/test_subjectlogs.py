@@ -520,3 +520,22 @@ def test_the_entries_link_pages_and_filters(researcher, weighing):
         assert names(researcher.get(entries_url, params=params, status=400)) == [field]
     assert researcher.get(link(researcher.patch(link(weighing, "change_entry"), json={"date_time": days[0]}).json,
                                "entries"), params={"todate": "2000-01-01"}).json["@items"] == []
+
+
+def test_what_postgresql_cannot_store_is_a_400_on_both_databases(researcher, weighing, new_log, subject, logs_url):
+    """NUL characters in text columns, and instants before year 1 in UTC: 400s naming the field, never 500."""
+    assert names(researcher.post(researcher.url("subjects"), json={"name": "a\u0000b"}, status=400)) == ["name"]
+    assert names(researcher.patch(subject["@url"], json={"description": "\u0000"}, status=400)) == ["description"]
+    assert names(researcher.post(logs_url, json={"type": "Weighing", "subject": subject["@url"],
+                                                 "description": "\u0000"}, status=400)) == ["description"]
+    assert names(researcher.post(link(subject, "members"), json={"username": "ron\u0000"}, status=400)) == ["username"]
+    add = link(weighing, "add_entry")
+    assert names(researcher.patch(add, json=entry("Weighing", notes="n\u0000"), status=400)) == ["notes"]
+    assert names(researcher.patch(add, json=entry("Weighing", at="0001-01-01T00:00:00+01:00"), status=400)) == [
+        "date_time"]
+    assert stored_entries(researcher, weighing) == []
+    # Inside details (stored as JSON), a NUL is just a character.
+    wellness = new_log("Wellness")
+    body = researcher.patch(link(wellness, "add_entry"), json=entry("Wellness", {"wellness": "w\u0000"})).json
+    assert body["entries"][0]["details"] == {"wellness": "w\u0000"}
+    assert researcher.get(researcher.url("subjects")).json["@items"][0]["description"] is None
