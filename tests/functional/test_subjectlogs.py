@@ -539,3 +539,10 @@ def test_what_postgresql_cannot_store_is_a_400_on_both_databases(researcher, wei
     body = researcher.patch(link(wellness, "add_entry"), json=entry("Wellness", {"wellness": "w\u0000"})).json
     assert body["entries"][0]["details"] == {"wellness": "w\u0000"}
     assert researcher.get(researcher.url("subjects")).json["@items"][0]["description"] is None
+
+
+def test_the_json_ld_context_knows_the_links_and_times_of_a_log(anonymous):
+    context = anonymous.get(link(anonymous.root(), "context")).json["@context"]
+    assert context["subject"]["@type"] == context["user"]["@type"] == "@id"
+    for name in ("date_time", "start_date_time", "end_date_time"):
+        assert context[name]["@type"] == "http://www.w3.org/2001/XMLSchema#dateTime"
