@@ -26,6 +26,7 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".schemas")
         config.include(".bodies")
+        config.include(".subjectlogs")
         config.scan(".errors")
         config.scan(".views")
     return config.make_wsgi_app()

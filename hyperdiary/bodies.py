@@ -83,6 +83,8 @@ class BodySchema:
     """One resource kind's JSON Schema and its cached validator."""
 
     __slots__ = ("kind", "document", "validator", "properties")
+    # What a file of this class is, in the message that stops start-up.
+    what = "Resource schema"
 
     def __init__(self, kind: str, document):
         Draft202012Validator.check_schema(document)
@@ -106,16 +108,17 @@ class BodySchema:
         return data
 
 
-def load_kinds(folder) -> dict[str, "BodySchema"]:
-    """Every `*.json` directly in the folder, by file name (`journal.json` is the kind `journal`);
-    raises ValueError naming the first file that is not a usable schema."""
+def load_kinds(folder, schema_class=BodySchema) -> dict[str, BodySchema]:
+    """Every `*.json` directly in the folder, by file name (`journal.json` is the kind `journal`), each
+    a `schema_class` (BodySchema or a subclass with checks of its own); raises ValueError naming the
+    first file that is not a usable schema."""
     kinds = {}
     for path in sorted(pathlib.Path(folder).glob("*.json")):
         try:
-            kinds[path.stem] = BodySchema(path.stem, json.loads(path.read_text(encoding="utf-8")))
+            kinds[path.stem] = schema_class(path.stem, json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, SchemaError) as error:
             message = error.message if isinstance(error, SchemaError) else str(error)
-            raise ValueError(f"Resource schema {path} is not usable: {message}") from error
+            raise ValueError(f"{schema_class.what} {path} is not usable: {message}") from error
     return kinds
 
 

@@ -29,12 +29,14 @@ class ValidationFailure(HTTPBadRequest):
 
 
 class Refused(HTTPForbidden):
-    """A 403 that says why: the caller may see and change the resource, but not in this way (a client
-    approving its own goal). Pyramid's own permission failures keep the plain message."""
+    """A 403 that says why: the caller may see the resource, but not change it this way (a client
+    approving its own goal), and `extra` may name the field at fault. Pyramid's own permission failures
+    keep the plain message."""
 
-    def __init__(self, message):
+    def __init__(self, message, extra=None):
         super().__init__(message)
         self.message = message
+        self.extra = extra
 
 
 def problem(name, message) -> dict:
@@ -76,7 +78,10 @@ def forbidden(exc, request):
         return error_response(request, 401, "Sign in first: this needs a valid access token.")
     context = getattr(request, "context", None)
     if getattr(context, "reveal_forbidden", False) or request.has_permission(Permissions.VIEW, context):
-        return error_response(request, 403, exc.message if isinstance(exc, Refused) else "You may not do this.")
+        # A view that refuses by itself (Refused) says why, and may name the field at fault (`extra`).
+        if isinstance(exc, Refused):
+            return error_response(request, 403, exc.message, exc.extra)
+        return error_response(request, 403, "You may not do this.")
     return error_response(request, 404, "Not found.")
 
 

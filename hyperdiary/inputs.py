@@ -79,7 +79,10 @@ def parse_datetime(value) -> datetime.datetime:
     except ValueError:
         raise ValueError("Expected an ISO 8601 date-time such as 2024-05-01T12:00:00Z.") from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(datetime.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first instant Python knows
+            raise ValueError("The date-time is out of range.") from None
     return parsed
 
 

@@ -58,6 +58,11 @@ TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:[0-9]{2}$"}
 
 def nullable(schema: dict) -> dict:
     return {"anyOf": [schema, {"type": "null"}]}
+BOOLEAN = {"type": "boolean"}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+NULLABLE_URI = {"type": ["string", "null"], "format": "uri"}
+SUBJECT_NAME = {"type": "string", "minLength": 1, "maxLength": 255}
+LOG_DESCRIPTION = {"type": ["string", "null"], "maxLength": 500}
 
 
 # --- components/schemas ---------------------------------------------------------------------------------
@@ -163,6 +168,31 @@ SCHEMAS = {
     "JournalStats": representation("Journals per local calendar day.", journalstats={"type": "array", "items": obj(
         ("journaldate", "count"), journaldate={"type": "string", "format": "date"},
         count={"type": "integer", "minimum": 1})}) | {"required": ["journalstats"]},
+    # Research (RESOURCES.md, "Subjects and subject logs").
+    "Subject": representation("A research subject: links to its logs and (for members) its members.", id=ID,
+                              name=STRING, description=NULLABLE_TEXT, is_public=BOOLEAN,
+                              user=described(NULLABLE_URI, "the creator's @url")),
+    "Member": representation("A member of a subject: reads and writes it and its logs.",
+                             user=described(URI, "the member's @url"), username=STRING, is_creator=BOOLEAN),
+    "SubjectLogEntry": {
+        "type": "object",
+        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME, "end_date_time": DATE_TIME,
+                       "notes": NULLABLE_TEXT,
+                       "details": described({"type": "object"}, "checked by the JSON Schema of the log's type")},
+        "description": "Instant types: `date_time`; interval types: `start_date_time` and `end_date_time` (not "
+                       "before the start). `details` fits the type's `jsonschema`. Two entries of a log are "
+                       "never at the same instant.",
+    },
+    "SubjectLog": representation(
+        "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
+        "(remove_entry) and answer the whole log.",
+        id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
+        subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
+        entries={"type": "array", "items": ref("SubjectLogEntry"), "description": "sorted by time"}),
+    "SubjectLogType": representation(
+        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.",
+        name=STRING, title=STRING, description=NULLABLE_TEXT,
+        entries={"enum": ["instant", "interval"]}, **{"@id": described(STRING, "the schema's $id")}),
     "Tokens": obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
                   expires_in=described({"type": "integer"}, "seconds until the access token expires"),
                   user=described(ref("User"), "on sign-in: the caller's profile")),
@@ -226,6 +256,20 @@ SCHEMAS = {
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
                         time_zone=described(STRING, "an IANA time zone")),
     "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(STRING, "a schema $id")}),
+    "NewSubject": obj(("name",), name=SUBJECT_NAME, description=NULLABLE_TEXT, is_public=BOOLEAN),
+    "SubjectChange": obj((), name=SUBJECT_NAME, description=NULLABLE_TEXT, is_public=BOOLEAN),
+    "NewMember": described(obj((), user=described(STRING, "the researcher's @url (or id)"),
+                               username=described(STRING, "or else their username")),
+                           "Exactly one of `user` and `username`."),
+    "NewSubjectLog": obj(("type", "subject"), type=described(STRING, "the name of a subject-log type"),
+                         subject=described(STRING, "the subject's @url (or id)"), description=LOG_DESCRIPTION),
+    "SubjectLogChange": described(obj((), description=LOG_DESCRIPTION),
+                                  "Only the description changes; `type` and `subject` may be sent back as they are."),
+    "SubjectLogEntryTime": {
+        "type": "object",
+        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
+        "description": "The time of the entry to remove: `date_time`, or `start_date_time` for interval types.",
+    },
     "Entry": {
         "type": "object",
         "properties": {"@type": described(STRING, "the $id of one of the diary's configured schemas"),
@@ -239,8 +283,9 @@ SCHEMAS = {
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
 PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "journal_id": ID, "tag_id": ID, "tagtype_id": ID,
-                   "goal_id": ID, "tracking_id": ID, "mood_id": ID,
-                   "schema_key": described(STRING, "from the schema's @url")}
+                   "goal_id": ID, "tracking_id": ID, "mood_id": ID, "subject_id": ID, "log_id": ID,
+                   "schema_key": described(STRING, "from the schema's @url"),
+                   "type_name": described(STRING, "a subject-log type's name")}
 
 QUERY = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
@@ -254,6 +299,8 @@ QUERY = {
     "since": described(DATE_TIME, "reminders at or after this instant"),
     "session": described(STRING, "only journals of this session"),
     "tag": described(STRING, "only journals with a tag of this type (its @url or id)"),
+    "subject": described(STRING, "only the logs of this subject (its @url or id)"),
+    "type": described(STRING, "only the logs of this subject-log type"),
 }
 
 HEADERS = {
@@ -321,6 +368,11 @@ MOODS = CLIENT + "moods/"
 MOOD = MOODS + "{mood_id}/"
 SYNC = ("limit", "after", "modified_after")
 RANGE = ("fromdate", "todate", "time_zone")
+SUBJECT = "/subjects/{subject_id}/"
+MEMBERS = SUBJECT + "members/"
+LOG = "/subjectlogs/{log_id}/"
+LOG_TYPE = "/subjectlogs/types/{type_name}/"
+LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
 
 OPERATIONS = (
     Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
@@ -475,6 +527,57 @@ OPERATIONS = (
        result="Mood", errors=(403, 404), etag=True, if_match=True),
     Op("deleteMood", "delete", MOOD, "MoodResource", "", "Delete a mood log (a tombstone stays for sync)", ok=204,
        errors=(403, 404), if_match=True),
+    # Research: subjects and their members (RESOURCES.md).
+    Op("listSubjects", "get", "/subjects/", "Subjects", "", "The subjects the caller is a member of (researchers)",
+       "subjects", result=page(ref("Subject")), errors=(403,), query=("limit", "after")),
+    Op("addSubject", "post", "/subjects/", "Subjects", "", "Create a subject (researchers); the creator is its "
+       "first member", "subjects", "NewSubject", 201, "Subject", errors=(403,), etag=True),
+    Op("getSubject", "get", SUBJECT, "SubjectResource", "", "A subject (members; anyone for a public one)",
+       result="Subject", errors=(404,), etag=True),
+    Op("changeSubject", "patch", SUBJECT, "SubjectResource", "", "Change a subject (members)", body="SubjectChange",
+       result="Subject", errors=(403, 404), etag=True, if_match=True),
+    Op("listSubjectLogsOfSubject", "get", SUBJECT + "logs", "SubjectResource", "logs",
+       "A subject's logs, newest first; or every change since modified_after", "logs", result=LOGS_PAGE,
+       errors=(404,), query=("limit", "after", "modified_after", "type")),
+    Op("listMembers", "get", MEMBERS, "Members", "", "A subject's members (members)", "members",
+       result=page(ref("Member")), errors=(403, 404), query=("limit", "after")),
+    Op("addMember", "post", MEMBERS, "Members", "", "Share the subject with a researcher (members)", "members",
+       "NewMember", 201, "Member", errors=(403, 404), also={200: "A member already: the membership is answered"}),
+    Op("getMember", "get", MEMBERS + "{user_id}/", "MemberResource", "", "One membership (members)",
+       result="Member", errors=(403, 404)),
+    Op("removeMember", "delete", MEMBERS + "{user_id}/", "MemberResource", "",
+       "End a membership (members; the creator stays)", ok=204, errors=(403, 404, 409)),
+    # Research: subject logs and their entries.
+    Op("listSubjectLogs", "get", "/subjectlogs/", "SubjectLogs", "", "The logs of the caller's subjects (or of one "
+       "visible subject), newest first; or every change since modified_after", "subjectlogs", result=LOGS_PAGE,
+       errors=(403,), query=("limit", "after", "modified_after", "subject", "type")),
+    Op("addSubjectLog", "post", "/subjectlogs/", "SubjectLogs", "", "Create a log of a subject (its members)",
+       "subjectlogs", "NewSubjectLog", 201, "SubjectLog", errors=(403,), etag=True),
+    Op("getSubjectLog", "get", LOG, "SubjectLogResource", "", "A log with all its entries", result="SubjectLog",
+       errors=(404,), etag=True),
+    Op("changeSubjectLog", "patch", LOG, "SubjectLogResource", "", "Change a log's description (members)",
+       body="SubjectLogChange", result="SubjectLog", errors=(403, 404), etag=True, if_match=True),
+    Op("deleteSubjectLog", "delete", LOG, "SubjectLogResource", "", "Delete a log and its entries (a tombstone "
+       "stays for sync)", ok=204, errors=(403, 404), if_match=True),
+    Op("listSubjectLogEntries", "get", LOG + "entries", "SubjectLogResource", "entries",
+       "A log's entries, oldest first, a page at a time", "entries", result=page(ref("SubjectLogEntry")),
+       errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone")),
+    Op("addSubjectLogEntry", "patch", LOG + "add_entry", "SubjectLogResource", "add_entry",
+       "Add an entry (members); answers the whole log", "add_entry", "SubjectLogEntry", result="SubjectLog",
+       errors=(403, 404, 409), etag=True, if_match=True),
+    Op("changeSubjectLogEntry", "patch", LOG + "change_entry", "SubjectLogResource", "change_entry",
+       "Change the entry at the body's time (members): merged, then checked; answers the whole log",
+       "change_entry", "SubjectLogEntry", result="SubjectLog", errors=(403, 404, 409), etag=True, if_match=True),
+    Op("removeSubjectLogEntry", "patch", LOG + "remove_entry", "SubjectLogResource", "remove_entry",
+       "Remove the entry at the body's time (members); answers the whole log", "remove_entry",
+       "SubjectLogEntryTime", result="SubjectLog", errors=(403, 404, 409), etag=True, if_match=True),
+    Op("listSubjectLogTypes", "get", "/subjectlogs/types/", "SubjectLogTypesResource", "", "Every subject-log type",
+       "types", result=page(ref("SubjectLogType")), public=True),
+    Op("getSubjectLogType", "get", LOG_TYPE, "SubjectLogTypeResource", "", "A subject-log type", "type",
+       result="SubjectLogType", errors=(404,), public=True),
+    Op("getSubjectLogTypeJSONSchema", "get", LOG_TYPE + "jsonschema", "SubjectLogTypeResource", "jsonschema",
+       "The JSON Schema of a type's entry details", "jsonschema", result="JSONSchema", errors=(404,), public=True,
+       media="application/schema+json"),
 )
 
 

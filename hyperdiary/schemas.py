@@ -169,7 +169,7 @@ def check_document(document) -> SchemaProblem | None:
     for name in properties:
         if name in RESERVED_FIELDS or name.startswith("@"):
             return SchemaProblem(f"The field name {name!r} is reserved.", f"properties.{name}")
-    problem = _reference_problem(document)
+    problem = reference_problem(document)
     if problem is not None:
         return problem
     try:
@@ -222,7 +222,7 @@ def _resolved(document, pointer: str):
     return node
 
 
-def _reference_problem(document) -> SchemaProblem | None:
+def reference_problem(document) -> SchemaProblem | None:
     """A schema may refer only inside itself (`#/$defs/...`): nothing is ever fetched, and a reference
     that does not resolve is refused now rather than failing each validation later."""
     for path, keyword, value in _references(document):

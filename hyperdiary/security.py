@@ -32,6 +32,13 @@ class Permissions(enum.StrEnum):
     GOALS_TRACK = "goals:track"
     # Create, change and delete mood logs (the client).
     MOODS_WRITE = "moods:write"
+    # The research collections (`subjects`, `subjectlogs`): list them, create subjects and logs.
+    SUBJECTS_LIST = "subjects:list"
+    SUBJECTS_ADD = "subjects:add"
+    # A subject's members: change the subject, write its logs and their entries.
+    SUBJECT_WRITE = "subject:write"
+    # A subject's members: see and change who the members are.
+    SUBJECT_MEMBERS = "subject:members"
 
 
 def user_principal(user_id: str) -> str:
@@ -44,6 +51,7 @@ def role_principal(role: str) -> str:
 
 ADMIN = role_principal("admin")
 PROFESSIONAL = role_principal("professional")
+RESEARCHER = role_principal("researcher")
 
 AUTH_SCHEMES = ("bearer", "md-token")
 

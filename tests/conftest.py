@@ -250,3 +250,27 @@ def caseload(admin, client, professional):
     caseload_url = link(professional.me(), "caseload")
     admin.post(caseload_url, json={"client": client_url}, status=201)
     return client_url
+
+
+@pytest.fixture
+def researcher(app, testapp):
+    """A researcher, made as `hyperdiary create-user --role researcher` makes one."""
+    create_user(app, "rosa", "researcher", first_name="Rosa", last_name="Researcher")
+    return sign_in(testapp, "rosa")
+
+
+@pytest.fixture
+def colleague(app, testapp):
+    """Another researcher."""
+    create_user(app, "ron", "researcher")
+    return sign_in(testapp, "ron")
+
+
+def every_item(api, url) -> list:
+    """The items of every page of a listing, following `next` links from `url` to the last page."""
+    items = []
+    while url:
+        page = api.get(url).json
+        items += page["@items"]
+        url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
+    return items

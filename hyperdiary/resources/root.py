@@ -7,6 +7,7 @@ from .accounts import Auth, Users
 from .clients import Clients
 from .journals import TagTypes
 from .schemas import Schemas
+from .subjects import SubjectLogs, Subjects
 
 
 class Root(Resource):
@@ -14,7 +15,8 @@ class Root(Resource):
     __parent__ = None
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
-    children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes}
+    children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes,
+                "subjects": Subjects, "subjectlogs": SubjectLogs}
 
     def __init__(self, request):
         self.request = request

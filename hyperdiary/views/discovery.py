@@ -29,6 +29,12 @@ def jsonld_context(request) -> dict:
             "creation_time": dict(date_time, **{"@id": "hd:terms#creation_time"}),
             "modification_time": dict(date_time, **{"@id": "hd:terms#modification_time"}),
             "client": {"@id": "hd:terms#client", "@type": "@id"},
+            # Subject logs: the subject and the creator are @urls, entries have date-times.
+            "subject": {"@id": "hd:terms#subject", "@type": "@id"},
+            "user": {"@id": "hd:terms#user", "@type": "@id"},
+            "date_time": dict(date_time, **{"@id": "hd:terms#date_time"}),
+            "start_date_time": dict(date_time, **{"@id": "hd:terms#start_date_time"}),
+            "end_date_time": dict(date_time, **{"@id": "hd:terms#end_date_time"}),
             "url": {"@id": "hd:terms#url", "@type": "@id"},
         }
     }

@@ -27,5 +27,7 @@ def root(context, request):
             hm.link(request, "clients", context["clients"], permission=Permissions.CLIENTS_LIST),
             hm.link(request, "users", context["users"], permission=Permissions.USERS_LIST),
             hm.link(request, "tagtypes", context["tagtypes"]),
+            hm.link(request, "subjects", context["subjects"], permission=Permissions.SUBJECTS_LIST),
+            hm.link(request, "subjectlogs", context["subjectlogs"], permission=Permissions.SUBJECTS_LIST),
         ]
     return hm.representation(request, context, "root", hm.links(*links), title="hyperdiary")

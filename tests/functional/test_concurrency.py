@@ -16,8 +16,8 @@ EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 
 
 class Answer:
-    def __init__(self, status, body, location):
-        self.status, self.body, self.location = status, body, location
+    def __init__(self, status, body, location, etag=None):
+        self.status, self.body, self.location, self.etag = status, body, location, etag
 
     def __repr__(self):
         return f"<{self.status} {self.body!r}>"
@@ -38,7 +38,8 @@ def call(method, url, body=None, token=None) -> Answer:
         response = error
     with response:
         raw = response.read()
-        return Answer(response.status, json.loads(raw) if raw else None, response.headers.get("Location"))
+        return Answer(response.status, json.loads(raw) if raw else None, response.headers.get("Location"),
+                      response.headers.get("ETag"))
 
 
 def at_once(method, url, bodies, token=None) -> list[Answer]:
@@ -199,3 +200,51 @@ def test_one_refresh_token_raced(carol, live_server, errors):
     again = call("POST", anonymous_link(live_server, "auth.token"), {"username": "carol", "password": PASSWORD})
     assert again.status == 200
     assert call("GET", me_url, token=again.body["access"]).status == 200
+
+
+# --- subject logs: writers of one log take turns ---------------------------------------------------------
+
+
+@pytest.fixture
+def rosa(live_server, researcher):
+    """The `researcher` fixture's user, her tokens used over the wire."""
+    return Caller(live_server, researcher)
+
+
+def weighing_log(rosa):
+    root = rosa.get(rosa.base + "/")
+    subject = call("POST", link(root, "subjects"), {"name": "Mouse 1"}, rosa.access)
+    assert subject.status == 201, subject
+    log = call("POST", link(root, "subjectlogs"), {"type": "Weighing", "subject": subject.body["@url"]}, rosa.access)
+    assert log.status == 201, log
+    return log.body
+
+
+def test_entries_added_at_once_all_land(rosa, errors):
+    """Each add_entry locks the log first, so every answer shows the log after its own write: the entry
+    counts the answers show are 1 … 16, each once, no entry is lost, and each write has an ETag of its own
+    (without the lock, two writers bump the version from the same value)."""
+    log = weighing_log(rosa)
+    bodies = [{"date_time": f"2024-05-01T08:00:{second:02d}Z", "details": {"weight": {"value": second, "unit": "g"}}}
+              for second in range(THREADS)]
+    answers = at_once("PATCH", link(log, "add_entry"), bodies, rosa.access)
+    assert_no_server_errors(answers, errors)
+    assert [a.status for a in answers] == [200] * THREADS
+    assert sorted(len(a.body["entries"]) for a in answers) == list(range(1, THREADS + 1))
+    assert len({a.etag for a in answers}) == THREADS
+    stored = rosa.get(log["@url"])["entries"]
+    assert [e["date_time"] for e in stored] == [b["date_time"] for b in bodies]
+
+
+def test_one_instant_added_at_once_lands_once(rosa, errors):
+    log = weighing_log(rosa)
+    bodies = [{"date_time": "2024-05-01T08:00:00Z", "details": {"weight": {"value": grams, "unit": "g"}}}
+              for grams in range(THREADS)]
+    answers = at_once("PATCH", link(log, "add_entry"), bodies, rosa.access)
+    assert_no_server_errors(answers, errors)
+    assert sorted(a.status for a in answers) == [200] + [400] * (THREADS - 1)
+    for answer in answers:
+        if answer.status == 400:
+            assert [p["name"] for p in answer.body["extra"]] == ["date_time"], answer
+    (winner,) = [a.body for a in answers if a.status == 200]
+    assert rosa.get(log["@url"])["entries"] == winner["entries"] and len(winner["entries"]) == 1

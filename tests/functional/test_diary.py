@@ -154,6 +154,7 @@ def test_missing_required_fields(client, entries_url, items_url):
         ({"dt": "2024-04-11"}, ["dt"]),
         ({"dt": None}, ["dt"]),
         ({"dt": "2024-13-45T10:00:00"}, ["dt"]),
+        ({"dt": "0001-01-01T00:00:00+01:00"}, ["dt"]),  # before year 1 in UTC: was a 500
         ({"@bogus": 1}, ["@bogus"]),
     ],
 )

@@ -6,7 +6,7 @@ import re
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from tests.conftest import PASSWORD, link
+from tests.conftest import PASSWORD, link, sign_in
 
 
 def registered_operations(app):
@@ -60,9 +60,11 @@ def test_every_view_is_described_and_nothing_else(app, anonymous):
             assert path.endswith("/" + name if name else "/"), (path, name)
 
 
-def test_link_names_are_those_of_the_contract(client, anonymous):
+def test_link_names_are_those_of_the_contract(client, anonymous, researcher):
     document = openapi(anonymous)
     named = {op["x-link"] for op in operations(document) if "x-link" in op}
+    assert {"subjects", "subjectlogs", "add_entry", "change_entry", "remove_entry", "entries"} <= named
+    assert {entry["name"] for entry in researcher.root()["@links"]} <= named
     client_links = {entry["name"] for entry in client.client()["@links"]}
     assert {"diary", "diary.configuration", "diary.entries", "diary.entries.items", "diary.entries.schemas"} <= named
     assert named & client_links == client_links - {"user"}
@@ -98,6 +100,8 @@ class Conformance:
             # Traversal reaches a resource's default view with or without the final slash.
             templates = [template for pattern, template in self.paths if pattern.match(path + "/")]
             self.unslashed.update(templates)
+        # OpenAPI: concrete paths match before templated ones (`/subjectlogs/types/`, not `/subjectlogs/{log_id}/`).
+        templates = [t for t in templates if t.count("{") == min(t.count("{") for t in templates)]
         assert len(templates) == 1, f"{path} matches {templates}"
         where = f"{request.method} {templates[0]}"
         operation = self.document["paths"][templates[0]].get(request.method.lower())
@@ -136,7 +140,7 @@ MOOD = {
 }
 
 
-def test_answers_fit_the_document(anonymous, admin, client, professional, caseload):
+def test_answers_fit_the_document(anonymous, admin, client, professional, caseload, researcher):
     check = Conformance(openapi(anonymous))
     home = "http://example.com/"
 
@@ -331,6 +335,67 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
 
     check(admin.delete(assignment, status=204))
     check(professional.get(assignment, status=404))
+
+    # Research: subjects and their members.
+    subjects, subjectlogs = researcher.url("subjects"), researcher.url("subjectlogs")
+    ron = sign_in(anonymous.testapp, "rita")  # the researcher the admin made above
+    check(researcher.get(subjects + "?limit=1"))
+    check(client.get(subjects, status=403))
+    check(anonymous.get(subjects, status=401))
+    check(client.post(subjects, json={"name": "Mouse 1"}, status=403))
+    check(researcher.post(subjects, json={"name": ""}, status=400))
+    created = check(researcher.post(subjects, json={"name": "Mouse 1"}, status=201))
+    subject, subject_etag = created.json, created.headers["ETag"]
+    check(ron.get(subject["@url"], status=404))
+    check(researcher.patch(subject["@url"], json={"is_public": True}))
+    check(researcher.patch(subject["@url"], json={"is_public": "yes"}, status=400))
+    check(researcher.patch(subject["@url"], json={"name": "M"}, headers={"If-Match": subject_etag}, status=412))
+    check(ron.patch(subject["@url"], json={"name": "M"}, status=403))
+    check(anonymous.get(subject["@url"]))
+    members = link(subject, "members")
+    check(ron.get(members, status=403))
+    check(researcher.post(members, json={"username": "carol"}, status=400))
+    check(ron.post(members, json={"username": "ron"}, status=403))
+    member = check(researcher.post(members, json={"username": "rita"}, status=201)).json["@url"]
+    check(researcher.post(members, json={"user": member.split("/")[-2]}))  # a member already
+    check(ron.get(member))
+    creator = check(ron.get(members)).json["@items"][0]["@url"]
+    check(client.get(creator, status=403))
+    check(ron.delete(creator, status=409))
+
+    # Research: subject logs, their entries and their types.
+    check(client.post(subjectlogs, json={"type": "Weighing", "subject": subject["@url"]}, status=403))
+    check(researcher.post(subjectlogs, json={"type": "Nope", "subject": subject["@url"]}, status=400))
+    created = check(researcher.post(subjectlogs, json={"type": "Weighing", "subject": subject["@url"]}, status=201))
+    log, log_etag = created.json, created.headers["ETag"]
+    check(researcher.get(log["@url"]))
+    check(researcher.get(subjectlogs + "?type=Weighing&limit=1"))
+    check(researcher.get(subjectlogs + "?type=Nope", status=400))
+    check(anonymous.get(link(subject, "logs")))
+    weighing = {"date_time": "2024-05-01T08:00:00Z", "details": {"weight": {"value": 21.5, "unit": "g"}}}
+    check(researcher.patch(link(log, "add_entry"), json=weighing))
+    check(researcher.patch(link(log, "add_entry"), json=weighing, status=400))  # the same instant
+    check(researcher.patch(link(log, "add_entry"), json=weighing, headers={"If-Match": log_etag}, status=412))
+    check(client.patch(link(log, "add_entry"), json=weighing, status=403))
+    check(ron.patch(link(log, "change_entry"), json={"date_time": weighing["date_time"], "notes": "calm"}))
+    check(ron.patch(link(log, "change_entry"), json={"date_time": "2000-01-01T00:00:00Z"}, status=404))
+    check(anonymous.get(link(log, "entries") + "?limit=1"))
+    check(researcher.patch(link(log, "remove_entry"), json={"date_time": weighing["date_time"]}))
+    check(researcher.patch(log["@url"], json={"description": "daily"}))
+    check(researcher.patch(log["@url"], json={"description": "x" * 501}, status=400))
+    check(researcher.patch(log["@url"], json={"description": "d"}, headers={"If-Match": log_etag}, status=412))
+    check(client.patch(log["@url"], json={"description": "d"}, status=403))
+    types = link(check(researcher.get(subjectlogs)).json, "types")
+    check(anonymous.get(types))
+    log_type = check(anonymous.get(link(log, "type"))).json
+    check(anonymous.get(link(log_type, "jsonschema")))
+    check(anonymous.get(types + "Nope/", status=404))
+    check(ron.delete(member, status=204))
+    check(ron.get(member, status=404))
+    check(client.delete(log["@url"], status=403))
+    check(researcher.delete(log["@url"], status=204))
+    check(researcher.get(log["@url"], status=404))
+    check(researcher.get(subjectlogs + "?modified_after=2000-01-01T00:00:00Z"))
 
     assert check.seen == {operation["operationId"] for operation in operations(check.document)}
     assert check.unslashed <= KNOWN_UNSLASHED

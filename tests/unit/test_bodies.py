@@ -49,6 +49,7 @@ def test_check_raises_one_400_with_every_problem():
     ("2024-05-01T12:00:00.123+02:00", True),
     ("2024-05-01", False),  # a date-time needs its time
     ("2024-05-01T25:00:00Z", False),
+    ("0001-01-01T00:00:00+01:00", False),  # before year 1 in UTC
     ("yesterday", False),
     (None, True),  # null passes the format; the type decides
 ])

@@ -1,0 +1,126 @@
+"""Research: subjects (with their members) and subject logs (with their types).
+
+Who may do what is decided by the subject, for itself and for each of its logs: its members read and
+write it; anyone, signed in or not, reads a public one; nobody else learns that it exists."""
+from pyramid.authorization import DENY_ALL, Allow, Everyone
+from pyramid.decorator import reify
+
+from ..models import Subject, SubjectLog, SubjectMember
+from ..security import RESEARCHER, Permissions, user_principal
+from . import Resource, is_id
+
+# Researchers list the research collections and create subjects and logs there. Nothing else is
+# inherited: each subject and log says who may see it (a signed-out caller asking for an unknown id gets
+# 401, as for a private one), and the log types are public by their own ACL.
+RESEARCH_ACL = ((Allow, RESEARCHER, (Permissions.SUBJECTS_LIST, Permissions.SUBJECTS_ADD)), DENY_ALL)
+MEMBER_PERMISSIONS = (Permissions.VIEW, Permissions.SUBJECT_WRITE, Permissions.SUBJECT_MEMBERS)
+
+
+class Subjects(Resource):
+    reveal_forbidden = True
+    __acl__ = RESEARCH_ACL
+
+    def __getitem__(self, name):
+        subject = self.dbsession.get(Subject, name) if is_id(name) else None
+        if subject is None:
+            raise KeyError(name)
+        return SubjectResource(self, name, subject)
+
+
+class SubjectResource(Resource):
+    """A subject; its members below it (`members/`), its logs by the view name `logs`."""
+
+    def __init__(self, parent, name, subject: Subject, is_member: bool | None = None):
+        super().__init__(parent, name)
+        self.subject = subject
+        if is_member is not None:  # known already (a listing of the caller's subjects): no query
+            self.__dict__["is_member"] = is_member
+
+    @reify
+    def is_member(self) -> bool:
+        user = self.request.user
+        return user is not None and self.dbsession.get(SubjectMember, (self.subject.id, user.id)) is not None
+
+    @property
+    def __acl__(self):
+        if self.is_member:
+            yield (Allow, user_principal(self.request.user.id), MEMBER_PERMISSIONS)
+        if self.subject.is_public:
+            yield (Allow, Everyone, Permissions.VIEW)
+        # Nothing of the root's "everyone may view" reaches a private subject.
+        yield DENY_ALL
+
+    def __getitem__(self, name):
+        if name == "members":
+            return Members(self, name)
+        raise KeyError(name)
+
+
+class Members(Resource):
+    """A subject's members; POST adds one, each member is a resource named by its user id."""
+
+    @property
+    def subject(self) -> Subject:
+        return self.__parent__.subject
+
+    def __getitem__(self, name):
+        member = self.dbsession.get(SubjectMember, (self.subject.id, name)) if is_id(name) else None
+        if member is None:
+            raise KeyError(name)
+        return MemberResource(self, name, member)
+
+
+class MemberResource(Resource):
+    def __init__(self, parent, name, member: SubjectMember):
+        super().__init__(parent, name)
+        self.member = member
+
+
+class SubjectLogs(Resource):
+    """The logs of the caller's subjects (filters `subject`, `type`); POST creates one; `types/` below."""
+
+    reveal_forbidden = True
+    __acl__ = RESEARCH_ACL
+
+    def __getitem__(self, name):
+        if name == "types":
+            return SubjectLogTypesResource(self, name)
+        log = self.dbsession.get(SubjectLog, name) if is_id(name) else None
+        if log is None or log.deleted is not None:
+            raise KeyError(name)
+        subject = self.dbsession.get(Subject, log.subject_id)
+        return SubjectLogResource(self, name, log, SubjectResource(self.__parent__["subjects"], subject.id, subject))
+
+
+class SubjectLogResource(Resource):
+    """A log: its subject decides who may do what. Views by name: `entries`, `add_entry`, `change_entry`,
+    `remove_entry`."""
+
+    def __init__(self, parent, name, log: SubjectLog, subject: SubjectResource):
+        super().__init__(parent, name)
+        self.log = log
+        self.subject = subject
+
+    @property
+    def __acl__(self):
+        return self.subject.__acl__
+
+
+class SubjectLogTypesResource(Resource):
+    """Every subject-log type: not research data, so anyone may read them (like entry schemas)."""
+
+    __acl__ = ((Allow, Everyone, Permissions.VIEW),)
+
+    def __getitem__(self, name):
+        log_type = self.request.subjectlog_types.get(name)
+        if log_type is None:
+            raise KeyError(name)
+        return SubjectLogTypeResource(self, name, log_type)
+
+
+class SubjectLogTypeResource(Resource):
+    """One type; view `jsonschema` serves the JSON Schema of its entries' details."""
+
+    def __init__(self, parent, name, log_type):
+        super().__init__(parent, name)
+        self.log_type = log_type
