@@ -38,7 +38,11 @@ def json_object(request) -> dict:
     return body
 
 
-def writable(data: dict, read_only) -> dict:
+# What every representation carries and no body writes.
+REPRESENTATION_KEYS = frozenset({"@url", "@type", "@links", "@changes"})
+
+
+def writable(data: dict, read_only=REPRESENTATION_KEYS) -> dict:
     """A body less the read-only keys of the resource's representation (`@url`, `@links` ...): a client
     may send a representation back unchanged, and those keys are ignored."""
     return {key: value for key, value in data.items() if key not in read_only}

@@ -12,21 +12,16 @@ from .. import goals as goals_model
 from .. import hypermedia as hm
 from .. import localtime
 from ..errors import Refused, ValidationFailure, problem
-from ..inputs import DateRange, DateTime, Listing, Paging, json_body, json_object, parse_datetime, query, span
+from ..inputs import (REPRESENTATION_KEYS, DateRange, DateTime, Listing, Paging, json_body, json_object, parse_datetime,
+                      query, span, writable)
 from ..models import Goal, GoalTracking
 from ..models.meta import utcnow
 from ..paging import cursor, keyset_page, records_page
 from ..resources.goals import GoalResource, Goals, Tracking, TrackingResource
 from ..security import Permissions
 
-# Keys of a representation that a caller may send back unchanged; they are not fields.
-READ_ONLY_KEYS = frozenset({"@url", "@type", "@links", "@changes"})
 # Goals one batch may hold: each can generate thousands of tracking items.
 MAX_BATCH = 100
-
-
-def fields_of(data: dict, keep=()) -> dict:
-    return {key: value for key, value in data.items() if key not in READ_ONLY_KEYS or key in keep}
 
 
 # --- representations ----------------------------------------------------------------------------------------
@@ -101,7 +96,7 @@ def checked_goal(request, context, data: dict, current: Goal | None = None) -> d
 
 @view_config(context=Goals, request_method="POST", renderer="json", permission=Permissions.GOALS_WRITE)
 def create_goal(context, request):
-    values = checked_goal(request, context, fields_of(json_object(request)))
+    values = checked_goal(request, context, writable(json_object(request)))
     goal = goals_model.create_goal(request.dbsession, context.client.id, values)
     return answer_goal(request, context, goal, status=201)
 
@@ -144,7 +139,7 @@ def batch(context, request):
         if not isinstance(item, dict):
             found.append(problem(str(index), "Expected a JSON object."))
             continue
-        data = fields_of(item, keep={"@url"})
+        data = writable(item, REPRESENTATION_KEYS - {"@url"})  # a batch item's @url names the goal it changes
         current = None
         if "@url" in data:
             current = goal_by_reference(request, context, data.pop("@url"))
@@ -177,7 +172,7 @@ def get_goal(context, request):
 def patch_goal(context, request):
     """Merges the fields given (null clears one) and revalidates the whole goal; a schedule change
     regenerates the tracking items due after today."""
-    data = fields_of(json_object(request))
+    data = writable(json_object(request))
     goal = context.goal
     hm.check_if_match(request, goal)
     values = checked_goal(request, context, data, goal)
@@ -200,7 +195,7 @@ def _time(value):
              permission=Permissions.GOALS_WRITE)
 def patch_reminder(context, request):
     """`{reminder, remindertime}`: the time reaches every live tracking item of the goal."""
-    data = request.bodies.check("goalreminder", fields_of(json_object(request)))
+    data = request.bodies.check("goalreminder", writable(json_object(request)))
     goal = context.goal
     hm.check_if_match(request, goal)
     remindertime = _time(data["remindertime"]) if "remindertime" in data else goal.remindertime
@@ -236,7 +231,7 @@ def get_tracking(context, request):
 @view_config(context=TrackingResource, request_method="PATCH", renderer="json", permission=Permissions.GOALS_TRACK)
 def patch_tracking(context, request):
     """`{iscompleted}` ticks an item (also its reminderdate, remindertime, status); the goal's status follows."""
-    data = request.bodies.check("goaltracking", fields_of(json_object(request), keep=()))
+    data = request.bodies.check("goaltracking", writable(json_object(request)))
     item = context.item
     hm.check_if_match(request, item)
     values = dict(data)

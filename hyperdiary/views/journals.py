@@ -9,7 +9,8 @@ from sqlalchemy import exists, func, select, update
 
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
-from ..inputs import DateRange, Listing, StrictString, json_object, parse_datetime, query, span, writable
+from ..inputs import (REPRESENTATION_KEYS, DateRange, Listing, StrictString, json_object, parse_datetime, query, span,
+                      writable)
 from ..localtime import local_date
 from ..models import Journal, Tag, TagType
 from ..models.meta import utcnow
@@ -19,7 +20,7 @@ from ..resources.journals import JournalResource, Journals, JournalTags, TagReso
 from ..security import Permissions
 
 # What a representation carries that a client may send back unchanged: ignored in a body.
-READ_ONLY = frozenset({"@url", "@type", "@links", "@changes", "tags"})
+READ_ONLY = REPRESENTATION_KEYS | {"tags"}
 IDENTICAL = "An identical journal (same timestamp, title and description) exists already."
 
 # What a journal's representation reads: plain rows, not ORM objects, in listings.

@@ -8,12 +8,11 @@ from .. import localtime
 from .. import moods as moods_model
 from ..errors import ValidationFailure, problem
 from ..goals import OUT_OF_RANGE
-from ..inputs import DateRange, Listing, json_object, parse_datetime, query, span
+from ..inputs import DateRange, Listing, json_object, parse_datetime, query, span, writable
 from ..models import Mood
 from ..paging import records_page
 from ..resources.moods import MoodResource, Moods
 from ..security import Permissions
-from .goals import fields_of
 
 
 def mood_body(request, url: str, mood) -> dict:
@@ -37,7 +36,7 @@ def checked(request, data: dict, current: Mood | None = None) -> dict:
 
 @view_config(context=Moods, request_method="POST", renderer="json", permission=Permissions.MOODS_WRITE)
 def create_mood(context, request):
-    fields = checked(request, fields_of(json_object(request)))
+    fields = checked(request, writable(json_object(request)))
     mood = moods_model.create_mood(request.dbsession, context.client.id, fields)
     url = f"{hm.url(request, context)}{mood.id}/"
     request.response.status_code = 201
@@ -77,7 +76,7 @@ def get_mood(context, request):
 @view_config(context=MoodResource, request_method="PATCH", renderer="json", permission=Permissions.MOODS_WRITE)
 def patch_mood(context, request):
     """Merges the fields given (null clears one) and revalidates."""
-    data = fields_of(json_object(request))
+    data = writable(json_object(request))
     mood = context.mood
     hm.check_if_match(request, mood)
     moods_model.update_mood(mood, checked(request, data, mood))

@@ -9,7 +9,7 @@ from .. import hypermedia as hm
 from .. import records
 from .. import subjectlogs as logs_model
 from ..errors import Refused, ValidationFailure, problem
-from ..inputs import DateRange, Listing, Paging, StrictString, json_object, parse_datetime, query, span
+from ..inputs import DateRange, Listing, Paging, StrictString, json_object, parse_datetime, query, span, writable
 from ..models import Subject, SubjectLog, SubjectLogEntry
 from ..models.meta import new_id, utcnow
 from ..paging import cursor, keyset_page, records_page
@@ -22,7 +22,7 @@ from ..resources.subjects import (
     SubjectResource,
 )
 from ..security import Permissions
-from .subjects import locked, member_subject_ids, subject_resources, user_url, writable
+from .subjects import READ_ONLY_KEYS, locked, member_subject_ids, subject_resources, user_url
 
 KIND = "subjectlog"
 INVALID = "Invalid JSON input"
@@ -155,7 +155,7 @@ def list_subject_logs(context, request):
 
 @view_config(context=SubjectLogs, request_method="POST", renderer="json", permission=Permissions.SUBJECTS_ADD)
 def create_log(context, request):
-    data = request.bodies.check(KIND, writable(json_object(request)))
+    data = request.bodies.check(KIND, writable(json_object(request), READ_ONLY_KEYS))
     checked_type(request, data["type"])
     subject = visible_subject(request, data["subject"])
     if not request.has_permission(Permissions.SUBJECT_WRITE, subject):
@@ -181,7 +181,7 @@ def get_log(context, request):
              permission=Permissions.SUBJECT_WRITE)
 def patch_log(context, request):
     """Changes the description; `type` and `subject` may be sent back unchanged, not changed."""
-    data = writable(json_object(request))
+    data = writable(json_object(request), READ_ONLY_KEYS)
     log = locked(request, context.log)
     hm.check_if_match(request, log)
     merged = request.bodies.check(KIND, {"type": log.type, "subject": log.subject_id,

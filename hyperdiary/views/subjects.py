@@ -6,7 +6,7 @@ from sqlalchemy import select
 from .. import hypermedia as hm
 from .. import records
 from ..errors import ValidationFailure, problem
-from ..inputs import Paging, json_object, parse_datetime, query
+from ..inputs import REPRESENTATION_KEYS, Paging, json_object, parse_datetime, query, writable
 from ..models import Role, Subject, SubjectMember, User
 from ..models.meta import new_id, utcnow
 from ..paging import cursor, keyset_page
@@ -14,11 +14,7 @@ from ..resources.subjects import MemberResource, Members, SubjectResource, Subje
 from ..security import Permissions
 
 # Keys of a representation that a client may send back unchanged: they are not written.
-READ_ONLY_KEYS = frozenset({"@url", "@type", "@links", "@changes", "id", "user", "entries"})
-
-
-def writable(data: dict) -> dict:
-    return {name: value for name, value in data.items() if name not in READ_ONLY_KEYS}
+READ_ONLY_KEYS = REPRESENTATION_KEYS | {"id", "user", "entries"}
 
 
 def locked(request, record):
@@ -70,7 +66,7 @@ def list_subjects(context, request):
 
 @view_config(context=Subjects, request_method="POST", renderer="json", permission=Permissions.SUBJECTS_ADD)
 def create_subject(context, request):
-    data = request.bodies.check("subject", writable(json_object(request)))
+    data = request.bodies.check("subject", writable(json_object(request), READ_ONLY_KEYS))
     now = utcnow()
     subject = Subject(id=new_id(), name=data["name"], description=data.get("description"),
                       is_public=data.get("is_public", False), creator_id=request.user.id, created=now, modified=now)
@@ -93,7 +89,7 @@ def get_subject(context, request):
 @view_config(context=SubjectResource, request_method="PATCH", renderer="json", permission=Permissions.SUBJECT_WRITE)
 def patch_subject(context, request):
     """Merges the fields given over the subject and checks the result as a whole."""
-    data = writable(json_object(request))
+    data = writable(json_object(request), READ_ONLY_KEYS)
     subject = locked(request, context.subject)
     hm.check_if_match(request, subject)
     current = {"name": subject.name, "description": subject.description, "is_public": subject.is_public}

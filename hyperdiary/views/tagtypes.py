@@ -12,9 +12,6 @@ from ..paging import cursor, keyset_page
 from ..resources.journals import TagTypeResource, TagTypes
 from ..security import Permissions
 
-READ_ONLY = frozenset({"@url", "@type", "@links", "@changes"})
-
-
 def tagtype_body(request, resource_url: str, tagtype) -> dict:
     return {"@url": resource_url, "@type": hm.type_iri(request, "tagtype"), "@links": [],
             "@changes": hm.changes(tagtype), "name": tagtype.name, "description": tagtype.description}
@@ -36,7 +33,7 @@ def list_tagtypes(context, request):
 @view_config(context=TagTypes, request_method="POST", renderer="json", permission=Permissions.TAGTYPES_ADD)
 def add_tagtype(context, request):
     """201 with the new type; a name that is taken answers 409 (tag types are shared by everyone)."""
-    data = request.bodies.check("tagtype", writable(json_object(request), READ_ONLY))
+    data = request.bodies.check("tagtype", writable(json_object(request)))
     now = utcnow()
     tagtype = TagType(name=data["name"].strip(), description=data.get("description"), created=now, modified=now)
     try:
