@@ -22,6 +22,7 @@ def main(global_config, **settings):
     settings = apply_environment(settings)
     with Configurator(settings=settings, root_factory=root_factory) as config:
         config.include(".rendering")
+        config.include(".inputs")
         config.include(".models")
         config.include(".security")
         config.include(".schemas")

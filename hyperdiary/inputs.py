@@ -5,7 +5,7 @@ import datetime
 
 import colander
 import orjson
-from pyramid.httpexceptions import HTTPRequestEntityTooLarge
+from pyramid.httpexceptions import HTTPNotFound, HTTPRequestEntityTooLarge
 
 from . import localtime
 from .errors import ValidationFailure, problem
@@ -26,9 +26,53 @@ def json_body(request):
     if not raw.strip():
         raise ValidationFailure("Invalid JSON input", [problem("body", "A JSON body is required.")])
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise ValidationFailure("Invalid JSON input", [problem("body", f"Malformed JSON: {error}")]) from None
+    where = _nul_path(value)
+    if where is not None:
+        raise ValidationFailure("Invalid JSON input", [problem(where or "body", NUL)])
+    return value
+
+
+# PostgreSQL's text refuses the NUL character (SQLite stores it): refused everywhere, so that both
+# databases answer alike, with a 400 rather than a database error.
+NUL = "Text may not contain the NUL character (\\u0000)."
+
+
+def _nul_path(value, path=""):
+    """The dotted path of the first string (or key) holding a NUL character, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else key
+            if "\x00" in key:
+                return inner
+            found = _nul_path(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+def nul_guard(handler, registry):
+    """A tween (under the exception views, so its errors take the contract's shape): a path holding a NUL
+    character names nothing (404); a query parameter holding one is a 400 naming it."""
+
+    def guard(request):
+        if "\x00" in request.path_info:
+            raise HTTPNotFound()
+        for key, value in request.GET.items():
+            if "\x00" in key or "\x00" in value:
+                raise ValidationFailure("Invalid query parameters", [problem(key.replace("\x00", ""), NUL)])
+        return handler(request)
+
+    return guard
 
 
 def json_object(request) -> dict:
@@ -175,3 +219,7 @@ class Listing(Paging):
     """A listing of soft-deleted records: a page of the live ones, or every change since an instant."""
 
     modified_after = colander.SchemaNode(DateTime(), missing=None)
+
+
+def includeme(config):
+    config.add_tween("hyperdiary.inputs.nul_guard", under="pyramid.tweens.excview_tween_factory")

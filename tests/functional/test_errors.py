@@ -93,3 +93,21 @@ def test_unexpected_fault_is_a_500_in_the_error_shape(app_settings):
         assert "ZeroDivision" not in response.text
     finally:
         app.registry["dbengine"].dispose()
+
+
+def test_nul_characters_are_refused_alike_on_both_databases(client, anonymous):
+    """PostgreSQL's text cannot hold NUL; SQLite's can. Both answer a 400 naming the field (or 404 for
+    a path), and nothing is stored."""
+    journals = link(client.client(), "journals")
+    response = client.post(journals, json={"title": "a\u0000b"}, status=400)
+    assert response.json["extra"] == [{"name": "title", "message": "Text may not contain the NUL character (\\u0000)."}]
+    response = client.post(journals, json={"title": "ok", "nested": [{"x\u0000": 1}]}, status=400)
+    assert [p["name"] for p in response.json["extra"]] == ["nested.0.x\u0000"]
+    assert client.get(journals).json["@items"] == []
+    me = client.url("me")
+    assert [p["name"] for p in client.patch(me, json={"first_name": "\u0000"}, status=400).json["extra"]] == ["first_name"]
+    token = anonymous.post(anonymous.url("auth.token"), json={"username": "carol\u0000", "password": "x"}, status=400)
+    assert [p["name"] for p in token.json["extra"]] == ["username"]
+    assert [p["name"] for p in client.get(journals + "?session=%00", status=400).json["extra"]] == ["session"]
+    assert anonymous.get("http://example.com/schemas/%00/", status=404).json["code"] == 404
+    assert client.get(journals + "%00/", status=404).json["code"] == 404
