@@ -23,7 +23,7 @@ def main(global_config, **settings):
     with Configurator(settings=settings, root_factory=root_factory) as config:
         config.include(".rendering")
         config.include(".inputs")
-        config.include(".hypermedia")
+        config.include(".request")
         config.include(".models")
         config.include(".security")
         config.include(".schemas")

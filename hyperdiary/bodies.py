@@ -138,4 +138,3 @@ class Bodies:
 def includeme(config):
     bodies = Bodies(load_kinds(config.get_settings()["hyperdiary.schemas_dir"]))
     config.registry["bodies"] = bodies
-    config.add_request_method(lambda request: request.registry["bodies"], "bodies", reify=True)

@@ -163,8 +163,3 @@ def decode_cursor(cursor: str):
     if not isinstance(values, list) or len(values) != 2 or not all(isinstance(v, str) for v in values):
         raise ValueError("Not a cursor from a `next` link.")
     return values
-
-
-def includeme(config):
-    # The root's URL, read once per request (webob builds application_url anew on every access).
-    config.add_request_method(lambda request: request.application_url + "/", "base_url", reify=True)

@@ -320,4 +320,3 @@ def includeme(config):
     registry = SchemaRegistry(shipped_schemas(settings))
     config.registry["entry_schemas"] = registry
     config.registry["default_diary_schemas"] = default_diary_schemas(settings, registry.shipped)
-    config.add_request_method(lambda request: request.registry["entry_schemas"], "entry_schemas", reify=True)

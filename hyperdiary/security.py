@@ -112,4 +112,4 @@ def includeme(config):
     config.registry["password_hasher"] = accounts.password_hasher(settings)
     config.registry["token_ttl"] = accounts.TokenTTL(settings)
     config.set_security_policy(SecurityPolicy())
-    config.add_request_method(_request_user, "user", reify=True)
+    config.registry["request_identity"] = _request_user

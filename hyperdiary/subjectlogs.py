@@ -110,7 +110,6 @@ def load_types(folder) -> SubjectLogTypes:
 def includeme(config):
     types = load_types(pathlib.Path(config.get_settings()["hyperdiary.schemas_dir"]) / "subjectlog")
     config.registry["subjectlog_types"] = types
-    config.add_request_method(lambda request: request.registry["subjectlog_types"], "subjectlog_types", reify=True)
 
 
 # --- entries ----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 import os
 
 import zope.sqlalchemy
+from pyramid.tweens import EXCVIEW
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers, sessionmaker
@@ -91,7 +92,9 @@ def includeme(config):
     nothing to commit: they get a plain session, closed when the request ends, and no transaction
     manager (joining one and committing it cost a tenth of a read request)."""
     config.add_settings({"tm.activate_hook": writes})
-    config.include("pyramid_tm")
+    # pyramid_tm's tween, without its includeme: that adds `request.tm` as a per-request property, which
+    # makes Pyramid build a request class per request; hyperdiary.request.Request defines `tm` itself.
+    config.add_tween("pyramid_tm.tm_tween_factory", over=EXCVIEW)
 
     settings = config.get_settings()
     engine = get_engine(settings)
@@ -108,4 +111,4 @@ def includeme(config):
         request.add_finished_callback(lambda request: session.close())
         return session
 
-    config.add_request_method(dbsession, reify=True)
+    config.registry["request_dbsession"] = dbsession
