@@ -52,7 +52,9 @@ def timed(testapp, url, headers, params):
     return statistics.median(times), times[int(len(times) * 0.9) - 1], size
 
 
-def run(url):
+def signed_in_client(url, time_zone="Europe/Amsterdam"):
+    """The app on a freshly migrated database, in process; a client registered through the API, living in
+    `time_zone`: (app, testapp, headers with its access token, its client resource)."""
     settings = dict(get_appsettings(os.path.join(ROOT, "testing.ini")))
     settings["sqlalchemy.url"] = url
     migrate.upgrade(settings)
@@ -66,8 +68,20 @@ def run(url):
     headers = {"Authorization": f"Bearer {token}"}
     me = testapp.get(link(testapp.get("/", headers=headers).json, "me"), headers=headers).json
     client = testapp.get(link(me, "client"), headers=headers).json
-    testapp.patch_json(client["@url"], {"time_zone": "Europe/Amsterdam"}, headers=headers)
+    testapp.patch_json(client["@url"], {"time_zone": time_zone}, headers=headers)
+    return app, testapp, headers, client
 
+
+def analyze(app, url):
+    """On PostgreSQL, what autovacuum does soon after a load: without statistics, the planner guesses one row."""
+    if sa.engine.make_url(url).get_backend_name() == "postgresql":
+        with app.registry["dbengine"].connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
+
+def run(url):
+    app, testapp, headers, client = signed_in_client(url)
     start = time.perf_counter()
     goals = [{"title": f"Goal {n}", "is_onetime": False, "frequency": "Daily", "reminder": True,
               "remindertime": "08:00", "startdate": f"2024-01-01T{6 + n % 12:02d}:00:00Z",
@@ -79,11 +93,7 @@ def run(url):
         testapp.post_json(link(client, "moods"), {
             "logdate": moment.isoformat() + "Z",
             "mood": MOODS[day % 5], "reasons": ["work", "sleep", "family"][: 1 + day % 3]}, headers=headers)
-    if sa.engine.make_url(url).get_backend_name() == "postgresql":
-        # What autovacuum does soon after such a load: without statistics, the planner guesses one row.
-        with app.registry["dbengine"].connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-            conn.commit()
+    analyze(app, url)
     print(f"database: {sa.engine.make_url(url).get_backend_name()}; batch of 20 daily goals for 2024 "
           f"(7,320 items): {created * 1000:.0f} ms")
     year = {"fromdate": "2024-01-01", "todate": "2024-12-31"}
@@ -94,7 +104,9 @@ def run(url):
     app.registry["dbengine"].dispose()
 
 
-def main_():
+def main_(run=run):
+    """`run(url)` on the database named on the command line: in a PostgreSQL schema of its own, dropped
+    afterwards (bench/reports.py uses this too)."""
     url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parsed = sa.engine.make_url(url)

@@ -160,6 +160,8 @@ def decode_cursor(cursor: str):
         values = orjson.loads(raw)
     except (binascii.Error, ValueError, orjson.JSONDecodeError) as error:
         raise ValueError("Not a cursor from a `next` link.") from error
-    if not isinstance(values, list) or len(values) != 2 or not all(isinstance(v, str) for v in values):
+    # A NUL character (which no cursor of ours holds) would reach PostgreSQL, whose text refuses it: a 500.
+    if not isinstance(values, list) or len(values) != 2 or not all(isinstance(v, str) and "\x00" not in v
+                                                                   for v in values):
         raise ValueError("Not a cursor from a `next` link.")
     return values

@@ -52,6 +52,8 @@ ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ROLE = {"enum": [str(role) for role in Role]}
 ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
 DATE = {"type": "string", "format": "date"}
+COUNT = {"type": "integer", "minimum": 0}
+ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
 # Wall-clock times: the jsonschema "time" format wants an offset, which these never carry.
 TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:[0-9]{2}$"}
 
@@ -241,6 +243,35 @@ SCHEMAS = {
                            "reasons": {"type": "array", "items": STRING}}}},
     ) | {"required": ["moodstats"]},
     "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
+    # Reports for professionals (RESOURCES.md).
+    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`."),
+    "EntriesSinceReport": {
+        "allOf": [ref("Collection")],
+        "required": ["counts", "since", "time_zone"],
+        "properties": {
+            "@items": {"type": "array", "items": {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]}},
+            "counts": obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
+            "since": described(DATE_TIME, "the reference instant: the items are at or after it"),
+            "time_zone": described(STRING, "the IANA zone a reference date was read in"),
+        },
+        "description": "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; "
+                       "`counts` are of everything since then, not just this page.",
+    },
+    "PerWeekReport": representation(
+        "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
+        time_zone=described(STRING, "the IANA zone of the weeks"),
+        weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
+            ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
+            journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
+    ) | {"required": ["time_zone", "weeks"]},
+    "PerSchemaReport": representation(
+        "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
+        time_zone=described(STRING, "the IANA zone of the weeks"),
+        rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
+            "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types in `rows`"}},
+    ) | {"required": ["time_zone", "rows", "@schemas"]},
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
                         username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
@@ -301,6 +332,7 @@ QUERY = {
     "tag": described(STRING, "only journals with a tag of this type (its @url or id)"),
     "subject": described(STRING, "only the logs of this subject (its @url or id)"),
     "type": described(STRING, "only the logs of this subject-log type"),
+    "reference_date": described(STRING, "a date (that local day) or a date-time; default: today in the zone"),
 }
 
 HEADERS = {
@@ -368,6 +400,8 @@ MOODS = CLIENT + "moods/"
 MOOD = MOODS + "{mood_id}/"
 SYNC = ("limit", "after", "modified_after")
 RANGE = ("fromdate", "todate", "time_zone")
+REPORTS = CLIENT + "reports/"
+REPORT = ("reference_date", "time_zone")
 SUBJECT = "/subjects/{subject_id}/"
 MEMBERS = SUBJECT + "members/"
 LOG = "/subjectlogs/{log_id}/"
@@ -527,6 +561,18 @@ OPERATIONS = (
        result="Mood", errors=(403, 404), etag=True, if_match=True),
     Op("deleteMood", "delete", MOOD, "MoodResource", "", "Delete a mood log (a tombstone stays for sync)", ok=204,
        errors=(403, 404), if_match=True),
+    # Reports for professionals.
+    Op("listReports", "get", REPORTS, "Reports", "", "The report types of a client, as links", "reports",
+       result="Reports", errors=(404,)),
+    Op("getEntriesSinceReport", "get", REPORTS + "entriesSince/", "EntriesSinceReport", "",
+       "Entries, journals and mood logs since the reference date, newest first, with counts per kind",
+       "entriesSince", result="EntriesSinceReport", errors=(404,), query=REPORT + ("limit", "after")),
+    Op("getPerWeekReport", "get", REPORTS + "perWeek/", "PerWeekReport", "",
+       "Entries, journals, moods and completed goals per ISO week, 12 weeks", "perWeek", result="PerWeekReport",
+       errors=(404,), query=REPORT),
+    Op("getPerSchemaReport", "get", REPORTS + "perSchema/", "PerSchemaReport", "",
+       "Diary entries per ISO week and entry type, 12 weeks", "perSchema", result="PerSchemaReport",
+       errors=(404,), query=REPORT),
     # Research: subjects and their members (RESOURCES.md).
     Op("listSubjects", "get", "/subjects/", "Subjects", "", "The subjects the caller is a member of (researchers)",
        "subjects", result=page(ref("Subject")), errors=(403,), query=("limit", "after")),

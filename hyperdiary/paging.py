@@ -52,3 +52,41 @@ def records_page(request, stmt, record, sort_column, params, *, descending=True)
         return rows, None
     last = rows[-1]
     return rows, dict(request.GET, limit=params["limit"], after=cursor(getattr(last, sort_column.key), last.id))
+
+
+def merged_page(dbsession, sources: dict, limit: int, after: str | None):
+    """One page, newest first, of several kinds of records merged into one stream ordered by (time,
+    kind, id), descending. `sources` maps each kind's name to (stmt, time_column, id_column): what to
+    select of that kind. Returns ([(kind, row)], the `after` of the next page or None).
+
+    The cursor is the last item's (time, "kind:id"). Each kind is asked only for what follows it, with
+    a condition its index serves: a kind that sorts before the cursor's (same time, smaller kind) may
+    still have rows at the cursor's time, the cursor's own kind continues after its id, a kind that
+    sorts after it continues before its time. Each kind gives at most `limit + 1` rows, so the first
+    `limit + 1` of the merge are the stream's, and following `next` yields every item exactly once."""
+    if after is not None:
+        try:
+            time_text, key = decode_cursor(after)
+            last_time = parse_datetime(time_text)
+            last_kind, _, last_id = key.partition(":")
+            if last_kind not in sources:
+                raise ValueError("Not a cursor from a `next` link.")
+        except ValueError as error:
+            raise ValidationFailure("Invalid query parameters", [problem("after", str(error))]) from None
+    merged = []
+    for kind, (stmt, time_column, id_column) in sources.items():
+        if after is not None:
+            if kind < last_kind:
+                stmt = stmt.where(time_column <= last_time)
+            elif kind == last_kind:
+                stmt = stmt.where(tuple_(time_column, id_column) < (last_time, last_id))
+            else:
+                stmt = stmt.where(time_column < last_time)
+        rows = dbsession.execute(stmt.order_by(time_column.desc(), id_column.desc()).limit(limit + 1)).all()
+        merged += [((getattr(row, time_column.key), kind, getattr(row, id_column.key)), row) for row in rows]
+    merged.sort(key=lambda item: item[0], reverse=True)
+    page = merged[:limit]
+    if len(merged) <= limit:
+        return [(key[1], row) for key, row in page], None
+    last_time, last_kind, last_id = page[-1][0]
+    return [(key[1], row) for key, row in page], cursor(last_time, f"{last_kind}:{last_id}")

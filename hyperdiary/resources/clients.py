@@ -1,4 +1,4 @@
-"""Clients and what hangs below them: the diary, its entries, goals, moods."""
+"""Clients and what hangs below them: the diary, its entries, journals, goals, moods, reports."""
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 from pyramid.decorator import reify
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from . import Records, Resource
 from .journals import Journals
 from .goals import Goals
 from .moods import Moods
+from .reports import Reports
 
 
 class Clients(Resource):
@@ -89,4 +90,4 @@ class Entries(Records):
 
 
 # What hangs below a client, by name: each kind of record a client keeps is one collection here.
-CLIENT_CHILDREN = {"diary": Diary, "journals": Journals, "goals": Goals, "moods": Moods}
+CLIENT_CHILDREN = {"diary": Diary, "journals": Journals, "goals": Goals, "moods": Moods, "reports": Reports}

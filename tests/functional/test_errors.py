@@ -1,4 +1,6 @@
 """Every error in the contract's shape (API.md §2): 404, 405, 413, malformed bodies, and a fault."""
+import base64
+
 import pytest
 import webtest
 from pyramid.config import Configurator
@@ -111,3 +113,6 @@ def test_nul_characters_are_refused_alike_on_both_databases(client, anonymous):
     assert [p["name"] for p in client.get(journals + "?session=%00", status=400).json["extra"]] == ["session"]
     assert anonymous.get("http://example.com/schemas/%00/", status=404).json["code"] == 404
     assert client.get(journals + "%00/", status=404).json["code"] == 404
+    # A forged paging cursor whose id holds one (the query string itself is clean: the cursor is base64).
+    forged = base64.urlsafe_b64encode(b'["2024-01-01T00:00:00","\\u0000"]').decode().rstrip("=")
+    assert [p["name"] for p in client.get(journals, params={"after": forged}, status=400).json["extra"]] == ["after"]

@@ -397,5 +397,24 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
     check(researcher.get(log["@url"], status=404))
     check(researcher.get(subjectlogs + "?modified_after=2000-01-01T00:00:00Z"))
 
+    # Reports: Carol reads her own; a researcher finds nothing.
+    reports = link(check(client.get(caseload)).json, "reports")
+    kinds = check(client.get(reports)).json
+    check(researcher.get(reports, status=404))
+    check(anonymous.get(reports, status=401))
+    since = link(kinds, "entriesSince")
+    page = check(client.get(since + "?reference_date=2024-05-01&limit=1")).json
+    assert page["@items"] and page["counts"]["entries"] >= 1
+    check(client.get(link(page, "next")))
+    check(client.get(since + "?reference_date=2024-05-01T12:00:00Z&time_zone=Asia/Tokyo"))
+    check(client.get(since + "?after=garbage", status=400))
+    check(researcher.get(since, status=404))
+    check(anonymous.get(since, status=401))
+    for name in ("perWeek", "perSchema"):
+        check(client.get(link(kinds, name) + "?reference_date=2024-05-01"))
+        check(client.get(link(kinds, name) + "?reference_date=9999-12-31", status=400))
+        check(researcher.get(link(kinds, name), status=404))
+        check(anonymous.get(link(kinds, name), status=401))
+
     assert check.seen == {operation["operationId"] for operation in operations(check.document)}
     assert check.unslashed <= KNOWN_UNSLASHED

@@ -41,4 +41,7 @@ def test_readme_walkthrough(live_server, app_settings):
     assert '"details":{"weight":{"value":21.5,"unit":"g"}}' in out
     assert '"name":"details.weight.unit","message":"\'lb\' is not one of the allowed choices."' in out
     assert "401\n" in out and '"is_public":true' in out
+    # Reports: Carol's last two weeks, counted from Monday in her zone (the tick of 1 April is week 14).
+    assert ('{"week":"2024-W14","entries":0,"journals":0,"moods":0,"goals_completed":1},'
+            '{"week":"2024-W15","entries":1,"journals":1,"moods":3,"goals_completed":0}]}') in out
     assert out.rstrip().endswith('{"code":401,"message":"Sign in first: this needs a valid access token."}')
