@@ -39,6 +39,15 @@ class Refused(HTTPForbidden):
         self.extra = extra
 
 
+class Missing(HTTPNotFound):
+    """A 404 that says what is missing, where the resource exists but what the request names inside it
+    does not (a log's entry at a given time)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
 def problem(name, message) -> dict:
     return {"name": name, "message": message}
 
@@ -99,8 +108,8 @@ def not_found(exc, request):
     context = getattr(request, "context", None)
     if request.user is None and context is not None and not request.has_permission(Permissions.VIEW, context):
         return error_response(request, 401, "Sign in first: this needs a valid access token.")
-    message = _message(exc) if isinstance(exc.detail, str) and exc.detail else "Not found."
-    return error_response(request, 404, message)
+    # Pyramid's own 404s carry the path as their detail: not worth echoing. A view's Missing says why.
+    return error_response(request, 404, exc.message if isinstance(exc, Missing) else "Not found.")
 
 
 @exception_view_config(HTTPError)

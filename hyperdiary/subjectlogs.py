@@ -16,13 +16,12 @@ import re
 
 import jsonschema_specifications
 from jsonschema import Draft202012Validator
-from pyramid.httpexceptions import HTTPNotFound
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .bodies import FORMAT_CHECKER, BodySchema, load_kinds, problems
-from .errors import ValidationFailure, problem
+from .errors import Missing, ValidationFailure, problem
 from .inputs import parse_datetime
 from .models import SubjectLogEntry
 from .schemas import reference_problem
@@ -164,7 +163,7 @@ def entry_instant(log_type: SubjectLogType, data: dict) -> datetime.datetime:
 def _existing(dbsession, log_id: str, log_type: SubjectLogType, instant) -> SubjectLogEntry:
     row = dbsession.get(SubjectLogEntry, (log_id, instant))
     if row is None:
-        raise HTTPNotFound(f"This log has no entry with this {log_type.key}.")
+        raise Missing(f"This log has no entry with this {log_type.key}.")
     return row
 
 

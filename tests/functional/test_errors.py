@@ -20,8 +20,10 @@ def assert_error(response, code):
 
 
 def test_unknown_path_is_404(anonymous, testapp):
-    assert_error(testapp.get("/nothing/here", status=404), 404)
-    assert_error(testapp.get("/schemas/nope/", status=404), 404)
+    for path in ("/nothing/here", "/schemas/nope/"):
+        response = testapp.get(path, status=404)
+        assert_error(response, 404)
+        assert response.json["message"] == "Not found."  # not the path back (Pyramid's detail)
 
 
 def test_unknown_client_for_a_signed_in_caller_is_404(admin):
