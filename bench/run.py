@@ -22,7 +22,7 @@ Environment (defaults in brackets):
   BENCH_THREADS       waitress threads, for the ceiling and hyperdiary alike [4]
   BENCH_CONNECTIONS   wrk connections [8]
   BENCH_DURATION      seconds per measured pass [10]; BENCH_WARMUP seconds of warm-up [3]
-  BENCH_SCENARIOS     a comma-separated subset of: entry,page,sync,create,dedupe,stats
+  BENCH_SCENARIOS     a comma-separated subset of: entry,page,sync,create,dedupe,stats,tracker
   BENCH_QUIET_WAIT    seconds to wait for an idle machine before a scenario [300]; a pass during which
                       other processes used over 0.1 core is repeated, at most BENCH_RETRIES times [3]
 Raw wrk output, server logs, a JSON summary and the table (markdown) go to bench/results/.
@@ -76,10 +76,9 @@ SCENARIOS = {
     "dedupe": ("POST identical entry (200)", "ceiling POST", None, {200, 201}),
     # A year of data (bench/seed.py), in a zone with daylight saving time; the target is p50 < 20 ms.
     "stats": ("GET journals.stats, a year", "ceiling GET", None, {200}),
-    # Later, when the feature exists (issue: benchmarks):
-    # "tracker": ("GET goals.tracker", "ceiling GET", None, {200}),
+    "tracker": ("GET goals.tracker, a year", "ceiling GET", None, {200}),
 }
-DEFAULT_SCENARIOS = ("entry", "page", "sync", "create", "dedupe", "stats")
+DEFAULT_SCENARIOS = ("entry", "page", "sync", "create", "dedupe", "stats", "tracker")
 # --calibrate: the ceiling's GET after N primary-key SELECTs of a seeded entry (bench/ceiling.py), to
 # show what database round trips alone cost next to the bare ceiling.
 CALIBRATION = {"ceiling GET + 1 Core SELECT": "db/core/1", "ceiling GET + 3 Core SELECTs": "db/core/3",
@@ -404,7 +403,7 @@ def hyperdiary_urls(base, token):
     items = link(client, "diary.entries.items")
     entry = get_json(items + "?limit=1", token)["@items"][0]["@url"]
     return {"entries": link(client, "diary.entries"), "items": items, "entry": entry,
-            "stats": link(client, "journals.stats")}
+            "stats": link(client, "journals.stats"), "tracker": link(client, "goals.tracker")}
 
 
 class Hyperdiary:
@@ -428,7 +427,8 @@ class Hyperdiary:
             "create": (urls["entries"], "post_entry.lua", {}),
             "dedupe": (urls["entries"], "post_same.lua", {"BENCH_BODY": EMOTION_BODY}),
             "stats": (urls["stats"] + "?fromdate=2024-01-01&todate=2024-12-31&time_zone=Europe/Amsterdam", None, {}),
-            # "tracker": goals.tracker — when that feature exists.
+            "tracker": (urls["tracker"] + "?fromdate=2024-01-01&todate=2024-12-31&time_zone=Europe/Amsterdam", None,
+                        {}),
         }
 
     def request(self, key):

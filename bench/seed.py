@@ -1,5 +1,6 @@
 """Seed the benchmark database through hyperdiary's own code: one client whose diary holds N entries,
-and a year of journals (JOURNALS_PER_DAY a day through YEAR) for the statistics scenario.
+a year of journals (JOURNALS_PER_DAY a day through YEAR) for the statistics scenario, and GOALS daily
+goals through YEAR (GOALS x 366 tracking items) for the tracker scenario.
 
     python bench/seed.py DATABASE_URL N   → prints a JSON line with a fresh access token
 
@@ -24,9 +25,9 @@ import sqlalchemy as sa  # noqa: E402
 import transaction  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
-from hyperdiary import accounts, migrate  # noqa: E402
+from hyperdiary import accounts, goals, migrate  # noqa: E402
 from hyperdiary.diary import dedupe_key  # noqa: E402
-from hyperdiary.models import Client, Entry, Journal, User, get_engine, get_session_factory  # noqa: E402
+from hyperdiary.models import Client, Entry, Goal, GoalTracking, Journal, User, get_engine, get_session_factory  # noqa: E402,E501
 from hyperdiary.models.meta import Base, new_id  # noqa: E402
 from hyperdiary.records import dedupe_key as record_key  # noqa: E402
 from hyperdiary.schemas import default_diary_schemas, shipped_schemas  # noqa: E402
@@ -39,6 +40,7 @@ BATCH = 10_000
 START = datetime.datetime(2020, 1, 1)
 YEAR = 2024
 JOURNALS_PER_DAY = 3
+GOALS = 20
 
 
 def ensure_database(url):
@@ -86,6 +88,32 @@ def seed_journals(engine, client_id):
     if have != len(rows) and engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE journals")
+
+
+def seed_goals(engine, client_id):
+    """GOALS daily goals through YEAR, made by hyperdiary.goals (which generates their tracking items),
+    unless exactly those are there already."""
+    with engine.connect() as conn:
+        have = conn.scalar(sa.select(sa.func.count()).select_from(Goal).where(Goal.client_id == client_id,
+                                                                               Goal.deleted.is_(None)))
+        conn.rollback()
+    if have == GOALS:
+        return
+    with engine.begin() as conn:
+        conn.execute(GoalTracking.__table__.delete().where(GoalTracking.client_id == client_id))
+        conn.execute(Goal.__table__.delete().where(Goal.client_id == client_id))
+    with transaction.manager:
+        dbsession = get_session_factory(engine)()
+        for n in range(GOALS):
+            values, problems = goals.parse({
+                "title": f"Goal {n}", "is_onetime": False, "frequency": "Daily", "reminder": True,
+                "remindertime": "08:00", "startdate": f"{YEAR}-01-01T{6 + n % 12:02d}:00:00Z",
+                "targetdate": f"{YEAR}-12-31T23:00:00Z"})
+            assert not problems, problems
+            goals.create_goal(dbsession, client_id, values)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE goals, goal_tracking")
 
 
 def seed(url, count):
@@ -141,6 +169,7 @@ def seed(url, count):
                                 .where(User.username == USERNAME))
         conn.rollback()
     seed_journals(engine, client_id)
+    seed_goals(engine, client_id)
     # A token that outlives the run; tokens are stored hashed, so every run signs in anew.
     ttl = accounts.TokenTTL({"hyperdiary.token.access_ttl": 86400})
     with transaction.manager:

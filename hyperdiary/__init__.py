@@ -1,4 +1,5 @@
 """hyperdiary: a hypermedia API server for self-monitoring in mental-health care and research."""
+import gc
 import os
 
 from pyramid.config import Configurator
@@ -31,4 +32,10 @@ def main(global_config, **settings):
         config.include(".subjectlogs")
         config.scan(".errors")
         config.scan(".views")
-    return config.make_wsgi_app()
+    app = config.make_wsgi_app()
+    # What start-up built (configuration, schemas, compiled statements) lives as long as the process:
+    # moved out of the garbage collector's generations, it is no longer scanned over and over while
+    # requests allocate.
+    gc.collect()
+    gc.freeze()
+    return app

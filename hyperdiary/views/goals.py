@@ -263,7 +263,8 @@ def tracker(context, request):
         stmt = stmt.where(GoalTracking.duedate < bounds.end)
     goals_url, tz = hm.url(request, context), bounds.tz
     days, next_day = [], None
-    for item_id, goal_id, duedate, done, remindertime, title in request.dbsession.execute(
+    # Through the connection (Core): thousands of plain rows, which the ORM's result handling would slow.
+    for item_id, goal_id, duedate, done, remindertime, title in request.dbsession.connection().execute(
             stmt.order_by(GoalTracking.duedate, GoalTracking.goal_id)):
         # Rows come by due date: the zone is asked once per local day, not once per row.
         if next_day is None or duedate >= next_day:
