@@ -262,7 +262,7 @@ def tracker(context, request):
     if bounds.end is not None:
         stmt = stmt.where(GoalTracking.duedate < bounds.end)
     goals_url, tz = hm.url(request, context), bounds.tz
-    days, next_day = [], None
+    days, next_day, goal_urls = [], None, {}
     # Through the connection (Core): thousands of plain rows, which the ORM's result handling would slow.
     for item_id, goal_id, duedate, done, remindertime, title in request.dbsession.connection().execute(
             stmt.order_by(GoalTracking.duedate, GoalTracking.goal_id)):
@@ -272,7 +272,9 @@ def tracker(context, request):
             next_day = localtime.day_start(day + datetime.timedelta(days=1), tz)
             goals = []
             days.append({"date": day.isoformat(), "goals": goals})
-        goal_url = f"{goals_url}{goal_id}/"
+        goal_url = goal_urls.get(goal_id)
+        if goal_url is None:
+            goal_url = goal_urls[goal_id] = f"{goals_url}{goal_id}/"
         goals.append({"goal": goal_url, "title": title, "tracking": f"{goal_url}tracking/{item_id}/",
                       "duedate": duedate, "iscompleted": done, "remindertime": remindertime})
     return {"@url": request.url, "@type": hm.type_iri(request, "goal-tracker"), "@links": [],
