@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPConflict
 from .bodies import problems
 from .errors import problem
 from .models import Entry
-from .models.meta import utcnow
+from .models.meta import new_id, utcnow
 from .records import dedupe_key, flush_or_conflict, insert_unless_exists, soft_delete
 
 # Keys of a representation that a client may send back unchanged; they are not fields.
@@ -36,9 +36,9 @@ def create_entry(dbsession, client_id: str, schema, dt, fields: dict) -> tuple[E
     """Store an entry unless an identical one exists; (entry, created), also when identical POSTs race."""
     key = dedupe_key(schema.id, dt, fields)
     now = utcnow()
-    entry = Entry(client_id=client_id, schema_id=schema.id, dt=dt, fields=fields, dedupe_key=key,
-                  created=now, modified=now)
-    return insert_unless_exists(dbsession, entry, lambda: existing_entry(dbsession, client_id, key))
+    values = {"id": new_id(), "client_id": client_id, "schema_id": schema.id, "dt": dt, "fields": fields,
+              "dedupe_key": key, "created": now, "modified": now, "version": 1}
+    return insert_unless_exists(dbsession, Entry, values, lambda: existing_entry(dbsession, client_id, key))
 
 
 def update_entry(dbsession, entry: Entry, schema, dt, fields: dict):

@@ -1,9 +1,11 @@
 """Writes that every kind of stored record shares: dedupe keys, insert-or-answer-the-existing (safe when
 identical requests race), and soft delete."""
+import functools
 import hashlib
 
 import orjson
 from pyramid.httpexceptions import HTTPConflict
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .models.meta import utcnow
@@ -16,19 +18,33 @@ def dedupe_key(*parts) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def insert_unless_exists(dbsession, record, existing):
-    """Store `record` unless a unique key says an identical one exists: (record, created). Safe under
-    races: the unique key lets one insert win; the loser's SAVEPOINT rolls back and `existing()` finds
-    the winner (on PostgreSQL the losing INSERT waits for the winner's commit, so it is visible)."""
-    try:
-        with dbsession.begin_nested():
-            dbsession.add(record)
-    except IntegrityError:
-        found = existing()
-        if found is None:
-            raise
-        return found, False
-    return record, True
+def insert_new(dbsession, model, values: dict):
+    """INSERT a `model` row unless a unique key of the table holds it already: the stored row (every
+    column), or None. One statement, `INSERT ... ON CONFLICT DO NOTHING RETURNING`, on SQLite and
+    PostgreSQL alike: no SAVEPOINT round trips and no unit of work (the row is not an ORM object). On
+    PostgreSQL an INSERT that races another with the same key waits for it to commit, then does nothing."""
+    statement = _insert_statement(dbsession.get_bind().dialect.name, model.__table__)
+    return dbsession.connection().execute(statement, values).first()
+
+
+@functools.cache
+def _insert_statement(dialect: str, table):
+    """Built once per table: composing a statement (and its cache key) costs more than running it. The
+    values come as parameters; columns left out get their defaults."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
+    return insert.on_conflict_do_nothing().returning(*table.c)
+
+
+def insert_unless_exists(dbsession, model, values: dict, existing):
+    """Store a row unless a unique key says an identical one exists: (row, created). Safe under races: one
+    INSERT wins, the others do nothing, and `existing()` then finds the winner."""
+    row = insert_new(dbsession, model, values)
+    if row is not None:
+        return row, True
+    found = existing()
+    if found is None:  # the row that held the key was deleted meanwhile: rare, and sending again works
+        raise HTTPConflict("An identical record was being changed at the same moment; send it again.")
+    return found, False
 
 
 def flush_or_conflict(dbsession, message: str):

@@ -58,9 +58,12 @@ def get_session_factory(engine):
     """Sessions joined to the thread's transaction manager (`transaction.manager`, which pyramid_tm
     uses per request): they commit when the transaction commits and roll back when it aborts; views
     never commit. Registered once on the factory: registering each session costs a fifth of a
-    simple request."""
+    simple request. They start as "changed", so that what a view writes with Core statements (an
+    INSERT ... ON CONFLICT, an UPDATE of many rows) is committed like the ORM's changes: zope.sqlalchemy
+    would otherwise roll back a session it saw no ORM change in. (Requests that only read use other
+    sessions.)"""
     factory = sessionmaker(bind=engine, expire_on_commit=False)
-    zope.sqlalchemy.register(factory)
+    zope.sqlalchemy.register(factory, initial_state=zope.sqlalchemy.datamanager.STATUS_CHANGED)
     return factory
 
 

@@ -13,7 +13,7 @@ from ..inputs import (REPRESENTATION_KEYS, DateRange, Listing, StrictString, jso
                       writable)
 from ..localtime import local_date
 from ..models import Journal, Tag, TagType
-from ..models.meta import utcnow
+from ..models.meta import new_id, utcnow
 from ..paging import records_page
 from ..records import dedupe_key, flush_or_conflict, insert_unless_exists, soft_delete
 from ..resources.journals import JournalResource, Journals, JournalTags, TagResource
@@ -153,8 +153,9 @@ def create_journal(context, request):
     key = journal_key(fields)
     client_id = context.client.id
     now = utcnow()
+    values = dict(fields, id=new_id(), client_id=client_id, dedupe_key=key, created=now, modified=now, version=1)
     journal, created = insert_unless_exists(
-        request.dbsession, Journal(client_id=client_id, dedupe_key=key, created=now, modified=now, **fields),
+        request.dbsession, Journal, values,
         lambda: request.dbsession.scalar(select(Journal).where(Journal.client_id == client_id,
                                                                 Journal.dedupe_key == key)))
     url = f"{hm.url(request, context)}{journal.id}/"

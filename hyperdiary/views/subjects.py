@@ -153,7 +153,7 @@ def add_member(context, request):
     member = request.dbsession.get(SubjectMember, key)
     if member is None:
         member, created = records.insert_unless_exists(
-            request.dbsession, SubjectMember(subject_id=key[0], user_id=key[1], created=utcnow()),
+            request.dbsession, SubjectMember, {"subject_id": key[0], "user_id": key[1], "created": utcnow()},
             lambda: request.dbsession.get(SubjectMember, key))
         request.response.status_code = 201 if created else 200
     request.response.location = hm.url(request, MemberResource(context, user.id, member))
