@@ -133,6 +133,15 @@ def set_etag(request, record):
     request.response.conditional_response = True
 
 
+def written(request, location: str, record=None, created=True):
+    """The answer to a POST that stored (201) or found (200, dedupe) a record: its Location, and its
+    ETag when it has one."""
+    request.response.status_code = 201 if created else 200
+    request.response.location = location
+    if record is not None:
+        set_etag(request, record)
+
+
 def check_if_match(request, record):
     """`If-Match` on a write: 412 when the caller's copy is stale."""
     # WebOb answers "matches anything" when the header is absent or "*".

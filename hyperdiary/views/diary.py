@@ -129,9 +129,7 @@ def create_entry(context, request):
     schema, dt, fields = parse_entry(request, json_object(request), context.client.diary_schemas)
     entry, created = entries_model.create_entry(request.dbsession, context.client.id, schema, dt, fields)
     url = entry_url(hm.url(request, context), entry)
-    request.response.status_code = 201 if created else 200
-    request.response.location = url
-    hm.set_etag(request, entry)
+    hm.written(request, url, entry, created)
     return entry_body(request, url, entry, schema)
 
 

@@ -50,10 +50,10 @@ def tracking_body(request, goal_url: str, item) -> dict:
 def answer_goal(request, context, goal: Goal, status=200) -> dict:
     goals = context if isinstance(context, Goals) else context.__parent__
     body = goal_body(request, hm.url(request, goals), goal, request.has_permission(Permissions.GOALS_WRITE, goals))
-    hm.set_etag(request, goal)
-    request.response.status_code = status
     if status == 201:
-        request.response.location = body["@url"]
+        hm.written(request, body["@url"], goal)
+    else:
+        hm.set_etag(request, goal)
     return body
 
 

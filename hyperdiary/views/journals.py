@@ -159,9 +159,7 @@ def create_journal(context, request):
         lambda: request.dbsession.scalar(select(Journal).where(Journal.client_id == client_id,
                                                                 Journal.dedupe_key == key)))
     url = f"{hm.url(request, context)}{journal.id}/"
-    request.response.status_code = 201 if created else 200
-    request.response.location = url
-    hm.set_etag(request, journal)
+    hm.written(request, url, journal, created)
     tags = [] if created else tags_of(request, [journal.id])[journal.id]
     return journal_body(request, url, journal, tags)
 
@@ -285,8 +283,7 @@ def add_tag(context, request):
     request.dbsession.flush()
     journal_changed(context.journal)
     resource = TagResource(context, tag.id, tag)
-    request.response.status_code = 201
-    request.response.location = hm.url(request, resource)
+    hm.written(request, hm.url(request, resource))
     return one_tag(request, resource)
 
 

@@ -39,9 +39,7 @@ def create_mood(context, request):
     fields = checked(request, writable(json_object(request)))
     mood = moods_model.create_mood(request.dbsession, context.client.id, fields)
     url = f"{hm.url(request, context)}{mood.id}/"
-    request.response.status_code = 201
-    request.response.location = url
-    hm.set_etag(request, mood)
+    hm.written(request, url, mood)
     return mood_body(request, url, mood)
 
 

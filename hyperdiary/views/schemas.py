@@ -44,8 +44,7 @@ def add_schema(context, request):
     except IntegrityError:
         raise HTTPConflict(f"A schema with the $id {schema.id!r} exists; a changed schema needs a new $id.") from None
     body = schema_body(request, schema)
-    request.response.status_code = 201
-    request.response.location = body["@url"]
+    hm.written(request, body["@url"])
     return body
 
 

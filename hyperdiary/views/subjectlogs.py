@@ -166,9 +166,7 @@ def create_log(context, request):
                      description=data.get("description"), created=now, modified=now)
     request.dbsession.add(log)
     resource = SubjectLogResource(context, log.id, log, subject)
-    request.response.status_code = 201
-    request.response.location = hm.url(request, resource)
-    hm.set_etag(request, log)
+    hm.written(request, hm.url(request, resource), log)
     return log_body(request, resource, [])
 
 

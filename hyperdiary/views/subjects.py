@@ -74,9 +74,7 @@ def create_subject(context, request):
     request.dbsession.flush()
     request.dbsession.add(SubjectMember(subject_id=subject.id, user_id=request.user.id, created=now))
     resource = SubjectResource(context, subject.id, subject, is_member=True)
-    request.response.status_code = 201
-    request.response.location = hm.url(request, resource)
-    hm.set_etag(request, subject)
+    hm.written(request, hm.url(request, resource), subject)
     return subject_body(request, resource)
 
 
@@ -150,13 +148,10 @@ def add_member(context, request):
     """Share the subject with a researcher: 201, or 200 with the membership when they are a member already."""
     user = new_member(request, request.bodies.check("subject_member", json_object(request)))
     key = (context.subject.id, user.id)
-    member = request.dbsession.get(SubjectMember, key)
-    if member is None:
-        member, created = records.insert_unless_exists(
-            request.dbsession, SubjectMember, {"subject_id": key[0], "user_id": key[1], "created": utcnow()},
-            lambda: request.dbsession.get(SubjectMember, key))
-        request.response.status_code = 201 if created else 200
-    request.response.location = hm.url(request, MemberResource(context, user.id, member))
+    member, created = records.insert_unless_exists(
+        request.dbsession, SubjectMember, {"subject_id": key[0], "user_id": key[1], "created": utcnow()},
+        lambda: request.dbsession.get(SubjectMember, key))
+    hm.written(request, hm.url(request, MemberResource(context, user.id, member)), created=created)
     return member_body(request, context, member, user)
 
 

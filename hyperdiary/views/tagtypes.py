@@ -42,9 +42,7 @@ def add_tagtype(context, request):
     except IntegrityError:
         raise HTTPConflict(f"A tag type named {tagtype.name!r} exists already.") from None
     url = f"{hm.url(request, context)}{tagtype.id}/"
-    request.response.status_code = 201
-    request.response.location = url
-    hm.set_etag(request, tagtype)
+    hm.written(request, url, tagtype)
     return tagtype_body(request, url, tagtype)
 
 

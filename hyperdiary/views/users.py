@@ -3,10 +3,10 @@ import colander
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .. import accounts
 from .. import hypermedia as hm
+from .. import records
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, StrictString, body, query
 from ..models import CaseloadAssignment, Client, Role, User
@@ -66,9 +66,7 @@ def register_user(request, data, role):
     except accounts.UsernameTaken:
         raise ValidationFailure("Invalid JSON input", [problem("username", "This username is taken.")]) from None
     resource = user_resource(request, user)
-    request.response.status_code = 201
-    request.response.location = hm.url(request, resource)
-    hm.set_etag(request, user)
+    hm.written(request, hm.url(request, resource), user)
     return user_body(request, resource)
 
 
@@ -169,16 +167,10 @@ def assign(context, request):
     if client is None:
         raise ValidationFailure("Invalid JSON input", [problem("client", "No client has this @url.")])
     key = (context.professional.id, client.id)
-    assignment = request.dbsession.get(CaseloadAssignment, key)
-    if assignment is None:
-        try:
-            with request.dbsession.begin_nested():
-                assignment = CaseloadAssignment(professional_id=key[0], client_id=key[1], created=utcnow())
-                request.dbsession.add(assignment)
-            request.response.status_code = 201
-        except IntegrityError:  # assigned by a concurrent request
-            assignment = request.dbsession.get(CaseloadAssignment, key)
-    request.response.location = hm.url(request, Assignment(context, client.id, assignment))
+    assignment, created = records.insert_unless_exists(
+        request.dbsession, CaseloadAssignment, {"professional_id": key[0], "client_id": key[1], "created": utcnow()},
+        lambda: request.dbsession.get(CaseloadAssignment, key))
+    hm.written(request, hm.url(request, Assignment(context, client.id, assignment)), created=created)
     return assignment_body(request, context, assignment, client)
 
 
