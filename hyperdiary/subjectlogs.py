@@ -18,12 +18,12 @@ import jsonschema_specifications
 from jsonschema import Draft202012Validator
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .bodies import FORMAT_CHECKER, BodySchema, load_kinds, problems
 from .errors import Missing, ValidationFailure, problem
 from .inputs import parse_datetime
 from .models import SubjectLogEntry
+from .records import insert_new
 from .schemas import reference_problem
 
 # The entry shapes, by the value of `x-entries`: the times each entry has (the first one identifies it).
@@ -172,14 +172,9 @@ def add_entry(dbsession, log_id: str, log_type: SubjectLogType, data: dict):
     primary key (log, instant) decides also between writers that add the same instant at once."""
     instant, end, notes, details = checked_entry(log_type, data)
     taken = ValidationFailure(INVALID, [problem(log_type.key, "This log has an entry at this instant already.")])
-    if dbsession.get(SubjectLogEntry, (log_id, instant)) is not None:
+    if insert_new(dbsession, SubjectLogEntry, {"log_id": log_id, "instant": instant, "end_instant": end,
+                                               "notes": notes, "details": details}) is None:
         raise taken
-    try:
-        with dbsession.begin_nested():
-            dbsession.add(SubjectLogEntry(log_id=log_id, instant=instant, end_instant=end, notes=notes,
-                                          details=details))
-    except IntegrityError:
-        raise taken from None
 
 
 def change_entry(dbsession, log_id: str, log_type: SubjectLogType, data: dict):

@@ -2,13 +2,13 @@
 from pyramid.httpexceptions import HTTPConflict
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy.exc import IntegrityError
 
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
 from ..inputs import json_body
 from ..models import StoredSchema
 from ..models.meta import utcnow
+from ..records import insert_new
 from ..rendering import dumps
 from ..resources.schemas import SchemaResource, Schemas
 from ..schemas import EntrySchema, SchemaProblem, schema_key
@@ -34,15 +34,12 @@ def add_schema(context, request):
         schema = EntrySchema(document)
     except SchemaProblem as error:
         raise ValidationFailure("Invalid entry schema", [problem(error.field or "body", error.message)]) from None
-    if request.entry_schemas.exists(request.dbsession, schema.id):
+    # A shipped schema's $id is not in the table: asked of the registry first.
+    stored = not request.entry_schemas.exists(request.dbsession, schema.id) and insert_new(
+        request.dbsession, StoredSchema, {"id": schema.id, "key": schema_key(schema.id), "creator_id": request.user.id,
+                                          "document": dumps(document).decode("utf-8"), "created": utcnow()})
+    if not stored:
         raise HTTPConflict(f"A schema with the $id {schema.id!r} exists; a changed schema needs a new $id.")
-    row = StoredSchema(id=schema.id, key=schema_key(schema.id), document=dumps(document).decode("utf-8"),
-                       creator_id=request.user.id, created=utcnow())
-    try:
-        with request.dbsession.begin_nested():
-            request.dbsession.add(row)
-    except IntegrityError:
-        raise HTTPConflict(f"A schema with the $id {schema.id!r} exists; a changed schema needs a new $id.") from None
     body = schema_body(request, schema)
     hm.written(request, body["@url"])
     return body

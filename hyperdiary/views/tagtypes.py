@@ -2,12 +2,12 @@
 from pyramid.httpexceptions import HTTPConflict
 from pyramid.view import view_config
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .. import hypermedia as hm
 from ..inputs import Paging, json_object, query, writable
 from ..models import TagType
-from ..models.meta import utcnow
+from ..models.meta import new_id, utcnow
+from ..records import insert_new
 from ..paging import cursor, keyset_page
 from ..resources.journals import TagTypeResource, TagTypes
 from ..security import Permissions
@@ -35,12 +35,11 @@ def add_tagtype(context, request):
     """201 with the new type; a name that is taken answers 409 (tag types are shared by everyone)."""
     data = request.bodies.check("tagtype", writable(json_object(request)))
     now = utcnow()
-    tagtype = TagType(name=data["name"].strip(), description=data.get("description"), created=now, modified=now)
-    try:
-        with request.dbsession.begin_nested():
-            request.dbsession.add(tagtype)
-    except IntegrityError:
-        raise HTTPConflict(f"A tag type named {tagtype.name!r} exists already.") from None
+    name = data["name"].strip()
+    tagtype = insert_new(request.dbsession, TagType, {"id": new_id(), "name": name, "description": data.get("description"),
+                                                      "created": now, "modified": now, "version": 1})
+    if tagtype is None:
+        raise HTTPConflict(f"A tag type named {name!r} exists already.")
     url = f"{hm.url(request, context)}{tagtype.id}/"
     hm.written(request, url, tagtype)
     return tagtype_body(request, url, tagtype)
