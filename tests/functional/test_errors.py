@@ -111,3 +111,22 @@ def test_nul_characters_are_refused_alike_on_both_databases(client, anonymous):
     assert [p["name"] for p in client.get(journals + "?session=%00", status=400).json["extra"]] == ["session"]
     assert anonymous.get("http://example.com/schemas/%00/", status=404).json["code"] == 404
     assert client.get(journals + "%00/", status=404).json["code"] == 404
+
+
+def test_query_strings_and_paths_that_are_not_utf8(client, anonymous, errors):
+    """WebOb fails (500) on the first read of a query or path that is not UTF-8: a query parameter that
+    is not is a 400 naming it, a path a 404, and nothing is logged as a fault."""
+    journals = link(client.client(), "journals")
+    response = client.get(journals + "?limit=5&after=%FF", status=400)
+    assert_error(response, 400)
+    assert response.json["extra"] == [{"name": "after", "message": "Not UTF-8 text."}]
+    # A name that is not UTF-8 is named as well as it can be.
+    assert [p["name"] for p in client.get(journals + "?ok%FF=1", status=400).json["extra"]] == ["ok\ufffd"]
+    # A lone surrogate encoded as UTF-8 is no UTF-8 either.
+    assert client.get(journals + "?session=%ED%A0%80", status=400).json["extra"][0]["name"] == "session"
+    assert_error(client.get(journals + "%FF/", status=404), 404)
+    assert_error(anonymous.get("http://example.com/%ED%A0%80/", status=404), 404)
+    # UTF-8 is fine, in a path and in a query.
+    assert_error(client.get(journals + "%C3%A9/", status=404), 404)
+    assert client.get(journals + "?session=%C3%A9t%C3%A9").json["@items"] == []
+    assert not errors
