@@ -23,7 +23,9 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     """The IANA zone of that name; ValueError when there is none."""
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    # zoneinfo reads the name as a file path: a folder of zones ("America") or a name too long for the
+    # file system raises OSError, a file that is no zone ("zone.tab") ValueError.
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise ValueError(f"Unknown IANA time zone {name!r}.") from None
 
 

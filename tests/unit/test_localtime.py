@@ -13,7 +13,8 @@ D = datetime.datetime
 
 
 def test_unknown_zone():
-    for name in ("Mars/Olympus_Mons", "", "../etc/passwd"):
+    # A folder of zones, a name too long for a file name, a file of tzdata that is no zone.
+    for name in ("Mars/Olympus_Mons", "", "../etc/passwd", "America", "America/", "x" * 300, "zone.tab"):
         with pytest.raises(ValueError, match="Unknown IANA time zone"):
             localtime.zone(name)
 
