@@ -1,4 +1,7 @@
 """Every error in the contract's shape (API.md §2): 404, 405, 413, malformed bodies, and a fault."""
+import base64
+import json
+
 import pytest
 import webtest
 from pyramid.config import Configurator
@@ -130,3 +133,21 @@ def test_query_strings_and_paths_that_are_not_utf8(client, anonymous, errors):
     assert_error(client.get(journals + "%C3%A9/", status=404), 404)
     assert client.get(journals + "?session=%C3%A9t%C3%A9").json["@items"] == []
     assert not errors
+
+
+def test_a_cursor_holding_a_nul_character_is_a_400(client, admin, researcher):
+    """`after` is base64 of JSON, so a NUL inside it passes the query's own check and used to reach
+    PostgreSQL as a text parameter (a 500 there, a page on SQLite): refused alike on both."""
+    def after(values):
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    listings = [
+        (admin, admin.url("users"), ["\u0000", "x"]),
+        (admin, admin.url("users"), ["carol", "\u0000"]),
+        (client, link(client.client(), "journals"), ["2024-01-01T00:00:00", "\u0000"]),
+        (researcher, researcher.url("subjects"), ["a\u0000", "x"]),
+    ]
+    for api, url, values in listings:
+        response = api.get(url, params={"after": after(values)}, status=400)
+        assert_error(response, 400)
+        assert [p["name"] for p in response.json["extra"]] == ["after"]
