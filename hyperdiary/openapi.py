@@ -47,7 +47,7 @@ STRING = {"type": "string"}
 URI = {"type": "string", "format": "uri"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 NAME = {"type": "string", "maxLength": 150}
-EMAIL = {"type": "string", "format": "email"}
+EMAIL = {"type": "string", "format": "email", "maxLength": 254}
 ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ROLE = {"enum": [str(role) for role in Role]}
 ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
@@ -137,7 +137,8 @@ SCHEMAS = {
     },
     "SchemaSet": representation("The entry schemas of a diary (configured, or in use).",
                                 **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor")}}),
-    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id."},
+    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id "
+                                                    "of at most 500 characters."},
     # Resources.
     "Root": representation("The entry point: its links lead everywhere the caller may go.", title=STRING),
     "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,

@@ -21,6 +21,8 @@ from .models import StoredSchema
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
 # Names an entry's own envelope uses; a schema may not define fields with these names.
 RESERVED_FIELDS = frozenset({"dt"})
+# What the columns that hold an $id take (stored schemas, entries' types): PostgreSQL refuses longer.
+ID_LENGTH = StoredSchema.__table__.c.id.type.length
 
 
 class SchemaProblem(ValueError):
@@ -161,6 +163,8 @@ def check_document(document) -> SchemaProblem | None:
     schema_id = document.get("$id")
     if not isinstance(schema_id, str) or ":" not in schema_id:
         return SchemaProblem("A schema needs an absolute IRI as its $id.", "$id")
+    if len(schema_id) > ID_LENGTH:
+        return SchemaProblem(f"A schema's $id has at most {ID_LENGTH} characters.", "$id")
     if document.get("type") != "object":
         return SchemaProblem('An entry schema must have "type": "object".', "type")
     properties = document.get("properties")
