@@ -1,8 +1,11 @@
 """Journals (RESOURCES.md "Journals"): links, create with dedupe, read, PATCH/PUT, soft delete with
 tombstones, filters, paging, tags and tag types, daily statistics in time zones, who may do what, and
 bad input that stores nothing."""
+import datetime
+
 import pytest
 
+from hyperdiary import localtime
 from tests.conftest import link, link_names, sign_in
 
 
@@ -106,6 +109,11 @@ def test_a_representation_can_be_sent_back(client, journals):
     (journal(when="2024-05-01"), ["journal_timestamp"]),
     (journal(when="yesterday"), ["journal_timestamp"]),
     (journal(when="2024-02-30T10:00:00Z"), ["journal_timestamp"]),
+    # Outside the years whose local days every zone reckons (as for goals and moods); journals.stats
+    # answered 500 (an OverflowError) once one was stored.
+    (journal(when="0001-01-01T00:00:00Z"), ["journal_timestamp"]),
+    (journal(when="1899-12-31T23:59:59Z"), ["journal_timestamp"]),
+    (journal(when="9999-12-31T23:59:59Z"), ["journal_timestamp"]),
     (journal(title=5), ["title"]),
     (journal(session=["a"]), ["session"]),
     (journal(mood="happy"), ["mood"]),
@@ -385,6 +393,26 @@ def test_stats_range_in_the_clients_zone(client, journals, caseload):
     client.post(journals, json=journal(when="2024-11-03T04:30:00Z", title="EDT"), status=201)
     client.post(journals, json=journal(when="2024-11-04T04:30:00Z", title="EST"), status=201)
     assert stats(client, url, fromdate="2024-11-01") == [("2024-11-03", 2)]
+
+
+def test_stats_reckon_only_the_range_the_journals_cover(client, journals, monkeypatch):
+    """A wide query reckons the zone's offsets over the journals it finds, not over every day it names
+    (fromdate=0002-01-01&todate=9998-12-31 sampled 3.6 million days: minutes of one worker's time)."""
+    reckoned = []
+    offsets = localtime.offsets
+
+    def spy(tz, start, end):
+        reckoned.append((start, end))
+        return offsets(tz, start, end)
+
+    monkeypatch.setattr(localtime, "offsets", spy)
+    client.post(journals, json=journal(when="2024-07-01T02:00:00Z"), status=201)
+    client.post(journals, json=journal(when="2024-07-03T02:00:00Z", title="Later"), status=201)
+    url = link(client.client(), "journals.stats")
+    params = {"fromdate": "0002-01-01", "todate": "9998-12-31", "time_zone": "Europe/Amsterdam"}
+    assert stats(client, url, **params) == [("2024-07-01", 1), ("2024-07-03", 1)]
+    assert reckoned and all(end - start < datetime.timedelta(days=3) for start, end in reckoned)
+    assert stats(client, url, fromdate="2030-01-01", todate="2030-01-02") == []
 
 
 def test_stats_bad_queries(client, journals):
