@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from sqlalchemy import select
 
+from .bodies import Validator
 from .models import StoredSchema
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
@@ -133,8 +134,8 @@ class EntrySchema:
         self.source = source
         # An explicit registry: without one, jsonschema still fetches remote $refs over the network
         # (deprecated behaviour), which would let a schema's author make the server call any URL.
-        self.validator = Draft202012Validator(document, registry=jsonschema_specifications.REGISTRY,
-                                              format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self.validator = Validator(document, registry=jsonschema_specifications.REGISTRY,
+                                   format_checker=Draft202012Validator.FORMAT_CHECKER)
         self.fields = field_descriptors(document)
         self.field_names = tuple(f["name"] for f in self.fields)
         self.required = frozenset(document.get("required", ()))
