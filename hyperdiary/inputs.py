@@ -30,9 +30,9 @@ def json_body(request):
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise ValidationFailure("Invalid JSON input", [problem("body", f"Malformed JSON: {error}")]) from None
-    where = _nul_path(value)
-    if where is not None:
-        raise ValidationFailure("Invalid JSON input", [problem(where or "body", NUL)])
+    found = _unstorable(value)
+    if found is not None:
+        raise ValidationFailure("Invalid JSON input", [found])
     return value
 
 
@@ -41,23 +41,30 @@ def json_body(request):
 NUL = "Text may not contain the NUL character (\\u0000)."
 
 
-def _nul_path(value, path=""):
-    """The dotted path of the first string (or key) holding a NUL character, or None."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{path}.{key}" if path else key
-            if "\x00" in key:
-                return inner
-            found = _nul_path(item, inner)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _nul_path(item, f"{path}.{index}" if path else str(index))
-            if found is not None:
-                return found
+# orjson reads up to 1,024 levels of nesting, Python's recursion (of the checks below, jsonschema, repr in
+# messages) fails well before that: a 500. No body of the contract needs more than a few levels, and an
+# uploaded schema not more than a few dozen.
+MAX_DEPTH = 64
+
+
+def _unstorable(value):
+    """The first problem of a JSON document that no view should see, or None: nesting deeper than
+    MAX_DEPTH (named `body`), or a string (or key) holding a NUL character (named by its dotted path).
+    Walks the document without recursion, in document order."""
+    stack = [("", value, 0, False)]
+    while stack:
+        path, item, depth, nul_in_key = stack.pop()
+        if nul_in_key:
+            return problem(path, NUL)
+        if isinstance(item, str):
+            if "\x00" in item:
+                return problem(path or "body", NUL)
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                return problem("body", f"JSON nested deeper than {MAX_DEPTH} levels.")
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend(reversed([(f"{path}.{key}" if path else str(key), inner, depth + 1,
+                                    isinstance(key, str) and "\x00" in key) for key, inner in pairs]))
     return None
 
 

@@ -151,3 +151,23 @@ def test_a_cursor_holding_a_nul_character_is_a_400(client, admin, researcher):
         response = api.get(url, params={"after": after(values)}, status=400)
         assert_error(response, 400)
         assert [p["name"] for p in response.json["extra"]] == ["after"]
+
+
+def test_deeply_nested_json_is_a_400(client, errors):
+    """orjson reads 1,024 levels of nesting; the checks after it recursed, and a body nested about 1,000
+    levels deep was a RecursionError (500). Deeper than 64 levels is refused as a whole."""
+    journals = link(client.client(), "journals")
+    headers = dict(client.headers, **{"Content-Type": "application/json"})
+    for depth in (65, 1000, 1023):
+        raw = b'{"title": ' + b"[" * depth + b"]" * depth + b"}"
+        response = client.testapp.post(journals, raw, headers=headers, status=400)
+        assert_error(response, 400)
+        assert response.json["extra"] == [{"name": "body", "message": "JSON nested deeper than 64 levels."}]
+    # 64 levels are read (and this title is no string).
+    raw = b'{"title": ' + b"[" * 63 + b"]" * 63 + b"}"
+    assert client.testapp.post(journals, raw, headers=headers, status=400).json["extra"][0]["name"] == "title"
+    # A NUL is still named by its path, in document order.
+    body = {"title": "ok", "nested": [{"a": 1, "b\u0000": 2}, "c\u0000"]}
+    assert client.post(journals, json=body, status=400).json["extra"][0]["name"] == "nested.0.b\u0000"
+    assert client.get(journals).json["@items"] == []
+    assert not errors
