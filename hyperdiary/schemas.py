@@ -97,6 +97,11 @@ def field_descriptors(document) -> list[dict]:
         except SchemaProblem as problem:
             raise SchemaProblem(problem.message, name) from None
         field = {"name": name, "title": prop.get("title", name), "type": kind, "required": name in required}
+        # What a descriptor shows must have the shape the OpenAPI document gives it (Field).
+        if "x-widget" in prop and not isinstance(prop["x-widget"], str):
+            raise SchemaProblem("x-widget must be a string (such as \"slider\").", name)
+        if any(not isinstance(choice["icon"], (str, type(None))) for choice in choices or ()):
+            raise SchemaProblem("x-icon must be a string.", name)
         if choices is not None:
             field["choices"] = choices
         for key, target in (("minimum", "min"), ("maximum", "max")):
@@ -174,6 +179,9 @@ def check_document(document) -> SchemaProblem | None:
     for name in properties:
         if name in RESERVED_FIELDS or name.startswith("@"):
             return SchemaProblem(f"The field name {name!r} is reserved.", f"properties.{name}")
+    for key in ("x-charts", "x-resources"):
+        if not isinstance(document.get(key, []), list):
+            return SchemaProblem(f"{key} must be an array.", key)
     problem = reference_problem(document)
     if problem is not None:
         return problem
