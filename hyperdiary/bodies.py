@@ -15,6 +15,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ValidationFailure, problem
 from .inputs import parse_datetime
+from .models import Goal, GoalTracking, Journal, Mood, Subject, SubjectLog, Tag, TagType
 
 _CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
 
@@ -117,7 +118,7 @@ def _is_time(value) -> bool:
 class BodySchema:
     """One resource kind's JSON Schema and its cached validator."""
 
-    __slots__ = ("kind", "document", "validator", "properties")
+    __slots__ = ("kind", "document", "validator", "properties", "limits")
     # What a file of this class is, in the message that stops start-up.
     what = "Resource schema"
 
@@ -128,12 +129,19 @@ class BodySchema:
         self.kind = kind
         self.document = document
         self.properties = document.get("properties", {})
+        # {field: the most characters its column holds}, whatever the file allows (set by includeme).
+        self.limits = {}
         # An explicit registry: nothing is fetched over the network, whatever a $ref says.
         self.validator = Validator(document, registry=jsonschema_specifications.REGISTRY,
                                    format_checker=FORMAT_CHECKER)
 
     def problems(self, data) -> list[dict]:
-        return problems(self.validator, data, self.properties)
+        found = problems(self.validator, data, self.properties)
+        if isinstance(data, dict):
+            named = {p["name"] for p in found}
+            found += [problem(name, f"At most {limit} characters.") for name, limit in self.limits.items()
+                      if isinstance(data.get(name), str) and len(data[name]) > limit and name not in named]
+        return found
 
     def check(self, data):
         """`data` itself when it fits; a 400 naming every failing field otherwise."""
@@ -170,7 +178,25 @@ class Bodies:
         return self.kinds[kind].check(data)
 
 
+def column_limits(model, names) -> dict[str, int]:
+    """{name: length} of the model's columns among `names` that hold at most `length` characters."""
+    columns = model.__table__.columns
+    return {name: columns[name].type.length for name in names
+            if name in columns and getattr(columns[name].type, "length", None)}
+
+
+# The table each kind is stored in; a field named like a column is stored in that column.
+KIND_MODELS = {"journal": Journal, "tag": Tag, "tagtype": TagType, "goal": Goal, "goaltracking": GoalTracking,
+               "mood": Mood, "subject": Subject, "subjectlog": SubjectLog}
+
+
 def includeme(config):
     bodies = Bodies(load_kinds(config.get_settings()["hyperdiary.schemas_dir"]))
+    # A deployment may let a kind's file accept longer text than a column holds (or drop a maxLength):
+    # PostgreSQL would refuse it with a 500 where SQLite stores it. The columns' lengths hold whatever
+    # the file says, as a 400 naming the field.
+    for kind, model in KIND_MODELS.items():
+        if kind in bodies.kinds:
+            bodies.kinds[kind].limits = column_limits(model, bodies.kinds[kind].properties)
     config.registry["bodies"] = bodies
     config.add_request_method(lambda request: request.registry["bodies"], "bodies", reify=True)

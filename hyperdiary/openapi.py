@@ -587,7 +587,13 @@ def body_schemas(bodies) -> dict:
     document says what this server accepts. A PATCH merges, so its body requires nothing."""
     def schema(kind, description, **changes):
         document = {k: v for k, v in bodies[kind].document.items() if k != "$schema"}
-        return dict(document, description=description, **changes)
+        # The columns' lengths hold whatever the file says (bodies.includeme): say so.
+        properties = dict(document.get("properties", {}))
+        for name, limit in bodies[kind].limits.items():
+            field = properties.get(name)
+            if isinstance(field, dict):
+                properties[name] = dict(field, maxLength=min(field.get("maxLength", limit), limit))
+        return dict(document, properties=properties, description=description, **changes)
 
     read_only = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
 

@@ -2,11 +2,15 @@
 tombstones, filters, paging, tags and tag types, daily statistics in time zones, who may do what, and
 bad input that stores nothing."""
 import datetime
+import json
+import pathlib
+import shutil
 
 import pytest
+import webtest
 
-from hyperdiary import localtime
-from tests.conftest import link, link_names, sign_in
+from hyperdiary import localtime, main
+from tests.conftest import PASSWORD, Api, empty_tables, link, link_names, sign_in
 
 
 def journal(when="2024-05-01T12:00:00Z", **fields):
@@ -426,3 +430,33 @@ def test_login_filter_finds_the_journals_of_a_user(client, professional, caseloa
     clients = professional.get(professional.url("clients"), params={"login": "carol"}).json["@items"]
     assert [c["@url"] for c in clients] == [caseload]
     assert "journals" in link_names(clients[0])
+
+
+def test_a_deployment_cannot_let_text_outgrow_its_column(app_settings, tmp_path):
+    """A deployment may edit schemas/journal.json; one that let a title run to 1,000 characters had
+    PostgreSQL refuse the 300-character title with a 500, where SQLite stored it. The column's 255
+    hold whatever the file says: a 400 naming the field, on both databases, and nothing stored."""
+    schemas_dir = tmp_path / "schemas"
+    shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
+    document = json.loads((schemas_dir / "journal.json").read_text())
+    document["properties"]["title"]["maxLength"] = 1000
+    del document["properties"]["session"]["maxLength"]
+    (schemas_dir / "journal.json").write_text(json.dumps(document))
+    app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir)}))
+    testapp = webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+    try:
+        Api(testapp).post(Api(testapp).url("auth.register"), json={
+            "username": "erin", "email": "erin@example.org", "password": PASSWORD}, status=201)
+        erin = sign_in(testapp, "erin")
+        url = link(erin.client(), "journals")
+        response = erin.post(url, json=journal(title="t" * 300, session="s" * 256), status=400)
+        assert response.json["extra"] == [{"name": "title", "message": "At most 255 characters."},
+                                          {"name": "session", "message": "At most 255 characters."}]
+        assert erin.get(url).json["@items"] == []
+        assert erin.post(url, json=journal(title="t" * 255), status=201).json["title"] == "t" * 255
+        # The OpenAPI document says what the server takes.
+        body = erin.get(erin.url("openapi")).json["components"]["schemas"]["JournalBody"]
+        assert body["properties"]["title"]["maxLength"] == 255 and body["properties"]["session"]["maxLength"] == 255
+    finally:
+        empty_tables(app.registry["dbengine"])
+        app.registry["dbengine"].dispose()
