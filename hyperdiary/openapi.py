@@ -97,7 +97,7 @@ SCHEMAS = {
         "@url": URI, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
     "Error": {
         "type": "object",
-        "required": ["code", "message"],
+        "required": ["code", "message", "extra"],
         "properties": {
             "code": described({"type": "integer"}, "the HTTP status"),
             "message": STRING,

@@ -10,13 +10,14 @@ from hyperdiary import main
 
 from tests.conftest import link
 
-SHAPE = {"code", "message"}
+SHAPE = {"code", "message", "extra"}
 
 
 def assert_error(response, code):
     assert response.status_int == code
     assert response.content_type == "application/json"
-    assert SHAPE <= set(response.json) and response.json["code"] == code
+    assert set(response.json) == SHAPE and response.json["code"] == code
+    assert isinstance(response.json["extra"], list)
     assert "Traceback" not in response.text
 
 

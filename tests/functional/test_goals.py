@@ -448,7 +448,7 @@ def test_tracker_in_the_clients_zone_and_bad_queries(client, goals_url, caseload
 def test_only_professionals_approve(client, professional, caseload, goals_url):
     response = client.post(goals_url, json=goal(is_therapist_approved=True), status=403)
     assert response.json == {"code": 403, "message": "Only a professional of the client's caseload may set "
-                                                     "is_therapist_approved."}
+                                                     "is_therapist_approved.", "extra": []}
     assert client.post(link(client.client(), "goals.batch"), json=[goal(is_therapist_approved=True)],
                        status=403).json["code"] == 403
     assert stored_goals(client, goals_url) == []
