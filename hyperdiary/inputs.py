@@ -198,7 +198,7 @@ class StrictString(colander.String):
 
 def valid_time_zone(node, value):
     try:
-        localtime.zone(value)
+        localtime.iana_zone(value)
     except ValueError as error:
         raise colander.Invalid(node, str(error)) from None
 
