@@ -11,6 +11,7 @@ signed-in caller is needed: 401 and `security`; If-Match is honoured: 412) so th
 """
 from typing import NamedTuple
 
+from .accounts import MIN_PASSWORD_LENGTH
 from .models import Role
 
 OPENAPI_VERSION = "3.1.0"
@@ -48,6 +49,8 @@ URI = {"type": "string", "format": "uri"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 NAME = {"type": "string", "maxLength": 150}
 EMAIL = {"type": "string", "format": "email", "maxLength": 254}
+PASSWORD = described({"type": "string", "minLength": MIN_PASSWORD_LENGTH},
+                     "not a weak one: not a common password, at least 3 distinct characters, not holding the username")
 ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ROLE = {"enum": [str(role) for role in Role]}
 ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
@@ -245,13 +248,13 @@ SCHEMAS = {
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
                         username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                        email=EMAIL, password=described(STRING, "not a weak one"), first_name=NAME, last_name=NAME),
+                        email=EMAIL, password=PASSWORD, first_name=NAME, last_name=NAME),
     "NewUser": obj(("username", "email", "password", "role"),
                    username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                   email=EMAIL, password=STRING, role=ROLE, first_name=NAME, last_name=NAME),
+                   email=EMAIL, password=PASSWORD, role=ROLE, first_name=NAME, last_name=NAME),
     "Credentials": obj(("username", "password"), username=STRING, password=STRING),
     "RefreshToken": obj(("refresh",), refresh=STRING),
-    "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=STRING,
+    "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=PASSWORD,
                          current_password=described(STRING, "needed to change one's own password")),
     "NewAssignment": obj(("client",), client=described(STRING, "the client's @url")),
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
