@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from .models import AuthSession, Client, Role, Token, User
 from .models.meta import utcnow
 
+CLIENT_NAME_LENGTH = Client.__table__.c.name.type.length
+
 MIN_PASSWORD_LENGTH = 8
 # The most common passwords of the public breach lists; anything on it is refused.
 COMMON_PASSWORDS = frozenset(
@@ -73,6 +75,8 @@ def create_user(
         raise UsernameTaken(username) from None
     if Role(role).keeps_diary:
         name = " ".join(part for part in (user.first_name, user.last_name) if part) or user.username
+        # 150 + 1 + 150 characters would not fit the column (a 500 on PostgreSQL): the client may rename.
+        name = name[:CLIENT_NAME_LENGTH]
         dbsession.add(Client(user_id=user.id, name=name, diary_schemas=list(diary_schemas), created=now, modified=now))
         dbsession.flush()
     return user

@@ -10,11 +10,12 @@ import json
 import pathlib
 
 import jsonschema_specifications
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import SchemaError
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ValidationFailure, problem
 from .inputs import parse_datetime
+from .models import Goal, GoalTracking, Journal, Mood, Subject, SubjectLog, Tag, TagType
 
 _CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
 
@@ -44,6 +45,41 @@ def problems(validator, data, order=()) -> list[dict]:
     position = {name: index for index, name in enumerate(order)}
     found.sort(key=lambda p: (position.get(p["name"].split(".")[0], len(position)), p["name"]))
     return found
+
+
+# --- the validator class -----------------------------------------------------------------------------------
+# jsonschema checks `uniqueItems` by sorting the array and, when its items do not sort (objects, or numbers
+# mixed with strings), by comparing every pair: 8,000 small objects in a 100 kB body held a worker for two
+# minutes, a 1 MiB body for hours. Every schema here (resource kinds, entry types, uploads, subject-log
+# types) is checked by Validator, which compares hashable canonical forms in one pass instead.
+
+
+def _canonical(value):
+    """A hashable form of a JSON value, equal for values JSON Schema calls equal: numbers by value (1 and
+    1.0), objects whatever their key order, and true never equal to 1."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, dict):
+        return ("object", frozenset((key, _canonical(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("array", tuple(_canonical(item) for item in value))
+    return (type(value).__name__, value)
+
+
+def _unique_items(validator, unique, instance, schema):
+    if unique and validator.is_type(instance, "array"):
+        seen = set()
+        for item in instance:
+            key = _canonical(item)
+            if key in seen:
+                yield ValidationError(f"{instance!r} has non-unique elements")
+                return
+            seen.add(key)
+
+
+Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
 
 
 # --- formats ------------------------------------------------------------------------------------------
@@ -82,7 +118,7 @@ def _is_time(value) -> bool:
 class BodySchema:
     """One resource kind's JSON Schema and its cached validator."""
 
-    __slots__ = ("kind", "document", "validator", "properties")
+    __slots__ = ("kind", "document", "validator", "properties", "limits")
     # What a file of this class is, in the message that stops start-up.
     what = "Resource schema"
 
@@ -93,12 +129,19 @@ class BodySchema:
         self.kind = kind
         self.document = document
         self.properties = document.get("properties", {})
+        # {field: the most characters its column holds}, whatever the file allows (set by includeme).
+        self.limits = {}
         # An explicit registry: nothing is fetched over the network, whatever a $ref says.
-        self.validator = Draft202012Validator(document, registry=jsonschema_specifications.REGISTRY,
-                                              format_checker=FORMAT_CHECKER)
+        self.validator = Validator(document, registry=jsonschema_specifications.REGISTRY,
+                                   format_checker=FORMAT_CHECKER)
 
     def problems(self, data) -> list[dict]:
-        return problems(self.validator, data, self.properties)
+        found = problems(self.validator, data, self.properties)
+        if isinstance(data, dict):
+            named = {p["name"] for p in found}
+            found += [problem(name, f"At most {limit} characters.") for name, limit in self.limits.items()
+                      if isinstance(data.get(name), str) and len(data[name]) > limit and name not in named]
+        return found
 
     def check(self, data):
         """`data` itself when it fits; a 400 naming every failing field otherwise."""
@@ -135,6 +178,24 @@ class Bodies:
         return self.kinds[kind].check(data)
 
 
+def column_limits(model, names) -> dict[str, int]:
+    """{name: length} of the model's columns among `names` that hold at most `length` characters."""
+    columns = model.__table__.columns
+    return {name: columns[name].type.length for name in names
+            if name in columns and getattr(columns[name].type, "length", None)}
+
+
+# The table each kind is stored in; a field named like a column is stored in that column.
+KIND_MODELS = {"journal": Journal, "tag": Tag, "tagtype": TagType, "goal": Goal, "goaltracking": GoalTracking,
+               "mood": Mood, "subject": Subject, "subjectlog": SubjectLog}
+
+
 def includeme(config):
     bodies = Bodies(load_kinds(config.get_settings()["hyperdiary.schemas_dir"]))
+    # A deployment may let a kind's file accept longer text than a column holds (or drop a maxLength):
+    # PostgreSQL would refuse it with a 500 where SQLite stores it. The columns' lengths hold whatever
+    # the file says, as a 400 naming the field.
+    for kind, model in KIND_MODELS.items():
+        if kind in bodies.kinds:
+            bodies.kinds[kind].limits = column_limits(model, bodies.kinds[kind].properties)
     config.registry["bodies"] = bodies

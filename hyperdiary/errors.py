@@ -55,9 +55,8 @@ def problem(name, message) -> dict:
 def error_response(request, code: int, message: str, extra=None, headers=None) -> Response:
     """An error answer built without raising, for the few cases that must still commit (a refresh
     token presented twice revokes its session, and that revocation has to be stored)."""
-    body = {"code": code, "message": message}
-    if extra:
-        body["extra"] = extra
+    # API.md §2: every error has this body, `extra` included (empty when no field is at fault).
+    body = {"code": code, "message": message, "extra": extra or []}
     response = Response(body=orjson.dumps(body), status=code, content_type=JSON_TYPE, charset="UTF-8")
     response.headers.update(headers or {})
     if code == 401:

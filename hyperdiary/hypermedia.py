@@ -169,7 +169,7 @@ def decode_cursor(cursor: str):
         values = orjson.loads(raw)
     except (binascii.Error, ValueError, orjson.JSONDecodeError) as error:
         raise ValueError("Not a cursor from a `next` link.") from error
-    # A NUL character (which no cursor of ours holds) would reach PostgreSQL, whose text refuses it: a 500.
+    # A NUL inside would reach PostgreSQL as a text parameter, which it refuses (a 500): no link makes one.
     if not isinstance(values, list) or len(values) != 2 or not all(isinstance(v, str) and "\x00" not in v
                                                                    for v in values):
         raise ValueError("Not a cursor from a `next` link.")

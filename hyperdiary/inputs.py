@@ -2,6 +2,7 @@
 and query strings, and the date-time formats of the contract. Every failure is a ValidationFailure
 (400) or a 413 naming the offending field."""
 import datetime
+import urllib.parse
 
 import colander
 import orjson
@@ -29,9 +30,9 @@ def json_body(request):
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise ValidationFailure("Invalid JSON input", [problem("body", f"Malformed JSON: {error}")]) from None
-    where = _nul_path(value)
-    if where is not None:
-        raise ValidationFailure("Invalid JSON input", [problem(where or "body", NUL)])
+    found = _unstorable(value)
+    if found is not None:
+        raise ValidationFailure("Invalid JSON input", [found])
     return value
 
 
@@ -40,36 +41,73 @@ def json_body(request):
 NUL = "Text may not contain the NUL character (\\u0000)."
 
 
-def _nul_path(value, path=""):
-    """The dotted path of the first string (or key) holding a NUL character, or None."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            inner = f"{path}.{key}" if path else key
-            if "\x00" in key:
-                return inner
-            found = _nul_path(item, inner)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _nul_path(item, f"{path}.{index}" if path else str(index))
-            if found is not None:
-                return found
+# orjson reads up to 1,024 levels of nesting, Python's recursion (of the checks below, jsonschema, repr in
+# messages) fails well before that: a 500. No body of the contract needs more than a few levels, and an
+# uploaded schema not more than a few dozen.
+MAX_DEPTH = 64
+
+
+def _unstorable(value):
+    """The first problem of a JSON document that no view should see, or None: nesting deeper than
+    MAX_DEPTH (named `body`), or a string (or key) holding a NUL character (named by its dotted path).
+    Walks the document without recursion, in document order."""
+    stack = [("", value, 0, False)]
+    while stack:
+        path, item, depth, nul_in_key = stack.pop()
+        if nul_in_key:
+            return problem(path, NUL)
+        if isinstance(item, str):
+            if "\x00" in item:
+                return problem(path or "body", NUL)
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                return problem("body", f"JSON nested deeper than {MAX_DEPTH} levels.")
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend(reversed([(f"{path}.{key}" if path else str(key), inner, depth + 1,
+                                    isinstance(key, str) and "\x00" in key) for key, inner in pairs]))
     return None
 
 
-def nul_guard(handler, registry):
-    """A tween (under the exception views, so its errors take the contract's shape): a path holding a NUL
-    character names nothing (404); a query parameter holding one is a 400 naming it."""
+NOT_UTF8 = "Not UTF-8 text."
+
+
+def _utf8(wsgi_text: str) -> str:
+    """A WSGI string (the request's bytes, each as one latin-1 character) as the UTF-8 text it holds;
+    UnicodeDecodeError when it holds none."""
+    return wsgi_text.encode("latin-1").decode("utf-8")
+
+
+def _query_problem(query_string: str):
+    """The first problem of a query string, naming its parameter, or None. WebOb decodes the query as
+    UTF-8 and fails on anything else, so this looks at the raw pairs first."""
+    # latin-1 keeps each %XX byte as one character, so that _utf8 sees the bytes that were sent.
+    for key, value in urllib.parse.parse_qsl(query_string, keep_blank_values=True, encoding="latin-1"):
+        name = key.encode("latin-1").decode("utf-8", "replace").replace("\x00", "")
+        try:
+            key, value = _utf8(key), _utf8(value)
+        except UnicodeDecodeError:
+            return problem(name, NOT_UTF8)
+        if "\x00" in key or "\x00" in value:
+            return problem(name, NUL)
+    return None
+
+
+def input_guard(handler, registry):
+    """A tween (under the exception views, so its errors take the contract's shape) for what no view
+    should have to read: a path that is not UTF-8 or holds a NUL character names nothing (404); a query
+    parameter that is not UTF-8 or holds one is a 400 naming it. WebOb would raise UnicodeDecodeError
+    (a 500) on the first read of a path or query that is not UTF-8."""
 
     def guard(request):
-        if "\x00" in request.path_info:
+        try:
+            path = _utf8(request.environ.get("PATH_INFO", ""))
+        except UnicodeDecodeError:
+            raise HTTPNotFound() from None
+        if "\x00" in path:
             raise HTTPNotFound()
-        for key, value in request.GET.items():
-            if "\x00" in key or "\x00" in value:
-                raise ValidationFailure("Invalid query parameters", [problem(key.replace("\x00", ""), NUL)])
+        found = _query_problem(request.environ.get("QUERY_STRING", ""))
+        if found is not None:
+            raise ValidationFailure("Invalid query parameters", [found])
         return handler(request)
 
     return guard
@@ -160,7 +198,7 @@ class StrictString(colander.String):
 
 def valid_time_zone(node, value):
     try:
-        localtime.zone(value)
+        localtime.iana_zone(value)
     except ValueError as error:
         raise colander.Invalid(node, str(error)) from None
 
@@ -222,4 +260,4 @@ class Listing(Paging):
 
 
 def includeme(config):
-    config.add_tween("hyperdiary.inputs.nul_guard", under="pyramid.tweens.excview_tween_factory")
+    config.add_tween("hyperdiary.inputs.input_guard", under="pyramid.tweens.excview_tween_factory")

@@ -9,6 +9,7 @@ a zone with daylight saving time is three branches; the database does the GROUP 
 """
 import datetime
 import functools
+import importlib.resources
 import zoneinfo
 from typing import NamedTuple
 
@@ -19,11 +20,27 @@ from sqlalchemy.sql.functions import FunctionElement
 UTC = datetime.UTC
 
 
+# The IANA names, as the tzdata package (a dependency) lists them: the same on every host. zoneinfo also
+# reads whatever this host's /usr/share/zoneinfo holds ("localtime" is the server's own zone, "posixrules",
+# "right/UTC" with leap seconds): names that mean another zone, or none, on the next host, where a
+# client's stored zone would fail every request that reckons its days.
+IANA_NAMES = frozenset(importlib.resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+
+
+def iana_zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone a request names: one of the IANA names (IANA_NAMES); ValueError for any other."""
+    if not isinstance(name, str) or name not in IANA_NAMES:
+        raise ValueError(f"Unknown IANA time zone {name!r}.")
+    return zone(name)
+
+
 def zone(name: str) -> zoneinfo.ZoneInfo:
-    """The IANA zone of that name; ValueError when there is none."""
+    """The zone of that name, as this host reads it (a stored zone); ValueError when there is none."""
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    # zoneinfo reads the name as a file path: a folder of zones ("America") or a name too long for the
+    # file system raises OSError, a file that is no zone ("zone.tab") ValueError.
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):
         raise ValueError(f"Unknown IANA time zone {name!r}.") from None
 
 

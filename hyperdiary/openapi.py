@@ -11,6 +11,7 @@ signed-in caller is needed: 401 and `security`; If-Match is honoured: 412) so th
 """
 from typing import NamedTuple
 
+from .accounts import MIN_PASSWORD_LENGTH
 from .models import Role
 
 OPENAPI_VERSION = "3.1.0"
@@ -47,7 +48,9 @@ STRING = {"type": "string"}
 URI = {"type": "string", "format": "uri"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 NAME = {"type": "string", "maxLength": 150}
-EMAIL = {"type": "string", "format": "email"}
+EMAIL = {"type": "string", "format": "email", "maxLength": 254}
+PASSWORD = described({"type": "string", "minLength": MIN_PASSWORD_LENGTH},
+                     "not a weak one: not a common password, at least 3 distinct characters, not holding the username")
 ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ROLE = {"enum": [str(role) for role in Role]}
 ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
@@ -99,7 +102,7 @@ SCHEMAS = {
         "@url": URI, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
     "Error": {
         "type": "object",
-        "required": ["code", "message"],
+        "required": ["code", "message", "extra"],
         "properties": {
             "code": described({"type": "integer"}, "the HTTP status"),
             "message": STRING,
@@ -139,7 +142,8 @@ SCHEMAS = {
     },
     "SchemaSet": representation("The entry schemas of a diary (configured, or in use).",
                                 **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor")}}),
-    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id."},
+    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id "
+                                                    "of at most 500 characters."},
     # Resources.
     "Root": representation("The entry point: its links lead everywhere the caller may go.", title=STRING),
     "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,
@@ -275,13 +279,13 @@ SCHEMAS = {
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
                         username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                        email=EMAIL, password=described(STRING, "not a weak one"), first_name=NAME, last_name=NAME),
+                        email=EMAIL, password=PASSWORD, first_name=NAME, last_name=NAME),
     "NewUser": obj(("username", "email", "password", "role"),
                    username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                   email=EMAIL, password=STRING, role=ROLE, first_name=NAME, last_name=NAME),
+                   email=EMAIL, password=PASSWORD, role=ROLE, first_name=NAME, last_name=NAME),
     "Credentials": obj(("username", "password"), username=STRING, password=STRING),
     "RefreshToken": obj(("refresh",), refresh=STRING),
-    "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=STRING,
+    "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=PASSWORD,
                          current_password=described(STRING, "needed to change one's own password")),
     "NewAssignment": obj(("client",), client=described(STRING, "the client's @url")),
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
@@ -632,7 +636,13 @@ def body_schemas(bodies) -> dict:
     document says what this server accepts. A PATCH merges, so its body requires nothing."""
     def schema(kind, description, **changes):
         document = {k: v for k, v in bodies[kind].document.items() if k != "$schema"}
-        return dict(document, description=description, **changes)
+        # The columns' lengths hold whatever the file says (bodies.includeme): say so.
+        properties = dict(document.get("properties", {}))
+        for name, limit in bodies[kind].limits.items():
+            field = properties.get(name)
+            if isinstance(field, dict):
+                properties[name] = dict(field, maxLength=min(field.get("maxLength", limit), limit))
+        return dict(document, properties=properties, description=description, **changes)
 
     read_only = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
 

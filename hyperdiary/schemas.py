@@ -16,11 +16,14 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from sqlalchemy import select
 
+from .bodies import Validator
 from .models import StoredSchema
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
 # Names an entry's own envelope uses; a schema may not define fields with these names.
 RESERVED_FIELDS = frozenset({"dt"})
+# What the columns that hold an $id take (stored schemas, entries' types): PostgreSQL refuses longer.
+ID_LENGTH = StoredSchema.__table__.c.id.type.length
 
 
 class SchemaProblem(ValueError):
@@ -94,6 +97,11 @@ def field_descriptors(document) -> list[dict]:
         except SchemaProblem as problem:
             raise SchemaProblem(problem.message, name) from None
         field = {"name": name, "title": prop.get("title", name), "type": kind, "required": name in required}
+        # What a descriptor shows must have the shape the OpenAPI document gives it (Field).
+        if "x-widget" in prop and not isinstance(prop["x-widget"], str):
+            raise SchemaProblem("x-widget must be a string (such as \"slider\").", name)
+        if any(not isinstance(choice["icon"], (str, type(None))) for choice in choices or ()):
+            raise SchemaProblem("x-icon must be a string.", name)
         if choices is not None:
             field["choices"] = choices
         for key, target in (("minimum", "min"), ("maximum", "max")):
@@ -131,8 +139,8 @@ class EntrySchema:
         self.source = source
         # An explicit registry: without one, jsonschema still fetches remote $refs over the network
         # (deprecated behaviour), which would let a schema's author make the server call any URL.
-        self.validator = Draft202012Validator(document, registry=jsonschema_specifications.REGISTRY,
-                                              format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self.validator = Validator(document, registry=jsonschema_specifications.REGISTRY,
+                                   format_checker=Draft202012Validator.FORMAT_CHECKER)
         self.fields = field_descriptors(document)
         self.field_names = tuple(f["name"] for f in self.fields)
         self.required = frozenset(document.get("required", ()))
@@ -161,6 +169,8 @@ def check_document(document) -> SchemaProblem | None:
     schema_id = document.get("$id")
     if not isinstance(schema_id, str) or ":" not in schema_id:
         return SchemaProblem("A schema needs an absolute IRI as its $id.", "$id")
+    if len(schema_id) > ID_LENGTH:
+        return SchemaProblem(f"A schema's $id has at most {ID_LENGTH} characters.", "$id")
     if document.get("type") != "object":
         return SchemaProblem('An entry schema must have "type": "object".', "type")
     properties = document.get("properties")
@@ -169,6 +179,9 @@ def check_document(document) -> SchemaProblem | None:
     for name in properties:
         if name in RESERVED_FIELDS or name.startswith("@"):
             return SchemaProblem(f"The field name {name!r} is reserved.", f"properties.{name}")
+    for key in ("x-charts", "x-resources"):
+        if not isinstance(document.get(key, []), list):
+            return SchemaProblem(f"{key} must be an array.", key)
     problem = reference_problem(document)
     if problem is not None:
         return problem

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import select
 
-from .bodies import FORMAT_CHECKER, BodySchema, load_kinds, problems
+from .bodies import FORMAT_CHECKER, BodySchema, Validator, load_kinds, problems
 from .errors import Missing, ValidationFailure, problem
 from .inputs import parse_datetime
 from .models import SubjectLogEntry
@@ -69,7 +69,7 @@ class SubjectLogType(BodySchema):
             "properties": {**{name: _DATE_TIME for name in self.times}, "notes": _NOTES, "details": {"$ref": self.id}},
         }
         registry = jsonschema_specifications.REGISTRY.with_resource(self.id, DRAFT202012.create_resource(document))
-        self.entry_validator = Draft202012Validator(envelope, registry=registry, format_checker=FORMAT_CHECKER)
+        self.entry_validator = Validator(envelope, registry=registry, format_checker=FORMAT_CHECKER)
         self.entry_order = tuple(envelope["properties"])
         self.defaults = {name: prop["default"] for name, prop in self.properties.items()
                          if isinstance(prop, dict) and "default" in prop}

@@ -30,12 +30,18 @@ class Resource:
     def record(self, model, record_id: str):
         """The `model` record with this id, or None. A request that only reads gets a plain row (its
         attributes named as the model's, nothing tracked: a third of the cost of loading an ORM
-        object); a request that may write gets the ORM object, so that the view can change it."""
+        object); a request that may write gets the ORM object, so that the view can change it.
+
+        A write locks the row as it reads it (PostgreSQL: SELECT ... FOR UPDATE; SQLite's writers are
+        serialized already), every record along the path, parents first: a writer that waits for another
+        reads what that one committed. So a record deleted meanwhile is a 404 (its parent's `deleted` is
+        seen), rather than a second 204, a tag added to a deleted journal, or fields written back into a
+        tombstone whose content the delete erased."""
         if not is_id(record_id):
             return None
         if self.request.method in READ_METHODS:
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
-        return self.dbsession.get(model, record_id)
+        return self.dbsession.get(model, record_id, with_for_update=True)
 
 
 @functools.cache

@@ -237,6 +237,10 @@ def patch_tracking(context, request):
     values = dict(data)
     if "reminderdate" in values:
         values["reminderdate"] = datetime.date.fromisoformat(values["reminderdate"]) if values["reminderdate"] else None
+        # As for a goal's dates: goals.reminders reckons the item's reminder in the client's zone (year 1
+        # in Tokyo is before the first instant there is: a 500).
+        if values["reminderdate"] is not None and not localtime.reckonable(values["reminderdate"]):
+            raise ValidationFailure("Invalid JSON input", [problem("reminderdate", goals_model.OUT_OF_RANGE)])
     if "remindertime" in values:
         values["remindertime"] = _time(values["remindertime"])
     goals_model.tick(request.dbsession, context.goal, item, values)

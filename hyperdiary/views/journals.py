@@ -11,6 +11,8 @@ from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
 from ..inputs import (REPRESENTATION_KEYS, DateRange, Listing, StrictString, json_object, parse_datetime, query, span,
                       writable)
+from .. import localtime
+from ..goals import OUT_OF_RANGE
 from ..localtime import local_date
 from ..models import Journal, Tag, TagType
 from ..models.meta import new_id, utcnow
@@ -86,6 +88,9 @@ def journal_fields(request, data: dict, current: Journal | None = None, *, repla
     when = fields["journal_timestamp"]
     if isinstance(when, str):
         fields["journal_timestamp"] = parse_datetime(when)  # the schema's format let only valid ones through
+        # Statistics reckon local days, which some zones cannot at the calendar's edges (as for goals, moods).
+        if not localtime.reckonable(fields["journal_timestamp"]):
+            problems.append(problem("journal_timestamp", OUT_OF_RANGE))
     elif when is None and current is None:
         fields["journal_timestamp"] = utcnow()
     elif when is None:
@@ -215,14 +220,16 @@ def journal_stats(context, request):
         conditions.append(Journal.journal_timestamp >= within.start)
     if within.end is not None:
         conditions.append(Journal.journal_timestamp < within.end)
-    start, end = within.start, within.end
-    if start is None or end is None:
-        # An open range reaches as far as the data does: the zone's offsets are needed only there.
-        first, last = request.dbsession.execute(
-            select(func.min(Journal.journal_timestamp), func.max(Journal.journal_timestamp)).where(*conditions)).one()
-        start, end = start or first, end or (last and last + datetime.timedelta(microseconds=1))
+    # local_date needs the zone's offsets over the range its values fall in: the journals' own, within the
+    # query's, so that a wide query (fromdate=0002-01-01) costs no more than the data it covers (sampling
+    # every day of the query's range took minutes). Kept within the reckonable years, where every zone
+    # converts (journals from before that rule may lie outside).
+    first, last = request.dbsession.execute(
+        select(func.min(Journal.journal_timestamp), func.max(Journal.journal_timestamp)).where(*conditions)).one()
     stats = []
-    if start is not None and end is not None:
+    if first is not None:
+        start = min(max(first, localtime.EARLIEST), localtime.LATEST)
+        end = max(min(last + datetime.timedelta(microseconds=1), localtime.LATEST), start)
         day = local_date(Journal.journal_timestamp, within.tz, start, end).label("journaldate")
         rows = request.dbsession.execute(
             select(day, func.count().label("count")).where(*conditions).group_by(day).order_by(day))

@@ -1,5 +1,5 @@
 """Research subjects: the researcher's list, each subject, and its members (who may read and write it)."""
-from pyramid.httpexceptions import HTTPConflict, HTTPNoContent
+from pyramid.httpexceptions import HTTPConflict, HTTPNoContent, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
@@ -19,8 +19,12 @@ READ_ONLY_KEYS = REPRESENTATION_KEYS | {"id", "user", "entries"}
 
 def locked(request, record):
     """The record as stored now, locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite
-    writers are serialized already), so that concurrent writes of one record take turns and none is lost."""
+    writers are serialized already), so that concurrent writes of one record take turns and none is lost.
+    A record deleted by the writer it waited for is gone (404): traversal found it live before the lock, and
+    writing on would add entries to a deleted log, or change and delete a tombstone again."""
     request.dbsession.refresh(record, with_for_update=True)
+    if getattr(record, "deleted", None) is not None:
+        raise HTTPNotFound()
     return record
 
 

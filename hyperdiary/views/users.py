@@ -41,11 +41,15 @@ def user_body(request, resource: UserResource) -> dict:
     )
 
 
+# An address fits the column (RFC 5321's 254 characters): PostgreSQL refuses a longer one (a 500), SQLite stores it.
+EMAIL = colander.All(colander.Email(), colander.Length(max=User.__table__.c.email.type.length))
+
+
 class Registration(colander.MappingSchema):
     username = colander.SchemaNode(
         StrictString(), validator=colander.Regex(r"^[A-Za-z0-9_.@+-]{3,150}$", "3 to 150 letters, digits or _ . @ + -")
     )
-    email = colander.SchemaNode(StrictString(), validator=colander.Email())
+    email = colander.SchemaNode(StrictString(), validator=EMAIL)
     password = colander.SchemaNode(StrictString())
     first_name = colander.SchemaNode(StrictString(), missing="", validator=colander.Length(max=150))
     last_name = colander.SchemaNode(StrictString(), missing="", validator=colander.Length(max=150))
@@ -93,7 +97,7 @@ def get_user(context, request):
 
 
 class ProfileChange(colander.MappingSchema):
-    email = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Email())
+    email = colander.SchemaNode(StrictString(), missing=colander.drop, validator=EMAIL)
     first_name = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Length(max=150))
     last_name = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Length(max=150))
     password = colander.SchemaNode(StrictString(), missing=colander.drop)

@@ -83,6 +83,14 @@ def test_register_missing_fields(anonymous):
     assert {p["name"] for p in body["extra"]} == {"username", "email", "password"}
 
 
+def test_register_with_the_longest_names(anonymous, testapp):
+    """First and last name of 150 characters each make a client name of 301, one more than its column
+    holds (a 500 on PostgreSQL): the client's name is cut to 300."""
+    register(anonymous, first_name="F" * 150, last_name="L" * 150)
+    dana = sign_in(testapp, "dana")
+    assert dana.client()["name"] == "F" * 150 + " " + "L" * 149
+
+
 def test_register_wrong_types(anonymous):
     body = register(anonymous, status=400, username=42, email="not-an-email").json
     assert {p["name"] for p in body["extra"]} == {"username", "email"}
@@ -90,6 +98,9 @@ def test_register_wrong_types(anonymous):
 
 def test_register_stores_nothing_on_error(anonymous, testapp):
     register(anonymous, status=400, email="nope")
+    # Longer than the column's 254 characters: PostgreSQL refused it with a 500, SQLite stored it.
+    response = register(anonymous, status=400, email="d" * 250 + "@example.org")
+    assert [p["name"] for p in response.json["extra"]] == ["email"]
     anonymous.post(anonymous.url("auth.token"), json={"username": "dana", "password": PASSWORD}, status=401)
 
 
@@ -223,6 +234,8 @@ def test_patch_me_bad_input(client):
     url = client.url("me")
     body = client.patch(url, json={"email": "nope", "first_name": 3}, status=400).json
     assert {p["name"] for p in body["extra"]} == {"email", "first_name"}
+    body = client.patch(url, json={"email": "c" * 250 + "@example.org"}, status=400).json
+    assert [p["name"] for p in body["extra"]] == ["email"]
     assert client.me()["email"] == "carol@example.org"
 
 

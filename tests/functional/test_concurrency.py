@@ -7,7 +7,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from sqlalchemy import func, select
 
+from hyperdiary.models import Tag
 from tests.conftest import PASSWORD, sign_in
 
 THREADS = 16
@@ -248,3 +250,38 @@ def test_one_instant_added_at_once_lands_once(rosa, errors):
             assert [p["name"] for p in answer.body["extra"]] == ["date_time"], answer
     (winner,) = [a.body for a in answers if a.status == 200]
     assert rosa.get(log["@url"])["entries"] == winner["entries"] and len(winner["entries"]) == 1
+
+
+def test_a_journal_deleted_while_tagged_keeps_no_live_tag(app, carol, professional, errors):
+    """Writes lock the records along their path as traversal reads them (resources.Resource.record): a
+    DELETE of a journal raced by more DELETEs and by tags added to it answers 204 once (the others a 404),
+    and no tag stays live on the deleted journal. Without the lock, PostgreSQL gave several 204s and left
+    tags (with their descriptions, which a delete erases) on the deleted journal."""
+    tagtype = professional.post(professional.url("tagtypes"), json={"name": "trigger"}, status=201).json["@url"]
+    tagtype = tagtype.rstrip("/").rsplit("/", 1)[1]  # its id: the @url above is webtest's host, not the server's
+    journal = call("POST", link(carol.client(), "journals"), {"title": "Raced"}, carol.access).body
+    barrier = threading.Barrier(THREADS)
+    answers = [None] * THREADS
+
+    def run(index):
+        barrier.wait(timeout=TIMEOUT)
+        if index % 2:
+            answers[index] = call("DELETE", journal["@url"], token=carol.access)
+        else:
+            answers[index] = call("POST", link(journal, "tags"), {"tagtype": tagtype, "description": "x"},
+                                  carol.access)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * TIMEOUT + 5)
+    assert all(isinstance(a, Answer) for a in answers), answers
+    assert_no_server_errors(answers, errors)
+    deletes = sorted(a.status for a in answers[1::2])
+    assert deletes == [204] + [404] * (len(deletes) - 1)
+    assert {a.status for a in answers[0::2]} <= {201, 404}, answers
+    with app.registry["dbengine"].connect() as connection:
+        live = connection.scalar(select(func.count()).select_from(Tag).where(Tag.deleted.is_(None)))
+        described = connection.scalar(select(func.count()).select_from(Tag).where(Tag.description.is_not(None)))
+    assert (live, described) == (0, 0)

@@ -1,5 +1,6 @@
 """Every error in the contract's shape (API.md §2): 404, 405, 413, malformed bodies, and a fault."""
 import base64
+import json
 
 import pytest
 import webtest
@@ -9,13 +10,14 @@ from hyperdiary import main
 
 from tests.conftest import link
 
-SHAPE = {"code", "message"}
+SHAPE = {"code", "message", "extra"}
 
 
 def assert_error(response, code):
     assert response.status_int == code
     assert response.content_type == "application/json"
-    assert SHAPE <= set(response.json) and response.json["code"] == code
+    assert set(response.json) == SHAPE and response.json["code"] == code
+    assert isinstance(response.json["extra"], list)
     assert "Traceback" not in response.text
 
 
@@ -115,6 +117,60 @@ def test_nul_characters_are_refused_alike_on_both_databases(client, anonymous):
     assert [p["name"] for p in client.get(journals + "?session=%00", status=400).json["extra"]] == ["session"]
     assert anonymous.get("http://example.com/schemas/%00/", status=404).json["code"] == 404
     assert client.get(journals + "%00/", status=404).json["code"] == 404
-    # A forged paging cursor whose id holds one (the query string itself is clean: the cursor is base64).
-    forged = base64.urlsafe_b64encode(b'["2024-01-01T00:00:00","\\u0000"]').decode().rstrip("=")
-    assert [p["name"] for p in client.get(journals, params={"after": forged}, status=400).json["extra"]] == ["after"]
+
+
+def test_query_strings_and_paths_that_are_not_utf8(client, anonymous, errors):
+    """WebOb fails (500) on the first read of a query or path that is not UTF-8: a query parameter that
+    is not is a 400 naming it, a path a 404, and nothing is logged as a fault."""
+    journals = link(client.client(), "journals")
+    response = client.get(journals + "?limit=5&after=%FF", status=400)
+    assert_error(response, 400)
+    assert response.json["extra"] == [{"name": "after", "message": "Not UTF-8 text."}]
+    # A name that is not UTF-8 is named as well as it can be.
+    assert [p["name"] for p in client.get(journals + "?ok%FF=1", status=400).json["extra"]] == ["ok\ufffd"]
+    # A lone surrogate encoded as UTF-8 is no UTF-8 either.
+    assert client.get(journals + "?session=%ED%A0%80", status=400).json["extra"][0]["name"] == "session"
+    assert_error(client.get(journals + "%FF/", status=404), 404)
+    assert_error(anonymous.get("http://example.com/%ED%A0%80/", status=404), 404)
+    # UTF-8 is fine, in a path and in a query.
+    assert_error(client.get(journals + "%C3%A9/", status=404), 404)
+    assert client.get(journals + "?session=%C3%A9t%C3%A9").json["@items"] == []
+    assert not errors
+
+
+def test_a_cursor_holding_a_nul_character_is_a_400(client, admin, researcher):
+    """`after` is base64 of JSON, so a NUL inside it passes the query's own check and used to reach
+    PostgreSQL as a text parameter (a 500 there, a page on SQLite): refused alike on both."""
+    def after(values):
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    listings = [
+        (admin, admin.url("users"), ["\u0000", "x"]),
+        (admin, admin.url("users"), ["carol", "\u0000"]),
+        (client, link(client.client(), "journals"), ["2024-01-01T00:00:00", "\u0000"]),
+        (researcher, researcher.url("subjects"), ["a\u0000", "x"]),
+    ]
+    for api, url, values in listings:
+        response = api.get(url, params={"after": after(values)}, status=400)
+        assert_error(response, 400)
+        assert [p["name"] for p in response.json["extra"]] == ["after"]
+
+
+def test_deeply_nested_json_is_a_400(client, errors):
+    """orjson reads 1,024 levels of nesting; the checks after it recursed, and a body nested about 1,000
+    levels deep was a RecursionError (500). Deeper than 64 levels is refused as a whole."""
+    journals = link(client.client(), "journals")
+    headers = dict(client.headers, **{"Content-Type": "application/json"})
+    for depth in (65, 1000, 1023):
+        raw = b'{"title": ' + b"[" * depth + b"]" * depth + b"}"
+        response = client.testapp.post(journals, raw, headers=headers, status=400)
+        assert_error(response, 400)
+        assert response.json["extra"] == [{"name": "body", "message": "JSON nested deeper than 64 levels."}]
+    # 64 levels are read (and this title is no string).
+    raw = b'{"title": ' + b"[" * 63 + b"]" * 63 + b"}"
+    assert client.testapp.post(journals, raw, headers=headers, status=400).json["extra"][0]["name"] == "title"
+    # A NUL is still named by its path, in document order.
+    body = {"title": "ok", "nested": [{"a": 1, "b\u0000": 2}, "c\u0000"]}
+    assert client.post(journals, json=body, status=400).json["extra"][0]["name"] == "nested.0.b\u0000"
+    assert client.get(journals).json["@items"] == []
+    assert not errors

@@ -351,6 +351,12 @@ def test_reminders_by_reminder_date_since_and_now(client, goals_url, clock):
     assert names(client.get(reminders, params={"since": "0001-01-01T00:00:00Z"}, status=400)) == ["since"]
     item = tracking(client, body)[0]
     assert item["reminderdate"] == "2024-03-08" and item["remindertime"] == "09:00:00"
+    # An item's own reminder date keeps to the goals' years too: stored, year 1 made goals.reminders a 500
+    # in every zone east of UTC.
+    for day in ("0001-01-01", "1899-12-31", "9999-12-31"):
+        assert names(client.patch(item["@url"], json={"reminderdate": day}, status=400)) == ["reminderdate"]
+    assert tracking(client, body)[0]["reminderdate"] == "2024-03-08"
+    assert client.get(reminders, params={"until": "2199-12-31T00:00:00Z"}).json["@items"]
 
 
 def test_reminders_page(client, goals_url):
@@ -442,7 +448,7 @@ def test_tracker_in_the_clients_zone_and_bad_queries(client, goals_url, caseload
 def test_only_professionals_approve(client, professional, caseload, goals_url):
     response = client.post(goals_url, json=goal(is_therapist_approved=True), status=403)
     assert response.json == {"code": 403, "message": "Only a professional of the client's caseload may set "
-                                                     "is_therapist_approved."}
+                                                     "is_therapist_approved.", "extra": []}
     assert client.post(link(client.client(), "goals.batch"), json=[goal(is_therapist_approved=True)],
                        status=403).json["code"] == 403
     assert stored_goals(client, goals_url) == []

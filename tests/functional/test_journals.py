@@ -1,9 +1,16 @@
 """Journals (RESOURCES.md "Journals"): links, create with dedupe, read, PATCH/PUT, soft delete with
 tombstones, filters, paging, tags and tag types, daily statistics in time zones, who may do what, and
 bad input that stores nothing."""
-import pytest
+import datetime
+import json
+import pathlib
+import shutil
 
-from tests.conftest import link, link_names, sign_in
+import pytest
+import webtest
+
+from hyperdiary import localtime, main
+from tests.conftest import PASSWORD, Api, empty_tables, link, link_names, sign_in
 
 
 def journal(when="2024-05-01T12:00:00Z", **fields):
@@ -106,6 +113,11 @@ def test_a_representation_can_be_sent_back(client, journals):
     (journal(when="2024-05-01"), ["journal_timestamp"]),
     (journal(when="yesterday"), ["journal_timestamp"]),
     (journal(when="2024-02-30T10:00:00Z"), ["journal_timestamp"]),
+    # Outside the years whose local days every zone reckons (as for goals and moods); journals.stats
+    # answered 500 (an OverflowError) once one was stored.
+    (journal(when="0001-01-01T00:00:00Z"), ["journal_timestamp"]),
+    (journal(when="1899-12-31T23:59:59Z"), ["journal_timestamp"]),
+    (journal(when="9999-12-31T23:59:59Z"), ["journal_timestamp"]),
     (journal(title=5), ["title"]),
     (journal(session=["a"]), ["session"]),
     (journal(mood="happy"), ["mood"]),
@@ -387,6 +399,26 @@ def test_stats_range_in_the_clients_zone(client, journals, caseload):
     assert stats(client, url, fromdate="2024-11-01") == [("2024-11-03", 2)]
 
 
+def test_stats_reckon_only_the_range_the_journals_cover(client, journals, monkeypatch):
+    """A wide query reckons the zone's offsets over the journals it finds, not over every day it names
+    (fromdate=0002-01-01&todate=9998-12-31 sampled 3.6 million days: minutes of one worker's time)."""
+    reckoned = []
+    offsets = localtime.offsets
+
+    def spy(tz, start, end):
+        reckoned.append((start, end))
+        return offsets(tz, start, end)
+
+    monkeypatch.setattr(localtime, "offsets", spy)
+    client.post(journals, json=journal(when="2024-07-01T02:00:00Z"), status=201)
+    client.post(journals, json=journal(when="2024-07-03T02:00:00Z", title="Later"), status=201)
+    url = link(client.client(), "journals.stats")
+    params = {"fromdate": "0002-01-01", "todate": "9998-12-31", "time_zone": "Europe/Amsterdam"}
+    assert stats(client, url, **params) == [("2024-07-01", 1), ("2024-07-03", 1)]
+    assert reckoned and all(end - start < datetime.timedelta(days=3) for start, end in reckoned)
+    assert stats(client, url, fromdate="2030-01-01", todate="2030-01-02") == []
+
+
 def test_stats_bad_queries(client, journals):
     url = link(client.client(), "journals.stats")
     assert names(client.get(url, params={"time_zone": "Nowhere/Land"}, status=400)) == ["time_zone"]
@@ -398,3 +430,33 @@ def test_login_filter_finds_the_journals_of_a_user(client, professional, caseloa
     clients = professional.get(professional.url("clients"), params={"login": "carol"}).json["@items"]
     assert [c["@url"] for c in clients] == [caseload]
     assert "journals" in link_names(clients[0])
+
+
+def test_a_deployment_cannot_let_text_outgrow_its_column(app_settings, tmp_path):
+    """A deployment may edit schemas/journal.json; one that let a title run to 1,000 characters had
+    PostgreSQL refuse the 300-character title with a 500, where SQLite stored it. The column's 255
+    hold whatever the file says: a 400 naming the field, on both databases, and nothing stored."""
+    schemas_dir = tmp_path / "schemas"
+    shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
+    document = json.loads((schemas_dir / "journal.json").read_text())
+    document["properties"]["title"]["maxLength"] = 1000
+    del document["properties"]["session"]["maxLength"]
+    (schemas_dir / "journal.json").write_text(json.dumps(document))
+    app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir)}))
+    testapp = webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+    try:
+        Api(testapp).post(Api(testapp).url("auth.register"), json={
+            "username": "erin", "email": "erin@example.org", "password": PASSWORD}, status=201)
+        erin = sign_in(testapp, "erin")
+        url = link(erin.client(), "journals")
+        response = erin.post(url, json=journal(title="t" * 300, session="s" * 256), status=400)
+        assert response.json["extra"] == [{"name": "title", "message": "At most 255 characters."},
+                                          {"name": "session", "message": "At most 255 characters."}]
+        assert erin.get(url).json["@items"] == []
+        assert erin.post(url, json=journal(title="t" * 255), status=201).json["title"] == "t" * 255
+        # The OpenAPI document says what the server takes.
+        body = erin.get(erin.url("openapi")).json["components"]["schemas"]["JournalBody"]
+        assert body["properties"]["title"]["maxLength"] == 255 and body["properties"]["session"]["maxLength"] == 255
+    finally:
+        empty_tables(app.registry["dbengine"])
+        app.registry["dbengine"].dispose()

@@ -101,6 +101,8 @@ def _with(**changes):
     ("a schema", "body"),
     (_with(**{"$id": None}), "$id"),
     (_with(**{"$id": "relative"}), "$id"),
+    # Longer than the columns that hold an $id: PostgreSQL refused it with a 500, SQLite stored it.
+    (_with(**{"$id": "https://example.org/" + "x" * 500}), "$id"),
     (_with(**{"$schema": "http://json-schema.org/draft-07/schema#"}), "$schema"),
     (_with(type="array"), "type"),
     (_with(type=5), "type"),
@@ -111,6 +113,11 @@ def _with(**changes):
     (_with(required="grateful_for"), "required"),
     (_with(properties={"a": {"type": "string", "$ref": "http://127.0.0.1:9/x.json"}}), "properties.a"),
     (_with(properties={"a": {"$ref": "#/$defs/nowhere"}}), "properties.a"),
+    # What the descriptor would show must fit its documented shape (arrays, strings).
+    (_with(**{"x-charts": 5}), "x-charts"),
+    (_with(**{"x-resources": {"a": 1}}), "x-resources"),
+    (_with(properties={"a": {"type": "integer", "x-widget": 5}}), "properties.a"),
+    (_with(properties={"a": {"oneOf": [{"const": 1, "title": "One", "x-icon": 5}]}}), "properties.a"),
 ])
 def test_bad_uploads(professional, anonymous, document, field):
     url = professional.url("schemas")

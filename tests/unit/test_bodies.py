@@ -84,3 +84,22 @@ def test_a_bad_file_stops_start_up_naming_it(tmp_path, content, message):
     with pytest.raises(ValueError, match="broken.json") as error:
         load_kinds(tmp_path)
     assert message in str(error.value)
+
+
+def test_unique_items_in_one_pass(monkeypatch):
+    """jsonschema compares every pair of an array's items when they do not sort (objects, or numbers mixed
+    with strings): a 100 kB body of small objects took two minutes. Validator hashes canonical forms."""
+    import jsonschema._utils
+
+    def pairwise(*args):
+        raise AssertionError("uniqueItems compared items pairwise")
+
+    monkeypatch.setattr(jsonschema._utils, "equal", pairwise)
+    schema = BodySchema("list", {"type": "object", "properties": {"days": {"type": "array", "uniqueItems": True}}})
+    assert schema.problems({"days": [{"a": index} for index in range(50_000)]}) == []
+    assert schema.problems({"days": [index if index % 2 else str(index) for index in range(50_000)]}) == []
+    # Equal as JSON Schema defines it: numbers by value, objects whatever their key order, true is not 1.
+    for same in ([1, 1.0], [{"a": 1, "b": [2]}, {"b": [2.0], "a": 1}], [[1, {"x": None}], [1, {"x": None}]]):
+        assert [p["name"] for p in schema.problems({"days": same})] == ["days"], same
+    for different in ([True, 1], [False, 0], [[1, 2], [2, 1]], [{"a": 1}, {"a": "1"}], [None, False], ["1", 1]):
+        assert schema.problems({"days": different}) == [], different

@@ -13,9 +13,21 @@ D = datetime.datetime
 
 
 def test_unknown_zone():
-    for name in ("Mars/Olympus_Mons", "", "../etc/passwd"):
+    # A folder of zones, a name too long for a file name, a file of tzdata that is no zone.
+    for name in ("Mars/Olympus_Mons", "", "../etc/passwd", "America", "America/", "x" * 300, "zone.tab"):
         with pytest.raises(ValueError, match="Unknown IANA time zone"):
             localtime.zone(name)
+    # What a request names must be an IANA name, not a file of this host's own zoneinfo folder (which
+    # another host may lack, or read as another zone: "localtime" is the server's own).
+    for name in ("Mars/Olympus_Mons", "America", "localtime", "posixrules", "right/UTC", "posix/Europe/Amsterdam",
+                 5, None, ["UTC"]):
+        with pytest.raises(ValueError, match="Unknown IANA time zone"):
+            localtime.iana_zone(name)
+
+
+def test_iana_names_and_their_links():
+    for name in ("UTC", "Europe/Amsterdam", "America/Argentina/ComodRivadavia", "US/Pacific", "Etc/GMT+5"):
+        assert localtime.iana_zone(name).key == name
 
 
 def test_offsets_over_a_year_with_daylight_saving():
