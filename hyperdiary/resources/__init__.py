@@ -6,6 +6,7 @@ import re
 from sqlalchemy import bindparam, select
 
 from ..models import READ_METHODS
+from ..models.meta import SoftDeleted
 
 
 class Resource:
@@ -32,16 +33,18 @@ class Resource:
         attributes named as the model's, nothing tracked: a third of the cost of loading an ORM
         object); a request that may write gets the ORM object, so that the view can change it.
 
-        A write locks the row as it reads it (PostgreSQL: SELECT ... FOR UPDATE; SQLite's writers are
-        serialized already), every record along the path, parents first: a writer that waits for another
-        reads what that one committed. So a record deleted meanwhile is a 404 (its parent's `deleted` is
-        seen), rather than a second 204, a tag added to a deleted journal, or fields written back into a
-        tombstone whose content the delete erased."""
+        A write locks a record that can be deleted as it reads it (PostgreSQL: SELECT ... FOR UPDATE;
+        SQLite's writers are serialized already), every such record along the path, parents first: a
+        writer that waits for another reads what that one committed. So a record deleted meanwhile is a
+        404 (its parent's `deleted` is seen), rather than a second 204, a tag added to a deleted journal,
+        or fields written back into a tombstone whose content the delete erased. Records that are never
+        deleted (a client) are not locked: every write below a client would otherwise wait for the
+        others, and their own changes are guarded by If-Match."""
         if not is_id(record_id):
             return None
         if self.request.method in READ_METHODS:
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
-        return self.dbsession.get(model, record_id, with_for_update=True)
+        return self.dbsession.get(model, record_id, with_for_update=issubclass(model, SoftDeleted))
 
 
 @functools.cache
