@@ -404,3 +404,24 @@ def test_configuration_if_match(professional, caseload):
     assert changed.headers["ETag"] != etag
     professional.put(config_url, json={"schemas": [EMOTION]}, headers={"If-Match": etag}, status=412)
     assert [s["@id"] for s in professional.get(config_url).json["@schemas"]] == [MOMENT]
+
+
+def test_an_uploaded_pattern_cannot_hold_a_worker(client, professional, caseload):
+    """A professional's schema whose pattern backtracks catastrophically: the entry is a 400 in well under
+    a second (Python's re would take hours), and nothing is stored."""
+    import time
+
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://example.org/redos:1",
+              "title": "Code", "type": "object", "required": ["code"],
+              "properties": {"code": {"type": "string", "title": "Code", "pattern": "^(a|a)*$"}}}
+    professional.post(professional.url("schemas"), json=schema, status=201)
+    configuration = link(professional.get(caseload).json, "diary.configuration")
+    professional.put(configuration, json={"schemas": [EMOTION, schema["$id"]]})
+    entries, items = link(client.client(), "diary.entries"), link(client.client(), "diary.entries.items")
+    started = time.monotonic()
+    response = client.post(entries, json={"@type": schema["$id"], "dt": "2024-05-01T12:00:00Z",
+                                          "code": "a" * 40 + "b"}, status=400)
+    assert time.monotonic() - started < 2
+    assert names(response) == ["code"]
+    assert client.get(items).json["@items"] == []
+    client.post(entries, json={"@type": schema["$id"], "dt": "2024-05-01T12:00:00Z", "code": "aaaa"}, status=201)

@@ -103,3 +103,23 @@ def test_unique_items_in_one_pass(monkeypatch):
         assert [p["name"] for p in schema.problems({"days": same})] == ["days"], same
     for different in ([True, 1], [False, 0], [[1, 2], [2, 1]], [{"a": 1}, {"a": "1"}], [None, False], ["1", 1]):
         assert schema.problems({"days": different}) == [], different
+
+
+def test_a_pattern_that_backtracks_forever_is_cut_short():
+    """^(a|a)*$ takes exponential time on 'aaa...b' with Python's re (hours at 35 characters); the
+    `regex` module with the validation's time budget answers a problem instead."""
+    import time
+
+    from hyperdiary.bodies import PATTERN_BUDGET, Validator, problems
+
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^(a|a)*$"},
+                                               "other": {"type": "string", "pattern": "^(a|a)*$"}}}
+    validator = Validator(schema)
+    started = time.monotonic()
+    found = problems(validator, {"code": "a" * 40 + "b", "other": "a" * 40 + "b"})
+    assert time.monotonic() - started < PATTERN_BUDGET + 0.5  # both fields share one budget
+    assert [p["name"] for p in found] == ["code", "other"]
+    assert found[0]["message"] == "Checking this text against the schema's pattern took too long."
+    # Patterns still work as patterns.
+    assert problems(validator, {"code": "aaaa"}) == []
+    assert problems(validator, {"code": "ab"})[0]["message"] == "'ab' does not match '^(a|a)*$'"
