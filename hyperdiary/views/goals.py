@@ -22,6 +22,8 @@ from ..security import Permissions
 
 # Goals one batch may hold: each can generate thousands of tracking items.
 MAX_BATCH = 100
+# The longest range one goals.tracker answer covers.
+TRACKER_DAYS = 400
 
 
 # --- representations ----------------------------------------------------------------------------------------
@@ -253,19 +255,30 @@ def patch_tracking(context, request):
 
 @view_config(context=Goals, name="tracker", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def tracker(context, request):
-    """Tracking items grouped by their due date's local day in the zone (default: the client's)."""
+    """Tracking items grouped by their due date's local day in the zone (default: the client's): from
+    `fromdate` (default: today there) through `todate` (default: six days later, a week in all), at most
+    TRACKER_DAYS days, so that one answer stays a few MiB (a year of 20 daily goals is 2 MiB)."""
     params = query(request, DateRange())
     zone_name = params["time_zone"] or context.client.time_zone
+    tz = localtime.zone(zone_name)
+    if params["fromdate"] is None:
+        params["fromdate"] = localtime.local_day(goals_model.now(), tz)
+    if params["todate"] is None:
+        first = params["fromdate"]
+        first = localtime.local_day(first, tz) if isinstance(first, datetime.datetime) else first
+        if first >= datetime.date.max - datetime.timedelta(days=6):
+            raise ValidationFailure("Invalid query parameters", [problem("fromdate", "Out of range.")])
+        params["todate"] = first + datetime.timedelta(days=6)
     bounds = span(params, context.client.time_zone)
+    if bounds.end - bounds.start > datetime.timedelta(days=TRACKER_DAYS):
+        raise ValidationFailure("Invalid query parameters", [problem(
+            "todate", f"A tracker covers at most {TRACKER_DAYS} days; ask for the rest in another request.")])
     stmt = (select(GoalTracking.id, GoalTracking.goal_id, GoalTracking.duedate, GoalTracking.iscompleted,
                    GoalTracking.remindertime, Goal.title)
             .join(Goal, Goal.id == GoalTracking.goal_id)
             .where(GoalTracking.client_id == context.client.id, GoalTracking.deleted.is_(None), Goal.deleted.is_(None)))
-    if bounds.start is not None:
-        stmt = stmt.where(GoalTracking.duedate >= bounds.start)
-    if bounds.end is not None:
-        stmt = stmt.where(GoalTracking.duedate < bounds.end)
-    goals_url, tz = hm.url(request, context), bounds.tz
+    stmt = stmt.where(GoalTracking.duedate >= bounds.start, GoalTracking.duedate < bounds.end)
+    goals_url = hm.url(request, context)
     days, next_day, goal_urls = [], None, {}
     # Through the connection (Core): thousands of plain rows, which the ORM's result handling would slow;
     # fetched at once (iterating the result fetches them one by one, a third slower). By due instant, so

@@ -555,3 +555,20 @@ def test_strangers_and_anonymous(client, app, testapp, anonymous, goals_url):
 def test_admin_may_do_everything(admin, client, goals_url):
     body = admin.post(goals_url, json=goal(is_therapist_approved=True), status=201).json
     admin.patch(tracking(admin, body)[0]["@url"], json={"iscompleted": True})
+
+
+def test_tracker_defaults_to_this_week_and_covers_at_most_400_days(client, goals_url, monkeypatch):
+    monkeypatch.setattr(goals_model, "now", lambda: datetime.datetime(2024, 3, 4, 12, 0))
+    client.post(goals_url, json={"title": "Walk", "is_onetime": False, "frequency": "Daily",
+                                 "startdate": "2024-03-01T08:00:00Z", "targetdate": "2024-03-31T08:00:00Z"},
+                status=201)
+    tracker = link(client.client(), "goals.tracker")
+    week = client.get(tracker).json["goaltracker"]
+    assert [day["date"] for day in week] == [f"2024-03-{day:02d}" for day in range(4, 11)]
+    later = client.get(tracker, params={"fromdate": "2024-03-20"}).json["goaltracker"]
+    assert [day["date"] for day in later] == [f"2024-03-{day:02d}" for day in range(20, 27)]
+    assert len(client.get(tracker, params={"fromdate": "2024-01-01", "todate": "2025-02-03"}).json["goaltracker"]) == 31
+    response = client.get(tracker, params={"fromdate": "2024-01-01", "todate": "2025-02-05"}, status=400)
+    assert names(response) == ["todate"]
+    assert names(client.get(tracker, params={"todate": "2030-01-01"}, status=400)) == ["todate"]
+    assert names(client.get(tracker, params={"fromdate": "9999-12-30"}, status=400)) == ["fromdate"]
