@@ -46,6 +46,14 @@ class Resource:
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
         return self.dbsession.get(model, record_id, with_for_update=issubclass(model, SoftDeleted))
 
+    def link_row(self, model, key: tuple, name: str):
+        """A row of a table that links two records (a caseload assignment, a subject membership) by its
+        key, named in the path by `name`, or None. A write locks it: of two DELETEs racing, the second
+        waits and then finds it gone (404) instead of answering a second 204."""
+        if not is_id(name):
+            return None
+        return self.dbsession.get(model, key, with_for_update=self.request.method not in READ_METHODS)
+
 
 @functools.cache
 def _by_id(model):

@@ -59,7 +59,7 @@ class Caseload(Resource):
         return self.__parent__.user
 
     def __getitem__(self, name):
-        assignment = self.dbsession.get(CaseloadAssignment, (self.professional.id, name)) if is_id(name) else None
+        assignment = self.link_row(CaseloadAssignment, (self.professional.id, name), name)
         if assignment is None:
             raise KeyError(name)
         return Assignment(self, name, assignment)

@@ -64,7 +64,7 @@ class Members(Resource):
         return self.__parent__.subject
 
     def __getitem__(self, name):
-        member = self.dbsession.get(SubjectMember, (self.subject.id, name)) if is_id(name) else None
+        member = self.link_row(SubjectMember, (self.subject.id, name), name)
         if member is None:
             raise KeyError(name)
         return MemberResource(self, name, member)

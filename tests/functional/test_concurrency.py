@@ -285,3 +285,14 @@ def test_a_journal_deleted_while_tagged_keeps_no_live_tag(app, carol, profession
         live = connection.scalar(select(func.count()).select_from(Tag).where(Tag.deleted.is_(None)))
         described = connection.scalar(select(func.count()).select_from(Tag).where(Tag.description.is_not(None)))
     assert (live, described) == (0, 0)
+
+
+def test_an_assignment_deleted_at_once_is_deleted_once(live_server, admin, client, professional, errors):
+    """Rows that link two records (caseload assignments, subject memberships) are locked by a write as
+    traversal reads them (Resource.link_row): of sixteen DELETEs at once one answers 204, the others 404."""
+    caseload = admin.post(link(professional.me(), "caseload"), json={"client": client.client()["@url"]},
+                          status=201).json["@url"]
+    path = caseload.split("example.com", 1)[1]
+    answers = at_once("DELETE", live_server + path, [None] * THREADS, admin.access)
+    assert_no_server_errors(answers, errors)
+    assert sorted(a.status for a in answers) == [204] + [404] * (THREADS - 1)
