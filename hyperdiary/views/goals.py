@@ -20,8 +20,10 @@ from ..paging import cursor, keyset_page, records_page
 from ..resources.goals import GoalResource, Goals, Tracking, TrackingResource
 from ..security import Permissions
 
-# Goals one batch may hold: each can generate thousands of tracking items.
+# Goals one batch may hold, and the tracking items it may generate in all: 100 goals of 3,660 items each
+# took 33 s of a worker; ten goals' worth still holds twenty daily goals for a year.
 MAX_BATCH = 100
+MAX_BATCH_ITEMS = 10 * goals_model.MAX_ITEMS
 # The longest range one goals.tracker answer covers.
 TRACKER_DAYS = 400
 
@@ -154,6 +156,12 @@ def batch(context, request):
         plan.append((current, values))
     if found:
         raise ValidationFailure("Invalid JSON input", found)
+    generated = sum(len(goals_model.Schedule(v["frequency"], tuple(v["days"]), v["startdate"], v["targetdate"])
+                        .due_dates()) for _, v in plan)
+    if generated > MAX_BATCH_ITEMS:
+        raise ValidationFailure("Invalid JSON input", [problem("body", (
+            f"These goals have {generated:,} due dates; one batch may generate at most {MAX_BATCH_ITEMS:,} "
+            "tracking items: send it in parts."))])
     urls, goals_url = [], hm.url(request, context)
     for current, values in plan:
         if current is None:

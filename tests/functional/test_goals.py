@@ -572,3 +572,13 @@ def test_tracker_defaults_to_this_week_and_covers_at_most_400_days(client, goals
     assert names(response) == ["todate"]
     assert names(client.get(tracker, params={"todate": "2030-01-01"}, status=400)) == ["todate"]
     assert names(client.get(tracker, params={"fromdate": "9999-12-30"}, status=400)) == ["fromdate"]
+
+
+def test_a_batch_generates_a_bounded_number_of_items(client, goals_url):
+    batch = link(client.client(), "goals.batch")
+    daily = {"is_onetime": False, "frequency": "Daily", "startdate": "2024-01-01T08:00:00Z",
+             "targetdate": "2034-01-01T08:00:00Z"}  # 3,654 items each
+    response = client.post(batch, json=[dict(daily, title=f"Goal {n}") for n in range(11)], status=400)
+    assert names(response) == ["body"] and "36,600" in response.json["extra"][0]["message"]
+    assert client.get(goals_url).json["@items"] == []
+    assert len(client.post(batch, json=[dict(daily, title=f"Goal {n}") for n in range(10)]).json) == 10
