@@ -7,7 +7,7 @@ from .bodies import problems
 from .errors import problem
 from .models import Entry
 from .models.meta import new_id, utcnow
-from .records import dedupe_key, flush_or_conflict, insert_unless_exists, soft_delete
+from .records import bump, dedupe_key, flush_or_conflict, insert_unless_exists, soft_delete
 
 # Keys of a representation that a client may send back unchanged; they are not fields.
 READ_ONLY_KEYS = frozenset({"@url", "@links", "@changes", "@schemas"})
@@ -49,8 +49,7 @@ def update_entry(dbsession, entry: Entry, schema, dt, fields: dict):
         if other is not None:
             raise HTTPConflict(IDENTICAL)
     entry.dt, entry.fields, entry.dedupe_key = dt, fields, key
-    entry.version += 1
-    entry.modified = utcnow()
+    bump(entry)
     flush_or_conflict(dbsession, IDENTICAL)
 
 

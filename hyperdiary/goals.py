@@ -18,6 +18,7 @@ from .errors import problem
 from .inputs import parse_datetime
 from .models import Goal, GoalTracking
 from .models.meta import new_id, utcnow
+from .records import bump, soft_delete
 
 ONE_TIME, DAILY, WEEKLY, MONTHLY = "One Time", "Daily", "Weekly", "Monthly"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -194,8 +195,7 @@ def update_goal(dbsession, goal: Goal, values: dict):
     reminder_before = (goal.remindertime, goal.reminderdate)
     for name, value in values.items():
         setattr(goal, name, value)
-    goal.version += 1
-    goal.modified = moment
+    bump(goal, moment)
     after = schedule_of(goal)
     if after != before:
         future = datetime.datetime.combine(today() + datetime.timedelta(days=1), datetime.time())
@@ -221,10 +221,8 @@ def carry_reminder(dbsession, goal: Goal):
 
 def delete_goal(dbsession, goal: Goal):
     """Soft delete, with all its tracking; the content is erased, a tombstone stays for sync."""
-    moment = utcnow()
-    goal.deleted = goal.modified = moment
-    goal.version += 1
-    goal.title, goal.description, goal.criticality = "", None, None
+    soft_delete(goal, title="", description=None, criticality=None)
+    moment = goal.deleted
     dbsession.flush()
     dbsession.execute(update(GoalTracking).where(*live_items(goal.id))
                       .values(deleted=moment, modified=moment, version=GoalTracking.version + 1))
@@ -242,8 +240,7 @@ def settle_status(dbsession, goal: Goal):
         status = goal.status
     if status != goal.status:
         goal.status = status
-        goal.version += 1
-        goal.modified = utcnow()
+        bump(goal)
 
 
 def tick(dbsession, goal: Goal, item: GoalTracking, values: dict):
@@ -255,8 +252,7 @@ def tick(dbsession, goal: Goal, item: GoalTracking, values: dict):
     moment = utcnow()
     for name, value in values.items():
         setattr(item, name, value)
-    item.version += 1
-    item.modified = moment
+    bump(item, moment)
     if "iscompleted" in values:
         settle_status(dbsession, goal)
 

@@ -4,7 +4,6 @@ Views describe *what* to show; this module is the one place that knows *how* it 
 """
 import base64
 import binascii
-import datetime
 import re
 
 import orjson
@@ -147,11 +146,6 @@ def check_if_match(request, record):
     # WebOb answers "matches anything" when the header is absent or "*".
     if etag(record) not in request.if_match:
         raise HTTPPreconditionFailed("The resource was changed since you read it (If-Match does not match).")
-
-
-def bump(record, now: datetime.datetime):
-    record.version += 1
-    record.modified = now
 
 
 # --- keyset paging cursors ------------------------------------------------------------------------

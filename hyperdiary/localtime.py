@@ -13,7 +13,7 @@ import importlib.resources
 import zoneinfo
 from typing import NamedTuple
 
-from sqlalchemy import String, case, literal_column
+from sqlalchemy import String, case, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -159,6 +159,23 @@ class Span(NamedTuple):
     start: datetime.datetime | None
     end: datetime.datetime | None
     tz: zoneinfo.ZoneInfo
+
+    def covering(self, column) -> list:
+        """The WHERE conditions that keep a timestamp column's values inside the span."""
+        return ([] if self.start is None else [column >= self.start]) + \
+            ([] if self.end is None else [column < self.end])
+
+    def local_date_of(self, dbsession, column, conditions):
+        """local_date(column) for the rows `conditions` select, or None when there is none. Its offsets
+        are sampled over the range those rows cover (one MIN/MAX query), not the query's: a wide query
+        (fromdate=0002-01-01) costs no more than the data it covers, and the range is kept within
+        [EARLIEST, LATEST), where every zone converts."""
+        first, last = dbsession.execute(select(func.min(column), func.max(column)).where(*conditions)).one()
+        if first is None:
+            return None
+        start = min(max(first, EARLIEST), LATEST)
+        end = max(min(last + datetime.timedelta(microseconds=1), LATEST), start)
+        return local_date(column, self.tz, start, end)
 
 
 def bound(value, tz, *, upper: bool) -> datetime.datetime | None:

@@ -7,6 +7,7 @@ from . import localtime
 from .inputs import parse_datetime
 from .models import Mood
 from .models.meta import new_id, utcnow
+from .records import bump, soft_delete
 
 FIELDS = ("logdate", "mood", "reasons")
 
@@ -34,15 +35,12 @@ def update_mood(mood: Mood, fields: dict):
     moment = utcnow()
     for name, value in values(fields, moment).items():
         setattr(mood, name, value)
-    mood.version += 1
-    mood.modified = moment
+    bump(mood, moment)
 
 
 def delete_mood(mood: Mood):
     """Soft delete: the content is erased (health data nobody should read again), a tombstone stays."""
-    mood.deleted = mood.modified = utcnow()
-    mood.mood, mood.reasons = None, []
-    mood.version += 1
+    soft_delete(mood, mood=None, reasons=[])
 
 
 def _reasons(column, dialect: str):
@@ -56,18 +54,11 @@ def _reasons(column, dialect: str):
 def stats(dbsession, client_id: str, bounds: localtime.Span) -> list[dict]:
     """One row per local day and mood: how many logs, and the distinct reasons given (sorted). Two
     grouped queries (counts; day, mood and reason), each GROUP BY the local day in the database."""
-    where = [Mood.client_id == client_id, Mood.deleted.is_(None)]
-    if bounds.start is not None:
-        where.append(Mood.logdate >= bounds.start)
-    if bounds.end is not None:
-        where.append(Mood.logdate < bounds.end)
-    # local_date needs the range its values fall in: the logs' own, within the query's (so that a wide
-    # query costs no more than the data it covers).
-    low, high = dbsession.execute(select(func.min(Mood.logdate), func.max(Mood.logdate)).where(*where)).one()
-    if low is None:
+    where = [Mood.client_id == client_id, Mood.deleted.is_(None), *bounds.covering(Mood.logdate)]
+    day = bounds.local_date_of(dbsession, Mood.logdate, where)
+    if day is None:
         return []
-    start, end = max(low, bounds.start or low), high + datetime.timedelta(seconds=1)
-    day = localtime.local_date(Mood.logdate, bounds.tz, start, end).label("day")
+    day = day.label("day")
     counts = dbsession.execute(select(day, Mood.mood, func.count().label("count")).where(*where)
                                .group_by(day, Mood.mood).order_by(day, Mood.mood)).all()
     reason = _reasons(Mood.reasons, dbsession.get_bind().dialect.name)

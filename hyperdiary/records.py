@@ -57,10 +57,16 @@ def flush_or_conflict(dbsession, message: str):
         raise HTTPConflict(message) from None
 
 
+def bump(record, now=None):
+    """A stored record changed: a new version (so a new ETag) and modification time (so sync reports it)."""
+    record.version += 1
+    record.modified = now or utcnow()
+
+
 def soft_delete(record, **erased):
     """The record leaves every read and stays as a tombstone for sync; `erased` clears its content
     (health data nobody should read again), e.g. fields={}, dedupe_key=None."""
-    record.deleted = record.modified = utcnow()
-    record.version += 1
+    record.deleted = utcnow()
+    bump(record, record.deleted)
     for name, value in erased.items():
         setattr(record, name, value)

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import bindparam, select
 
-from ..models import READ_METHODS
+from ..models import writes
 from ..models.meta import SoftDeleted
 
 
@@ -42,7 +42,7 @@ class Resource:
         others, and their own changes are guarded by If-Match."""
         if not is_id(record_id):
             return None
-        if self.request.method in READ_METHODS:
+        if not writes(self.request):
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
         return self.dbsession.get(model, record_id, with_for_update=issubclass(model, SoftDeleted))
 
@@ -52,7 +52,7 @@ class Resource:
         waits and then finds it gone (404) instead of answering a second 204."""
         if not is_id(name):
             return None
-        return self.dbsession.get(model, key, with_for_update=self.request.method not in READ_METHODS)
+        return self.dbsession.get(model, key, with_for_update=writes(self.request))
 
 
 @functools.cache

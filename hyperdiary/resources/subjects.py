@@ -21,7 +21,7 @@ class Subjects(Resource):
     __acl__ = RESEARCH_ACL
 
     def __getitem__(self, name):
-        subject = self.dbsession.get(Subject, name) if is_id(name) else None
+        subject = self.record(Subject, name)
         if subject is None:
             raise KeyError(name)
         return SubjectResource(self, name, subject)
@@ -85,10 +85,11 @@ class SubjectLogs(Resource):
     def __getitem__(self, name):
         if name == "types":
             return SubjectLogTypesResource(self, name)
+        # An ORM object on writes too, unlocked: the views lock it themselves (views.subjects.locked).
         log = self.dbsession.get(SubjectLog, name) if is_id(name) else None
         if log is None or log.deleted is not None:
             raise KeyError(name)
-        subject = self.dbsession.get(Subject, log.subject_id)
+        subject = self.record(Subject, log.subject_id)
         return SubjectLogResource(self, name, log, SubjectResource(self.__parent__["subjects"], subject.id, subject))
 
 

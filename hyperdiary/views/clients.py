@@ -4,10 +4,10 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from .. import hypermedia as hm
+from .. import records
 from ..accounts import Identity
 from ..inputs import Paging, StrictString, body, query, valid_time_zone
 from ..models import CaseloadAssignment, Client, Role, User
-from ..models.meta import utcnow
 from ..resources.accounts import UserResource
 from ..resources.clients import ClientResource, Clients
 from ..paging import cursor, keyset_page
@@ -89,6 +89,6 @@ def patch_client(context, request):
     hm.check_if_match(request, client)
     for name, value in data.items():
         setattr(client, name, value)
-    hm.bump(client, utcnow())
+    records.bump(client)
     hm.set_etag(request, client)
     return client_body(request, context)

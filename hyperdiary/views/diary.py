@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from .. import diary as entries_model
 from .. import hypermedia as hm
+from .. import records
 from ..errors import ValidationFailure, problem
 from ..inputs import Listing, StrictString, body, json_object, parse_datetime, query, writable
 from ..models import Entry
-from ..models.meta import utcnow
 from ..paging import records_page
 from ..resources.clients import Diary, Entries, EntryResource
 from ..security import Permissions
@@ -60,7 +60,7 @@ def put_configuration(context, request):
     if unknown:
         raise ValidationFailure("Invalid JSON input", unknown)
     context.client.diary_schemas = list(dict.fromkeys(wanted))  # in order, each once
-    hm.bump(context.client, utcnow())
+    records.bump(context.client)
     return configuration_body(request, context)
 
 

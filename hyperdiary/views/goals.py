@@ -10,12 +10,12 @@ from sqlalchemy import and_, func, or_, select
 
 from .. import goals as goals_model
 from .. import hypermedia as hm
+from .. import records
 from .. import localtime
 from ..errors import Refused, ValidationFailure, problem
 from ..inputs import (REPRESENTATION_KEYS, DateRange, DateTime, Listing, Paging, json_body, json_object, parse_datetime,
                       query, span, writable)
 from ..models import Goal, GoalTracking
-from ..models.meta import utcnow
 from ..paging import cursor, keyset_page, records_page
 from ..resources.goals import GoalResource, Goals, Tracking, TrackingResource
 from ..security import Permissions
@@ -212,7 +212,7 @@ def patch_reminder(context, request):
     if data["reminder"] and remindertime is None:
         raise ValidationFailure("Invalid JSON input", [problem("remindertime", "A reminder needs a time.")])
     goal.reminder, goal.remindertime = data["reminder"], remindertime
-    hm.bump(goal, utcnow())
+    records.bump(goal)
     goals_model.carry_reminder(request.dbsession, goal)
     return answer_goal(request, context, goal)
 
@@ -285,7 +285,7 @@ def tracker(context, request):
                    GoalTracking.remindertime, Goal.title)
             .join(Goal, Goal.id == GoalTracking.goal_id)
             .where(GoalTracking.client_id == context.client.id, GoalTracking.deleted.is_(None), Goal.deleted.is_(None)))
-    stmt = stmt.where(GoalTracking.duedate >= bounds.start, GoalTracking.duedate < bounds.end)
+    stmt = stmt.where(*bounds.covering(GoalTracking.duedate))
     goals_url = hm.url(request, context)
     days, next_day, goal_urls = [], None, {}
     # Through the connection (Core): thousands of plain rows, which the ORM's result handling would slow;

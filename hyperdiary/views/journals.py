@@ -1,23 +1,20 @@
 """Journals (a client's self-reflection notes): list with filters, write, sync, daily statistics; each
 journal's tags. Tag types, which tags are made from, are in views/tagtypes.py."""
-import datetime
-
 import colander
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 from sqlalchemy import exists, func, select, update
 
 from .. import hypermedia as hm
+from .. import localtime
 from ..errors import ValidationFailure, problem
 from ..inputs import (REPRESENTATION_KEYS, DateRange, Listing, StrictString, json_object, parse_datetime, query, span,
                       writable)
-from .. import localtime
 from ..goals import OUT_OF_RANGE
-from ..localtime import local_date
 from ..models import Journal, Tag, TagType
 from ..models.meta import new_id, utcnow
 from ..paging import records_page
-from ..records import dedupe_key, flush_or_conflict, insert_unless_exists, soft_delete
+from ..records import bump, dedupe_key, flush_or_conflict, insert_unless_exists, soft_delete
 from ..resources.journals import JournalResource, Journals, JournalTags, TagResource
 from ..security import Permissions
 
@@ -130,11 +127,8 @@ def list_journals(context, request):
     every change since then (tombstones included)."""
     params = query(request, JournalListing())
     within = span(params, context.client.time_zone)
-    stmt = select(*COLUMNS).where(Journal.client_id == context.client.id)
-    if within.start is not None:
-        stmt = stmt.where(Journal.journal_timestamp >= within.start)
-    if within.end is not None:
-        stmt = stmt.where(Journal.journal_timestamp < within.end)
+    stmt = select(*COLUMNS).where(Journal.client_id == context.client.id,
+                                  *within.covering(Journal.journal_timestamp))
     if params["session"] is not None:
         stmt = stmt.where(Journal.session == params["session"])
     if params["tag"] is not None:
@@ -182,7 +176,7 @@ def change_journal(context, request, *, replace):
     for name, value in fields.items():
         setattr(journal, name, value)
     journal.dedupe_key = journal_key(fields)
-    hm.bump(journal, utcnow())
+    bump(journal)
     flush_or_conflict(request.dbsession, IDENTICAL)
     return one_journal(request, context)
 
@@ -215,22 +209,12 @@ def delete_journal(context, request):
 def journal_stats(context, request):
     """How many journals each local calendar day has, counted by the database (GROUP BY)."""
     within = span(query(request, DateRange()), context.client.time_zone)
-    conditions = [Journal.client_id == context.client.id, Journal.deleted.is_(None)]
-    if within.start is not None:
-        conditions.append(Journal.journal_timestamp >= within.start)
-    if within.end is not None:
-        conditions.append(Journal.journal_timestamp < within.end)
-    # local_date needs the zone's offsets over the range its values fall in: the journals' own, within the
-    # query's, so that a wide query (fromdate=0002-01-01) costs no more than the data it covers (sampling
-    # every day of the query's range took minutes). Kept within the reckonable years, where every zone
-    # converts (journals from before that rule may lie outside).
-    first, last = request.dbsession.execute(
-        select(func.min(Journal.journal_timestamp), func.max(Journal.journal_timestamp)).where(*conditions)).one()
+    conditions = [Journal.client_id == context.client.id, Journal.deleted.is_(None),
+                  *within.covering(Journal.journal_timestamp)]
+    day = within.local_date_of(request.dbsession, Journal.journal_timestamp, conditions)
     stats = []
-    if first is not None:
-        start = min(max(first, localtime.EARLIEST), localtime.LATEST)
-        end = max(min(last + datetime.timedelta(microseconds=1), localtime.LATEST), start)
-        day = local_date(Journal.journal_timestamp, within.tz, start, end).label("journaldate")
+    if day is not None:
+        day = day.label("journaldate")
         rows = request.dbsession.execute(
             select(day, func.count().label("count")).where(*conditions).group_by(day).order_by(day))
         stats = [{"journaldate": row.journaldate, "count": row.count} for row in rows]
@@ -264,7 +248,7 @@ def one_tag(request, context: TagResource) -> dict:
 
 def journal_changed(journal: Journal):
     """A journal's representation holds its tags: a tag's change is the journal's, for ETags and sync."""
-    hm.bump(journal, utcnow())
+    bump(journal)
 
 
 @view_config(context=JournalTags, request_method="GET", renderer="json", permission=Permissions.VIEW)
@@ -304,7 +288,7 @@ def change_tag(context, request, *, replace):
     hm.check_if_match(request, context.tag)
     for name, value in tag_fields(request, data, context.tag, replace=replace).items():
         setattr(context.tag, name, value)
-    hm.bump(context.tag, utcnow())
+    bump(context.tag)
     journal_changed(context.journal)
     return one_tag(request, context)
 

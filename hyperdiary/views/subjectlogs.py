@@ -192,7 +192,7 @@ def patch_log(context, request):
     if found:
         raise ValidationFailure(INVALID, found)
     log.description = merged.get("description")
-    hm.bump(log, utcnow())
+    records.bump(log)
     return log_answer(request, context)
 
 
@@ -219,7 +219,7 @@ def write_entry(request, context: SubjectLogResource, change) -> dict:
     if log_type is None:
         raise HTTPConflict(f"The subject-log type {log.type!r} is not installed: its entries cannot change.")
     change(request.dbsession, log.id, log_type, data)
-    hm.bump(log, utcnow())
+    records.bump(log)
     return log_answer(request, context)
 
 
@@ -253,11 +253,7 @@ def list_entries(context, request):
     params = query(request, EntryRange())
     within = span(params, "UTC")
     log = context.log
-    stmt = select(SubjectLogEntry).where(SubjectLogEntry.log_id == log.id)
-    if within.start is not None:
-        stmt = stmt.where(SubjectLogEntry.instant >= within.start)
-    if within.end is not None:
-        stmt = stmt.where(SubjectLogEntry.instant < within.end)
+    stmt = select(SubjectLogEntry).where(SubjectLogEntry.log_id == log.id, *within.covering(SubjectLogEntry.instant))
     # The instant is unique within a log; the log id (the same for every row) completes the cursor.
     rows, more = keyset_page(request.dbsession, stmt, SubjectLogEntry.instant, SubjectLogEntry.log_id,
                              params["limit"], params["after"], parse=parse_datetime)

@@ -98,7 +98,7 @@ def patch_subject(context, request):
     merged = request.bodies.check("subject", {**current, **data})
     for name in current:
         setattr(subject, name, merged[name])
-    hm.bump(subject, utcnow())
+    records.bump(subject)
     hm.set_etag(request, subject)
     return subject_body(request, context)
 

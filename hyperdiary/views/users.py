@@ -122,7 +122,7 @@ def patch_user(context, request):
     for name in ("email", "first_name", "last_name"):
         if name in data:
             setattr(user, name, data[name])
-    hm.bump(user, utcnow())
+    records.bump(user)
     hm.set_etag(request, user)
     return user_body(request, context)
 
