@@ -7,7 +7,7 @@ from pyramid.config import Configurator
 from .resources.root import root_factory
 
 # Environment variables that override the ini file's settings.
-ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url"}
+ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url", "HYPERDIARY_CORS_ORIGINS": "hyperdiary.cors.origins"}
 
 
 def apply_environment(settings: dict, environ=os.environ) -> dict:
@@ -30,6 +30,9 @@ def main(global_config, **settings):
         config.include(".schemas")
         config.include(".bodies")
         config.include(".subjectlogs")
+        config.include(".conditional")
+        config.include(".compression")
+        config.include(".cors")
         config.scan(".errors")
         config.scan(".views")
     app = config.make_wsgi_app()
