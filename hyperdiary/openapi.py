@@ -247,6 +247,15 @@ SCHEMAS = {
                            "reasons": {"type": "array", "items": STRING}}}},
     ) | {"required": ["moodstats"]},
     "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
+    # Secret calendar feeds (API.md §11).
+    "CalendarFeed": representation("A secret calendar feed of a client's goals (its secret URL is not shown).",
+                                   name=NULLABLE_TEXT),
+    "NewCalendarFeed": {
+        "allOf": [ref("CalendarFeed")],
+        "required": ["feed"],
+        "properties": {"feed": described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")},
+    },
+    "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
     # Reports for professionals (RESOURCES.md).
     "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`."),
     "EntriesSinceReport": {
@@ -318,7 +327,8 @@ SCHEMAS = {
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
 PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "journal_id": ID, "tag_id": ID, "tagtype_id": ID,
-                   "goal_id": ID, "tracking_id": ID, "mood_id": ID, "subject_id": ID, "log_id": ID,
+                   "goal_id": ID, "tracking_id": ID, "mood_id": ID, "subject_id": ID, "log_id": ID, "feed_id": ID,
+                   "feed_secret": described(STRING, "the secret of a feed, from its `feed` URL"),
                    "schema_key": described(STRING, "from the schema's @url"),
                    "type_name": described(STRING, "a subject-log type's name")}
 
@@ -536,6 +546,20 @@ OPERATIONS = (
        result=page(ref("GoalReminder")), errors=(404,), query=("until", "since", "limit", "after")),
     Op("getGoalsCalendar", "get", GOALS + "ics", "Goals", "ics", "The goals as an iCalendar feed", "goals.ics",
        result="Calendar", errors=(404,), media="text/calendar"),
+    # Secret calendar feeds of the goals (API.md §11).
+    Op("listCalendarFeeds", "get", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
+       "The client's secret calendar feeds, oldest first, without their secrets (the client)", "goals.ics.feeds",
+       result=page(ref("CalendarFeed")), errors=(404,), query=("limit", "after")),
+    Op("addCalendarFeed", "post", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
+       "A new secret URL of the goals calendar, for a calendar app (the client)", "goals.ics.feeds",
+       "CalendarFeedBody", 201, "NewCalendarFeed", errors=(404,), etag=True),
+    Op("getCalendarFeed", "get", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
+       "A secret calendar feed (the client)", result="CalendarFeed", errors=(404,), etag=True, if_none_match=True),
+    Op("endCalendarFeed", "delete", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
+       "End a feed: its secret URL answers 404 from now on", ok=204, errors=(404,), if_match=True),
+    Op("getSecretCalendar", "get", "/feeds/{feed_secret}/goals.ics", "SecretFeed", "goals.ics",
+       "The goals calendar, to anyone with the secret URL (no header needed)", result="Calendar", errors=(404,),
+       public=True, media="text/calendar"),
     Op("getGoal", "get", GOAL, "GoalResource", "", "A goal", "goal", result="Goal", errors=(404,), etag=True,
        if_none_match=True),
     Op("changeGoal", "patch", GOAL, "GoalResource", "",

@@ -42,6 +42,8 @@ class Permissions(enum.StrEnum):
     SUBJECT_WRITE = "subject:write"
     # A subject's members: see and change who the members are.
     SUBJECT_MEMBERS = "subject:members"
+    # A client's secret calendar feeds: create, list and end them (the client alone).
+    CALENDAR_FEEDS = "calendar:feeds"
 
 
 def user_principal(user_id: str) -> str:

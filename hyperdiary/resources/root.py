@@ -6,6 +6,7 @@ from . import Resource
 from .accounts import Auth, Users
 from .clients import Clients
 from .journals import TagTypes
+from .feeds import SecretFeeds
 from .schemas import Schemas
 from .subjects import SubjectLogs, Subjects
 
@@ -16,7 +17,7 @@ class Root(Resource):
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
     children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes,
-                "subjects": Subjects, "subjectlogs": SubjectLogs}
+                "subjects": Subjects, "subjectlogs": SubjectLogs, "feeds": SecretFeeds}
 
     def __init__(self, request):
         self.request = request

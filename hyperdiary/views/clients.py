@@ -33,6 +33,7 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "goals.pending", goals, "pending"),
         hm.link(request, "goals.reminders", goals, "reminders"),
         hm.link(request, "goals.ics", goals, "ics"),
+        hm.link(request, "goals.ics.feeds", resource["calendarfeeds"], permission=Permissions.CALENDAR_FEEDS),
         hm.link(request, "moods", moods),
         hm.link(request, "moods.stats", moods, "stats"),
         hm.link(request, "reports", resource["reports"]),
