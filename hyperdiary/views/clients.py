@@ -14,11 +14,21 @@ from ..paging import cursor, keyset_page
 from ..security import Permissions
 
 
+def kind_links(request, resource) -> list:
+    """The links to the collections of the record kinds declared below a client, and their views."""
+    found = []
+    for kind in request.registry.kinds.below(type(resource)):
+        collection = resource[kind.collection]
+        found += [hm.link(request, name, collection, view, permission=permission)
+                  for name, view, permission in kind.parent_links]
+    return found
+
+
 def client_body(request, resource: ClientResource) -> dict:
     client = resource.client
     diary = resource["diary"]
     entries = diary["entries"]
-    goals, moods = resource["goals"], resource["moods"]
+    goals = resource["goals"]
     links = hm.links(
         hm.link(request, "diary", diary),
         hm.link(request, "diary.configuration", diary, "configuration"),
@@ -34,8 +44,7 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "goals.reminders", goals, "reminders"),
         hm.link(request, "goals.ics", goals, "ics"),
         hm.link(request, "goals.ics.feeds", resource["calendarfeeds"], permission=Permissions.CALENDAR_FEEDS),
-        hm.link(request, "moods", moods),
-        hm.link(request, "moods.stats", moods, "stats"),
+        *kind_links(request, resource),
         hm.link(request, "reports", resource["reports"]),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )
