@@ -24,7 +24,7 @@ import pytest
 import transaction
 
 from . import accounts, main, migrate
-from . import server as hyperdiary_server
+from . import server as waitress_server
 from .client import Client
 from .models.meta import Base
 
@@ -39,7 +39,7 @@ class LiveServer:
     def __init__(self, settings: dict):
         migrate.upgrade(settings)
         self.app = main({}, **settings)
-        self.server = hyperdiary_server.create_server(self.app, host="127.0.0.1", port=0, threads=8)
+        self.server = waitress_server.create_server(self.app, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, name="hyperdiary", daemon=True)
         self.thread.start()

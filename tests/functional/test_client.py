@@ -1,6 +1,8 @@
 """hyperdiary.client against a live server: link following, lazy paging, If-Match, token refresh, sync
 with tombstones, and errors with their field names."""
 import datetime
+import pathlib
+import re
 
 import pytest
 
@@ -123,3 +125,14 @@ def test_roles_see_their_links(connect, app, carol):
     answered = log.follow("add_entry").patch({"date_time": "2024-05-01T08:00:00Z",
                                                "details": {"weight": {"value": 21.5, "unit": "g"}}})
     assert answered["entries"][0]["details"]["weight"]["value"] == 21.5
+
+
+def test_the_readme_example(live_server, connect, capsys):
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## For programs"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    connect().register("carol", "carol@example.org", "my diary stays private")
+    exec(code.replace("http://127.0.0.1:6543", live_server), {})
+    assert capsys.readouterr().out.startswith("calm ")
+    carol = connect().login("carol", "my diary stays private")
+    assert [mood["reasons"] for mood in carol.me().follow("client", "moods").items()] == [["walk", "sun"]]
