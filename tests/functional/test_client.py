@@ -136,3 +136,14 @@ def test_the_readme_example(live_server, connect, capsys):
     assert capsys.readouterr().out.startswith("calm ")
     carol = connect().login("carol", "my diary stays private")
     assert [mood["reasons"] for mood in carol.me().follow("client", "moods").items()] == [["walk", "sun"]]
+
+
+def test_the_api_reference_example(live_server, connect, capsys):
+    reference = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    section = reference[reference.index("## 12. From Python"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    connect().register("carol", "carol@example.org", "my diary stays private")
+    exec(code.replace("https://diary.example.org", live_server), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "400 Invalid JSON input ['title', 'is_onetime']"
+    assert len(lines) == 2 and lines[1].endswith("/ False")
