@@ -87,28 +87,35 @@ class Kind:
     collection_type: str = None  # the collection's @type name (default: `collection`)
     collection_class: type = None  # resource classes of its own (views by name hang on them), or generated
     item_class: type = None
-    body: str = None             # schemas/<body>.json checks its bodies (default: `name`)
+    body: str = None             # schemas/<body>.json checks its bodies (default: `name`; False: none, the
+                                 # kind checks its bodies itself, e.g. entries by their own entry schema)
     fields: tuple = ()           # the representation's own fields, in order (columns of the model by default)
     read_only: frozenset = frozenset()  # representation fields a body may send back unchanged (ignored)
     links: tuple = ()            # Link(...)s of each record's representation
     parent_links: tuple = ()     # (link name, view name, permission) the parent shows besides the collection's
     order: str = None            # the listing's sort column (newest first unless `ascending`)
+    listing_view: str = ""       # the view name the collection lists at ("" is the collection itself)
     ascending: bool = False
     listing = Listing            # the colander schema of the listing's query
     dedupe: tuple = ()           # fields whose equal values make two records the same (dedupe_key column)
     identical: str = "An identical record exists already."  # the 409 of a change that makes two the same
     erase: dict = {}             # what a delete clears (health data nobody should read again)
     put: bool = False            # PUT replaces the record's fields
+    creatable: bool = True       # POST on the collection (False: records come from elsewhere, e.g. generated)
+    deletable: bool = True
     view_permission = Permissions.VIEW
     write_permission = None      # create, change and delete
     grants: tuple = ()           # who gets `write_permission` on the client: "owner", "professional"
+    columns: tuple = None        # what a listing reads (default: every column)
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
     change: dict = None          # a valid PATCH body
 
     def __init__(self):
-        self.body = self.body or self.name
+        if self.body is None:
+            self.body = self.name
         self.collection_type = self.collection_type or self.collection
         self.table = self.model.__table__
+        self.columns = self.columns or (self.table,)
         self.order_column = getattr(self.model, self.order)
         if self.collection_class is None:
             self.collection_class = type(_class_name(self.collection), (Collection,), {})
@@ -140,6 +147,14 @@ class Kind:
         once per page here, not once per row); `@links` among them are added to the declared links."""
         return [{name: getattr(row, name) for name in self.fields} for row in rows]
 
+    def type_of(self, request, row) -> str:
+        """A record's @type: the kind's IRI (entries: the $id of their schema)."""
+        return self.type_iri(request)
+
+    def page_extras(self, request, rows) -> dict:
+        """Keys a listing's page carries besides its items (entries: the @schemas of the live ones)."""
+        return {}
+
     def filter(self, request, context, stmt, params):
         """The listing's statement narrowed by the listing schema's parameters."""
         return stmt
@@ -158,16 +173,15 @@ class Kind:
     def representations(self, request, base_url: str, rows) -> list[dict]:
         """The representations of rows of this kind whose collection is at `base_url` (tombstones for
         deleted ones): the one serializer of the kind, used by every view, page and export."""
-        type_iri = self.type_iri(request)
         live = [row for row in rows if row.deleted is None]
         fields = iter(self.represent_many(request, base_url, live))
         items = []
         for row in rows:
             url = f"{base_url}{row.id}/"
             if row.deleted is not None:
-                items.append(hm.tombstone(request, url, type_iri, row))
+                items.append(hm.tombstone(request, url, self.type_of(request, row), row))
                 continue
-            body = {"@url": url, "@type": type_iri, "@links": [{"name": link.name, "url": url + link.path}
+            body = {"@url": url, "@type": self.type_of(request, row), "@links": [{"name": link.name, "url": url + link.path}
                                                                for link in self.links],
                     "@changes": hm.changes(row)}
             own = next(fields)
@@ -246,14 +260,16 @@ def list_records(context, request):
     """A page of the live records (the kind's order), or with `modified_after` every change since then."""
     kind = context.kind
     params = query(request, kind.listing())
-    stmt = select(kind.table).where(getattr(kind.model, kind.parent_column) == context.parent_id)
+    stmt = select(*kind.columns).where(getattr(kind.model, kind.parent_column) == context.parent_id)
     stmt = kind.filter(request, context, stmt, params)
     rows, next_query = records_page(request, stmt, kind.model, kind.order_column, params,
                                     descending=not kind.ascending)
     items = kind.representations(request, hm.url(request, context), rows)
     links = [link for link in (hm.link(request, name, context, view, permission=permission)
-                               for name, view, permission in kind.parent_links if view) if link]
-    return hm.collection(request, context, kind.collection_type, items, links, next_query=next_query)
+                               for name, view, permission in kind.parent_links if view and view != kind.listing_view)
+             if link]
+    return hm.collection(request, context, kind.collection_type, items, links, next_query=next_query,
+                         view_name=kind.listing_view, **kind.page_extras(request, rows))
 
 
 def create_record(context, request):
@@ -285,6 +301,17 @@ def put_record(context, request):
 def delete_record(context, request):
     context.kind.delete(request, context)
     return HTTPNoContent()
+
+
+def kind_links(request, resource) -> list:
+    """The links a resource shows to the collections of the kinds declared below it (and to their views),
+    each only for callers who may use it."""
+    found = []
+    for kind in request.registry.kinds.below(type(resource)):
+        collection = resource[kind.collection]
+        found += [hm.link(request, name, collection, view, permission=permission)
+                  for name, view, permission in kind.parent_links]
+    return [link for link in found if link is not None]
 
 
 # --- the registry and the configuration directive ---------------------------------------------------------
@@ -322,17 +349,21 @@ def add_record_kind(config, kind_class):
     kinds.children[(kind.parent, kind.collection)] = kind.collection_class
     kinds.__dict__.pop("grants", None)
     # A deployment's schema file may allow longer text than a column holds: the column's length wins (a 400).
-    body = config.registry["bodies"][kind.body]
-    body.limits = column_limits(kind.model, body.properties)
+    if kind.body:
+        body = config.registry["bodies"][kind.body]
+        body.limits = column_limits(kind.model, body.properties)
     collection, item = kind.collection_class, kind.item_class
     read, write = kind.view_permission, kind.write_permission
-    config.add_view(list_records, context=collection, request_method="GET", renderer="json", permission=read)
-    config.add_view(create_record, context=collection, request_method="POST", renderer="json", permission=write)
+    config.add_view(list_records, context=collection, name=kind.listing_view, request_method="GET", renderer="json",
+                    permission=read)
+    if kind.creatable:
+        config.add_view(create_record, context=collection, request_method="POST", renderer="json", permission=write)
     config.add_view(get_record, context=item, request_method="GET", renderer="json", permission=read)
     config.add_view(patch_record, context=item, request_method="PATCH", renderer="json", permission=write)
     if kind.put:
         config.add_view(put_record, context=item, request_method="PUT", renderer="json", permission=write)
-    config.add_view(delete_record, context=item, request_method="DELETE", permission=write)
+    if kind.deletable:
+        config.add_view(delete_record, context=item, request_method="DELETE", permission=write)
     return kind
 
 
