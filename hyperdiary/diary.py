@@ -93,7 +93,7 @@ class EntryKind(kinds.Kind):
         return {s.id: s for s in request.entry_schemas.get_many(request.dbsession,
                                                                 list(dict.fromkeys(r.schema_id for r in rows)))}
 
-    def represent_many(self, request, base_url, rows):
+    def represent_many(self, request, collection, rows):
         """Every field of the entry's schema, `null` where not set."""
         schemas = self.schemas_of(request, rows)
         represented = []

@@ -68,12 +68,15 @@ class Collection(Records):
 
 
 class Link:
-    """A link of a representation to a resource below the record (`path`: traversal names), shown to every
-    caller who may see the record (it lives under the record's ACL)."""
+    """A link of each record's representation to a resource below the record (`path`: traversal names; a
+    view name last, without a slash, when `view`). Shown to every caller who may see the record, or with a
+    `permission`, to those who have it on the collection (records carry no ACL of their own: the one
+    check serves a whole page)."""
 
-    def __init__(self, name: str, *path: str):
+    def __init__(self, name: str, *path: str, view: str = "", permission=None):
         self.name = name
-        self.path = "".join(f"{step}/" for step in path)
+        self.path = "".join(f"{step}/" for step in path) + view
+        self.permission = permission
 
 
 class Kind:
@@ -92,6 +95,7 @@ class Kind:
     fields: tuple = ()           # the representation's own fields, in order (columns of the model by default)
     read_only: frozenset = frozenset()  # representation fields a body may send back unchanged (ignored)
     links: tuple = ()            # Link(...)s of each record's representation
+    parent_link: str = None      # the name of a link from each record up to its parent record ("goal")
     parent_links: tuple = ()     # (link name, view name, permission) the parent shows besides the collection's
     order: str = None            # the listing's sort column (newest first unless `ascending`)
     listing_view: str = ""       # the view name the collection lists at ("" is the collection itself)
@@ -129,6 +133,11 @@ class Kind:
     def __repr__(self):
         return f"<kind {self.name}>"
 
+    @classmethod
+    def of(cls, request) -> "Kind":
+        """The declaration as registered in the request's app."""
+        return request.registry.kinds[cls.name]
+
     # --- hooks ------------------------------------------------------------------------------------------
 
     def values(self, request, data: dict, current=None, *, replace=False) -> dict:
@@ -142,7 +151,7 @@ class Kind:
         """A record's fields as a body would give them (what a PATCH merges onto)."""
         return {name: _as_json(getattr(record, name)) for name in self.fields}
 
-    def represent_many(self, request, base_url: str, rows) -> list[dict]:
+    def represent_many(self, request, collection, rows) -> list[dict]:
         """The own fields of each live row's representation, in one go (a kind that joins more does it
         once per page here, not once per row); `@links` among them are added to the declared links."""
         return [{name: getattr(row, name) for name in self.fields} for row in rows]
@@ -159,6 +168,16 @@ class Kind:
         """The listing's statement narrowed by the listing schema's parameters."""
         return stmt
 
+    def created(self, request, context, row):
+        """After a record was stored by a create (e.g. a goal's tracking items are generated)."""
+
+    def store(self, request, item, values: dict):
+        """Write a change's values into the (locked) record."""
+        record = item.record
+        for name, value in values.items():
+            setattr(record, name, value)
+        bump(record, request.now)
+
     def changed(self, request, context, record):
         """After a create, change or delete of `record` (e.g. a tag changes its journal's version)."""
 
@@ -170,19 +189,24 @@ class Kind:
     def type_iri(self, request) -> str:
         return hm.type_iri(request, self.name)
 
-    def representations(self, request, base_url: str, rows) -> list[dict]:
-        """The representations of rows of this kind whose collection is at `base_url` (tombstones for
-        deleted ones): the one serializer of the kind, used by every view, page and export."""
+    def representations(self, request, collection, rows) -> list[dict]:
+        """The representations of rows of this kind in `collection` (a resource of its collection class), a
+        tombstone for each deleted one: the one serializer of the kind, used by every view, page, report
+        and export."""
+        base_url = hm.url(request, collection)
+        links = [link for link in self.links
+                 if link.permission is None or request.has_permission(link.permission, collection)]
+        up = [{"name": self.parent_link, "url": hm.url(request, collection.__parent__)}] if self.parent_link else []
         live = [row for row in rows if row.deleted is None]
-        fields = iter(self.represent_many(request, base_url, live))
+        fields = iter(self.represent_many(request, collection, live))
         items = []
         for row in rows:
             url = f"{base_url}{row.id}/"
             if row.deleted is not None:
                 items.append(hm.tombstone(request, url, self.type_of(request, row), row))
                 continue
-            body = {"@url": url, "@type": self.type_of(request, row), "@links": [{"name": link.name, "url": url + link.path}
-                                                               for link in self.links],
+            body = {"@url": url, "@type": self.type_of(request, row),
+                    "@links": [{"name": link.name, "url": url + link.path} for link in links] + up,
                     "@changes": hm.changes(row)}
             own = next(fields)
             body["@links"] += own.pop("@links", ())
@@ -191,27 +215,28 @@ class Kind:
         return items
 
     def representation(self, request, item) -> dict:
-        return self.representations(request, hm.url(request, item.__parent__), [item.record])[0]
+        return self.representations(request, item.__parent__, [item.record])[0]
 
     def checked_body(self, request) -> dict:
         return writable(json_object(request), REPRESENTATION_KEYS | self.read_only)
 
-    def new_values(self, request, context) -> dict:
-        fields = self.values(request, self.checked_body(request))
+    def create(self, request, context):
+        """A POST: one INSERT; with a dedupe key, an identical record (also one racing this) is answered
+        instead. (row, created)."""
+        return self.insert(request, context, self.values(request, self.checked_body(request)))
+
+    def insert(self, request, context, fields: dict):
+        """Store a record of these (checked) fields below `context`'s parent record: (row, created)."""
         values = dict(fields, id=new_id(), created=request.now, modified=request.now, version=1)
         values[self.parent_column] = context.parent_id
         if self.dedupe:
             values["dedupe_key"] = dedupe_key(*(fields.get(name) for name in self.dedupe))
-        return values
-
-    def create(self, request, context):
-        """One INSERT; with a dedupe key, an identical record (also one racing this) is answered instead."""
-        values = self.new_values(request, context)
-        if not self.dedupe:
-            row, created = insert_new(request.dbsession, self.model, values), True
-        else:
             row, created = insert_unless_exists(request.dbsession, self.model, values,
                                                 lambda: self._duplicate(request, values))
+        else:
+            row, created = insert_new(request.dbsession, self.model, values), True
+        if created:
+            self.created(request, context, row)
         self.changed(request, context, row)
         return row, created
 
@@ -222,15 +247,14 @@ class Kind:
                                      self.model.dedupe_key == values["dedupe_key"])).first()
 
     def update(self, request, item, *, replace: bool):
+        """A PATCH (or PUT, `replace`): If-Match, the kind's checks, then the change; a change that makes the
+        record identical to another of its kind (dedupe) is a 409."""
         record = item.record
         data = self.checked_body(request)
         hm.check_if_match(request, record)
-        for name, value in self.values(request, data, record, replace=replace).items():
-            setattr(record, name, value)
+        self.store(request, item, self.values(request, data, record, replace=replace))
         if self.dedupe:
             record.dedupe_key = dedupe_key(*(getattr(record, name) for name in self.dedupe))
-        bump(record, request.now)
-        if self.dedupe:
             flush_or_conflict(request.dbsession, self.identical)
         self.changed(request, item, record)
 
@@ -264,7 +288,7 @@ def list_records(context, request):
     stmt = kind.filter(request, context, stmt, params)
     rows, next_query = records_page(request, stmt, kind.model, kind.order_column, params,
                                     descending=not kind.ascending)
-    items = kind.representations(request, hm.url(request, context), rows)
+    items = kind.representations(request, context, rows)
     links = [link for link in (hm.link(request, name, context, view, permission=permission)
                                for name, view, permission in kind.parent_links if view and view != kind.listing_view)
              if link]
@@ -276,7 +300,7 @@ def create_record(context, request):
     """201 with the new record and its Location; a dedupe hit answers 200 with the existing one."""
     kind = context.kind
     row, created = kind.create(request, context)
-    body = kind.representations(request, hm.url(request, context), [row])[0]
+    body = kind.representations(request, context, [row])[0]
     hm.written(request, body["@url"], row, created)
     return body
 

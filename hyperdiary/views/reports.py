@@ -78,7 +78,7 @@ def entries_since(context, request):
     for name, collection in collections.items():
         of_kind = [row for kind, row in rows if kind == name]
         represented.update(zip((row.id for row in of_kind),
-                               collection.kind.representations(request, hm.url(request, collection), of_kind)))
+                               collection.kind.representations(request, collection, of_kind)))
     items = [represented[row.id] for kind, row in rows]
     entries = [row for kind, row in rows if kind == "entries"]
     schemas = collections["entries"].kind.schemas_of(request, entries)
