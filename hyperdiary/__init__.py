@@ -32,6 +32,7 @@ def main(global_config, **settings):
         config.include(".kinds")
         # The record kinds, each declared once (kinds.Kind).
         config.include(".diary")
+        config.include(".goals")
         config.include(".journals")
         config.include(".moods")
         # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.

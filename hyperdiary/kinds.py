@@ -96,7 +96,9 @@ class Kind:
     read_only: frozenset = frozenset()  # representation fields a body may send back unchanged (ignored)
     links: tuple = ()            # Link(...)s of each record's representation
     parent_link: str = None      # the name of a link from each record up to its parent record ("goal")
-    parent_links: tuple = ()     # (link name, view name, permission) the parent shows besides the collection's
+    parent_links: tuple = ()     # (link name, view name, permission): the parent's links to the collection
+                                 # (view "") and its views
+    collection_links: tuple = ()  # (link name, view name, permission): a listing page's links to its views
     order: str = None            # the listing's sort column (newest first unless `ascending`)
     listing_view: str = ""       # the view name the collection lists at ("" is the collection itself)
     ascending: bool = False
@@ -289,9 +291,8 @@ def list_records(context, request):
     rows, next_query = records_page(request, stmt, kind.model, kind.order_column, params,
                                     descending=not kind.ascending)
     items = kind.representations(request, context, rows)
-    links = [link for link in (hm.link(request, name, context, view, permission=permission)
-                               for name, view, permission in kind.parent_links if view and view != kind.listing_view)
-             if link]
+    links = hm.links(*(hm.link(request, name, context, view, permission=permission)
+                       for name, view, permission in kind.collection_links))
     return hm.collection(request, context, kind.collection_type, items, links, next_query=next_query,
                          view_name=kind.listing_view, **kind.page_extras(request, rows))
 
