@@ -108,7 +108,8 @@ def test_the_walkthrough_with_the_python_client(connect, app):
     reminders = client.follow("goals.reminders").load(until="2024-04-03T12:00:00Z")
     assert [r["remind_at"] for r in reminders["@items"]] == ["2024-04-03T07:30:00Z"]
     calendar = client.follow("goals.ics").data
-    assert calendar.startswith("BEGIN:VCALENDAR") and "RRULE:FREQ=WEEKLY;UNTIL=20240429T070000Z;BYDAY=MO,WE,FR" in calendar
+    assert calendar.startswith("BEGIN:VCALENDAR")
+    assert "RRULE:FREQ=WEEKLY;UNTIL=20240429T070000Z;BYDAY=MO,WE,FR" in calendar
 
     # Moods, one refused, and Pat's statistics per day in Tokyo.
     moods = client.follow("moods")
