@@ -165,6 +165,6 @@ def test_json_stays_the_default(client):
 def test_the_context_types_every_date_field_of_every_kind(app, anonymous):
     context = anonymous.get("http://example.com/context.jsonld").json["@context"]
     for name in ("journal_timestamp", "startdate", "targetdate", "logdate", "duedate", "dt"):
-        assert context[name]["@type"] == "xsd:dateTime", name
-    assert context["reminderdate"]["@type"] == "xsd:date"
+        assert context[name]["@type"] == "http://www.w3.org/2001/XMLSchema#dateTime", name
+    assert context["reminderdate"]["@type"] == "http://www.w3.org/2001/XMLSchema#date"
     assert context["tagtype"]["@type"] == "@id" and context["goal"]["@type"] == "@id"
