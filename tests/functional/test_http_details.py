@@ -20,15 +20,18 @@ def test_if_none_match_star_on_an_existing_resource_is_304(client, testapp):
 
 
 @pytest.mark.parametrize("method", ["DELETE", "PUT"])
-def test_405_with_allow_on_the_collections_a_caller_may_list(admin, professional, researcher, client, method):
+def test_405_with_allow_on_the_collections_a_caller_may_list(admin, professional, researcher, client, anonymous,
+                                                             method):
     for api, name in ((professional, "clients"), (researcher, "subjects"), (researcher, "subjectlogs")):
         url = api.url(name)
         response = api.request(method, url, json={} if method == "PUT" else None, status=405)
         assert response.json["code"] == 405
         assert response.headers["Allow"] == "GET, POST" if name != "clients" else response.headers["Allow"] == "GET"
-    # Who may not list them learns no methods.
-    response = client.request(method, professional.url("clients"), json={} if method == "PUT" else None, status=404)
-    assert "Allow" not in response.headers
+    # A record of them that the caller may not see stays hidden; signed out, a 401.
+    for api in (client, anonymous):
+        response = api.request(method, professional.url("clients") + "0123456789abcdef0123456789abcdef/",
+                               json={} if method == "PUT" else None, status=404 if api is client else 401)
+        assert "Allow" not in response.headers
 
 
 def test_a_bad_token_is_an_invalid_token_challenge(client, testapp):
