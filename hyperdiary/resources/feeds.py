@@ -29,7 +29,7 @@ class CalendarFeeds(Resource):
                 DENY_ALL)
 
     def __getitem__(self, name):
-        feed = self.record(CalendarFeed, name)
+        feed = self.find(CalendarFeed, name)
         if feed is None or feed.client_id != self.client.id:
             raise KeyError(name)
         return CalendarFeedResource(self, name, feed)
