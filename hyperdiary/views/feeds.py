@@ -4,10 +4,10 @@ sends no header at all."""
 import secrets
 
 import colander
-from pyramid.httpexceptions import HTTPNoContent
+from pyramid.httpexceptions import HTTPNoContent, HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from .. import goals as goals_model
 from .. import hypermedia as hm
@@ -72,7 +72,12 @@ def end_feed(context, request):
     """Ends the feed: its secret URL answers 404 from now on. The row goes (a feed is no record of the
     client's that a device syncs)."""
     hm.check_if_match(request, context.feed)
-    request.dbsession.delete(context.feed)
+    # One DELETE statement: of two racing, the second deletes no row and answers 404 (an ORM delete of a
+    # row gone meanwhile raised StaleDataError, a 500).
+    ended = request.dbsession.execute(delete(CalendarFeed).where(CalendarFeed.id == context.feed.id)
+                                      .execution_options(synchronize_session=False)).rowcount
+    if not ended:
+        raise HTTPNotFound()
     return HTTPNoContent()
 
 

@@ -159,3 +159,15 @@ def test_occurrences_keep_their_local_time_in_every_season(client):
     assert {start.strftime("%H:%M") for start in starts} == {"08:00"}
     items = [item for page in pages(client, link(body, "tracking"), {"limit": 500}) for item in page["@items"]]
     assert [start.date().isoformat() for start in starts] == [item["duedate"][:10] for item in items]
+
+
+def test_a_feed_ended_at_once_is_ended_once(live_server, client, feeds_url, testapp, errors):
+    from tests.functional.test_concurrency import assert_no_server_errors, at_once
+    feed = client.post(feeds_url, status=201).json
+    testapp.get(feed["feed"])
+    # The feed's URL on the live server (webtest's answer named its own host).
+    answers = at_once("DELETE", feed["@url"].replace("http://example.com", live_server), [None] * 8,
+                      token=client.access)
+    assert_no_server_errors(answers, errors)
+    assert sorted(answer.status for answer in answers) == [204] + [404] * 7
+    testapp.get(feed["feed"], status=404)
