@@ -11,19 +11,23 @@ Fixtures (each signed-in caller is a hyperdiary.client.Client):
 - `hyperdiary_caseload`: the professional follows the client: `.client`, `.professional`, `.admin`, and
   `.client_url`, the client resource's @url.
 - `hyperdiary_settings`: the server's settings; override it to change one (`hyperdiary.cors.origins` ...).
+  The environment's overrides (`HYPERDIARY_DATABASE_URL` ...) do not apply: the database is always the
+  temporary one.
 
 The users' password is `PASSWORD`; their usernames are `carol`, `pat`, `rosa` and `admin`.
 """
 from __future__ import annotations
 
+import os
 import pathlib
 import threading
 from typing import NamedTuple
+from unittest import mock
 
 import pytest
 import transaction
 
-from . import accounts, main, migrate
+from . import ENVIRONMENT, accounts, main, migrate
 from . import server as waitress_server
 from .client import Client
 from .models.meta import Base
@@ -38,7 +42,12 @@ class LiveServer:
 
     def __init__(self, settings: dict):
         migrate.upgrade(settings)
-        self.app = main({}, **settings)
+        # Only these settings: a HYPERDIARY_DATABASE_URL in the shell must not point the server (whose
+        # tables are emptied after every test) at a real database.
+        with mock.patch.dict(os.environ):
+            for variable in ENVIRONMENT:
+                os.environ.pop(variable, None)
+            self.app = main({}, **settings)
         self.server = waitress_server.create_server(self.app, host="127.0.0.1", port=0, threads=8)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, name="hyperdiary", daemon=True)

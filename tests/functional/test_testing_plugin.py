@@ -1,5 +1,6 @@
 """The pytest plugin hyperdiary.testing, used as an app's test suite uses it: the README's example (and a
 test of every role's fixture) run by a pytest of their own, in a folder of their own."""
+import os
 import pathlib
 import re
 import subprocess
@@ -38,7 +39,11 @@ def test_the_readme_example_runs(tmp_path):
     for name, body in files.items():
         (tmp_path / name).write_text(body, encoding="utf-8")
     (tmp_path / "test_roles.py").write_text(ROLES, encoding="utf-8")
+    # A database URL in the environment must not reach the plugin's server (it empties its tables).
+    elsewhere = f"sqlite:///{tmp_path / 'not-this-one.sqlite'}"
+    environ = dict(os.environ, HYPERDIARY_DATABASE_URL=elsewhere)
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                            cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "3 passed" in result.stdout
+    assert not (tmp_path / "not-this-one.sqlite").exists()
