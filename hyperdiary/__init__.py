@@ -30,6 +30,7 @@ def main(global_config, **settings):
         config.include(".schemas")
         config.include(".bodies")
         config.include(".subjectlogs")
+        config.include(".pages")
         config.scan(".errors")
         config.scan(".views")
     app = config.make_wsgi_app()

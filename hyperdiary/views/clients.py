@@ -36,6 +36,7 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "moods", moods),
         hm.link(request, "moods.stats", moods, "stats"),
         hm.link(request, "reports", resource["reports"]),
+        hm.link(request, "charts", resource["charts"]),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )
     return hm.representation(
