@@ -9,7 +9,7 @@ items, the forms of the writes the caller may make (forms.py) and, for a client,
 import pathlib
 
 import jinja2
-from pyramid.tweens import MAIN
+from pyramid.tweens import EXCVIEW
 
 from . import negotiation
 
@@ -28,8 +28,9 @@ def includeme(config):
     config.registry["page_templates"] = environment()
     # Everything the pages need comes from this server (API.md §10): the style sheet and the one script.
     config.add_static_view("static", "hyperdiary.pages:static", cache_max_age=3600)
-    # Right around the router, inside every other tween: a gzip or header tween sees the page.
-    config.add_tween("hyperdiary.pages.negotiation.html_tween", over=MAIN)
+    # Right around the exception view (so that errors get their page too), inside the other tweens: a gzip
+    # or header tween sees the page.
+    config.add_tween("hyperdiary.pages.negotiation.html_tween", over=EXCVIEW)
     config.include(".session")
     config.scan(".charts")
     config.scan(".preview")

@@ -122,7 +122,7 @@ def heading(body: dict) -> str:
         if isinstance(body.get(key), str) and body[key]:
             return body[key]
     kind = str(body.get("@type", "")).rstrip("/")
-    return label(kind.rsplit("/", 1)[-1]) or "hyperdiary"
+    return label(kind.rsplit("/", 1)[-1]).replace("-", " ") or "hyperdiary"
 
 
 def is_error(body, response) -> bool:
@@ -149,8 +149,9 @@ def page(request, body, response) -> str:
         body = {"@url": request.url, "@type": "list", "@links": [], "value": body}
     shown = Shown(tz, choice_titles(request, body))
     etag = response.etag
-    page_forms = forms.forms(request, context, request.view_name, body, tz,
-                             f'"{etag}"' if etag else None) if not is_error(body, response) else []
+    # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
+    page_forms = forms.forms(request, context, request.view_name, body, tz, f'"{etag}"' if etag else None) \
+        if request.method == "GET" else []
     if isinstance(body.get("fields"), list) and "@id" in body:
         # An entry type's descriptor (a schema, a preview): the form a client would get, to look at.
         page_forms.append(forms.Form("The form a client gets", "POST", "", body["fields"], {}, {}, None, "sample",

@@ -141,7 +141,7 @@ async function submit(form) {
   if (show === "html") {
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const main = page.querySelector("main");
-    const target = form.querySelector(".preview");
+    const target = form.nextElementSibling;  // the div.preview after the form
     target.replaceChildren(...[...main.childNodes].map((n) => document.importNode(n, true)));
     return;
   }
