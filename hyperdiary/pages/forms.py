@@ -212,6 +212,24 @@ def input_values(fields, body: dict, tz) -> dict:
     return values
 
 
+def with_icons(request, descriptor: dict) -> list[dict]:
+    """The descriptor's fields, each choice's `x-icon` resolved through the schema's `x-resources` to an
+    `icon_url` where the page may load it: inline (`data:image/...`) or from this server. The pages load
+    nothing from another host (their CSP says so), so an icon elsewhere is left out; the title stays."""
+    urls = {r.get("name"): r.get("url") for r in descriptor.get("resources", ()) if isinstance(r, dict)}
+    fields = []
+    for field in descriptor["fields"]:
+        if any(choice.get("icon") for choice in field.get("choices", ())):
+            choices = []
+            for choice in field["choices"]:
+                url = urls.get(choice.get("icon"))
+                loadable = isinstance(url, str) and url.startswith(("data:image/", request.base_url))
+                choices.append(dict(choice, icon_url=url) if loadable else choice)
+            field = dict(field, choices=choices)
+        fields.append(field)
+    return fields
+
+
 def _entry_forms(request, context, write: Write, body: dict, tz, etag) -> list[Form] | None:
     """Diary entries: a form per configured entry type (a new entry), or the entry's own type (a change)."""
     action = hm.url(request, context, *([write.name] if write.name else []))
@@ -219,12 +237,13 @@ def _entry_forms(request, context, write: Write, body: dict, tz, etag) -> list[F
     if isinstance(context, Entries) and write.method == "POST":
         schemas = request.entry_schemas.get_many(request.dbsession, context.client.diary_schemas)
         now = datetime.datetime.now(tz).strftime("%Y-%m-%dT%H:%M")
-        return [Form(f"New entry: {schema.descriptor['title']}", "POST", action, [dt, *schema.fields],
+        return [Form(f"New entry: {schema.descriptor['title']}", "POST", action,
+                     [dt, *with_icons(request, schema.descriptor)],
                      {"@type": schema.id}, {"dt": now}, None, description=schema.descriptor.get("description"))
                 for schema in schemas]
     if isinstance(context, EntryResource) and write.method == "PATCH":
         schema = request.entry_schemas.get(request.dbsession, context.entry.schema_id)
-        fields = [dt, *schema.fields]
+        fields = [dt, *with_icons(request, schema.descriptor)]
         return [Form(f"Change this {schema.descriptor['title']} entry", "PATCH", action, fields, {},
                      input_values(fields, body, tz), etag)]
     return None
