@@ -131,9 +131,10 @@ def _journals(request, chart, bounds: Range) -> dict:
     values = [0] * len(bounds.days)
     day = bounds.span.local_date_of(request.dbsession, Journal.journal_timestamp, conditions)
     if day is not None:
+        day = day.label("day")  # one label, grouped by its name (PostgreSQL wants the same expression)
         index = {each.isoformat(): n for n, each in enumerate(bounds.days)}
-        for row in request.dbsession.execute(select(day.label("day"), func.count().label("count"))
-                                             .where(*conditions).group_by(day.label("day"))):
+        for row in request.dbsession.execute(select(day, func.count().label("count"))
+                                             .where(*conditions).group_by(day)):
             if row.day in index:
                 values[index[row.day]] = row.count
     return {"type": "bar", "x_label": "day", "y_label": "journals", "categories": _day_labels(bounds.days),

@@ -266,6 +266,15 @@ def test_chart_svg_for_a_range(client):
     assert ">day<" in drawing and ">entries<" in drawing  # labelled axes
     assert "No data" not in drawing
     assert "calm" in svg(client, items["Moods per day"], fromdate="2024-04-01", todate="2024-04-07")
+    client.post(link(own, "journals"), json={"journal_timestamp": "2024-04-02T22:30:00Z", "title": "Late"}, status=201)
+    journals = client.get(items["Journals per day"], params={"fromdate": "2024-04-01", "todate": "2024-04-07"}).json
+    assert journals["series"][0]["values"] == [0, 0, 1, 0, 0, 0, 0]  # 00:30 on 3 April in Amsterdam
+    goal = client.post(link(own, "goals"), json={"title": "Walk", "is_onetime": True, "startdate": "2024-04-01T10:00:00Z",
+                                                 "targetdate": "2024-04-03T10:00:00Z"}, status=201).json
+    item = client.get(link(goal, "tracking")).json["@items"][0]["@url"]
+    client.patch(item, json={"iscompleted": True})
+    goals = client.get(items["Goals completed per week"], params={"fromdate": "2024-03-25", "todate": "2024-04-07"}).json
+    assert goals["categories"] == ["2024-W13", "2024-W14"] and goals["series"][0]["values"] == [0, 1]
     # A range without data says so.
     assert "No data from 2023-01-01 to 2023-01-31" in svg(client, emotions, fromdate="2023-01-01", todate="2023-01-31")
     # The default range: the 28 days that end today.
