@@ -34,10 +34,17 @@ def html_tween(handler, registry):
     def tween(request):
         html = prefers_html(request)
         response = handler(request)
-        if response.content_type in JSON_TYPES and not response.content_encoding:
+        if response.content_type in JSON_TYPES:
             add_vary(response)
             if html and response.body:
-                page(request, response)
+                # Compressed already (by something inside this tween): decoded, made a page, compressed again.
+                encoding = response.content_encoding
+                if encoding in ("gzip", "identity"):
+                    response.decode_content()
+                if not response.content_encoding:
+                    page(request, response)
+                    if encoding == "gzip":
+                        response.encode_content("gzip")
         return response
 
     return tween

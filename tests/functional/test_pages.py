@@ -321,3 +321,26 @@ def test_schema_preview(professional, admin, client, anonymous):
     sample = soup.find("form", class_="sample")
     assert sample.find("input", attrs={"name": "strength", "type": "range"})
     assert soup.find_all("form", class_="write") == []
+
+
+def test_a_compressed_answer_still_becomes_a_page(app):
+    """Whatever compresses JSON inside the pages' tween (a gzip step of the answer), the page is made of the
+    JSON and compressed again."""
+    import webob
+
+    from hyperdiary.pages.negotiation import html_tween
+    from hyperdiary.request import Request
+
+    def compressed(request):
+        response = webob.Response(body=b'{"@url": "http://example.com/x", "@type": "t", "@links": [], "note": "<i>"}',
+                                  content_type="application/json")
+        response.encode_content("gzip")
+        return response
+
+    request = Request.blank("/", headers=HTML)
+    request.registry = app.registry
+    request.root, request.view_name = app.root_factory(request), ""
+    response = html_tween(compressed, app.registry)(request)
+    assert response.content_encoding == "gzip" and response.content_type == "text/html"
+    response.decode_content()
+    assert "&lt;i&gt;" in response.text and "Accept" in response.vary
