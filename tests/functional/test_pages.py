@@ -344,3 +344,46 @@ def test_a_compressed_answer_still_becomes_a_page(app):
     assert response.content_encoding == "gzip" and response.content_type == "text/html"
     response.decode_content()
     assert "&lt;i&gt;" in response.text and "Accept" in response.vary
+
+
+def test_every_page_reachable_by_links_renders(client, professional, caseload, researcher):
+    """Following links from the root (and into items), each GET answers its page with the JSON's status: no
+    kind of resource lacks a page. Bounded: at most 120 pages per caller."""
+    own = client.client()
+    client.post(link(own, "diary.entries"), json={"@type": EMOTION, "dt": "2024-04-01T10:00:00Z",
+                                                   "emotion": "happy", "intensity": 2}, status=201)
+    journal = client.post(link(own, "journals"), json={"title": "A walk"}, status=201).json
+    tagtype = professional.post(professional.url("tagtypes"), json={"name": "trigger"}, status=201).json
+    client.post(link(journal, "tags"), json={"tagtype": tagtype["@url"]}, status=201)
+    client.post(link(own, "goals"), json={"title": "Walk", "is_onetime": False, "frequency": "Weekly",
+                                          "days": ["Monday"], "startdate": "2024-04-01T07:00:00Z",
+                                          "targetdate": "2024-04-30T00:00:00Z", "reminder": True,
+                                          "remindertime": "07:30"}, status=201)
+    client.post(link(own, "moods"), json={"logdate": "2024-04-01T08:00:00Z", "mood": "calm", "reasons": ["sun"]},
+                status=201)
+    subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
+                          status=201).json
+    researcher.patch(link(log, "add_entry"), json={"date_time": "2024-05-01T08:00:00Z",
+                                                   "details": {"weight": {"value": 21.5, "unit": "g"}}})
+    skip = ("openapi.json", "context.jsonld", "/ics", "/jsonschema")
+    for api in (client, professional, researcher):
+        seen, queue = set(), ["http://example.com/"]
+        while queue and len(seen) < 120:
+            url = queue.pop(0)
+            if url in seen or url.endswith(skip):
+                continue
+            seen.add(url)
+            answer = api.get(url, status="*")
+            response = api.get(url, headers=HTML, status="*")
+            assert response.status_code == answer.status_code, url
+            if answer.content_type != "application/json":
+                continue
+            assert response.content_type == "text/html", url
+            assert "Traceback" not in response.text
+            body = answer.json
+            if answer.status_code == 200 and isinstance(body, dict):
+                queue += [entry["url"] for entry in body.get("@links", ())]
+                queue += [item["@url"] for item in body.get("@items", ())[:3] if isinstance(item, dict)
+                          and "@url" in item]
+        assert len(seen) > 15, (api.username, seen)
