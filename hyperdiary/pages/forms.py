@@ -153,21 +153,48 @@ def _property_field(name: str, prop: dict, required: bool) -> dict | None:
     return field
 
 
-def schema_fields(schema: dict) -> list[dict] | None:
+def schema_fields(schema: dict, prefix: tuple = (), root: dict | None = None, required_here=True) -> list[dict] | None:
     """The fields of an object body; None when the body is not an object with properties (an array: the
-    form takes JSON as it is)."""
+    form takes JSON as it is). An object inside (a subject-log entry's `details`, a quantity's value and
+    unit) gives fields of its own, named by their dotted path (`details.weight.unit`, as a 400 names them)."""
     if not isinstance(schema, dict) or _non_null_type(schema) not in ("object", None) or \
             not isinstance(schema.get("properties"), dict):
         return None
-    required = set(schema.get("required", ()))
+    root = schema if root is None or "$defs" in schema else root
+    required = set(schema.get("required", ())) if required_here else set()
     fields = []
     for name, prop in schema["properties"].items():
         if name in REPRESENTATION_KEYS or not isinstance(prop, dict):
             continue
-        field = _property_field(name, _dereferenced(schema, prop), name in required)
+        prop = _dereferenced(root, prop)
+        path = prefix + (name,)
+        inner = schema_fields(prop, path, root, name in required) if len(path) < 4 and \
+            _non_null_type(prop) == "object" else None
+        if inner:
+            title = prop.get("title", name)
+            fields += [dict(f, title=f"{title}: {f['title']}") if len(f["path"]) == len(path) + 1 else f
+                       for f in inner]
+            continue
+        field = _property_field(".".join(path), prop, name in required)
         if field is not None:
+            field["path"] = list(path)
+            if "title" not in prop:
+                field["title"] = name.replace("_", " ")
             fields.append(field)
     return fields
+
+
+def subjectlog_entry_schema(request, context, write) -> dict | None:
+    """A subject-log entry's body: its times, notes, and `details` from the JSON Schema of the log's type."""
+    log = getattr(context, "log", None)
+    log_type = request.subjectlog_types.get(getattr(log, "type", None)) if log is not None else None
+    if log_type is None or write.name not in ("add_entry", "change_entry"):
+        return None
+    times = {name: {"type": "string", "format": "date-time", "title": name.replace("_", " ")}
+             for name in log_type.times}
+    details = dict(log_type.document, title="Details")
+    return {"type": "object", "required": list(log_type.times) + (["details"] if write.name == "add_entry" else []),
+            "properties": {**times, "notes": {"type": ["string", "null"], "title": "Notes"}, "details": details}}
 
 
 class Form(NamedTuple):
@@ -262,7 +289,8 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
         if write.method == "DELETE":
             shown.append(Form(label, "DELETE", action, [], {}, {}, etag))
             continue
-        schema = body_schema(request, context, write.name, write.method)
+        schema = subjectlog_entry_schema(request, context, write) or \
+            body_schema(request, context, write.name, write.method)
         fields = schema_fields(schema) if schema is not None else None
         # A change starts from what the resource holds now; a new record from nothing.
         values = input_values(fields, body, tz) if write.method in ("PATCH", "PUT") and not write.name else {}

@@ -116,3 +116,23 @@ def test_a_professional_previews_a_schema(app, live_server, page):
     # Nothing was stored.
     page.goto(live_server + "/schemas/")
     assert page.get_by_text("Gratitude").count() == 0
+
+
+def test_a_researcher_logs_an_entry_with_nested_details(app, testapp, live_server, page):
+    create_user(app, "rosa", "researcher")
+    rosa = sign_in(testapp, "rosa")
+    subject = rosa.post(rosa.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    log = rosa.post(rosa.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]}, status=201).json
+    sign_in_page(page, live_server, "rosa")
+    page.goto(log["@url"].replace("http://example.com", live_server))
+    form = page.locator("form.write", has=page.get_by_role("heading", name="Change: add entry"))
+    form.get_by_label("date time").fill("2024-05-01T10:00")
+    form.get_by_label("Weight: value").fill("-1")
+    form.get_by_label("g", exact=True).check()
+    form.get_by_role("button", name="Save").click()
+    error = form.locator('.field[data-field="details.weight.value"] .error')
+    error.wait_for(state="visible")
+    form.get_by_label("Weight: value").fill("21.5")
+    form.get_by_role("button", name="Save").click()
+    page.get_by_role("cell", name="21.5").wait_for()
+    assert rosa.get(log["@url"]).json["entries"][0]["details"] == {"weight": {"value": 21.5, "unit": "g"}}

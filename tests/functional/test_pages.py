@@ -1,5 +1,6 @@
 """The HTML pages (API.md §10): negotiation and Vary, links exactly as in the JSON, forms for exactly the writes the
 caller may make, escaping, the page's CSP, the cookie sign-in with its CSRF check, charts and the schema preview."""
+import json
 import re
 
 import pytest
@@ -387,3 +388,21 @@ def test_every_page_reachable_by_links_renders(client, professional, caseload, r
                 queue += [item["@url"] for item in body.get("@items", ())[:3] if isinstance(item, dict)
                           and "@url" in item]
         assert len(seen) > 15, (api.username, seen)
+
+
+def test_subject_log_entry_forms_from_the_type(researcher):
+    subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
+                          status=201).json
+    soup = page(researcher, log["@url"])[1]
+    add = soup.find("form", attrs={"action": link(log, "add_entry")})
+    names = [field["data-field"] for field in add.find_all("div", class_="field")]
+    assert names == ["date_time", "notes", "details.weight.value", "details.weight.unit"]
+    unit = add.find("div", attrs={"data-field": "details.weight.unit"})
+    assert unit["data-path"] == '["details", "weight", "unit"]'
+    assert [json.loads(i["value"]) for i in unit.find_all("input")][:4] == ["kg", "g", "mg", "µg"]
+    assert add.find("input", attrs={"name": "details.weight.value"})["type"] == "number"
+    assert add.find("input", attrs={"name": "date_time"})["type"] == "datetime-local"
+    # Removing an entry names it by its time only.
+    remove = soup.find("form", attrs={"action": link(log, "remove_entry")})
+    assert "details.weight.unit" not in str(remove)

@@ -39,13 +39,26 @@ class FieldError extends Error {
   constructor(name, message) { super(message); this.field = name; }
 }
 
+// A body that writes `value` at a field's path (["details", "weight", "unit"]) instead of a plain name.
+function pathed(body, path) {
+  return new Proxy({}, {set(_, key, value) {
+    let node = body;
+    for (const step of path.slice(0, -1)) node = (node[step] = node[step] || {});
+    node[path[path.length - 1]] = value;
+    return true;
+  }});
+}
+
 // The JSON body of a form: each field read as its kind says.
 async function bodyOf(form) {
   const change = form.dataset.method !== "POST";
-  const unset = (body, name) => { if (change) body[name] = null; };
-  let body = {};
+  let top = {};
   for (const field of form.querySelectorAll(".field")) {
     const name = field.dataset.field;
+    const path = field.dataset.path ? JSON.parse(field.dataset.path) : [name];
+    // A nested field is left out when empty (its object may not exist); a top-level one is cleared by a change.
+    const body = path.length > 1 ? pathed(top, path) : top;
+    const unset = (b, n) => { if (change && path.length === 1) b[n] = null; };
     const kinds = (field.dataset.kind || "text").split(" ");
     const kind = kinds[0];
     const input = field.querySelector("input, select, textarea");
@@ -54,7 +67,7 @@ async function bodyOf(form) {
       if (!text) { unset(body, name); continue; }
       let value;
       try { value = JSON.parse(text); } catch (e) { throw new FieldError(name, "This is not JSON: " + e.message); }
-      if (kinds.includes("whole")) { body = value; continue; }
+      if (kinds.includes("whole")) { top = value; continue; }
       body[name] = value;
     } else if (kind === "choice") {
       const checked = field.querySelector("input:checked");
@@ -82,9 +95,9 @@ async function bodyOf(form) {
     }
   }
   for (const [key, value] of Object.entries(form.dataset)) {
-    if (key.startsWith("const")) Object.assign(body, JSON.parse(value));
+    if (key.startsWith("const")) Object.assign(top, JSON.parse(value));
   }
-  return body;
+  return top;
 }
 
 function clearErrors(form) {
