@@ -40,9 +40,12 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     carol, own = seed(testapp)
     client_url = own["@url"].replace("http://example.com", live_server)
     entries = link(own, "diary.entries")
-    for day, (emotion, intensity) in enumerate([("happy", 4), ("sad", 2), ("happy", 5), ("scared", 3)], start=1):
-        carol.post(entries, json={"@type": EMOTION, "dt": f"2024-04-{day:02d}T09:30:00Z", "emotion": emotion,
-                                  "intensity": intensity, "situation": f"Day {day} <b>not bold</b>"}, status=201)
+    feelings = ("happy", "sad", "happy", "scared", "angry", "happy", "sad")
+    for day in range(1, 15):
+        for n in range(1 + day % 3):
+            carol.post(entries, json={"@type": EMOTION, "dt": f"2024-04-{day:02d}T{9 + 3 * n:02d}:30:00Z",
+                                      "emotion": feelings[(day + n) % 7], "intensity": 1 + (day + n) % 5,
+                                      "situation": f"Day {day} <b>not bold</b>"}, status=201)
     moods = link(own, "moods")
     for day, mood in ((1, "calm"), (1, "happy"), (2, "anxious"), (3, "calm"), (4, "tired")):
         carol.post(moods, json={"logdate": f"2024-04-{day:02d}T08:00:00Z", "mood": mood}, status=201)
@@ -54,7 +57,7 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     page.get_by_role("link", name="client", exact=True).click()
     page.get_by_role("link", name="diary", exact=True).click()
     page.get_by_role("link", name="entries.items", exact=True).click()
-    assert page.get_by_role("cell", name="Day 1 <b>not bold</b>").is_visible()  # text, escaped
+    assert page.get_by_role("cell", name="Day 14 <b>not bold</b>").first.is_visible()  # text, escaped
     shot(page, "diary-entries")
 
     # A new entry through its form: the emotion's form is one of the diary's configured types.
@@ -81,10 +84,10 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     # The client's page shows the charts; the range control changes them.
     page.goto(client_url)
     page.get_by_label("From").fill("2024-04-01")
-    page.get_by_label("to", exact=True).fill("2024-04-07")
+    page.get_by_label("to", exact=True).fill("2024-04-14")
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(re.compile(r"fromdate=2024-04-01"))
-    chart = page.get_by_role("img", name=re.compile("Emotions per day, 2024-04-01 to 2024-04-07"))
+    chart = page.get_by_role("img", name=re.compile("Emotions per day, 2024-04-01 to 2024-04-14"))
     assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
     page.get_by_role("link", name="Emotions per day", exact=True).click()
     page.wait_for_url(re.compile(r"/charts/.+fromdate=2024-04-01"))
