@@ -11,7 +11,7 @@ import pathlib
 import jinja2
 from pyramid.tweens import EXCVIEW
 
-from . import negotiation
+from . import negotiation, render
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -26,6 +26,7 @@ def environment() -> jinja2.Environment:
 
 def includeme(config):
     config.registry["page_templates"] = environment()
+    config.registry["page_forms"] = render.FormCache(config.registry["page_templates"])
     # Everything the pages need comes from this server (API.md §10): the style sheet and the one script.
     config.add_static_view("static", "hyperdiary.pages:static", cache_max_age=3600)
     # Right around the exception view (so that errors get their page too), inside the other tweens: a gzip

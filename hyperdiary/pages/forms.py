@@ -57,22 +57,30 @@ def registered_views(registry) -> Views:
     return views
 
 
+def _writes_of(registry, cls: type) -> tuple[tuple[Write, bool], ...]:
+    """The writes registered for a class (or a base of it), each with whether a GET view of its name exists;
+    worked out once per class."""
+    cache = registry.setdefault("page_writes_by_class", {})
+    found = cache.get(cls)
+    if found is None:
+        views = registered_views(registry)
+        found = []
+        for write in views.writes:
+            if issubclass(cls, write.context) and write not in (w for w, _ in found):
+                found.append((write, any(issubclass(cls, c) and n == write.name for c, n in views.pages)))
+        found = cache[cls] = tuple(found)
+    return found
+
+
 def writes_for(request, context, view_name: str) -> list[Write]:
     """The writes the caller may make that belong on this page. A write belongs on the page of the GET
     view with its name (PUT `configuration` on the `configuration` page); a write without a page of its
     own (POST of a collection without a GET of its own, a goal's `reminder`) on every page of its context."""
     if context is None:
         return []
-    views = registered_views(request.registry)
-    own = [w for w in views.writes if isinstance(context, w.context)]
-    shown = []
-    for write in own:
-        has_page = any(isinstance(context, c) and n == write.name for c, n in views.pages)
-        if (write.name == view_name or not has_page) and \
-                (write.permission is None or request.has_permission(write.permission, context)):
-            if write not in shown:
-                shown.append(write)
-    return shown
+    return [write for write, has_page in _writes_of(request.registry, type(context))
+            if (write.name == view_name or not has_page)
+            and (write.permission is None or request.has_permission(write.permission, context))]
 
 
 # --- the body's JSON Schema -------------------------------------------------------------------------------
@@ -263,10 +271,10 @@ def _entry_forms(request, context, write: Write, body: dict, tz, etag) -> list[F
     dt = {"name": "dt", "title": "When", "type": "datetime", "required": True}
     if isinstance(context, Entries) and write.method == "POST":
         schemas = request.entry_schemas.get_many(request.dbsession, context.client.diary_schemas)
-        now = datetime.datetime.now(tz).strftime("%Y-%m-%dT%H:%M")
+        # `dt` starts empty: the script fills in the current time (a rendered form is the same all day).
         return [Form(f"New entry: {schema.descriptor['title']}", "POST", action,
-                     [dt, *with_icons(request, schema.descriptor)],
-                     {"@type": schema.id}, {"dt": now}, None, description=schema.descriptor.get("description"))
+                     [dict(dt, now=True), *with_icons(request, schema.descriptor)],
+                     {"@type": schema.id}, {}, None, description=schema.descriptor.get("description"))
                 for schema in schemas]
     if isinstance(context, EntryResource) and write.method == "PATCH":
         schema = request.entry_schemas.get(request.dbsession, context.entry.schema_id)

@@ -204,3 +204,18 @@ document.addEventListener("input", (event) => {
     input.nextElementSibling.value = input.value;
   }
 });
+
+// A new entry's time starts at now, in the form's time zone (the server renders forms without it).
+function wallClock(zone) {
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-US", {timeZone: zone || "UTC", hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"});
+  for (const p of format.formatToParts(new Date())) parts[p.type] = p.value;
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll("input[data-now]")) {
+    if (!input.value) input.value = wallClock(input.form && input.form.dataset.timeZone);
+  }
+});
