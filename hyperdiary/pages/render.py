@@ -235,8 +235,8 @@ def is_error(body, response) -> bool:
 class FormCache:
     """Rendered forms, by what they are made of: the same entry type's form on the same listing renders the
     same HTML on every request (a new entry's time is filled in by the script), and five forms were half a
-    page's time. Bounded, least recently used first out; a form that changes (new values, a new ETag) is a
-    new key."""
+    page's time. Only forms of new records are kept (no record's values stay in memory); bounded, least
+    recently used first out."""
 
     SIZE = 1024
 
@@ -246,6 +246,9 @@ class FormCache:
         self.lock = threading.Lock()
 
     def __call__(self, form, n: int, zone: str) -> Markup:
+        if form.values or form.etag:
+            # A change form shows a record's values: rendered each time, never kept in memory.
+            return Markup(str(self.macro(form, n, zone)))
         key = orjson.dumps([list(form), n, zone], default=str, option=orjson.OPT_NON_STR_KEYS)
         with self.lock:
             html = self.cache.get(key)
