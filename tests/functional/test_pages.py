@@ -176,6 +176,10 @@ def test_values_are_escaped(client, professional, caseload):
     client.post(link(client.client(), "diary.entries"), json={"@type": EMOTION, "dt": "2024-04-01T10:00:00Z",
                                                                 "emotion": "happy", "intensity": 1, "situation": XSS}, status=201)
     client.patch(client.client()["@url"], json={"name": XSS})
+    # Only http(s) values are links: a `javascript:` URL stays text.
+    other = client.post(journals, json={"title": "javascript:alert(1)"}, status=201).json["@url"]
+    for url in (other, journals):
+        assert 'href="javascript:' not in page(client, url)[0].text
     for api, url in ((client, journal), (client, journals), (professional, journals),
                      (client, link(client.client(), "diary.entries.items")), (professional, caseload)):
         response = page(api, url)[0]
