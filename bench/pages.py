@@ -6,8 +6,8 @@ Default URL: BENCH_POSTGRES_URL or postgresql+psycopg://postgres@127.0.0.1:5432/
 dropped afterwards; a SQLite URL gets a fresh file). Through the API (webtest, no sockets) one client in
 Europe/Amsterdam writes 200 entries of the five shipped types; then GET diary.entries.items?limit=50 is timed
 REPEAT times (default 100) with `Accept: application/json` and with a browser's Accept header, interleaved,
-and the median and 90th percentile of each are printed with their ratio. The HTML answer is the same request plus the page:
-the JSON parsed back, the forms of the client's writes (five entry types) and the table rendered by Jinja2.
+and the median and 90th percentile of each are printed with their ratio. The HTML answer is the same request plus
+the page: the JSON parsed back, the forms of the client's writes (five entry types) and the table.
 """
 import datetime
 import os

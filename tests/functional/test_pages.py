@@ -173,8 +173,8 @@ def test_entry_form_fields_from_the_schema(client, professional, caseload):
 def test_values_are_escaped(client, professional, caseload):
     journals = link(client.client(), "journals")
     journal = client.post(journals, json={"title": XSS, "description": XSS}, status=201).json["@url"]
-    client.post(link(client.client(), "diary.entries"), json={"@type": EMOTION, "dt": "2024-04-01T10:00:00Z",
-                                                                "emotion": "happy", "intensity": 1, "situation": XSS}, status=201)
+    entry = {"@type": EMOTION, "dt": "2024-04-01T10:00:00Z", "emotion": "happy", "intensity": 1, "situation": XSS}
+    client.post(link(client.client(), "diary.entries"), json=entry, status=201)
     client.patch(client.client()["@url"], json={"name": XSS})
     # Only http(s) values are links: a `javascript:` URL stays text.
     other = client.post(journals, json={"title": "javascript:alert(1)"}, status=201).json["@url"]
@@ -237,7 +237,8 @@ def test_charts_listed_for_the_client_and_its_professionals(client, professional
     configured = client.get(link(own, "diary.configuration")).json["@schemas"]
     assert kinds.count("entries") == sum(len(s["charts"]) for s in configured)
     assert kinds[-3:] == ["moods", "journals", "goals"]
-    assert [i["title"] for i in items if i["kind"] == "entries"] == [c["title"] for s in configured for c in s["charts"]]
+    titles = [chart["title"] for schema in configured for chart in schema["charts"]]
+    assert [i["title"] for i in items if i["kind"] == "entries"] == titles
     assert charts_of(professional, professional.get(caseload).json) == items
     researcher.get(link(own, "charts"), status=404)
     researcher.get(items[0]["@url"], status=404)
@@ -274,11 +275,13 @@ def test_chart_svg_for_a_range(client):
     client.post(link(own, "journals"), json={"journal_timestamp": "2024-04-02T22:30:00Z", "title": "Late"}, status=201)
     journals = client.get(items["Journals per day"], params={"fromdate": "2024-04-01", "todate": "2024-04-07"}).json
     assert journals["series"][0]["values"] == [0, 0, 1, 0, 0, 0, 0]  # 00:30 on 3 April in Amsterdam
-    goal = client.post(link(own, "goals"), json={"title": "Walk", "is_onetime": True, "startdate": "2024-04-01T10:00:00Z",
+    goal = client.post(link(own, "goals"), json={"title": "Walk", "is_onetime": True,
+                                                 "startdate": "2024-04-01T10:00:00Z",
                                                  "targetdate": "2024-04-03T10:00:00Z"}, status=201).json
     item = client.get(link(goal, "tracking")).json["@items"][0]["@url"]
     client.patch(item, json={"iscompleted": True})
-    goals = client.get(items["Goals completed per week"], params={"fromdate": "2024-03-25", "todate": "2024-04-07"}).json
+    weeks = {"fromdate": "2024-03-25", "todate": "2024-04-07"}
+    goals = client.get(items["Goals completed per week"], params=weeks).json
     assert goals["categories"] == ["2024-W13", "2024-W14"] and goals["series"][0]["values"] == [0, 1]
     # A range without data says so.
     assert "No data from 2023-01-01 to 2023-01-31" in svg(client, emotions, fromdate="2023-01-01", todate="2023-01-31")
