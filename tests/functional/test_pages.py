@@ -194,6 +194,11 @@ def session_url(testapp):
     return "http://example.com/auth/session"
 
 
+def test_cookies_are_secure_over_https(testapp, client):
+    answer = testapp.post_json("https://example.com/auth/session", {"username": "carol", "password": PASSWORD})
+    assert all("secure" in cookie.lower() for cookie in answer.headers.getall("Set-Cookie"))
+
+
 def test_cookie_sign_in_csrf_and_sign_out(testapp, client):
     anonymous = Api(testapp)
     anonymous.post(session_url(testapp), json={"username": "carol", "password": "wrong"}, status=401)
@@ -283,6 +288,14 @@ def test_chart_svg_for_a_range(client):
     weeks = {"fromdate": "2024-03-25", "todate": "2024-04-07"}
     goals = client.get(items["Goals completed per week"], params=weeks).json
     assert goals["categories"] == ["2024-W13", "2024-W14"] and goals["series"][0]["values"] == [0, 1]
+    # A line of means: the sleep log's quality per day; a day without entries is a gap.
+    sleep = "https://ns.hyperdiary.org/diary/schema/entry/sleep:1"
+    for dt, quality in (("2024-04-01T06:00:00Z", 2), ("2024-04-01T14:00:00Z", 5), ("2024-04-03T06:00:00Z", 4)):
+        client.post(entries, json={"@type": sleep, "dt": dt, "sleep_quality": quality}, status=201)
+    days = {"fromdate": "2024-04-01", "todate": "2024-04-03"}
+    quality = client.get(items["Sleep quality per day"], params=days).json
+    assert quality["type"] == "line" and quality["series"][0]["values"] == [3.5, None, 4]
+    assert svg(client, items["Sleep quality per day"], fromdate="2024-04-01", todate="2024-04-03").count("<polyline") == 2
     # A range without data says so.
     assert "No data from 2023-01-01 to 2023-01-31" in svg(client, emotions, fromdate="2023-01-01", todate="2023-01-31")
     # The default range: the 28 days that end today.
