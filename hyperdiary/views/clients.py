@@ -27,6 +27,7 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "diary.entries.schemas", entries, "schemas"),
         *kind_links(request, resource),
         hm.link(request, "reports", resource["reports"]),
+        hm.link(request, "charts", resource["charts"]),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )
     return hm.representation(
