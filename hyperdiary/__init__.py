@@ -48,6 +48,7 @@ def main(global_config, **settings):
         config.include(".conditional")
         config.include(".compression")
         config.include(".cors")
+        config.include(".pages")
         config.scan(".errors")
         config.scan(".views")
     app = config.make_wsgi_app()

@@ -10,6 +10,7 @@ from ..kinds import Collection, Item
 from . import Resource, child_collection
 from .reports import Reports
 from .feeds import CalendarFeeds
+from .charts import Charts
 
 
 class Clients(Resource):
@@ -97,4 +98,4 @@ class Entries(Collection):
 
 
 # What hangs below a client, by name, besides the collections of the record kinds declared below it.
-CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "calendarfeeds": CalendarFeeds}
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts, "calendarfeeds": CalendarFeeds}
