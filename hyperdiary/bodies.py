@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from . import patterns
-from .errors import ValidationFailure, problem
+from .errors import ValidationFailure, problem, quoted
 from .inputs import parse_datetime
 from .models import Goal, GoalTracking, Journal, Mood, Subject, SubjectLog, Tag, TagType
 
@@ -42,9 +42,10 @@ def problems(validator, data, order=()) -> list[dict]:
             known = error.schema.get("properties", {})
             found += [problem(_join(path, name), "Unknown field.") for name in error.instance if name not in known]
         elif error.validator in _CHOICE_VALIDATORS:
-            found.append(problem(path or "body", f"{error.instance!r} is not one of the allowed choices."))
+            found.append(problem(path or "body", f"{quoted(error.instance)} is not one of the allowed choices."))
         else:
-            found.append(problem(path or "body", error.message))
+            # jsonschema quotes the whole value ("'xxx…' is too long"): at most QUOTED characters of it.
+            found.append(problem(path or "body", error.message.replace(repr(error.instance), quoted(error.instance))))
     # jsonschema reports `required` once per missing property, each with the whole list: keep one of each.
     found = list({(p["name"], p["message"]): p for p in found}.values())
     position = {name: index for index, name in enumerate(order)}

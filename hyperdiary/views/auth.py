@@ -2,7 +2,7 @@
 import colander
 from pyramid.view import view_config
 
-from .. import accounts
+from .. import accounts, ratelimit
 from ..errors import error_response
 from ..inputs import StrictString, body
 from ..resources.accounts import Auth
@@ -23,15 +23,19 @@ class RefreshToken(colander.MappingSchema):
 
 @view_config(context=Auth, name="register", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def register(context, request):
+    ratelimit.throttle(request).registration(request)
     return register_user(request, body(request, Registration()), role="client")
 
 
 @view_config(context=Auth, name="token", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def token(context, request):
     data = body(request, Credentials())
+    throttle = ratelimit.throttle(request)
+    throttle.before_sign_in(request, data["username"])
     user = accounts.check_credentials(request.dbsession, request.registry["password_hasher"],
                                       data["username"], data["password"])
     if user is None:
+        throttle.failed_sign_in(request, data["username"])
         return error_response(request, 401, INVALID_CREDENTIALS)
     tokens = accounts.sign_in(request.dbsession, user, request.registry["token_ttl"])
     # The caller has just proved who they are: show the profile as they will see it.
@@ -42,6 +46,7 @@ def token(context, request):
 @view_config(context=Auth, name="refresh", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def refresh(context, request):
     data = body(request, RefreshToken())
+    ratelimit.throttle(request).refresh(request)
     tokens = accounts.rotate(request.dbsession, data["refresh"], request.registry["token_ttl"])
     if tokens is None:
         # Returned, not raised: a reused token revokes its session, and that must be committed.

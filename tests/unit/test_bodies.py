@@ -118,7 +118,7 @@ def test_a_pattern_that_backtracks_forever_is_cut_short():
     validator = Validator(schema)
     started = time.monotonic()
     found = problems(validator, {"code": "a" * 40 + "b", "other": "a" * 40 + "b"})
-    assert time.monotonic() - started < PATTERN_BUDGET + 0.5  # both fields share one budget
+    assert time.monotonic() - started < PATTERN_BUDGET + 2  # both fields share one budget (re: hours)
     assert [p["name"] for p in found] == ["code", "other"]
     assert found[0]["message"] == TOO_LONG
     # Patterns still work as patterns.

@@ -30,7 +30,7 @@ def test_every_pattern_path_runs_out_of_time_as_a_problem(case):
     validator = Validator(dict(schema, type="object"))
     started = time.monotonic()
     found = problems(validator, instance)
-    assert time.monotonic() - started < patterns.BUDGET + 0.75
+    assert time.monotonic() - started < patterns.BUDGET + 2  # with re: hours
     assert {"name": name, "message": patterns.TOO_LONG} in found, found
 
 
