@@ -73,8 +73,6 @@ def empty_tables(engine):
 def testapp(app):
     yield webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
     empty_tables(app.registry["dbengine"])
-    # Throttling counts (in memory) start afresh with each test, like the tables.
-    app.registry["ratelimit"].reset()
     # Uploaded schemas are cached for good (they never change, and are never deleted outside tests).
     app.registry["entry_schemas"] = SchemaRegistry(app.registry["entry_schemas"].shipped)
 

@@ -14,13 +14,25 @@ import pytest
 import webtest
 
 from hyperdiary import main
-from tests.conftest import PASSWORD, Api, create_user, link
+from hyperdiary.ratelimit import SETTING
+from tests.conftest import PASSWORD, Api, create_user, empty_tables, link
 
 
 def sign_in(testapp, username, password, address="192.0.2.1", status="*"):
     anonymous = Api(testapp)
     return testapp.post_json(anonymous.url("auth.token"), {"username": username, "password": password},
                              extra_environ={"REMOTE_ADDR": address}, status=status)
+
+
+@pytest.fixture
+def testapp(app_settings, app):
+    """An app with the contract's default limits (testing.ini raises them for the rest of the suite), on
+    the suite's database; its counts start at zero."""
+    settings = {key: value for key, value in app_settings.items() if not key.startswith(SETTING)}
+    throttled = main({}, **settings)
+    yield webtest.TestApp(throttled, extra_environ={"HTTP_HOST": "example.com"})
+    throttled.registry["dbengine"].dispose()
+    empty_tables(app.registry["dbengine"])
 
 
 def assert_429(response):
@@ -82,7 +94,8 @@ def test_refresh_is_limited_per_address(client, testapp):
 @pytest.fixture
 def quick_app(app_settings):
     """The app with a window of two seconds, to see one pass."""
-    settings = dict(app_settings, **{"hyperdiary.ratelimit.token_username": "2 per 2 seconds"})
+    settings = {key: value for key, value in app_settings.items() if not key.startswith(SETTING)}
+    settings["hyperdiary.ratelimit.token_username"] = "2 per 2 seconds"
     app = main({}, **settings)
     yield webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
     app.registry["dbengine"].dispose()
@@ -125,8 +138,9 @@ def two_servers(app_settings):
     if not redis_answers():
         pytest.skip(f"no Redis answers at {REDIS_URL} (HYPERDIARY_TEST_REDIS_URL): the shared-store test needs one")
     # A key prefix of this test's own, so that other runs sharing the Redis count apart.
-    settings = dict(app_settings, **{"hyperdiary.ratelimit.storage_url": REDIS_URL,
-                                     "hyperdiary.ratelimit.key_prefix": f"hdtest-{uuid.uuid4().hex}"})
+    settings = {key: value for key, value in app_settings.items() if not key.startswith(SETTING)}
+    settings.update({"hyperdiary.ratelimit.storage_url": REDIS_URL,
+                     "hyperdiary.ratelimit.key_prefix": f"hdtest-{uuid.uuid4().hex}"})
     processes = []
     try:
         for _ in range(2):
