@@ -84,3 +84,34 @@ def test_an_unreachable_database_is_a_503(unreachable_app, client, errors):
         assert_error(response, 503)
         assert response.headers["Retry-After"] == str(RETRY_AFTER)
     assert errors == []  # logged as a warning: nothing in our code is at fault
+
+
+def test_a_page_keeps_its_own_content_security_policy():
+    from pyramid.response import Response
+
+    from hyperdiary.securityheaders import security_headers
+
+    page = Response("<p>hi</p>", content_type="text/html")
+    page.headers["Content-Security-Policy"] = "default-src 'self'"
+    answer = security_headers(lambda request: page, None)(None)
+    assert answer.headers["Content-Security-Policy"] == "default-src 'self'"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sign_ins_beyond_the_hashing_bound_answer_503_at_once(app, client, anonymous):
+    """Every slot of hashing.py taken (as by sign-ins hashing and waiting): the next sign-in is refused at
+    once with Retry-After instead of taking a worker thread."""
+    hasher = app.registry["password_hasher"]
+    slots = hasher.concurrency + hasher.queue
+    for _ in range(slots):
+        assert hasher._admitted.acquire(blocking=False)
+    try:
+        response = anonymous.post(anonymous.url("auth.token"), json={"username": "carol", "password": "x" * 12},
+                                  status=503)
+        assert_error(response, 503)
+        assert response.headers["Retry-After"] == "1"
+    finally:
+        for _ in range(slots):
+            hasher._admitted.release()
+    assert anonymous.post(anonymous.url("auth.token"), json={"username": "carol", "password": "x" * 12},
+                          status=401)
