@@ -14,10 +14,12 @@ request's REMOTE_ADDR: behind a proxy, waitress's `trusted_proxy` settings make 
 (X-Forwarded-For as such could be forged by anyone).
 """
 import hashlib
+import logging
 import math
 import time
 
 from limits import parse
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pyramid.httpexceptions import HTTPTooManyRequests
@@ -25,7 +27,10 @@ from pyramid.view import exception_view_config
 
 from .errors import error_response
 
+log = logging.getLogger(__name__)
+
 SETTING = "hyperdiary.ratelimit."
+STORE_RETRY_AFTER = 5
 DEFAULTS = {
     "storage_url": "memory://",
     # Keys in a shared store start with this: several deployments (or test runs) can share one Redis.
@@ -59,7 +64,8 @@ class Throttle:
             return settings.get(SETTING + name) or DEFAULTS[name]
 
         url = setting("storage_url")
-        options = {} if url.startswith("memory") else {"key_prefix": setting("key_prefix")}
+        # A shared store's failures come as StorageError (answered 503 below), whatever the backend.
+        options = {} if url.startswith("memory") else {"key_prefix": setting("key_prefix"), "wrap_exceptions": True}
         self.storage = storage_from_string(url, **options)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.limits = {name: parse(setting(name)) for name in DEFAULTS if name.endswith(("_username", "_address"))}
@@ -106,6 +112,15 @@ def throttle(request) -> Throttle:
 @exception_view_config(Throttled)
 def too_many(exc, request):
     return error_response(request, 429, exc.detail, headers={"Retry-After": str(exc.seconds)})
+
+
+@exception_view_config(StorageError)
+def store_unreachable(exc, request):
+    """The shared store cannot be reached: the throttled endpoints wait for it rather than let guesses
+    through uncounted."""
+    log.warning("Throttling store unreachable on %s %s: %s", request.method, request.path_qs, exc)
+    return error_response(request, 503, "Sign-in is unavailable for a moment; try again shortly.",
+                          headers={"Retry-After": str(STORE_RETRY_AFTER)})
 
 
 def includeme(config):

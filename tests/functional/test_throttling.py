@@ -174,3 +174,16 @@ def test_counts_hold_across_two_processes_with_a_shared_store(app, testapp, two_
     for server in (first, second):
         status, headers = post(server + token_path, {"username": "dora", "password": PASSWORD})
         assert status == 429 and int(headers["Retry-After"]) >= 1
+
+
+def test_an_unreachable_shared_store_is_a_503_not_an_open_door(app_settings, errors):
+    settings = {key: value for key, value in app_settings.items() if not key.startswith(SETTING)}
+    settings["hyperdiary.ratelimit.storage_url"] = "redis://127.0.0.1:1"
+    unreachable = main({}, **settings)
+    try:
+        testapp = webtest.TestApp(unreachable, extra_environ={"HTTP_HOST": "example.com"})
+        response = sign_in(testapp, "dora", "wrong", status=503)
+        assert response.json["code"] == 503 and response.headers["Retry-After"] == "5"
+    finally:
+        unreachable.registry["dbengine"].dispose()
+    assert errors == []
