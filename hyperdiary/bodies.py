@@ -132,7 +132,8 @@ class BodySchema:
     what = "Resource schema"
 
     def __init__(self, kind: str, document):
-        Draft202012Validator.check_schema(document)
+        Draft202012Validator.check_schema(document, format_checker=patterns.with_regex_format(
+            Draft202012Validator.FORMAT_CHECKER))
         if not isinstance(document, dict) or document.get("type") != "object":
             raise ValueError('The schema of a resource kind must have "type": "object".')
         self.kind = kind

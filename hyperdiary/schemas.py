@@ -167,7 +167,8 @@ def check_document(document) -> SchemaProblem | None:
     if declared != Draft202012Validator.META_SCHEMA["$id"]:
         return SchemaProblem(f"$schema must be {Draft202012Validator.META_SCHEMA['$id']!r}.", "$schema")
     try:
-        Draft202012Validator.check_schema(document)
+        # Its patterns compiled by the module that will match them (patterns.py), not by `re`.
+        Draft202012Validator.check_schema(document, format_checker=ENTRY_FORMATS)
     except SchemaError as error:
         path = ".".join(str(p) for p in error.path) or None
         return SchemaProblem(f"Not a valid Draft 2020-12 schema: {error.message}", path)
