@@ -48,6 +48,8 @@ def main():
     parser.add_argument("--unbounded", action="store_true")
     parser.add_argument("--logins", type=int, default=8)
     parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to work on (in a schema of its own), "
+                        "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test; default: SQLite")
     args = parser.parse_args()
     folder = pathlib.Path(tempfile.mkdtemp(prefix="hd-logins-"))
     extra = ["hyperdiary.ratelimit.token_username = 100000 per minute",
@@ -55,7 +57,17 @@ def main():
     if args.unbounded:
         extra += ["hyperdiary.password_hashing.concurrency = 64", "hyperdiary.password_hashing.queue = 64"]
     ini = (ROOT / "production.ini").read_text().replace("[app:main]\n", "[app:main]\n" + "\n".join(extra) + "\n", 1)
-    ini = ini.replace("%(here)s/var/hyperdiary.sqlite", str(folder / "bench.sqlite")).replace("%(here)s", str(ROOT))
+    database = f"sqlite:///{folder / 'bench.sqlite'}"
+    if args.postgres:
+        import sqlalchemy as sa
+
+        schema = "hd_logins_" + folder.name.replace("-", "_").lower()
+        admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        database = sa.engine.make_url(args.postgres).update_query_dict(
+            {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    ini = ini.replace("sqlite:///%(here)s/var/hyperdiary.sqlite", database.replace("%", "%%")).replace("%(here)s", str(ROOT))
     config = folder / "bench.ini"
     config.write_text(ini)
     environ = {"PATH": str(BIN), "PYTHONWARNINGS": "ignore"}
@@ -108,6 +120,10 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if args.postgres:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.dispose()
 
 
 if __name__ == "__main__":

@@ -32,11 +32,19 @@ def token(context, request):
     data = body(request, Credentials())
     throttle = ratelimit.throttle(request)
     throttle.before_sign_in(request, data["username"])
-    user = accounts.check_credentials(request.dbsession, request.registry["password_hasher"],
-                                      data["username"], data["password"])
+    # The password is verified before this request's write transaction begins: on SQLite that transaction
+    # holds the database's write lock, which every other write (and sign-in) would wait for during the hash.
+    reader = request.registry["read_dbsession_factory"]()
+    try:
+        user = accounts.check_credentials(reader, request.registry["password_hasher"],
+                                          data["username"], data["password"])
+    finally:
+        reader.close()
     if user is None:
         throttle.failed_sign_in(request, data["username"])
         return error_response(request, 401, INVALID_CREDENTIALS)
+    # Into the request's session (a rehashed password, when the cost settings changed, is stored with it).
+    user = request.dbsession.merge(user)
     tokens = accounts.sign_in(request.dbsession, user, request.registry["token_ttl"])
     # The caller has just proved who they are: show the profile as they will see it.
     request.user = accounts.identity(user)

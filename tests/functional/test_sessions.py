@@ -100,3 +100,21 @@ def test_a_sign_in_ends_at_its_absolute_lifetime(app, client, testapp):
     assert still_works(testapp, Api(testapp, tokens["access"], "spent")) == (True, False)
     time.sleep(1.1)
     assert still_works(testapp, rotated) == (False, False)
+
+
+def test_a_sign_in_stores_the_rehashed_password(app, testapp, client):
+    """The password is verified outside the request's transaction (views/auth.py); a hash made with other
+    cost settings is still replaced by one with the current settings, in the request's transaction."""
+    import argon2
+    from sqlalchemy import select
+
+    from hyperdiary.models import User
+
+    old = argon2.PasswordHasher(time_cost=2, memory_cost=512, parallelism=1).hash(PASSWORD)
+    with transaction.manager:
+        dbsession = app.registry["dbsession_factory"]()
+        dbsession.execute(update(User).where(User.username == "carol").values(password_hash=old))
+    sign_in(testapp, "carol")
+    with app.registry["dbengine"].connect() as conn:
+        stored = conn.execute(select(User.password_hash).where(User.username == "carol")).scalar_one()
+    assert stored != old and not app.registry["password_hasher"].check_needs_rehash(stored)
