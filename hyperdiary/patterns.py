@@ -69,8 +69,12 @@ def search(pattern: str, text: str):
     the GIL released; PatternTimeout when it runs out, PatternUnusable for a pattern regex refuses."""
     deadline = _DEADLINE.get()
     left = BUDGET if deadline is None else deadline - time.monotonic()
+    if left <= 0:
+        # Spent (a match before ran out): `regex` checks its clock only now and then, and would overshoot
+        # a tiny timeout by as much as a whole budget.
+        raise PatternTimeout(pattern)
     try:
-        return _compiled(pattern).search(text, timeout=max(left, 0.001), concurrent=True)
+        return _compiled(pattern).search(text, timeout=left, concurrent=True)
     except TimeoutError:
         raise PatternTimeout(pattern) from None
 
