@@ -16,7 +16,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from . import patterns
 from .errors import ValidationFailure, problem, quoted
 from .inputs import parse_datetime
-from .models import Goal, GoalTracking, Subject, SubjectLog, TagType
+from .models import Goal, GoalTracking, Subject, TagType
 
 _CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
 
@@ -197,7 +197,7 @@ def column_limits(model, names) -> dict[str, int]:
 
 # The table each kind is stored in; a field named like a column is stored in that column.
 KIND_MODELS = {"tagtype": TagType, "goal": Goal, "goaltracking": GoalTracking,
-               "subject": Subject, "subjectlog": SubjectLog}
+               "subject": Subject}
 
 
 def includeme(config):
