@@ -10,6 +10,7 @@ so is a sign-in that would wait too long for a password hash (hashing.py).
 """
 import logging
 
+from pyramid.httpexceptions import HTTPException
 from pyramid.view import exception_view_config
 from sqlalchemy import exc as sa_exc
 
@@ -60,6 +61,11 @@ def fault_guard(handler, registry):
     def guard(request):
         try:
             return handler(request)
+        except HTTPException as error:
+            # An HTTP answer raised outside the exception views (a tween's own): its status, our shape.
+            if error.code < 400:
+                return error
+            return error_response(request, error.code, error.title, getattr(error, "extra", None))
         except Exception as error:  # noqa: BLE001 - this is the last place that can answer
             if unreachable(error):
                 log.warning("Database unreachable on %s %s: %s", request.method, request.path_qs, error)

@@ -115,3 +115,17 @@ def test_sign_ins_beyond_the_hashing_bound_answer_503_at_once(app, client, anony
             hasher._admitted.release()
     assert anonymous.post(anonymous.url("auth.token"), json={"username": "carol", "password": "x" * 12},
                           status=401)
+
+
+def test_an_http_error_raised_outside_the_exception_views_keeps_its_status():
+    from pyramid.httpexceptions import HTTPServiceUnavailable
+    from pyramid.request import Request
+
+    from hyperdiary.faults import fault_guard
+
+    def tween(request):
+        raise HTTPServiceUnavailable()
+
+    answer = fault_guard(tween, None)(Request.blank("/"))
+    assert answer.status_int == 503 and answer.headers["Content-Type"] == JSON_UTF8
+    assert answer.json == {"code": 503, "message": "Service Unavailable", "extra": []}
