@@ -73,10 +73,13 @@ class LiveServer:
         return self.client().login(username, password)
 
     def reset(self):
-        """Close the test's clients and empty every table."""
+        """Close the test's clients, empty every table and forget the throttling counts."""
         for client in self.clients:
             client.close()
         self.clients.clear()
+        throttle = self.app.registry.get("ratelimit")
+        if throttle is not None:
+            throttle.reset()
         with self.app.registry["dbengine"].begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
@@ -120,6 +123,11 @@ def hyperdiary_settings(tmp_path_factory) -> dict:
         "hyperdiary.argon2.time_cost": "1",
         "hyperdiary.argon2.memory_cost": "256",
         "hyperdiary.argon2.parallelism": "1",
+        # A test suite signs up and in far more often than people do: throttling would answer 429.
+        "hyperdiary.ratelimit.token_username": "10000 per minute",
+        "hyperdiary.ratelimit.token_address": "10000 per minute",
+        "hyperdiary.ratelimit.register_address": "10000 per minute",
+        "hyperdiary.ratelimit.refresh_address": "10000 per minute",
     }
 
 
