@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from .. import goals as goals_model
 from .. import hypermedia as hm
 from ..accounts import token_hash
-from ..inputs import Paging, StrictString, deserialize, json_object, parse_datetime, query
+from ..inputs import Paging, StrictString, body, parse_datetime, query
 from ..models import CalendarFeed
 from ..models.meta import new_id, utcnow
 from ..paging import cursor, keyset_page
@@ -30,23 +30,23 @@ def feed_body(request, feeds: CalendarFeeds, feed) -> dict:
 
 
 class NewFeed(colander.MappingSchema):
-    name = colander.SchemaNode(StrictString(allow_empty=True), missing=None, validator=colander.Length(1, 100))
+    name = colander.SchemaNode(StrictString(), missing=None, validator=colander.Length(1, 100))
 
 
 @view_config(context=CalendarFeeds, request_method="POST", renderer="json", permission=Permissions.CALENDAR_FEEDS)
 def create_feed(context, request):
     """A new feed: 201 with its `feed`, the secret URL, which is shown this once (only its hash is kept)."""
-    data = deserialize(NewFeed(), json_object(request)) if request.body.strip() else {"name": None}
+    data = body(request, NewFeed()) if request.body.strip() else {"name": None}
     secret = secrets.token_urlsafe(32)
     moment = utcnow()
     feed = CalendarFeed(id=new_id(), client_id=context.client.id, token_hash=token_hash(secret), name=data["name"],
                         created=moment, modified=moment, version=1)
     request.dbsession.add(feed)
     request.dbsession.flush()
-    body = feed_body(request, context, feed)
-    body["feed"] = f"{request.base_url}feeds/{secret}/{CALENDAR}"
-    hm.written(request, body["@url"], feed)
-    return body
+    answer = feed_body(request, context, feed)
+    answer["feed"] = f"{request.base_url}feeds/{secret}/{CALENDAR}"
+    hm.written(request, answer["@url"], feed)
+    return answer
 
 
 @view_config(context=CalendarFeeds, request_method="GET", renderer="json", permission=Permissions.VIEW)

@@ -81,7 +81,8 @@ def test_feeds_are_the_clients_alone(client, professional, caseload, admin, test
 
 
 def test_bad_feed_bodies_store_nothing(client, feeds_url):
-    for body, name in (({"name": ""}, "name"), ({"name": "x" * 101}, "name"), ({"name": 3}, "name")):
+    for body, name in (({"name": ""}, "name"), ({"name": "x" * 101}, "name"), ({"name": 3}, "name"),
+                       ({"name": "phone", "colour": "red"}, "colour")):
         assert [p["name"] for p in client.post(feeds_url, json=body, status=400).json["extra"]] == [name]
     client.post(feeds_url, json=[{"name": "x"}], status=400)
     assert client.get(feeds_url).json["@items"] == []
