@@ -11,6 +11,7 @@ from .journals import Journals
 from .goals import Goals
 from .moods import Moods
 from .reports import Reports
+from .audit import ClientAudit
 
 
 class Clients(Resource):
@@ -90,4 +91,5 @@ class Entries(Records):
 
 
 # What hangs below a client, by name: each kind of record a client keeps is one collection here.
-CLIENT_CHILDREN = {"diary": Diary, "journals": Journals, "goals": Goals, "moods": Moods, "reports": Reports}
+CLIENT_CHILDREN = {"diary": Diary, "journals": Journals, "goals": Goals, "moods": Moods, "reports": Reports,
+                   "audit": ClientAudit}

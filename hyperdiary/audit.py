@@ -1,0 +1,130 @@
+"""The audit trail (API.md §9): every write by anyone, and every read of a client's data by anyone but
+that client, is recorded as an event.
+
+One tween does it for every view, so no view has to remember to. It sits inside pyramid_tm's transaction
+(under the transaction manager, over the exception views), after the view has answered:
+- a write's event is one more INSERT in the write's own transaction: it commits with the write or not at
+  all (a write that fails stored nothing, and leaves no event either);
+- a read's event is one prebuilt INSERT. On PostgreSQL reads run in autocommit (models.reader), so it is
+  one statement and one round trip on the connection the read already holds. On SQLite the read
+  session's transaction only reads, and turning it into a writer could fail at once ("database is
+  locked") when another writer committed meanwhile, so the event is written in a short transaction of
+  its own that begins IMMEDIATE (waiting its turn like any writer).
+
+Which client a request concerns is found generically: the ClientResource in the context's lineage.
+Requests that fail (4xx, 5xx) are not recorded: they read and stored nothing. A view may correct what the
+tween would record with `note()` (the erasure does: its event is an `erase` without content)."""
+import logging
+
+from pyramid.settings import asbool
+from pyramid.tweens import EXCVIEW
+from sqlalchemy import insert
+
+from .errors import error_response
+from .models import AuditEvent, writer, writes
+from .models.meta import new_id, utcnow
+
+log = logging.getLogger(__name__)
+
+ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+# The action of a GET by the name of its view: the export is its own action.
+READ_ACTIONS = {"export": "export"}
+ACTION_NAMES = ("read", "create", "update", "delete", "export", "erase")
+
+# Built once: composing a statement costs more than running it.
+INSERT = insert(AuditEvent.__table__)
+
+NOTE = "hyperdiary.audit"
+
+
+def note(request, **fields):
+    """What this request's event should say instead of what the tween finds: `action`, `client_id`,
+    `actor_id`, `resource` (None: no content)."""
+    request.environ.setdefault(NOTE, {}).update(fields)
+
+
+def client_of(context):
+    """The ClientResource in the context's lineage, or None: which client a request concerns."""
+    from .resources.clients import ClientResource  # the resources import the models; this module is imported first
+
+    while context is not None:
+        if isinstance(context, ClientResource):
+            return context
+        context = getattr(context, "__parent__", None)
+    return None
+
+
+def _path(request, response) -> str:
+    """The URL acted on, below the application's root: a create's Location, else the request's path."""
+    location = response.location if response.status_code in (200, 201) and request.method == "POST" else None
+    base = request.base_url
+    if location and location.startswith(base):
+        return location[len(base):]
+    return request.path_info.lstrip("/")
+
+
+def event(request, response) -> dict | None:
+    """The event this request makes, or None when it makes none."""
+    if response.status_code >= 400:
+        return None
+    user = request.user
+    client = client_of(getattr(request, "context", None))
+    if writes(request):
+        action = ACTIONS.get(request.method)
+        if action is None:  # OPTIONS and the like read nothing
+            return None
+    else:
+        if client is None or (user is not None and user.id == client.client.user_id):
+            return None
+        action = READ_ACTIONS.get(request.view_name, "read")
+    values = {
+        "id": new_id(), "time": utcnow(), "actor_id": user.id if user is not None else None,
+        "actor_role": user.role if user is not None else None,
+        "client_id": client.client.id if client is not None else None,
+        "action": action, "resource": _path(request, response), "status": response.status_code,
+    }
+    values.update(request.environ.get(NOTE, {}))
+    return values
+
+
+def record(connection, values: dict):
+    connection.execute(INSERT, values)
+
+
+def audit_tween_factory(handler, registry):
+    engine = registry["dbengine"]
+    write_engine = writer(engine)
+    own_transaction = engine.dialect.name == "sqlite"
+    # Reads are audited unless a benchmark turns it off to measure what auditing costs (the contract
+    # requires it: never turn it off in a deployment).
+    audit_reads = asbool(registry.settings.get("hyperdiary.audit.reads", True))
+
+    def audit_tween(request):
+        response = handler(request)
+        values = event(request, response)
+        if values is None:
+            return response
+        try:
+            if writes(request):
+                record(request.dbsession.connection(), values)
+            elif audit_reads:
+                if own_transaction:
+                    with write_engine.begin() as connection:
+                        record(connection, values)
+                else:
+                    record(request.dbsession.connection(), values)
+        except Exception:
+            # No event, no answer: a write is undone (its transaction is doomed, so pyramid_tm aborts
+            # it), and a read's data is not handed out unrecorded. Above the exception views, so the
+            # error is answered here, in the one shape.
+            log.exception("Recording the audit event of %s %s failed", request.method, request.path_qs)
+            if writes(request):
+                request.tm.doom()
+            return error_response(request, 500, "Internal server error.")
+        return response
+
+    return audit_tween
+
+
+def includeme(config):
+    config.add_tween("hyperdiary.audit.audit_tween_factory", under="pyramid_tm.tm_tween_factory", over=EXCVIEW)
