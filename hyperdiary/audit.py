@@ -74,9 +74,12 @@ def event(request, response) -> dict | None:
         if action is None:  # OPTIONS and the like read nothing
             return None
     else:
-        if client is None or (user is not None and user.id == client.client.user_id):
+        if client is None:
             return None
         action = READ_ACTIONS.get(request.view_name, "read")
+        # A client's own reads are not recorded; its own exports are (each export is).
+        if action == "read" and user is not None and user.id == client.client.user_id:
+            return None
     values = {
         "id": new_id(), "time": utcnow(), "actor_id": user.id if user is not None else None,
         "actor_role": user.role if user is not None else None,
@@ -85,6 +88,12 @@ def event(request, response) -> dict | None:
     }
     values.update(request.environ.get(NOTE, {}))
     return values
+
+
+def operator_export(client_id: str, resource: str) -> dict:
+    """The event of an export by the `hyperdiary export` command: by no user."""
+    return {"id": new_id(), "time": utcnow(), "actor_id": None, "actor_role": None, "client_id": client_id,
+            "action": "export", "resource": resource, "status": 200}
 
 
 def record(connection, values: dict):
