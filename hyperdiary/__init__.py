@@ -30,6 +30,14 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".schemas")
         config.include(".bodies")
+        config.include(".kinds")
+        # The record kinds, each declared once (kinds.Kind).
+        config.include(".diary")
+        config.include(".journals")
+        config.include(".moods")
+        # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.
+        for name in settings.get("hyperdiary.includes", "").split():
+            config.include(name)
         config.include(".subjectlogs")
         config.scan(".errors")
         config.scan(".views")

@@ -17,7 +17,7 @@ That the text leaves the database files too is the database's part: SQLite overw
 on PostgreSQL the operator runs VACUUM (README, "Your data")."""
 import logging
 
-from sqlalchemy import and_, delete, exists, or_, select, update, text
+from sqlalchemy import and_, delete, exists, or_, select, update
 
 from .models import AuditEvent, Client, User
 from .models.meta import Base
@@ -25,43 +25,53 @@ from .models.meta import Base
 log = logging.getLogger(__name__)
 
 
-def referrers(table):
-    """(referring table, foreign key) for every foreign key of the metadata that points at `table`."""
-    return [(other, fk) for other in Base.metadata.sorted_tables for fk in other.foreign_keys
-            if fk.column.table is table]
+def metadatas(registry) -> list:
+    """The models' metadata, and that of any declared record kind whose model lives elsewhere (a kind a
+    deployment or a test declares in a package of its own)."""
+    found = [Base.metadata]
+    for kind in getattr(registry, "kinds", {}).values():
+        if kind.model.metadata not in found:
+            found.append(kind.model.metadata)
+    return found
 
 
-def erase_rows(connection, table, condition, depth=0):
+def referrers(table, tables):
+    """(referring table, foreign key) for every foreign key of `tables` that points at `table`."""
+    return [(other, fk) for other in tables for fk in other.foreign_keys if fk.column.table is table]
+
+
+def erase_rows(connection, table, condition, tables, depth=0):
     """Delete the rows of `table` that `condition` selects, after every row that refers to them."""
     if depth > 20:  # a cycle of foreign keys: no model has one, and a walk must end
         raise RuntimeError(f"The foreign keys that lead to {table.name} form a cycle.")
-    for child, fk in referrers(table):
+    for child, fk in referrers(table, tables):
         keys = select(fk.column).where(condition)
         if fk.ondelete and fk.ondelete.upper() == "SET NULL":
             connection.execute(update(child).where(fk.parent.in_(keys)).values({fk.parent.name: None}))
         else:
-            erase_rows(connection, child, fk.parent.in_(keys), depth + 1)
+            erase_rows(connection, child, fk.parent.in_(keys), tables, depth + 1)
     connection.execute(delete(table).where(condition))
 
 
-def shared_rows(user_table):
+def shared_rows(user_table, tables):
     """(table, link table, the link's key to the table, the link's key to users) for each table owned by
     the users of its link table's rows (`info["owned_through"]`)."""
     found = []
-    for table in Base.metadata.sorted_tables:
+    for table in tables:
         owned_through = table.info.get("owned_through")
         if owned_through is None:
             continue
-        link = Base.metadata.tables[owned_through]
+        link = table.metadata.tables[owned_through]
         to_table = next(fk for fk in link.foreign_keys if fk.column.table is table)
         to_user = next(fk for fk in link.foreign_keys if fk.column.table is user_table)
         found.append((table, link, to_table, to_user))
     return found
 
 
-def erase_user(dbsession, user_id: str) -> str | None:
-    """Erase the user and everything of theirs, in the session's transaction; the id of its client
-    record (None when it kept no diary)."""
+def erase_user(dbsession, user_id: str, all_metadata=(Base.metadata,)) -> str | None:
+    """Erase the user and everything of theirs, in the session's transaction, walking the tables of
+    `all_metadata` (`metadatas(registry)`); the id of its client record (None when it kept no diary)."""
+    tables = [table for metadata in all_metadata for table in metadata.sorted_tables]
     dbsession.flush()
     # The statements below bypass the ORM: objects it holds of the erased rows must not be written back.
     dbsession.expunge_all()
@@ -70,15 +80,15 @@ def erase_user(dbsession, user_id: str) -> str | None:
     client_id = connection.execute(select(Client.id).where(Client.user_id == user_id)).scalar()
     # What the user shares with others: kept unless they were its last owner.
     shared = []
-    for table, link, to_table, to_user in shared_rows(users):
+    for table, link, to_table, to_user in shared_rows(users, tables):
         ids = connection.execute(select(to_table.parent).where(to_user.parent == user_id)).scalars().all()
         shared.append((table, link, to_table, ids))
-    erase_rows(connection, users, users.c.id == user_id)
+    erase_rows(connection, users, users.c.id == user_id, tables)
     for table, link, to_table, ids in shared:
         if ids:
             key = to_table.column
             orphan = ~exists(select(1).select_from(link).where(to_table.parent == key))
-            erase_rows(connection, table, and_(key.in_(ids), orphan))
+            erase_rows(connection, table, and_(key.in_(ids), orphan), tables)
     anonymize_audit(connection, user_id, client_id)
     return client_id
 

@@ -1,19 +1,26 @@
 """A client's export (API.md §9): everything stored for the client as one JSON document, streamed.
 
-The document is written as it is read: rows come from the database in chunks (a server-side cursor on
-PostgreSQL, SQLite's own stepwise cursor), each record is turned into its API representation and
-serialized at once, and the bytes leave in pieces of about 64 KiB. A client with 100,000 entries is
-exported in the memory of one chunk, not of the whole list.
+Which records: every declared record kind (hyperdiary/kinds.py, `request.registry.kinds`) whose collection
+hangs below the client (on the client resource, or on a fixed resource below it such as the diary), each
+record in its kind's one serializer (`Kind.representations`), so that a kind declared later is exported with
+no change here. A kind declared below another kind's records (a journal's tags) goes inside each record of
+its parent, under its collection's name, unless the parent's representation carries it already (a journal
+shows its tags). Goals and their tracking items are not a declared kind yet: until they are, LEGACY reads
+them with their hand-written representations (and steps aside by itself once a kind named `goals` exists).
 
+How: the document is written as it is read. Rows come from the database CHUNK at a time (a server-side
+cursor on PostgreSQL, SQLite's stepwise cursor), each chunk is represented and serialized at once, and the
+bytes leave in pieces of about 64 KiB: a client with 100,000 entries is exported in the memory of a chunk.
 Everything is read in one transaction on a connection of its own (REPEATABLE READ on PostgreSQL; a read
-transaction is one snapshot on SQLite), so the document is one consistent state of the client's data,
-and its connection is released when the stream ends or the caller goes away (the generator's `close`).
-The response's own request has ended before the body is sent (Pyramid closes its session first), so
-nothing here uses `request.dbsession`.
+transaction is one snapshot on SQLite), so the document is one consistent state, and the connection is
+released when the stream ends or the caller goes away (the generator's `close`). The request has ended
+before its body is sent (Pyramid closes its session first): while the stream runs, `request.dbsession` is a
+session on the export's own connection, which is what the kinds' serializers read through.
 
 Only live records are exported: a deleted record is a tombstone without content.
 
-The same sections are also written as a FHIR R4 Bundle (hyperdiary/fhir.py)."""
+The same records are also written as a FHIR R4 Bundle (hyperdiary/fhir.py)."""
+import contextlib
 import datetime
 from typing import Iterable, Iterator, NamedTuple
 
@@ -22,13 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import hypermedia as hm
-from .models import Entry, Goal, GoalTracking, Journal, Mood, Tag, TagType
+from .models import Entry, Goal, GoalTracking
 from .rendering import JSON_OPTIONS
+from .resources.clients import CLIENT_CHILDREN
 from .security import Permissions
-from .views.diary import LISTED, entry_body
-from .views.goals import goal_body, tracking_body
-from .views.journals import COLUMNS, journal_body
-from .views.moods import mood_body
 
 # Rows fetched from the database at a time, and the size of the pieces the body is sent in.
 CHUNK = 1000
@@ -44,6 +48,23 @@ def snapshot(engine):
     return connection
 
 
+@contextlib.contextmanager
+def reading(request, connection):
+    """`request.dbsession` is a session on `connection` meanwhile (Request.dbsession is reified: its value
+    lives in the request's __dict__)."""
+    before = request.__dict__.get("dbsession")
+    session = Session(bind=connection)
+    request.__dict__["dbsession"] = session
+    try:
+        yield session
+    finally:
+        session.close()
+        if before is None:
+            request.__dict__.pop("dbsession", None)
+        else:
+            request.__dict__["dbsession"] = before
+
+
 def rows(connection, stmt) -> Iterator:
     """The rows of `stmt`, fetched CHUNK at a time (stream_results: a server-side cursor on PostgreSQL)."""
     result = connection.execution_options(yield_per=CHUNK).execute(stmt)
@@ -53,7 +74,8 @@ def rows(connection, stmt) -> Iterator:
         result.close()
 
 
-def in_chunks(iterable: Iterable, size=CHUNK) -> Iterator[list]:
+def in_chunks(iterable: Iterable, size=None) -> Iterator[list]:
+    size = size or CHUNK
     chunk = []
     for item in iterable:
         chunk.append(item)
@@ -64,75 +86,70 @@ def in_chunks(iterable: Iterable, size=CHUNK) -> Iterator[list]:
         yield chunk
 
 
-class Places(NamedTuple):
-    """The URLs below a client that its records' @urls start with, and what the caller may do there."""
-
-    entries: str
-    journals: str
-    goals: str
-    moods: str
-    may_write_goals: bool
+# --- which kinds, and where ----------------------------------------------------------------------------
 
 
-def places(request, client_resource) -> Places:
-    goals = client_resource["goals"]
-    return Places(
-        entries=hm.url(request, client_resource["diary"]["entries"]),
-        journals=hm.url(request, client_resource["journals"]),
-        goals=hm.url(request, goals),
-        moods=hm.url(request, client_resource["moods"]),
-        may_write_goals=bool(request.has_permission(Permissions.GOALS_WRITE, goals)),
-    )
+def holder(client_resource, parent_class):
+    """The resource below which a kind with this `parent` class hangs for this client: the client itself or
+    one of its fixed children (the diary); None when the kind is not the client's (a research kind)."""
+    if isinstance(client_resource, parent_class):
+        return client_resource
+    for name, child in CLIENT_CHILDREN.items():
+        if issubclass(child, parent_class):
+            return client_resource[name]
+    return None
 
 
-# --- the client's records, each kind in its API representation ---------------------------------------
+def client_kinds(request, client_resource) -> list:
+    """(kind, its collection below this client) for each declared kind kept right below the client."""
+    found = []
+    for kind in request.registry.kinds.values():
+        parent = holder(client_resource, kind.parent)
+        if parent is not None:
+            found.append((kind, parent[kind.collection]))
+    return found
 
 
-def schema_ids_in_use(connection, client_id: str) -> list[str]:
-    stmt = (select(Entry.schema_id).where(Entry.client_id == client_id, Entry.deleted.is_(None))
-            .group_by(Entry.schema_id).order_by(Entry.schema_id))
-    return list(connection.execute(stmt).scalars())
+def nested_kinds(request, kind) -> list:
+    """The kinds whose collections hang below each record of `kind`."""
+    return [other for other in request.registry.kinds.values() if issubclass(other.parent, kind.item_class)]
 
 
-def schemas_in_use(request, connection, client_id: str) -> list:
-    """The EntrySchemas of the client's live entries (uploaded ones read on the export's connection)."""
-    with Session(bind=connection) as session:
-        return request.entry_schemas.get_many(session, schema_ids_in_use(connection, client_id))
+def live(connection, kind, parent_id: str) -> Iterator:
+    model = kind.model
+    stmt = (select(*kind.columns).where(getattr(model, kind.parent_column) == parent_id, model.deleted.is_(None))
+            .order_by(kind.order_column, model.id))
+    return rows(connection, stmt)
 
 
-def entries(request, connection, client_id: str, at: Places) -> Iterator[dict]:
-    schemas = {}
-    with Session(bind=connection) as session:
-        stmt = select(*LISTED).where(Entry.client_id == client_id, Entry.deleted.is_(None)).order_by(Entry.dt, Entry.id)
-        for row in rows(connection, stmt):
-            schema = schemas.get(row.schema_id)
-            if schema is None:
-                schema = schemas[row.schema_id] = request.entry_schemas.get(session, row.schema_id)
-            yield entry_body(request, f"{at.entries}{row.id}/", row, schema)
+def records(request, connection, kind, collection) -> Iterator[dict]:
+    """The live records of `kind` in `collection`, in its listing's order (oldest first), each in its API
+    representation, with the records of the kinds below it."""
+    below = nested_kinds(request, kind)
+    for chunk in in_chunks(live(connection, kind, collection.parent_id)):
+        for row, body in zip(chunk, kind.representations(request, collection, chunk)):
+            for child in below:
+                if child.collection not in body:
+                    item = kind.item_class(collection, row.id, row)
+                    body[child.collection] = list(records(request, connection, child, item[child.collection]))
+            yield body
 
 
-def journals(request, connection, client_id: str, at: Places) -> Iterator[dict]:
-    """Each journal with its live tags: the tags of a chunk of journals come in one query."""
-    stmt = (select(*COLUMNS).where(Journal.client_id == client_id, Journal.deleted.is_(None))
-            .order_by(Journal.journal_timestamp, Journal.id))
-    for chunk in in_chunks(rows(connection, stmt)):
-        tags = {row.id: [] for row in chunk}
-        tag_rows = connection.execute(
-            select(Tag.__table__, TagType.name.label("tagtype_name")).join(TagType, TagType.id == Tag.tagtype_id)
-            .where(Tag.journal_id.in_(list(tags)), Tag.deleted.is_(None)).order_by(Tag.created, Tag.id))
-        for tag in tag_rows:
-            tags[tag.journal_id].append((tag, tag.tagtype_name))
-        for row in chunk:
-            yield journal_body(request, f"{at.journals}{row.id}/", row, tags[row.id])
+# --- goals, until they are a declared kind --------------------------------------------------------------
 
 
-def goals(request, connection, client_id: str, at: Places) -> Iterator[dict]:
+def legacy_goals(request, connection, client_resource) -> Iterator[dict]:
     """Each goal with its live tracking items, oldest due first (at most goals.MAX_ITEMS a goal)."""
-    stmt = (select(Goal.__table__).where(Goal.client_id == client_id, Goal.deleted.is_(None))
+    from .views.goals import goal_body, tracking_body
+
+    goals = client_resource["goals"]
+    goals_url = hm.url(request, goals)
+    may_write = bool(request.has_permission(Permissions.GOALS_WRITE, goals))
+    stmt = (select(Goal.__table__).where(Goal.client_id == client_resource.client.id, Goal.deleted.is_(None))
             .order_by(Goal.created, Goal.id))
     for chunk in in_chunks(rows(connection, stmt)):
         for goal in chunk:
-            body = goal_body(request, at.goals, goal, at.may_write_goals)
+            body = goal_body(request, goals_url, goal, may_write)
             items = connection.execute(
                 select(GoalTracking.__table__).where(GoalTracking.goal_id == goal.id, GoalTracking.deleted.is_(None))
                 .order_by(GoalTracking.duedate, GoalTracking.id))
@@ -140,15 +157,31 @@ def goals(request, connection, client_id: str, at: Places) -> Iterator[dict]:
             yield body
 
 
-def moods(request, connection, client_id: str, at: Places) -> Iterator[dict]:
-    stmt = (select(Mood.__table__).where(Mood.client_id == client_id, Mood.deleted.is_(None))
-            .order_by(Mood.logdate, Mood.id))
-    for row in rows(connection, stmt):
-        yield mood_body(request, f"{at.moods}{row.id}/", row)
+# Collections below a client that are not a declared kind yet: (collection name, kind name, reader).
+LEGACY = (("goals", "goal", legacy_goals),)
 
 
-# The kinds of record kept below a client, in the order the document lists them: (key, reader).
-KINDS = (("entries", entries), ("journals", journals), ("goals", goals), ("moods", moods))
+class Section(NamedTuple):
+    key: str    # the collection's name: the document's key
+    kind: str   # the kind's name (what the FHIR export maps)
+    items: Iterator[dict]
+
+
+def sections(request, connection, client_resource) -> list[Section]:
+    """Every kind of record the client keeps, each an iterator of representations (read as it is consumed)."""
+    found = [Section(kind.collection, kind.name, records(request, connection, kind, collection))
+             for kind, collection in client_kinds(request, client_resource)]
+    declared = {section.key for section in found}
+    found += [Section(key, name, reader(request, connection, client_resource))
+              for key, name, reader in LEGACY if key not in declared]
+    return found
+
+
+def schemas_in_use(request, connection, client_id: str) -> list:
+    """The EntrySchemas of the client's live entries."""
+    ids = connection.execute(select(Entry.schema_id).where(Entry.client_id == client_id, Entry.deleted.is_(None))
+                             .group_by(Entry.schema_id).order_by(Entry.schema_id)).scalars().all()
+    return request.entry_schemas.get_many(request.dbsession, ids)
 
 
 # --- writing -----------------------------------------------------------------------------------------
@@ -174,8 +207,9 @@ def json_object(parts) -> Iterator[bytes]:
     yield b"}"
 
 
-def pieces(chunks: Iterable[bytes], size=PIECE) -> Iterator[bytes]:
+def pieces(chunks: Iterable[bytes], size=None) -> Iterator[bytes]:
     """Small byte strings gathered into pieces of about `size` bytes: fewer, larger writes."""
+    size = size or PIECE
     buffer, length = [], 0
     for chunk in chunks:
         buffer.append(chunk)
@@ -187,20 +221,19 @@ def pieces(chunks: Iterable[bytes], size=PIECE) -> Iterator[bytes]:
         yield b"".join(buffer)
 
 
-def document(request, engine, client_resource, at: Places, head: dict) -> Iterator[bytes]:
-    """The export of one client as JSON bytes. `at` and `head` are read while the request is still
-    under way (what the caller may do, the client's representation, its diary configuration); the
-    records are read here, on a snapshot."""
+def document(request, engine, client_resource, head: dict) -> Iterator[bytes]:
+    """The export of one client as JSON bytes. `head`: what was read while the request was under way (the
+    client's representation, its diary configuration); the records are read here, on a snapshot."""
     connection = snapshot(engine)
     try:
-        client_id = client_resource.client.id
-        schemas = schemas_in_use(request, connection, client_id)
-        parts = [("@type", hm.type_iri(request, "export")),
-                 ("exported", datetime.datetime.now(datetime.UTC)),
-                 *head.items(),
-                 ("schemas", [dict(descriptor, jsonschema=schema.document) for schema, descriptor in
-                              zip(schemas, hm.schema_descriptors(request, schemas))])]
-        parts += [(key, reader(request, connection, client_id, at)) for key, reader in KINDS]
-        yield from pieces(json_object(parts))
+        with reading(request, connection):
+            schemas = schemas_in_use(request, connection, client_resource.client.id)
+            parts = [("@type", hm.type_iri(request, "export")),
+                     ("exported", datetime.datetime.now(datetime.UTC)),
+                     *head.items(),
+                     ("schemas", [dict(descriptor, jsonschema=schema.document) for schema, descriptor in
+                                  zip(schemas, hm.schema_descriptors(request, schemas))])]
+            parts += [(section.key, section.items) for section in sections(request, connection, client_resource)]
+            yield from pieces(json_object(parts))
     finally:
         connection.close()

@@ -225,29 +225,34 @@ def document_reference(body: dict, subject: dict) -> dict:
 # --- the bundle --------------------------------------------------------------------------------------
 
 
-def resources(request, connection, client_resource, at) -> Iterator[dict]:
+def resources(request, connection, client_resource) -> Iterator[dict]:
     client_id = client_resource.client.id
     subject = {"reference": urn(client_id)}
     yield entry(patient(request, connection, client_resource))
     schemas = {schema.id: schema for schema in export.schemas_in_use(request, connection, client_id)}
     for schema in schemas.values():
         yield {"fullUrl": f"urn:uuid:{uuid.UUID(hex=questionnaire_id(schema.id))}", "resource": questionnaire(schema)}
-    for body in export.entries(request, connection, client_id, at):
-        yield entry(questionnaire_response(body, schemas[body["@type"]], subject))
-    for body in export.moods(request, connection, client_id, at):
-        yield entry(observation(request, body, subject))
-    for body in export.goals(request, connection, client_id, at):
-        yield entry(goal(body, subject))
-    for body in export.journals(request, connection, client_id, at):
-        yield entry(document_reference(body, subject))
+    mappings = {
+        "entry": lambda body: questionnaire_response(body, schemas[body["@type"]], subject),
+        "mood": lambda body: observation(request, body, subject),
+        "goal": lambda body: goal(body, subject),
+        "journal": lambda body: document_reference(body, subject),
+    }
+    # A kind with no FHIR resource of its own yet is left out of the Bundle (it is in the JSON export).
+    for section in export.sections(request, connection, client_resource):
+        mapping = mappings.get(section.kind)
+        if mapping is not None:
+            for body in section.items:
+                yield entry(mapping(body))
 
 
-def bundle(request, engine, client_resource, at) -> Iterator[bytes]:
+def bundle(request, engine, client_resource) -> Iterator[bytes]:
     connection = export.snapshot(engine)
     try:
-        parts = [("resourceType", "Bundle"), ("id", uuid.uuid4().hex), ("type", "collection"),
-                 ("timestamp", datetime.datetime.now(datetime.UTC)),
-                 ("entry", resources(request, connection, client_resource, at))]
-        yield from export.pieces(export.json_object(parts))
+        with export.reading(request, connection):
+            parts = [("resourceType", "Bundle"), ("id", uuid.uuid4().hex), ("type", "collection"),
+                     ("timestamp", datetime.datetime.now(datetime.UTC)),
+                     ("entry", resources(request, connection, client_resource))]
+            yield from export.pieces(export.json_object(parts))
     finally:
         connection.close()

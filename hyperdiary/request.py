@@ -7,6 +7,8 @@ import pyramid_tm
 from pyramid.decorator import reify
 from pyramid.request import Request as PyramidRequest
 
+from .models.meta import utcnow
+
 
 class Request(PyramidRequest):
     @reify
@@ -23,6 +25,11 @@ class Request(PyramidRequest):
     def user(self):
         """The caller's identity (accounts.Identity: id, role, username), or None when anonymous."""
         return self.registry["request_identity"](self)
+
+    @reify
+    def now(self):
+        """The request's moment (naive UTC): what it writes is created, modified or dated at one instant."""
+        return utcnow()
 
     @reify
     def base_url(self) -> str:

@@ -80,11 +80,10 @@ def cmd_export(args):
             if client is None:
                 sys.exit(f"error: no client has the username {args.username!r}")
             resource = ClientResource(request.root["clients"], client.id, client)
-            at = export.places(request, resource)
             if args.fhir:
-                pieces = fhir.bundle(request, engine, resource, at)
+                pieces = fhir.bundle(request, engine, resource)
             else:
-                pieces = export.document(request, engine, resource, at, head(request, resource))
+                pieces = export.document(request, engine, resource, head(request, resource))
             output = sys.stdout.buffer
             for piece in pieces:
                 output.write(piece)

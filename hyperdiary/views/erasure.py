@@ -27,7 +27,7 @@ def erase_user(context, request):
                                       password) is None:
             raise HTTPUnauthorized("The password is wrong: nothing was erased.")
     hm.check_if_match(request, user)
-    erasure.erase_user(request.dbsession, user.id)
+    erasure.erase_user(request.dbsession, user.id, erasure.metadatas(request.registry))
     # The audit keeps that an erasure happened: by whom (no one, once the actor is the erased user), not
     # of whom or what.
     audit.note(request, action="erase", resource=None, client_id=None, actor_id=None if own else request.user.id)

@@ -27,11 +27,10 @@ def wants_fhir(request) -> bool:
 @view_config(context=ClientResource, name="export", request_method="GET", permission=Permissions.VIEW)
 def export_client(context, request):
     engine = request.registry["dbengine"]
-    at = export.places(request, context)
     if wants_fhir(request):
-        body, content_type = fhir.bundle(request, engine, context, at), fhir.CONTENT_TYPE
+        body, content_type = fhir.bundle(request, engine, context), fhir.CONTENT_TYPE
     else:
-        body, content_type = export.document(request, engine, context, at, head(request, context)), "application/json"
+        body, content_type = export.document(request, engine, context, head(request, context)), "application/json"
     response = Response(app_iter=body, content_type=content_type, charset="UTF-8")
     # Saved by the person, not by a cache: a name for the download.
     response.content_disposition = f'attachment; filename="hyperdiary-{context.client.id}.json"'
