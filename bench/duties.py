@@ -14,6 +14,9 @@ dropped afterwards); a sqlite:/// URL gets a fresh file. Two measurements:
    journal, a mood and a goal): `hyperdiary export` runs in a child process, JSON and FHIR, and the child's
    peak resident memory (ru_maxrss) and wall time are printed, next to the same export of a client with
    no entries (the interpreter, the app and its start-up), so the difference is what the entries cost.
+   ENTRIES=0 leaves this part out. Then the same over HTTP: a server process (waitress) serves the export
+   link twice to a reader that drops the bytes as they come, and its peak RSS (VmHWM) is printed after an
+   export of the empty client and after each of the big one.
 """
 import datetime
 import json
@@ -181,8 +184,60 @@ def export_cost(url):
                               env=dict(os.environ, PYTHONWARNINGS="ignore")).stdout.decode().split()
         took, peak_kib, size = float(line[0]), int(line[1]), int(line[2])
         results[(username, fhir)] = (took, peak_kib / 1024, size)
+    results["http"] = export_over_http(settings_file.name)
     os.unlink(settings_file.name)
     return results
+
+
+SERVER = """
+import sys, warnings
+warnings.filterwarnings("ignore")
+import waitress
+from pyramid.paster import get_app
+app = get_app(sys.argv[1])
+server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+print(server.effective_port, flush=True)
+server.run()
+"""
+
+
+def peak_kib(pid) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+def export_over_http(ini):
+    """A server process (waitress, 4 threads) serves the export link to a reader that throws the bytes
+    away as they come: the server's peak RSS (VmHWM) after exporting the empty client, then the big one."""
+    import urllib.request
+
+    server = subprocess.Popen([sys.executable, "-c", SERVER, ini], stdout=subprocess.PIPE,
+                              env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    try:
+        base = f"http://127.0.0.1:{int(server.stdout.readline())}"
+        results = {}
+
+        def call(path, body=None, headers=None):
+            request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body else None,
+                                             headers=dict(headers or {}, **({"Content-Type": "application/json"}
+                                                                            if body else {})))
+            return urllib.request.urlopen(request, timeout=600)
+
+        for username in ("empty", "big", "big"):
+            token = json.load(call("/auth/token", {"username": username, "password": PASSWORD}))["access"]
+            auth = {"Authorization": f"Bearer {token}"}
+            me = json.load(call("/", headers=auth))
+            me = json.load(call(link(me, "me")[len(base):], headers=auth))
+            client = json.load(call(link(me, "client")[len(base):], headers=auth))
+            start, size = time.perf_counter(), 0
+            with call(link(client, "export")[len(base):], headers=auth) as answer:
+                while chunk := answer.read(1 << 16):
+                    size += len(chunk)
+            results.setdefault(username, []).append((time.perf_counter() - start, peak_kib(server.pid) / 1024, size))
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def run():
@@ -202,11 +257,19 @@ def run():
             print(f"  {name:16} {on50:8.2f} {off50:8.2f} {on90:8.2f} {off90:8.2f} {on50 - off50:7.2f}"
                   f" ({(on50 - off50) / off50:+.0%})")
         print(f"  ({events:,} read events recorded)")
+        if not ENTRIES:  # ENTRIES=0: the audit's cost only
+            return
         exports = export_cost(scoped)
         print(f"Export by `hyperdiary export` on {backend} (a child process):")
+        over_http = exports.pop("http")
         for (username, fhir), (took, peak, size) in exports.items():
             what = f"{'FHIR' if fhir else 'JSON'}, {ENTRIES if username == 'big' else 0:,} entries"
             print(f"  {what:24} {took:7.1f} s  peak RSS {peak:6.1f} MiB  {size / 1e6:7.1f} MB")
+        print(f"The export link over HTTP (waitress, 4 threads), the server's peak RSS after each export:")
+        for username, runs in over_http.items():
+            for took, peak, size in runs:
+                what = f"JSON, {ENTRIES if username == 'big' else 0:,} entries"
+                print(f"  {what:24} {took:7.1f} s  peak RSS {peak:6.1f} MiB  {size / 1e6:7.1f} MB")
     finally:
         drop()
 

@@ -3,6 +3,8 @@ and its client goes (checked over every table of the metadata, so a table added 
 the username is free again, tokens stop working in every process, the audit keeps an `erase` event
 without content, and on SQLite the text is gone from the database files."""
 import pathlib
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -184,10 +186,22 @@ def test_the_erased_text_is_gone_from_the_sqlite_files(app, app_settings, client
     dave.post(dave_journals, json={"title": "Dave's", "description": "later",
                                    "journal_timestamp": "2024-04-09T20:00:00Z"}, status=201)
     database = pathlib.Path(url.database)
-    files = lambda: [p for p in database.parent.glob(database.name + "*") if p.is_file()]  # noqa: E731
-    assert any(secret.encode() in p.read_bytes() for p in files()), "the test must see the text before"
+
+    def files_holding() -> list[str]:
+        """The database's files that hold the secret, read by another process: closing a file of the database
+        in this one would drop the POSIX locks the app's SQLite connections hold on it (fcntl locks belong to
+        the process), and other processes would then misread the database."""
+        script = ("import pathlib, sys\n"
+                  "d = pathlib.Path(sys.argv[1])\n"
+                  "print(' '.join(p.name for p in d.parent.glob(d.name + '*')"
+                  " if p.is_file() and sys.argv[2].encode() in p.read_bytes()))\n")
+        found = subprocess.run([sys.executable, "-c", script, str(database), secret], capture_output=True,
+                               text=True, check=True).stdout.split()
+        return found
+
+    assert files_holding(), "the test must see the text before"
     client.delete(client.url("me"), json={"password": PASSWORD}, status=204)
-    assert [p.name for p in files() if secret.encode() in p.read_bytes()] == []
+    assert files_holding() == []
 
 
 def test_postgresql_keeps_no_erased_text_after_the_operators_vacuum(app, app_settings, client, professional,
