@@ -5,8 +5,7 @@ hangs below the client (on the client resource, or on a fixed resource below it 
 record in its kind's one serializer (`Kind.representations`), so that a kind declared later is exported with
 no change here. A kind declared below another kind's records (a journal's tags) goes inside each record of
 its parent, under its collection's name, unless the parent's representation carries it already (a journal
-shows its tags). Goals and their tracking items are not a declared kind yet: until they are, LEGACY reads
-them with their hand-written representations (and steps aside by itself once a kind named `goals` exists).
+shows its tags; a goal's tracking items are added to it under `tracking`).
 
 How: the document is written as it is read. Rows come from the database CHUNK at a time (a server-side
 cursor on PostgreSQL, SQLite's stepwise cursor), each chunk is represented and serialized at once, and the
@@ -29,10 +28,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import hypermedia as hm
-from .models import Entry, Goal, GoalTracking
+from .models import Entry
 from .rendering import JSON_OPTIONS
 from .resources.clients import CLIENT_CHILDREN
-from .security import Permissions
 
 # Rows fetched from the database at a time, and the size of the pieces the body is sent in.
 CHUNK = 1000
@@ -135,32 +133,6 @@ def records(request, connection, kind, collection) -> Iterator[dict]:
             yield body
 
 
-# --- goals, until they are a declared kind --------------------------------------------------------------
-
-
-def legacy_goals(request, connection, client_resource) -> Iterator[dict]:
-    """Each goal with its live tracking items, oldest due first (at most goals.MAX_ITEMS a goal)."""
-    from .views.goals import goal_body, tracking_body
-
-    goals = client_resource["goals"]
-    goals_url = hm.url(request, goals)
-    may_write = bool(request.has_permission(Permissions.GOALS_WRITE, goals))
-    stmt = (select(Goal.__table__).where(Goal.client_id == client_resource.client.id, Goal.deleted.is_(None))
-            .order_by(Goal.created, Goal.id))
-    for chunk in in_chunks(rows(connection, stmt)):
-        for goal in chunk:
-            body = goal_body(request, goals_url, goal, may_write)
-            items = connection.execute(
-                select(GoalTracking.__table__).where(GoalTracking.goal_id == goal.id, GoalTracking.deleted.is_(None))
-                .order_by(GoalTracking.duedate, GoalTracking.id))
-            body["tracking"] = [tracking_body(request, body["@url"], item) for item in items]
-            yield body
-
-
-# Collections below a client that are not a declared kind yet: (collection name, kind name, reader).
-LEGACY = (("goals", "goal", legacy_goals),)
-
-
 class Section(NamedTuple):
     key: str    # the collection's name: the document's key
     kind: str   # the kind's name (what the FHIR export maps)
@@ -169,12 +141,8 @@ class Section(NamedTuple):
 
 def sections(request, connection, client_resource) -> list[Section]:
     """Every kind of record the client keeps, each an iterator of representations (read as it is consumed)."""
-    found = [Section(kind.collection, kind.name, records(request, connection, kind, collection))
-             for kind, collection in client_kinds(request, client_resource)]
-    declared = {section.key for section in found}
-    found += [Section(key, name, reader(request, connection, client_resource))
-              for key, name, reader in LEGACY if key not in declared]
-    return found
+    return [Section(kind.collection, kind.name, records(request, connection, kind, collection))
+            for kind, collection in client_kinds(request, client_resource)]
 
 
 def schemas_in_use(request, connection, client_id: str) -> list:

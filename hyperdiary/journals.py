@@ -78,6 +78,7 @@ class JournalKind(kinds.Kind):
     read_only = frozenset({"tags"})
     links = (kinds.Link("tags", "tags"),)
     parent_links = (("journals", "", Permissions.VIEW), ("journals.stats", "stats", Permissions.VIEW))
+    collection_links = (("stats", "stats", Permissions.VIEW),)
     order = "journal_timestamp"
     listing = JournalListing
     dedupe = ("journal_timestamp", "title", "description")

@@ -46,6 +46,11 @@ class Resource:
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
         return self.dbsession.get(model, record_id, with_for_update=issubclass(model, SoftDeleted))
 
+    def record_of(self, model, record_id: str):
+        """A record this one refers to (a log's subject), read without a lock whatever the request: it
+        decides who may do what, it is not written."""
+        return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
+
     def link_row(self, model, key: tuple, name: str):
         """A row of a table that links two records (a caseload assignment, a subject membership) by its
         key, named in the path by `name`, or None. A write locks it: of two DELETEs racing, the second

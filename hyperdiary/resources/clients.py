@@ -8,7 +8,6 @@ from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from ..kinds import Collection, Item
 from . import Resource, child_collection
-from .goals import Goals
 from .reports import Reports
 from .audit import ClientAudit
 
@@ -98,4 +97,4 @@ class Entries(Collection):
 
 
 # What hangs below a client, by name, besides the collections of the record kinds declared below it.
-CLIENT_CHILDREN = {"diary": Diary, "goals": Goals, "reports": Reports, "audit": ClientAudit}
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "audit": ClientAudit}

@@ -2,13 +2,13 @@
 from pyramid.authorization import Allow, Everyone
 
 from ..security import Permissions
-from . import Resource
+from . import Resource, child_collection
 from .accounts import Auth, Users
 from .audit import Audit
 from .clients import Clients
 from .journals import TagTypes
 from .schemas import Schemas
-from .subjects import SubjectLogs, Subjects
+from .subjects import Subjects
 
 
 class Root(Resource):
@@ -17,13 +17,14 @@ class Root(Resource):
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
     children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes,
-                "subjects": Subjects, "subjectlogs": SubjectLogs, "audit": Audit}
+                "subjects": Subjects, "audit": Audit}
 
     def __init__(self, request):
         self.request = request
 
     def __getitem__(self, name):
-        return self.children[name](self, name)
+        child = self.children.get(name)
+        return child(self, name) if child is not None else child_collection(self, name)
 
 
 def root_factory(request):

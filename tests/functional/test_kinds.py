@@ -13,6 +13,7 @@ from hyperdiary import main
 from hyperdiary.kinds import Item
 from hyperdiary.models import User
 from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
+from hyperdiary.resources.root import Root
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sign_in
 from tests.kinds import hydration
 
@@ -34,7 +35,7 @@ def kinds_app(app_settings, tmp_path_factory):
     engine.dispose()
 
 
-KIND_NAMES = ["entry", "journal", "tag", "mood", "hydration"]
+KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration"]
 
 
 def test_every_kind_is_in_the_contract_suite(kinds_app):
@@ -52,30 +53,45 @@ def api(kinds_app):
     empty_tables(kinds_app.registry["dbengine"])
 
 
+def research(kind) -> bool:
+    """A research kind: its collection is on the root, for researchers; its records' subject decides."""
+    return kind.parent is Root
+
+
 @pytest.fixture
-def owner(api):
-    anonymous = Api(api)
-    anonymous.post(anonymous.url("auth.register"),
-                   json={"username": "olive", "email": "olive@example.org", "password": PASSWORD}, status=201)
+def owner(kinds_app, api, kind):
+    """Who keeps the records: a client who registered (a researcher, for a research kind)."""
+    if research(kind):
+        create_user(kinds_app, "olive", "researcher")
+    else:
+        anonymous = Api(api)
+        anonymous.post(anonymous.url("auth.register"),
+                       json={"username": "olive", "email": "olive@example.org", "password": PASSWORD}, status=201)
     return sign_in(api, "olive")
 
 
 @pytest.fixture
-def stranger(api):
-    anonymous = Api(api)
-    anonymous.post(anonymous.url("auth.register"),
-                   json={"username": "sam", "email": "sam@example.org", "password": PASSWORD}, status=201)
+def stranger(kinds_app, api, kind):
+    """Another user of the owner's role, with no access to the owner's records."""
+    if research(kind):
+        create_user(kinds_app, "sam", "researcher")
+    else:
+        anonymous = Api(api)
+        anonymous.post(anonymous.url("auth.register"),
+                       json={"username": "sam", "email": "sam@example.org", "password": PASSWORD}, status=201)
     return sign_in(api, "sam")
 
 
 @pytest.fixture
-def follower(kinds_app, api, owner):
-    """A professional with the owner in their caseload."""
-    create_user(kinds_app, "admin", "admin")
-    admin = sign_in(api, "admin")
-    create_user(kinds_app, "pat", "professional")
+def follower(kinds_app, api, owner, kind):
+    """Who may read the owner's records besides the owner: a professional with the owner in their caseload;
+    for a research kind, a researcher the subject is shared with (who writes it too)."""
+    create_user(kinds_app, "pat", "researcher" if research(kind) else "professional")
     pat = sign_in(api, "pat")
-    admin.post(link(pat.me(), "caseload"), json={"client": owner.client()["@url"]}, status=201)
+    if not research(kind):
+        create_user(kinds_app, "admin", "admin")
+        admin = sign_in(api, "admin")
+        admin.post(link(pat.me(), "caseload"), json={"client": owner.client()["@url"]}, status=201)
     return pat
 
 
@@ -89,6 +105,8 @@ def example(api, app, kind, n=0):
     body = dict(kind.example)
     if kind.name == "tag":  # a reference to a record outside the client: a tag type, made by an admin
         body["tagtype"] = tagtype(api, app)
+    if kind.name == "subjectlog":  # the subject it is about: the owner's, shared with the follower
+        body["subject"] = subject(api)
     for name, value in body.items():
         if isinstance(value, str) and value.endswith("Z") and "T" in value:
             body[name] = f"{value[:11]}{9 + n // 60:02d}:{n % 60:02d}:00Z"
@@ -114,7 +132,10 @@ def tagtype(api, app):
 
 def parent_body(caller, app, kind, owner):
     """The representation of the resource the kind's collection hangs below, found by links from the owner's
-    client resource: the client, a fixed resource below it (the diary), or a new record of the parent kind."""
+    client resource: the client, a fixed resource below it (the diary), or a new record of the parent kind;
+    for a research kind, the root."""
+    if research(kind):
+        return caller.root()
     client = caller.get(owner.client()["@url"]).json
     if kind.parent is ClientResource:
         return client
@@ -136,6 +157,24 @@ def urls(caller, app, kind, owner=None):
     return link(body, kind.collection), link(body, kind.collection)
 
 
+def subject(api):
+    """The @url of the owner's (a researcher's) private subject, made the first time a test asks, with the
+    follower (when there is one) among its members."""
+    olive = sign_in(api, "olive")
+    mine = olive.get(olive.url("subjects")).json["@items"]
+    if mine:
+        return mine[0]["@url"]
+    made_ = olive.post(olive.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    if _user_exists(api, "pat"):
+        olive.post(link(made_, "members"), json={"username": "pat"}, status=201)
+    return made_["@url"]
+
+
+def _user_exists(api, username) -> bool:
+    with api.app.registry["dbengine"].connect() as conn:
+        return conn.execute(sa.select(User.id).where(User.username == username)).first() is not None
+
+
 def collection_url(caller, app, kind, owner=None):
     return urls(caller, app, kind, owner)[0]
 
@@ -145,25 +184,39 @@ def kind(request, kinds_app):
     return kinds_app.registry.kinds[request.param]
 
 
+def made(owner, app, kind, url, listing, n=0):
+    """A record of the kind, as its creator got it (the response): POSTed, or for a kind whose records are
+    generated (a goal's tracking items) the n-th of those its parent record got."""
+    if kind.creatable:
+        return owner.post(url, json=example(owner.testapp, app, kind, n), status=201)
+    return owner.get(owner.get(listing).json["@items"][n]["@url"])
+
+
 def test_create_get_and_the_representation(kinds_app, api, owner, kind):
     url, listing = urls(owner, kinds_app, kind)
-    response = owner.post(url, json=example(api, kinds_app, kind), status=201)
+    response = made(owner, kinds_app, kind, url, listing)
     body = response.json
-    assert response.location == body["@url"] and body["@url"].startswith(url)
-    assert response.headers["ETag"]
+    if kind.creatable:
+        assert response.location == body["@url"]
+    else:
+        owner.post(url, json={}, status=405)
+    assert body["@url"].startswith(url) and response.headers["ETag"]
     # A kind's @type is its IRI in the namespace; an entry's is the $id of its schema.
-    assert body["@type"] == kind.example.get("@type", f"https://ns.hyperdiary.org/{kind.name}")
+    assert body["@type"] == (kind.example or {}).get("@type", f"https://ns.hyperdiary.org/{kind.name}")
     assert set(body["@changes"]) == {"creation_time", "modification_time"}
     assert {name for name in body if not name.startswith("@")} >= set(kind.fields)
     fetched = owner.get(body["@url"])
     assert fetched.json == body and fetched.headers["ETag"] == response.headers["ETag"]
-    listed = owner.get(listing).json
-    assert listed["@items"] == [body]
+    listed = owner.get(listing).json["@items"]
+    assert body in listed and (len(listed) == 1 or not kind.creatable)
 
 
 def test_dedupe(kinds_app, api, owner, kind):
     """A kind with a dedupe key answers an identical POST with the record it has; one without stores both."""
     url, listing = urls(owner, kinds_app, kind)
+    if not kind.creatable:
+        owner.post(url, json={}, status=405)
+        return
     sent = example(api, kinds_app, kind)
     first = owner.post(url, json=sent, status=201).json
     if not kind.dedupe:
@@ -176,27 +229,41 @@ def test_dedupe(kinds_app, api, owner, kind):
 
 
 def test_paging_yields_each_once_while_others_write(kinds_app, api, owner, kind):
+    """Following `next` yields every record once while another writer adds records (or, for generated
+    records, changes them) between pages."""
     url, listing = urls(owner, kinds_app, kind)
-    made = {owner.post(url, json=example(api, kinds_app, kind, n), status=201).json["@url"] for n in range(5)}
+    if kind.creatable:
+        expected = {made(owner, kinds_app, kind, url, listing, n).json["@url"] for n in range(5)}
+    else:
+        expected = {item["@url"] for item in owner.get(listing).json["@items"]}
+        assert len(expected) > 2
     seen = []
     page = owner.get(listing, params={"limit": 2}).json
     n = 5
     while True:
         seen += [item["@url"] for item in page["@items"]]
-        # Another writer adds a record between pages: it may or may not appear, the others appear once.
-        owner.post(url, json=example(api, kinds_app, kind, n), status=201)
+        if kind.creatable:
+            owner.post(url, json=example(api, kinds_app, kind, n), status=201)
+        else:
+            owner.patch(page["@items"][0]["@url"], json=kind.change, status=200)
         n += 1
         following = [entry["url"] for entry in page["@links"] if entry["name"] == "next"]
         if not following:
             break
         page = owner.get(following[0]).json
-    assert len(seen) == len(set(seen)) and made <= set(seen)
+    assert len(seen) == len(set(seen)) and expected <= set(seen)
 
 
 def test_sync_reports_changes_and_tombstones(kinds_app, api, owner, kind):
     url, listing = urls(owner, kinds_app, kind)
-    kept = owner.post(url, json=example(api, kinds_app, kind, 0), status=201).json
-    gone = owner.post(url, json=example(api, kinds_app, kind, 1), status=201).json
+    kept = made(owner, kinds_app, kind, url, listing, 0).json
+    gone = made(owner, kinds_app, kind, url, listing, 1).json
+    if not kind.deletable:
+        owner.delete(gone["@url"], status=405)
+        changed = owner.patch(gone["@url"], json=kind.change, status=200).json
+        later = owner.get(listing, params={"modified_after": gone["@changes"]["modification_time"]}).json["@items"]
+        assert later == [changed]
+        return
     since = kept["@changes"]["creation_time"]
     owner.delete(gone["@url"], status=204)
     items = owner.get(listing, params={"modified_after": "2000-01-01T00:00:00Z"}).json["@items"]
@@ -210,7 +277,7 @@ def test_sync_reports_changes_and_tombstones(kinds_app, api, owner, kind):
 
 def test_patch_put_and_conditions(kinds_app, api, owner, kind):
     url, listing = urls(owner, kinds_app, kind)
-    created = owner.post(url, json=example(api, kinds_app, kind), status=201)
+    created = made(owner, kinds_app, kind, url, listing)
     record, etag = created.json, created.headers["ETag"]
     owner.get(record["@url"], headers={"If-None-Match": etag}, status=304)
     changed = owner.patch(record["@url"], json=kind.change, headers={"If-Match": etag}, status=200)
@@ -218,42 +285,61 @@ def test_patch_put_and_conditions(kinds_app, api, owner, kind):
     assert all(changed.json[name] == value for name, value in kind.change.items())
     assert changed.json["@changes"]["modification_time"] > record["@changes"]["modification_time"]
     owner.patch(record["@url"], json=kind.change, headers={"If-Match": etag}, status=412)
-    owner.delete(record["@url"], headers={"If-Match": etag}, status=412)
     if kind.put:
-        replaced = owner.put(record["@url"], json=example(api, kinds_app, kind, 7), status=200).json
-        assert replaced["@url"] == record["@url"]
+        owner.put(record["@url"], json=example(api, kinds_app, kind, 7), headers={"If-Match": etag}, status=412)
+        replaced = owner.put(record["@url"], json=example(api, kinds_app, kind, 7), status=200)
+        assert replaced.json["@url"] == record["@url"]
+        current = replaced.headers["ETag"]
     else:
-        response = owner.put(record["@url"], json=example(api, kinds_app, kind, 7), status=405)
+        response = owner.put(record["@url"], json={}, status=405)
         assert "PUT" not in response.headers["Allow"]
-    owner.delete(record["@url"], headers={"If-Match": changed.headers["ETag"]} if not kind.put else {},
-                 status=204)
+        current = changed.headers["ETag"]
+    if not kind.deletable:
+        owner.delete(record["@url"], status=405)
+        return
+    owner.delete(record["@url"], headers={"If-Match": etag}, status=412)
+    owner.delete(record["@url"], headers={"If-Match": current}, status=204)
     owner.get(record["@url"], status=404)
     owner.delete(record["@url"], status=404)
 
 
 def test_bad_bodies_store_nothing(kinds_app, api, owner, kind):
     url, listing = urls(owner, kinds_app, kind)
-    for bad in ({}, {"no such field": 1, **example(api, kinds_app, kind)}, [example(api, kinds_app, kind)]):
-        response = owner.post(url, json=bad, status=400).json
-        assert response["code"] == 400 and response["extra"]
-    record = owner.post(url, json=example(api, kinds_app, kind), status=201).json
-    owner.patch(record["@url"], json={"no such field": 1}, status=400)
-    assert owner.get(listing).json["@items"] == [owner.get(record["@url"]).json]
+    if kind.creatable:
+        for bad in ({}, {"no such field": 1, **example(api, kinds_app, kind)}, [example(api, kinds_app, kind)]):
+            response = owner.post(url, json=bad, status=400).json
+            assert response["code"] == 400 and response["extra"]
+    before = owner.get(listing).json["@items"]
+    record = made(owner, kinds_app, kind, url, listing).json
+    for bad in ({"no such field": 1}, [kind.change], "text"):
+        owner.patch(record["@url"], json=bad, status=400)
     assert owner.get(record["@url"]).json == record
+    after = owner.get(listing).json["@items"]
+    assert after == ([record] if kind.creatable else before)
 
 
 def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner, stranger, follower, kind):
     url, listing = urls(owner, kinds_app, kind)
-    record = owner.post(url, json=example(api, kinds_app, kind), status=201).json
-    for target in (url, listing, record["@url"]):
+    record = made(owner, kinds_app, kind, url, listing).json
+    # A research kind's collection is every researcher's (their own records); the record is hidden.
+    for target in (record["@url"],) if research(kind) else (url, listing, record["@url"]):
         stranger.get(target, status=404)
-        stranger.post(target, json=example(api, kinds_app, kind), status=404)
+        stranger.post(target, json={}, status=404 if target == record["@url"] or not research(kind) else 400)
+    if research(kind):
+        assert record["@url"] not in {item["@url"] for item in stranger.get(listing).json["@items"]}
+    stranger.patch(record["@url"], json=kind.change, status=404)
     stranger.delete(record["@url"], status=404)
-    # The professional of the caseload reads what the client keeps.
-    assert follower.get(record["@url"]).json == record
-    if "professional" not in kind.grants:
-        follower.post(url, json=example(api, kinds_app, kind, 3), status=403)
-        follower.delete(record["@url"], status=403)
+    # The professional of the caseload reads what the client keeps (a member, what a subject keeps): the
+    # same record, with the links of what they may do.
+    theirs = follower.get(record["@url"]).json
+    assert {k: v for k, v in theirs.items() if k != "@links"} == {k: v for k, v in record.items() if k != "@links"}
+    assert {link_["name"] for link_ in theirs["@links"]} <= {link_["name"] for link_ in record["@links"]}
+    if "professional" not in kind.grants and not research(kind):
+        if kind.creatable:
+            follower.post(url, json=example(api, kinds_app, kind, 3), status=403)
+        follower.patch(record["@url"], json=kind.change, status=403)
+        if kind.deletable:
+            follower.delete(record["@url"], status=403)
     # The parent's links are there for callers who may use them, and only for them.
     if kind.parent_links and parent_kind(kinds_app, kind) is None:
         mine = link_names(parent_body(owner, kinds_app, kind, owner))
@@ -267,12 +353,12 @@ def test_method_not_allowed_on_the_collection(kinds_app, api, owner, kind):
     url, listing = urls(owner, kinds_app, kind)
     response = owner.put(url, json={}, status=405)
     allowed = set(response.headers["Allow"].replace(" ", "").split(","))
-    assert "POST" in allowed and ("GET" in allowed) == (listing == url)
+    assert ("POST" in allowed) == kind.creatable and ("GET" in allowed) == (listing == url)
 
 
-def test_column_lengths_hold_whatever_the_schema_file_says(kinds_app, api, owner):
+@pytest.mark.parametrize("kind", ["hydration"], indirect=True)
+def test_column_lengths_hold_whatever_the_schema_file_says(kinds_app, api, owner, kind):
     """hydration.json allows a note of 500 characters; its column holds 200: a 400, not a database error."""
-    kind = kinds_app.registry.kinds["hydration"]
     url, listing = urls(owner, kinds_app, kind)
     body = dict(example(api, kinds_app, kind), note="x" * 201)
     assert owner.post(url, json=body, status=400).json["extra"] == [{"name": "note",
