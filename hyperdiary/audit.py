@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 ACTIONS = {"POST": "create", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 # The action of a GET by the name of its view: the export is its own action.
 READ_ACTIONS = {"export": "export"}
-ACTION_NAMES = ("read", "create", "update", "delete", "export", "erase")
 
 # Built once: composing a statement costs more than running it.
 INSERT = insert(AuditEvent.__table__)
