@@ -14,8 +14,9 @@ module and nothing per kind:
 - a place in the registry (`request.registry.kinds`) that everything listing kinds reads: OpenAPI, the
   JSON-LD context, export, the contract test suite.
 
-Hooks (`values`, `represent_many`, `filter`, `changed`, `deleting`) let a kind add its domain rules to the
-one pipeline; views by hand remain only for what is not record CRUD (statistics, tracker, batch ...).
+Hooks (`values`, `represent_many`, `type_of`, `page_extras`, `page_links`, `scope`, `owns`, `filter`, `created`,
+`store`, `changed`, `deleting`) let a kind add its domain rules to the one pipeline; views by hand remain only
+for what is not record CRUD (statistics, tracker, batch, reports, subject-log entries ...).
 docs/architecture.md walks through adding a kind.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .security import Permissions
 
 class Item(Resource):
     """One live record of a kind, below its collection. `record` is a plain row on reads and the locked ORM
-    object on writes (Resource.record)."""
+    object on writes (Resource.find)."""
 
     kind: Kind = None
 

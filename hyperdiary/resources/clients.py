@@ -10,6 +10,7 @@ from ..kinds import Collection, Item
 from . import Resource, child_collection
 from .reports import Reports
 from .audit import ClientAudit
+from .charts import Charts
 
 
 class Clients(Resource):
@@ -20,7 +21,7 @@ class Clients(Resource):
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), (Allow, PROFESSIONAL, Permissions.CLIENTS_LIST), DENY_ALL)
 
     def __getitem__(self, name):
-        client = self.record(Client, name)
+        client = self.find(Client, name)
         if client is None:
             raise KeyError(name)
         return ClientResource(self, name, client)
@@ -97,4 +98,4 @@ class Entries(Collection):
 
 
 # What hangs below a client, by name, besides the collections of the record kinds declared below it.
-CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "audit": ClientAudit}
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts, "audit": ClientAudit}

@@ -22,7 +22,7 @@ class Subjects(Resource):
     __acl__ = RESEARCH_ACL
 
     def __getitem__(self, name):
-        subject = self.record(Subject, name)
+        subject = self.find(Subject, name)
         if subject is None:
             raise KeyError(name)
         return SubjectResource(self, name, subject)

@@ -50,7 +50,7 @@ def write_entry(request, context: SubjectLogResource, change) -> dict:
     log was locked as traversal read it, so that writers of one log take turns and its ETag counts every
     change; a log deleted by the writer this one waited for is a 404."""
     data = json_object(request)
-    log = context.log  # locked by traversal (Resource.record), so writers of one log take turns
+    log = context.log  # locked by traversal (Resource.find), so writers of one log take turns
     hm.check_if_match(request, log)
     log_type = request.subjectlog_types.get(log.type)
     if log_type is None:

@@ -8,7 +8,7 @@ from .. import records
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, json_object, parse_datetime, query, writable
 from ..models import Role, Subject, SubjectMember, User
-from ..models.meta import new_id, utcnow
+from ..models.meta import new_id
 from ..paging import cursor, keyset_page
 from ..research import READ_ONLY_KEYS, member_subject_ids, user_url
 from ..resources.subjects import MemberResource, Members, SubjectResource, Subjects
@@ -53,12 +53,13 @@ def list_subjects(context, request):
 @view_config(context=Subjects, request_method="POST", renderer="json", permission=Permissions.SUBJECTS_ADD)
 def create_subject(context, request):
     data = request.bodies.check("subject", writable(json_object(request), READ_ONLY_KEYS))
-    now = utcnow()
-    subject = Subject(id=new_id(), name=data["name"], description=data.get("description"),
-                      is_public=data.get("is_public", False), creator_id=request.user.id, created=now, modified=now)
-    request.dbsession.add(subject)
-    request.dbsession.flush()
-    request.dbsession.add(SubjectMember(subject_id=subject.id, user_id=request.user.id, created=now))
+    now = request.now
+    subject = records.insert_new(request.dbsession, Subject, {
+        "id": new_id(), "name": data["name"], "description": data.get("description"),
+        "is_public": data.get("is_public", False), "creator_id": request.user.id, "created": now, "modified": now,
+        "version": 1})
+    records.insert_new(request.dbsession, SubjectMember, {"subject_id": subject.id, "user_id": request.user.id,
+                                                          "created": now})
     resource = SubjectResource(context, subject.id, subject, is_member=True)
     hm.written(request, hm.url(request, resource), subject)
     return subject_body(request, resource)
@@ -135,7 +136,7 @@ def add_member(context, request):
     user = new_member(request, request.bodies.check("subject_member", json_object(request)))
     key = (context.subject.id, user.id)
     member, created = records.insert_unless_exists(
-        request.dbsession, SubjectMember, {"subject_id": key[0], "user_id": key[1], "created": utcnow()},
+        request.dbsession, SubjectMember, {"subject_id": key[0], "user_id": key[1], "created": request.now},
         lambda: request.dbsession.get(SubjectMember, key))
     hm.written(request, hm.url(request, MemberResource(context, user.id, member)), created=created)
     return member_body(request, context, member, user)

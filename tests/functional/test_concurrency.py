@@ -253,7 +253,7 @@ def test_one_instant_added_at_once_lands_once(rosa, errors):
 
 
 def test_a_journal_deleted_while_tagged_keeps_no_live_tag(app, carol, professional, errors):
-    """Writes lock the records along their path as traversal reads them (resources.Resource.record): a
+    """Writes lock the records along their path as traversal reads them (resources.Resource.find): a
     DELETE of a journal raced by more DELETEs and by tags added to it answers 204 once (the others a 404),
     and no tag stays live on the deleted journal. Without the lock, PostgreSQL gave several 204s and left
     tags (with their descriptions, which a delete erases) on the deleted journal."""
@@ -288,7 +288,7 @@ def test_a_journal_deleted_while_tagged_keeps_no_live_tag(app, carol, profession
 
 
 def test_a_log_deleted_while_written_keeps_nothing_of_it(app, rosa, errors):
-    """A log's writers take turns (traversal locks it, Resource.record): of DELETEs raced by entries added
+    """A log's writers take turns (traversal locks it, Resource.find): of DELETEs raced by entries added
     and descriptions changed, one DELETE answers 204 and the others 404; each write answers 200 (before the
     delete) or 404 (after it: it found the log deleted once it held the lock), never adds an entry to the
     deleted log (whose entries a delete erases) and never writes into its tombstone."""
