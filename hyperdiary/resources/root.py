@@ -4,6 +4,7 @@ from pyramid.authorization import Allow, Everyone
 from ..security import Permissions
 from . import Resource, child_collection
 from .accounts import Auth, Users
+from .audit import Audit
 from .clients import Clients
 from .journals import TagTypes
 from .feeds import SecretFeeds
@@ -17,7 +18,7 @@ class Root(Resource):
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
     children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes,
-                "subjects": Subjects, "feeds": SecretFeeds}
+                "subjects": Subjects, "audit": Audit, "feeds": SecretFeeds}
 
     def __init__(self, request):
         self.request = request

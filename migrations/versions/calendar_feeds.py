@@ -1,7 +1,7 @@
 """secret calendar feeds of a client's goals
 
 Revision ID: calendar_feeds
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 07:10:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'calendar_feeds'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
