@@ -172,3 +172,11 @@ def test_a_feed_ended_at_once_is_ended_once(live_server, client, feeds_url, test
     assert_no_server_errors(answers, errors)
     assert sorted(answer.status for answer in answers) == [204] + [404] * 7
     testapp.get(feed["feed"], status=404)
+
+
+def test_an_erased_client_leaves_no_feed(client, feeds_url, testapp, app):
+    feed = client.post(feeds_url, json={"name": "phone"}, status=201).json
+    client.delete(client.url("me"), json={"password": PASSWORD}, status=204)
+    testapp.get(feed["feed"], status=404)
+    with app.registry["dbengine"].connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM calendar_feeds")).scalar() == 0

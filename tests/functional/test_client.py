@@ -140,7 +140,7 @@ def test_the_readme_example(live_server, connect, capsys):
 
 def test_the_api_reference_example(live_server, connect, capsys):
     reference = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
-    section = reference[reference.index("## 13. From Python"):]
+    section = reference[reference.index("## 14. From Python"):]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     connect().register("carol", "carol@example.org", "my diary stays private")
     exec(code.replace("https://diary.example.org", live_server), {})
