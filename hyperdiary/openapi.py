@@ -9,6 +9,7 @@ The document is data: component schemas, one table of operations (OPERATIONS), a
 adds what follows from an operation's traits (a body can be malformed or too large: 400 and 413; a
 signed-in caller is needed: 401 and `security`; If-Match is honoured: 412) so the table stays short.
 """
+import inspect
 from typing import NamedTuple
 
 from .accounts import MIN_PASSWORD_LENGTH
@@ -30,14 +31,28 @@ def obj(required=(), **properties) -> dict:
     return {"type": "object", "required": list(required), "properties": properties, "additionalProperties": False}
 
 
-def representation(what: str, /, **fields) -> dict:
-    """A resource: the hypermedia keys of Representation, then its own fields."""
-    return {"allOf": [ref("Representation")], "properties": fields, "description": what}
+# The hypermedia keys of every representation (API.md §1); @changes only on a stored record's.
+HYPERMEDIA = {
+    "@url": {"type": "string", "format": "uri"},
+    "@type": {"type": "string", "description": "an IRI naming what this is"},
+    "@links": {"type": "array", "items": ref("Link"), "description": "present only when the caller may use them"},
+}
 
 
-def page(items: dict) -> dict:
-    """One page of a collection of `items`."""
-    return {"allOf": [ref("Collection")], "properties": {"@items": {"type": "array", "items": items}}}
+def representation(what: str, /, optional=(), changes=True, **fields) -> dict:
+    """A closed resource shape: the hypermedia keys (with @changes when `changes`, a stored record's),
+    then its own fields; every key is required unless named in `optional`, and no other key may appear,
+    so a dropped or renamed field fails validation."""
+    properties = dict(HYPERMEDIA, **({"@changes": ref("Changes")} if changes else {}), **fields)
+    return {"type": "object", "description": what, "required": [name for name in properties if name not in optional],
+            "properties": properties, "additionalProperties": False}
+
+
+def page(items: dict, optional=(), **extra) -> dict:
+    """One page of a collection of `items` (closed: `extra` names the fields a listing adds); a `next` link in
+    @links leads to the following page."""
+    return representation("One page; a `next` link in @links leads to the following page.", optional, False,
+                          **{"@items": {"type": "array", "items": items}}, **extra)
 
 
 def described(schema: dict, description: str) -> dict:
@@ -66,8 +81,11 @@ def nullable(schema: dict) -> dict:
 BOOLEAN = {"type": "boolean"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 NULLABLE_URI = {"type": ["string", "null"], "format": "uri"}
-SUBJECT_NAME = {"type": "string", "minLength": 1, "maxLength": 255}
-LOG_DESCRIPTION = {"type": ["string", "null"], "maxLength": 500}
+
+
+# A tracking item's own fields: its representation's, and a reminder's.
+TRACKING_FIELDS = {"duedate": DATE_TIME, "iscompleted": BOOLEAN, "reminderdate": nullable(DATE),
+                   "remindertime": nullable(TIME), "status": NULLABLE_TEXT}
 
 
 # --- components/schemas ---------------------------------------------------------------------------------
@@ -114,13 +132,14 @@ SCHEMAS = {
     # Entry schemas (API.md §5).
     "SchemaDescriptor": representation(
         "An entry type, described for building forms; its `jsonschema` link leads to the full document.",
+        changes=False,
         **{"@id": described(STRING, "the schema's $id: the @type of its entries"),
            "title": STRING,
-           "description": {"type": ["string", "null"]},
+           "description": NULLABLE_TEXT,
            "fields": {"type": "array", "items": ref("Field")},
            "charts": {"type": "array", "description": "the schema's x-charts"},
            "resources": {"type": "array", "description": "the schema's x-resources"}},
-    ) | {"required": ["@id", "title", "fields", "charts", "resources"]},
+    ),
     "Field": {
         "type": "object",
         "required": ["name", "title", "type", "required"],
@@ -131,7 +150,7 @@ SCHEMAS = {
                               "datetime"]},
             "required": {"type": "boolean"},
             "choices": {"type": "array", "items": {
-                "type": "object", "required": ["name", "value"],
+                "type": "object", "required": ["name", "value"], "additionalProperties": False,
                 "properties": {"name": STRING, "value": {}, "icon": {"type": ["string", "null"]}}}},
             "min": {"type": "number"},
             "max": {"type": "number"},
@@ -139,45 +158,26 @@ SCHEMAS = {
             "description": STRING,
             "widget": STRING,
         },
+        "additionalProperties": False,
     },
-    "SchemaSet": representation("The entry schemas of a diary (configured, or in use).",
+    "SchemaSet": representation("The entry schemas of a diary (configured, or in use).", changes=False,
                                 **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor")}}),
     "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id "
                                                     "of at most 500 characters."},
     # Resources.
-    "Root": representation("The entry point: its links lead everywhere the caller may go.", title=STRING),
+    "Root": representation("The entry point: its links lead everywhere the caller may go.", changes=False,
+                           title=STRING),
     "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,
-                           first_name=STRING, last_name=STRING),
+                           first_name=NULLABLE_TEXT, last_name=NULLABLE_TEXT),
     "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
                              time_zone=described(STRING, "an IANA time zone")),
     "Assignment": representation("A client in a professional's caseload.",
                                  client=described(URI, "the client's @url"), name=STRING),
-    "Diary": representation("A diary: links to its configuration and entries."),
-    "StoredEntry": {
-        "allOf": [ref("Representation")],
-        "required": ["dt"],
-        "properties": {"dt": DATE_TIME},
-        "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
-        "description": "An entry; @type is the $id of its schema.",
-    },
-    # Journals (RESOURCES.md); their request bodies are the files in schemas/ (`...Body`, added in document()).
-    "Journal": representation(
-        "A self-reflection note, with its live tags.",
-        title={"type": ["string", "null"]}, description={"type": ["string", "null"]},
-        journal_timestamp=DATE_TIME, session={"type": ["string", "null"]},
-        tags={"type": "array", "items": ref("Tag")}) | {"required": ["title", "description", "journal_timestamp",
-                                                                     "session", "tags"]},
-    "Tag": representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
-                          name=described(STRING, "the tag type's name"), description={"type": ["string", "null"]}),
-    "TagType": representation("A kind of tag, shared by every journal.", name=STRING,
-                              description={"type": ["string", "null"]}),
-    "JournalStats": representation("Journals per local calendar day.", journalstats={"type": "array", "items": obj(
-        ("journaldate", "count"), journaldate={"type": "string", "format": "date"},
-        count={"type": "integer", "minimum": 1})}) | {"required": ["journalstats"]},
+    "Diary": representation("A diary: links to its configuration and entries.", changes=False),
+    "JournalStats": representation("Journals per local calendar day.", changes=False, journalstats={
+        "type": "array", "items": obj(("journaldate", "count"), journaldate={"type": "string", "format": "date"},
+                                      count={"type": "integer", "minimum": 1})}),
     # Research (RESOURCES.md, "Subjects and subject logs").
-    "Subject": representation("A research subject: links to its logs and (for members) its members.", id=ID,
-                              name=STRING, description=NULLABLE_TEXT, is_public=BOOLEAN,
-                              user=described(NULLABLE_URI, "the creator's @url")),
     "Member": representation("A member of a subject: reads and writes it and its logs.",
                              user=described(URI, "the member's @url"), username=STRING, is_creator=BOOLEAN),
     "SubjectLogEntry": {
@@ -189,93 +189,68 @@ SCHEMAS = {
                        "before the start). `details` fits the type's `jsonschema`. Two entries of a log are "
                        "never at the same instant.",
     },
-    "SubjectLog": representation(
-        "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
-        "(remove_entry) and answer the whole log.",
-        id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
-        subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
-        entries={"type": "array", "items": ref("SubjectLogEntry"), "description": "sorted by time"}),
+    "LoggedEntry": {
+        "oneOf": [obj(("date_time", "notes", "details"), date_time=DATE_TIME, notes=NULLABLE_TEXT,
+                      details={"type": "object"}),
+                  obj(("start_date_time", "end_date_time", "notes", "details"), start_date_time=DATE_TIME,
+                      end_date_time=nullable(DATE_TIME), notes=NULLABLE_TEXT, details={"type": "object"})],
+        "description": "An entry of a log, as the log shows it: an instant type's, or an interval type's.",
+    },
     "SubjectLogType": representation(
-        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.",
+        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.", changes=False,
         name=STRING, title=STRING, description=NULLABLE_TEXT,
         entries={"enum": ["instant", "interval"]}, **{"@id": described(STRING, "the schema's $id")}),
     "Tokens": obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
                   expires_in=described({"type": "integer"}, "seconds until the access token expires"),
                   user=described(ref("User"), "on sign-in: the caller's profile")),
     "SignedOut": obj(("message",), message=STRING),
-    # Goals and moods (RESOURCES.md); their request bodies are the deployment's schemas/<kind>.json (document()).
-    "Goal": representation(
-        "A goal; `tracking` lists its items, `reminder` changes its reminder.",
-        title=STRING, description=nullable(STRING), status=nullable(STRING), is_onetime={"type": "boolean"},
-        frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
-        days={"type": "array", "items": STRING}, criticality=nullable(STRING), startdate=DATE_TIME,
-        targetdate=nullable(DATE_TIME), reminder={"type": "boolean"}, remindertime=nullable(TIME),
-        reminderdate=nullable(DATE), is_therapist_approved={"type": "boolean"},
-    ) | {"required": ["title", "is_onetime", "frequency", "startdate", "is_therapist_approved"]},
-    "TrackingItem": representation(
-        "One due date of a goal; its `goal` link leads back.",
-        duedate=DATE_TIME, iscompleted={"type": "boolean"}, reminderdate=nullable(DATE),
-        remindertime=nullable(TIME), status=nullable(STRING),
-    ) | {"required": ["duedate", "iscompleted"]},
-    "GoalReminder": {
-        "allOf": [ref("TrackingItem")],
-        "required": ["goal", "title", "remind_at"],
-        "properties": {"goal": described(URI, "the goal's @url"), "title": STRING,
-                       "remind_at": described(DATE_TIME, "when it reminds (UTC)")},
-        "description": "A tracking item whose reminder is due.",
-    },
+    # Goals and moods (RESOURCES.md): the representations of the kinds are in KINDS.
+    "GoalReminder": representation(
+        "A tracking item whose reminder is due.",
+        **TRACKING_FIELDS, goal=described(URI, "the goal's @url"), title=STRING,
+        remind_at=described(DATE_TIME, "when it reminds (UTC)")),
     "GoalTracker": representation(
-        "Tracking items grouped by the local day of their due date.",
+        "Tracking items grouped by the local day of their due date.", changes=False,
         time_zone=described(STRING, "the IANA zone of the days"),
-        goaltracker={"type": "array", "items": {
-            "type": "object", "required": ["date", "goals"],
-            "properties": {"date": DATE, "goals": {"type": "array", "items": {
-                "type": "object", "required": ["goal", "title", "tracking", "duedate", "iscompleted"],
-                "properties": {"goal": URI, "title": STRING, "tracking": described(URI, "the item's @url"),
-                               "duedate": DATE_TIME, "iscompleted": {"type": "boolean"},
-                               "remindertime": nullable(TIME)}}}}}},
-    ) | {"required": ["goaltracker"]},
+        goaltracker={"type": "array", "items": obj(("date", "goals"), date=DATE, goals={"type": "array", "items": obj(
+            ("goal", "title", "tracking", "duedate", "iscompleted", "remindertime"), goal=URI, title=STRING,
+            tracking=described(URI, "the item's @url"), duedate=DATE_TIME, iscompleted={"type": "boolean"},
+            remindertime=nullable(TIME))})}),
     "GoalURLs": {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."},
-    "Mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING, reasons={"type": "array", "items": STRING})
-    | {"required": ["logdate", "mood", "reasons"]},
     "MoodStats": representation(
-        "Mood logs counted per local day and mood.",
+        "Mood logs counted per local day and mood.", changes=False,
         time_zone=described(STRING, "the IANA zone of the days"),
-        moodstats={"type": "array", "items": {
-            "type": "object", "required": ["logdate", "mood", "count", "reasons"],
-            "properties": {"logdate": DATE, "mood": STRING, "count": {"type": "integer", "minimum": 1},
-                           "reasons": {"type": "array", "items": STRING}}}},
-    ) | {"required": ["moodstats"]},
+        moodstats={"type": "array", "items": obj(
+            ("logdate", "mood", "count", "reasons"), logdate=DATE, mood=STRING,
+            count={"type": "integer", "minimum": 1}, reasons={"type": "array", "items": STRING})}),
     "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
     # Reports for professionals (RESOURCES.md).
-    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`."),
-    "EntriesSinceReport": {
-        "allOf": [ref("Collection")],
-        "required": ["counts", "since", "time_zone"],
-        "properties": {
-            "@items": {"type": "array", "items": {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]}},
-            "counts": obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
-            "since": described(DATE_TIME, "the reference instant: the items are at or after it"),
-            "time_zone": described(STRING, "the IANA zone a reference date was read in"),
-        },
-        "description": "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; "
-                       "`counts` are of everything since then, not just this page.",
-    },
+    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
+                              changes=False),
+    "EntriesSinceReport": described(page(
+        {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
+        counts=obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
+        since=described(DATE_TIME, "the reference instant: the items are at or after it"),
+        time_zone=described(STRING, "the IANA zone a reference date was read in"),
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types present in @items"}}),
+        "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; `counts` are "
+        "of everything since then, not just this page."),
     "PerWeekReport": representation(
         "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
-        time_zone=described(STRING, "the IANA zone of the weeks"),
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
         weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
             ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
             journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
-    ) | {"required": ["time_zone", "weeks"]},
+    ),
     "PerSchemaReport": representation(
         "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
-        time_zone=described(STRING, "the IANA zone of the weeks"),
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
         rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
             "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
         **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
                         "description": "the descriptors of the entry types in `rows`"}},
-    ) | {"required": ["time_zone", "rows", "@schemas"]},
+    ),
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
                         username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
@@ -291,15 +266,6 @@ SCHEMAS = {
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
                         time_zone=described(STRING, "an IANA time zone")),
     "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(STRING, "a schema $id")}),
-    "NewSubject": obj(("name",), name=SUBJECT_NAME, description=NULLABLE_TEXT, is_public=BOOLEAN),
-    "SubjectChange": obj((), name=SUBJECT_NAME, description=NULLABLE_TEXT, is_public=BOOLEAN),
-    "NewMember": described(obj((), user=described(STRING, "the researcher's @url (or id)"),
-                               username=described(STRING, "or else their username")),
-                           "Exactly one of `user` and `username`."),
-    "NewSubjectLog": obj(("type", "subject"), type=described(STRING, "the name of a subject-log type"),
-                         subject=described(STRING, "the subject's @url (or id)"), description=LOG_DESCRIPTION),
-    "SubjectLogChange": described(obj((), description=LOG_DESCRIPTION),
-                                  "Only the description changes; `type` and `subject` may be sent back as they are."),
     "SubjectLogEntryTime": {
         "type": "object",
         "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
@@ -385,6 +351,7 @@ class Op(NamedTuple):
     if_none_match: bool = False  # honours If-None-Match (304)
     also: dict = {}  # other successful answers: status -> description (same body)
     media: str = JSON
+    tag: str | None = None  # default: the tag of the longest PATH_TAGS prefix of the path
 
 
 USER = "/users/{user_id}/"
@@ -408,10 +375,244 @@ REPORTS = CLIENT + "reports/"
 REPORT = ("reference_date", "time_zone")
 SUBJECT = "/subjects/{subject_id}/"
 MEMBERS = SUBJECT + "members/"
-LOG = "/subjectlogs/{log_id}/"
+LOGS = "/subjectlogs/"
+LOG = LOGS + "{log_id}/"
 LOG_TYPE = "/subjectlogs/types/{type_name}/"
 LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
 
+# The tags, one per kind (and per group of other operations), in the order a reader meets them.
+TAGS_DESCRIBED = {
+    "discovery": "The entry point and the documents that describe the API",
+    "accounts": "Registration, sign-in, users and professionals' caseloads (API.md §3)",
+    "clients": "Clients and their diaries' configuration (API.md §4)",
+    "diary entries": "A client's diary entries, each of an entry type (API.md §4)",
+    "entry schemas": "The entry types: JSON Schemas, shipped and uploaded (API.md §5)",
+    "journals": "A client's self-reflection notes",
+    "tags": "The tags on a journal",
+    "tag types": "The kinds of tag, shared by every journal",
+    "goals": "A client's goals",
+    "tracking": "The due dates of a goal",
+    "moods": "A client's mood logs",
+    "reports": "Reports on a client for professionals",
+    "subjects": "Research subjects and their members",
+    "subject logs": "Logs of a subject, their entries and their types",
+}
+# An operation's tag when it names none: the tag of the longest of these prefixes its path starts with.
+PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
+             ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
+             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
+             "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs"}
+
+
+def tag_of(op: Op) -> str:
+    return op.tag or PATH_TAGS[max((prefix for prefix in PATH_TAGS if op.path.startswith(prefix)), key=len)]
+
+
+# --- record kinds ---------------------------------------------------------------------------------------
+# Everything the document says of a record kind follows from one RecordKind: its operations
+# (kind_operations) and its schemas (kind_schemas: the representation, and the request bodies read from the
+# deployment's own schemas/<body>.json). This is the seam for the kind declarations of issue 11: a declared
+# kind maps onto one RecordKind, and document() loops over them.
+
+# The keys of a representation that a body may send back unchanged (inputs.writable drops them).
+READ_ONLY = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
+
+
+class RecordKind(NamedTuple):
+    name: str  # operationIds add<name>, get<name>, change<name>, replace<name>, delete<name>
+    plural: str  # operationId list<plural>
+    tag: str  # the tag of all its operations
+    representation: dict  # the closed schema of one record (components/schemas/<schema>)
+    body: str | None  # its file in schemas/ (the bodies registry): <schema>Body for POST and PUT, <schema>Change
+    collection: str  # path templates: the collection, one record
+    item: str
+    contexts: tuple  # (collection resource class, item resource class), as the views are registered
+    operations: dict  # {"list" | "create" | "get" | "patch" | "put" | "delete": summary}
+    schema: str | None = None  # the representation's component name (default: name)
+    links: dict = {}  # {operation: the name of the link that leads to it}
+    list_view: str = ""  # the listing's view name on the collection ("" is the collection's own GET)
+    query: tuple = SYNC  # the listing's query parameters
+    tombstones: bool = True  # listings show deleted records as tombstones (sync)
+    if_none_match: bool = True  # GET honours If-None-Match
+    dedupe: str | None = None  # create answers 200 with an identical record: what it says
+    errors: dict = {}  # {operation: statuses beyond the usual ones}
+    read_only: dict = READ_ONLY  # keys a body may send back, ignored
+    list_extra: dict = {}  # fields a listing page carries besides @items
+    body_component: str | None = None  # the bodies' component schema when there is no file (diary entries)
+
+
+def kind_operations(kind: RecordKind) -> list[Op]:
+    """The operations of a kind, named, described and given their errors by rule."""
+    schema = kind.schema or kind.name
+    parent = (404,) if "{" in kind.collection else ()  # a collection below a record the caller may not see
+    create_body, change_body = ((kind.body_component, kind.body_component) if kind.body is None
+                                else (schema + "Body", schema + "Change"))
+    items = {"anyOf": [ref(schema), ref("Tombstone")]} if kind.tombstones else ref(schema)
+    listing, item = kind.contexts
+    made = {
+        "list": lambda: Op("list" + kind.plural, "get", kind.collection + kind.list_view, listing, kind.list_view,
+                           summary, result=page(items, **kind.list_extra), errors=parent, query=kind.query),
+        "create": lambda: Op("add" + kind.name, "post", kind.collection, listing, "", summary, body=create_body,
+                             ok=201, result=schema, errors=(403,) + parent, etag=True,
+                             also={200: kind.dedupe} if kind.dedupe else {}),
+        "get": lambda: Op("get" + kind.name, "get", kind.item, item, "", summary, result=schema, errors=(404,),
+                          etag=True, if_none_match=kind.if_none_match),
+        "patch": lambda: Op("change" + kind.name, "patch", kind.item, item, "", summary, body=change_body,
+                            result=schema, errors=(403, 404), etag=True, if_match=True),
+        "put": lambda: Op("replace" + kind.name, "put", kind.item, item, "", summary, body=create_body,
+                          result=schema, errors=(403, 404), etag=True, if_match=True),
+        "delete": lambda: Op("delete" + kind.name, "delete", kind.item, item, "", summary, ok=204,
+                             errors=(403, 404), if_match=True),
+    }
+    found = []
+    for operation, summary in kind.operations.items():
+        op = made[operation]()
+        found.append(op._replace(link=kind.links.get(operation), tag=kind.tag,
+                                 errors=tuple(sorted(set(op.errors) | set(kind.errors.get(operation, ()))))))
+    return found
+
+
+def file_body(bodies, name: str, read_only=None, **changes) -> dict:
+    """The deployment's own schemas/<name>.json as a request body, read when the document is built (so a
+    deployment that tightens the file gets a document that says so), with the read-only keys a body may
+    send back and the columns' length limits that hold whatever the file says (bodies.includeme)."""
+    loaded = bodies[name]
+    document = {key: value for key, value in loaded.document.items() if key != "$schema"}
+    properties = dict(read_only or {}, **document.get("properties", {}))
+    for field, limit in loaded.limits.items():
+        if isinstance(properties.get(field), dict):
+            properties[field] = dict(properties[field], maxLength=min(properties[field].get("maxLength", limit), limit))
+    description = f"{document.get('description', document.get('title', name))} (schemas/{name}.json)"
+    return dict(document, properties=properties, description=description, **changes)
+
+
+def kind_schemas(kind: RecordKind, bodies) -> dict:
+    """The component schemas of a kind: its representation, and its bodies read from its file."""
+    schema = kind.schema or kind.name
+    schemas = {schema: kind.representation}
+    if kind.body is not None:
+        body = file_body(bodies, kind.body, kind.read_only)
+        if {"create", "put"} & kind.operations.keys():
+            schemas[schema + "Body"] = body
+        if "patch" in kind.operations:
+            schemas[schema + "Change"] = dict(body, required=[], description=body["description"] + "; a PATCH "
+                                              "sends the fields to change (null clears one), merged and checked")
+    return schemas
+
+
+TIMESTAMPED = dict(READ_ONLY, tags={"type": "array", "description": "read-only, ignored"})
+SUBJECT_READ_ONLY = dict(READ_ONLY, id={"description": "read-only, ignored"}, user={"description": "read-only, ignored"},
+                         entries={"description": "read-only, ignored"})
+
+KINDS = (
+    RecordKind(
+        "Entry", "Entries", "diary entries", body=None, body_component="Entry", schema="StoredEntry",
+        collection=ENTRIES, item=ENTRIES + "{entry_id}/", contexts=("Entries", "EntryResource"), list_view="items",
+        representation={
+            "type": "object", "description": "An entry; @type is the $id of its schema.",
+            "required": ["@url", "@type", "@links", "@changes", "dt"],
+            "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME),
+            "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
+        },
+        list_extra={"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                                 "description": "the descriptors of the entry types present in @items"}},
+        operations={"create": "Write an entry",
+                    "list": "Entries, newest dt first; or every change since modified_after, oldest first",
+                    "get": "An entry (every field, null when not set)",
+                    "patch": "Change an entry's fields (merged, revalidated)",
+                    "delete": "Delete an entry (a tombstone stays for sync)"},
+        links={"create": "diary.entries", "list": "diary.entries.items"},
+        dedupe="An identical entry exists: it is answered, and nothing is stored", errors={"patch": (409,)}),
+    RecordKind(
+        "Journal", "Journals", "journals", body="journal", collection=JOURNALS, item=JOURNAL,
+        contexts=("Journals", "JournalResource"),
+        representation=representation(
+            "A self-reflection note, with its live tags.", title=NULLABLE_TEXT, description=NULLABLE_TEXT,
+            journal_timestamp=DATE_TIME, session=NULLABLE_TEXT, tags={"type": "array", "items": ref("Tag")}),
+        operations={"list": "Journals, most recent first, with their tags; or every change since modified_after",
+                    "create": "Write a journal", "get": "A journal with its tags",
+                    "patch": "Change a journal's fields (null clears one)", "put": "Replace a journal's fields",
+                    "delete": "Delete a journal and its tags (a tombstone stays)"},
+        links={"list": "journals", "create": "journals"}, query=SYNC + RANGE + ("session", "tag"),
+        dedupe="An identical journal exists: it is answered, and nothing is stored",
+        errors={"patch": (409,), "put": (409,)}, read_only=TIMESTAMPED),
+    RecordKind(
+        "Tag", "Tags", "tags", body="tag", collection=TAGS, item=TAG, contexts=("JournalTags", "TagResource"),
+        representation=representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
+                                       name=described(STRING, "the tag type's name"), description=NULLABLE_TEXT),
+        operations={"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
+                    "patch": "Change a tag", "put": "Replace a tag", "delete": "Delete a tag"},
+        links={"list": "tags", "create": "tags"},
+        read_only=dict(READ_ONLY, name={"type": "string", "description": "read-only (the tag type's name), ignored"})),
+    RecordKind(
+        "TagType", "TagTypes", "tag types", body="tagtype", collection=TAGTYPES, item=TAGTYPES + "{tagtype_id}/",
+        contexts=("TagTypes", "TagTypeResource"),
+        representation=representation("A kind of tag, shared by every journal.", name=STRING,
+                                      description=NULLABLE_TEXT),
+        operations={"list": "Every tag type, by name", "create": "Add a tag type (professionals, admins)",
+                    "get": "A tag type"},
+        links={"list": "tagtypes", "create": "tagtypes"}, query=("limit", "after"), tombstones=False,
+        errors={"create": (409,)}),
+    RecordKind(
+        "Goal", "Goals", "goals", body="goal", collection=GOALS, item=GOAL, contexts=("Goals", "GoalResource"),
+        representation=representation(
+            "A goal; `tracking` lists its items, `reminder` changes its reminder.",
+            title=STRING, description=NULLABLE_TEXT, status=NULLABLE_TEXT, is_onetime=BOOLEAN,
+            frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
+            days=nullable({"type": "array", "items": STRING}), criticality=NULLABLE_TEXT, startdate=DATE_TIME,
+            targetdate=nullable(DATE_TIME), reminder=BOOLEAN, remindertime=nullable(TIME),
+            reminderdate=nullable(DATE), is_therapist_approved=BOOLEAN),
+        operations={"list": "Goals, newest first; or every change since modified_after",
+                    "create": "Set a goal: its tracking items are generated", "get": "A goal",
+                    "patch": "Change a goal (merged, revalidated); a schedule change regenerates the items due "
+                             "after today",
+                    "delete": "Delete a goal and its tracking (tombstones stay)"},
+        links={"list": "goals", "create": "goals", "get": "goal"}),
+    RecordKind(
+        "TrackingItem", "GoalTracking", "tracking", body="goaltracking", collection=TRACKING,
+        item=TRACKING + "{tracking_id}/", contexts=("Tracking", "TrackingResource"),
+        representation=representation("One due date of a goal; its `goal` link leads back.", **TRACKING_FIELDS),
+        operations={"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
+                    "patch": "Tick a tracking item (iscompleted); the goal's status follows"},
+        links={"list": "tracking"}),
+    RecordKind(
+        "Mood", "Moods", "moods", body="mood", collection=MOODS, item=MOOD, contexts=("Moods", "MoodResource"),
+        representation=representation("A mood log.", logdate=DATE_TIME, mood=STRING,
+                                      reasons=nullable({"type": "array", "items": STRING})),
+        operations={"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
+                    "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
+                    "delete": "Delete a mood log (a tombstone stays for sync)"},
+        links={"list": "moods", "create": "moods"}),
+    RecordKind(
+        "Subject", "Subjects", "subjects", body="subject", collection="/subjects/", item=SUBJECT,
+        contexts=("Subjects", "SubjectResource"),
+        representation=representation(
+            "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
+            description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")),
+        operations={"list": "The subjects the caller is a member of (researchers)",
+                    "create": "Create a subject (researchers); the creator is its first member",
+                    "get": "A subject (members; anyone for a public one)", "patch": "Change a subject (members)"},
+        links={"list": "subjects", "create": "subjects"}, query=("limit", "after"), tombstones=False,
+        if_none_match=False, errors={"list": (403,)}, read_only=SUBJECT_READ_ONLY),
+    RecordKind(
+        "SubjectLog", "SubjectLogs", "subject logs", body="subjectlog", collection=LOGS, item=LOG,
+        contexts=("SubjectLogs", "SubjectLogResource"),
+        representation=representation(
+            "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
+            "(remove_entry) and answer the whole log.",
+            id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
+            subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
+            entries={"type": "array", "items": ref("LoggedEntry"), "description": "sorted by time"}),
+        operations={"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
+                            "change since modified_after",
+                    "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
+                    "patch": "Change a log's description (members)",
+                    "delete": "Delete a log and its entries (a tombstone stays for sync)"},
+        links={"list": "subjectlogs", "create": "subjectlogs"}, query=SYNC + ("subject", "type"),
+        if_none_match=False, errors={"list": (403,)}, read_only=SUBJECT_READ_ONLY),
+)
+
+# Operations that are not a record kind's (those follow from KINDS below): one entry per view.
 OPERATIONS = (
     Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
     Op("getOpenAPI", "get", "/openapi.json", "Root", "openapi.json", "This document", "openapi",
@@ -458,56 +659,12 @@ OPERATIONS = (
     Op("setDiaryConfiguration", "put", DIARY + "configuration", "Diary", "configuration",
        "Set the entry schemas this diary may hold (professionals, admins)", "diary.configuration",
        "Configuration", result="SchemaSet", errors=(403, 404), etag=True, if_match=True),
-    Op("addEntry", "post", ENTRIES, "Entries", "", "Write an entry", "diary.entries", "Entry", 201,
-       "StoredEntry", errors=(403, 404), etag=True,
-       also={200: "An identical entry exists: it is answered, and nothing is stored"}),
-    Op("listEntries", "get", ENTRIES + "items", "Entries", "items",
-       "Entries, newest dt first; or every change since modified_after, oldest first", "diary.entries.items",
-       result=page({"anyOf": [ref("StoredEntry"), ref("Tombstone")]}), errors=(404,),
-       query=("limit", "after", "modified_after")),
     Op("listEntrySchemasInUse", "get", ENTRIES + "schemas", "Entries", "schemas",
        "The schemas of the entry types in use in this diary", "diary.entries.schemas", result="SchemaSet",
        errors=(404,)),
-    Op("getEntry", "get", ENTRIES + "{entry_id}/", "EntryResource", "", "An entry (every field, null when not set)",
-       result="StoredEntry", errors=(404,), etag=True, if_none_match=True),
-    Op("changeEntry", "patch", ENTRIES + "{entry_id}/", "EntryResource", "",
-       "Change an entry's fields (merged, revalidated)", body="Entry", result="StoredEntry", errors=(403, 404, 409),
-       etag=True, if_match=True),
-    Op("deleteEntry", "delete", ENTRIES + "{entry_id}/", "EntryResource", "",
-       "Delete an entry (a tombstone stays for sync)", ok=204, errors=(403, 404), if_match=True),
     # Journals, tags and tag types (RESOURCES.md).
-    Op("listJournals", "get", JOURNALS, "Journals", "",
-       "Journals, most recent first, with their tags; or every change since modified_after", "journals",
-       result=page({"anyOf": [ref("Journal"), ref("Tombstone")]}), errors=(404,),
-       query=("limit", "after", "modified_after", *RANGE, "session", "tag")),
-    Op("addJournal", "post", JOURNALS, "Journals", "", "Write a journal", "journals", "JournalBody", 201, "Journal",
-       errors=(403, 404), etag=True, also={200: "An identical journal exists: it is answered, and nothing is stored"}),
     Op("getJournalStats", "get", JOURNALS + "stats", "Journals", "stats", "Journals per local calendar day",
        "journals.stats", result="JournalStats", errors=(404,), query=RANGE),
-    Op("getJournal", "get", JOURNAL, "JournalResource", "", "A journal with its tags", result="Journal",
-       errors=(404,), etag=True, if_none_match=True),
-    Op("changeJournal", "patch", JOURNAL, "JournalResource", "", "Change a journal's fields (null clears one)",
-       body="JournalBody", result="Journal", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("replaceJournal", "put", JOURNAL, "JournalResource", "", "Replace a journal's fields",
-       body="JournalBody", result="Journal", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("deleteJournal", "delete", JOURNAL, "JournalResource", "", "Delete a journal and its tags (a tombstone stays)",
-       ok=204, errors=(403, 404), if_match=True),
-    Op("listTags", "get", TAGS, "JournalTags", "", "A journal's tags, oldest first", "tags",
-       result=page({"anyOf": [ref("Tag"), ref("Tombstone")]}), errors=(404,), query=("limit", "after", "modified_after")),
-    Op("addTag", "post", TAGS, "JournalTags", "", "Tag a journal", "tags", "TagBody", 201, "Tag", errors=(403, 404),
-       etag=True),
-    Op("getTag", "get", TAG, "TagResource", "", "A tag", result="Tag", errors=(404,), etag=True, if_none_match=True),
-    Op("changeTag", "patch", TAG, "TagResource", "", "Change a tag", body="TagChange", result="Tag",
-       errors=(403, 404), etag=True, if_match=True),
-    Op("replaceTag", "put", TAG, "TagResource", "", "Replace a tag", body="TagBody", result="Tag",
-       errors=(403, 404), etag=True, if_match=True),
-    Op("deleteTag", "delete", TAG, "TagResource", "", "Delete a tag", ok=204, errors=(403, 404), if_match=True),
-    Op("listTagTypes", "get", TAGTYPES, "TagTypes", "", "Every tag type, by name", "tagtypes",
-       result=page(ref("TagType")), query=("limit", "after")),
-    Op("addTagType", "post", TAGTYPES, "TagTypes", "", "Add a tag type (professionals, admins)", "tagtypes",
-       "TagTypeBody", 201, "TagType", errors=(403, 409), etag=True),
-    Op("getTagType", "get", TAGTYPES + "{tagtype_id}/", "TagTypeResource", "", "A tag type", result="TagType",
-       errors=(404,), etag=True, if_none_match=True),
     # Entry schemas (API.md §5).
     Op("listSchemas", "get", "/schemas/", "Schemas", "", "Every entry schema, shipped and uploaded", "schemas",
        result=page(ref("SchemaDescriptor")), public=True),
@@ -518,10 +675,6 @@ OPERATIONS = (
     Op("getJSONSchema", "get", SCHEMA + "jsonschema", "SchemaResource", "jsonschema", "The JSON Schema document",
        "jsonschema", result="JSONSchema", errors=(404,), public=True, media="application/schema+json"),
     # Goals and goal tracking (RESOURCES.md).
-    Op("listGoals", "get", GOALS, "Goals", "", "Goals, newest first; or every change since modified_after", "goals",
-       result=page({"anyOf": [ref("Goal"), ref("Tombstone")]}), errors=(404,), query=SYNC),
-    Op("addGoal", "post", GOALS, "Goals", "", "Set a goal: its tracking items are generated", "goals", "GoalBody",
-       201, "Goal", errors=(403, 404), etag=True),
     Op("batchGoals", "post", GOALS + "batch", "Goals", "batch",
        "Create or update (items with an @url) a list of goals, all or nothing", "goals.batch", "GoalBatch",
        result="GoalURLs", errors=(403, 404)),
@@ -536,36 +689,12 @@ OPERATIONS = (
        result=page(ref("GoalReminder")), errors=(404,), query=("until", "since", "limit", "after")),
     Op("getGoalsCalendar", "get", GOALS + "ics", "Goals", "ics", "The goals as an iCalendar feed", "goals.ics",
        result="Calendar", errors=(404,), media="text/calendar"),
-    Op("getGoal", "get", GOAL, "GoalResource", "", "A goal", "goal", result="Goal", errors=(404,), etag=True,
-       if_none_match=True),
-    Op("changeGoal", "patch", GOAL, "GoalResource", "",
-       "Change a goal (merged, revalidated); a schedule change regenerates the items due after today",
-       body="GoalChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
-    Op("deleteGoal", "delete", GOAL, "GoalResource", "", "Delete a goal and its tracking (tombstones stay)",
-       ok=204, errors=(403, 404), if_match=True),
     Op("setGoalReminder", "patch", GOAL + "reminder", "GoalResource", "reminder",
        "Turn the reminder on or off and set its time, on the goal and every tracking item", "reminder",
        "GoalReminderChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
-    Op("listGoalTracking", "get", TRACKING, "Tracking", "", "A goal's tracking items, oldest due date first",
-       "tracking", result=page({"anyOf": [ref("TrackingItem"), ref("Tombstone")]}), errors=(404,), query=SYNC),
-    Op("getTrackingItem", "get", TRACKING + "{tracking_id}/", "TrackingResource", "", "A tracking item",
-       result="TrackingItem", errors=(404,), etag=True, if_none_match=True),
-    Op("tickTrackingItem", "patch", TRACKING + "{tracking_id}/", "TrackingResource", "",
-       "Tick a tracking item (iscompleted); the goal's status follows", body="TrackingChange",
-       result="TrackingItem", errors=(403, 404), etag=True, if_match=True),
     # Moods.
-    Op("listMoods", "get", MOODS, "Moods", "", "Mood logs, newest first; or every change since modified_after",
-       "moods", result=page({"anyOf": [ref("Mood"), ref("Tombstone")]}), errors=(404,), query=SYNC),
-    Op("addMood", "post", MOODS, "Moods", "", "Log a mood", "moods", "MoodBody", 201, "Mood", errors=(403, 404),
-       etag=True),
     Op("getMoodStats", "get", MOODS + "stats", "Moods", "stats", "Mood logs counted per local day and mood",
        "moods.stats", result="MoodStats", errors=(404,), query=RANGE),
-    Op("getMood", "get", MOOD, "MoodResource", "", "A mood log", result="Mood", errors=(404,), etag=True,
-       if_none_match=True),
-    Op("changeMood", "patch", MOOD, "MoodResource", "", "Change a mood log (merged, revalidated)", body="MoodChange",
-       result="Mood", errors=(403, 404), etag=True, if_match=True),
-    Op("deleteMood", "delete", MOOD, "MoodResource", "", "Delete a mood log (a tombstone stays for sync)", ok=204,
-       errors=(403, 404), if_match=True),
     # Reports for professionals.
     Op("listReports", "get", REPORTS, "Reports", "", "The report types of a client, as links", "reports",
        result="Reports", errors=(404,)),
@@ -579,39 +708,20 @@ OPERATIONS = (
        "Diary entries per ISO week and entry type, 12 weeks", "perSchema", result="PerSchemaReport",
        errors=(404,), query=REPORT),
     # Research: subjects and their members (RESOURCES.md).
-    Op("listSubjects", "get", "/subjects/", "Subjects", "", "The subjects the caller is a member of (researchers)",
-       "subjects", result=page(ref("Subject")), errors=(403,), query=("limit", "after")),
-    Op("addSubject", "post", "/subjects/", "Subjects", "", "Create a subject (researchers); the creator is its "
-       "first member", "subjects", "NewSubject", 201, "Subject", errors=(403,), etag=True),
-    Op("getSubject", "get", SUBJECT, "SubjectResource", "", "A subject (members; anyone for a public one)",
-       result="Subject", errors=(404,), etag=True),
-    Op("changeSubject", "patch", SUBJECT, "SubjectResource", "", "Change a subject (members)", body="SubjectChange",
-       result="Subject", errors=(403, 404), etag=True, if_match=True),
     Op("listSubjectLogsOfSubject", "get", SUBJECT + "logs", "SubjectResource", "logs",
        "A subject's logs, newest first; or every change since modified_after", "logs", result=LOGS_PAGE,
        errors=(404,), query=("limit", "after", "modified_after", "type")),
     Op("listMembers", "get", MEMBERS, "Members", "", "A subject's members (members)", "members",
        result=page(ref("Member")), errors=(403, 404), query=("limit", "after")),
     Op("addMember", "post", MEMBERS, "Members", "", "Share the subject with a researcher (members)", "members",
-       "NewMember", 201, "Member", errors=(403, 404), also={200: "A member already: the membership is answered"}),
+       "SubjectMemberBody", 201, "Member", errors=(403, 404), also={200: "A member already: the membership is answered"}),
     Op("getMember", "get", MEMBERS + "{user_id}/", "MemberResource", "", "One membership (members)",
        result="Member", errors=(403, 404)),
     Op("removeMember", "delete", MEMBERS + "{user_id}/", "MemberResource", "",
        "End a membership (members; the creator stays)", ok=204, errors=(403, 404, 409)),
     # Research: subject logs and their entries.
-    Op("listSubjectLogs", "get", "/subjectlogs/", "SubjectLogs", "", "The logs of the caller's subjects (or of one "
-       "visible subject), newest first; or every change since modified_after", "subjectlogs", result=LOGS_PAGE,
-       errors=(403,), query=("limit", "after", "modified_after", "subject", "type")),
-    Op("addSubjectLog", "post", "/subjectlogs/", "SubjectLogs", "", "Create a log of a subject (its members)",
-       "subjectlogs", "NewSubjectLog", 201, "SubjectLog", errors=(403,), etag=True),
-    Op("getSubjectLog", "get", LOG, "SubjectLogResource", "", "A log with all its entries", result="SubjectLog",
-       errors=(404,), etag=True),
-    Op("changeSubjectLog", "patch", LOG, "SubjectLogResource", "", "Change a log's description (members)",
-       body="SubjectLogChange", result="SubjectLog", errors=(403, 404), etag=True, if_match=True),
-    Op("deleteSubjectLog", "delete", LOG, "SubjectLogResource", "", "Delete a log and its entries (a tombstone "
-       "stays for sync)", ok=204, errors=(403, 404), if_match=True),
     Op("listSubjectLogEntries", "get", LOG + "entries", "SubjectLogResource", "entries",
-       "A log's entries, oldest first, a page at a time", "entries", result=page(ref("SubjectLogEntry")),
+       "A log's entries, oldest first, a page at a time", "entries", result=page(ref("LoggedEntry")),
        errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone")),
     Op("addSubjectLogEntry", "patch", LOG + "add_entry", "SubjectLogResource", "add_entry",
        "Add an entry (members); answers the whole log", "add_entry", "SubjectLogEntry", result="SubjectLog",
@@ -632,45 +742,18 @@ OPERATIONS = (
 )
 
 
+
+
 def body_schemas(bodies) -> dict:
-    """The request bodies of the fixed resource kinds: the deployment's own schemas/<kind>.json, so the
-    document says what this server accepts. A PATCH merges, so its body requires nothing."""
-    def schema(kind, description, **changes):
-        document = {k: v for k, v in bodies[kind].document.items() if k != "$schema"}
-        # The columns' lengths hold whatever the file says (bodies.includeme): say so.
-        properties = dict(document.get("properties", {}))
-        for name, limit in bodies[kind].limits.items():
-            field = properties.get(name)
-            if isinstance(field, dict):
-                properties[name] = dict(field, maxLength=min(field.get("maxLength", limit), limit))
-        return dict(document, properties=properties, description=description, **changes)
-
-    read_only = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
-
-    def sent_back(document):
-        # The read-only keys of a representation may be sent back unchanged; they are ignored.
-        return dict(document, properties=dict(read_only, **document["properties"]))
-
-    goal = sent_back(schema("goal", "A new goal (schemas/goal.json)"))
-    # Read-only fields of their representations, ignored when sent back.
-    journal = sent_back(schema("journal", "A journal (schemas/journal.json); PATCH merges, PUT replaces"))
-    journal["properties"]["tags"] = {"type": "array", "description": "read-only, ignored"}
-    tag = sent_back(schema("tag", "A tag (schemas/tag.json)"))
-    tag["properties"]["name"] = {"type": "string", "description": "read-only (the tag type's name), ignored"}
+    """The request bodies that are not a kind's create or change, read from the deployment's schemas/ files."""
+    goal = file_body(bodies, "goal", READ_ONLY)
     return {
-        "GoalBody": goal,
-        "GoalChange": dict(goal, required=[], description="Fields to change; null clears one"),
         "GoalBatch": {"type": "array", "maxItems": 100, "items": dict(
             goal, required=[], description="A new goal, or (with the @url of one) the fields to change")},
-        "GoalReminderChange": schema("goalreminder", "The reminder (schemas/goalreminder.json)"),
-        "TrackingChange": sent_back(schema("goaltracking", "What to change of a tracking item")),
-        "MoodBody": sent_back(schema("mood", "A new mood log (schemas/mood.json)")),
-        "MoodChange": sent_back(schema("mood", "Fields to change; null clears one", required=[])),
-        "JournalBody": journal,
-        "TagBody": tag,
-        "TagChange": dict(tag, required=[], description="Fields to change; null clears one"),
-        "TagTypeBody": sent_back(schema("tagtype", "A tag type (schemas/tagtype.json)")),
+        "GoalReminderChange": file_body(bodies, "goalreminder"),
+        "SubjectMemberBody": file_body(bodies, "subject_member"),
     }
+
 
 SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
 
@@ -686,7 +769,7 @@ def _parameters(op: Op) -> list[dict]:
     return parameters
 
 
-def _success(op: Op, description: str) -> dict:
+def _success(op: Op, description: str, links=None) -> dict:
     response = {"description": description}
     headers = {}
     if op.etag:
@@ -698,20 +781,76 @@ def _success(op: Op, description: str) -> dict:
     if op.result is not None:
         schema = ref(op.result) if isinstance(op.result, str) else op.result
         response["content"] = {op.media: {"schema": schema}}
+    if links:
+        response["links"] = links
     return response
 
 
-def _operation(op: Op) -> dict:
-    description = {"operationId": op.id, "summary": op.summary}
+def created_links(operations) -> dict:
+    """{operationId of a create: its OpenAPI links}: to the GET of what it created. That GET answers the same
+    schema at the path one templated step below the create's (or, failing that, is the one GET of it)."""
+    gets = [op for op in operations if op.method == "get" and isinstance(op.result, str)]
+    found = {}
+    for op in operations:
+        if op.ok != 201 or not isinstance(op.result, str):
+            continue
+        same = [get for get in gets if get.result == op.result]
+        below = [get for get in same if get.path.startswith(op.path) and get.path[len(op.path):].count("/") == 1
+                 and get.path[len(op.path)] == "{"]
+        target = (below or (same if len(same) == 1 else [None]))[0]
+        if target is None:
+            continue
+        carried = {name: f"$request.path.{name}" for name in PATH_PARAMETERS if "{" + name + "}" in op.path}
+        new = [name for name in PATH_PARAMETERS if "{" + name + "}" in target.path and name not in carried]
+        found[op.id] = {"created": {
+            "operationId": target.id, "parameters": carried,
+            "x-url": "$response.header.Location",
+            "description": "The created resource: GET the `Location` header's URL (the body's `@url`)"
+                           + (f", whose last step is the `{new[0]}`" if new else "") + "."}}
+    return found
+
+
+def registered_views(registry) -> dict:
+    """{(context class name, view name, METHOD): {callable, permission}} of every view of a resource class
+    (not exception views), from Pyramid's introspector; read once per application."""
+    views = registry.get("openapi.views")
+    if views is None:
+        views = {}
+        for item in registry.introspector.get_category("views"):
+            view = item["introspectable"]
+            context = view["context"]
+            if not isinstance(context, type) or issubclass(context, BaseException) or view["exception_only"]:
+                continue
+            methods = view["request_methods"] or ()
+            permissions = [related["value"] for related in item["related"] if related.category_name == "permissions"]
+            described = {"callable": view["callable"], "permission": permissions[0] if permissions else None}
+            for method in (methods,) if isinstance(methods, str) else methods:
+                views[(context.__name__, view["name"], method)] = described
+        registry["openapi.views"] = views
+    return views
+
+
+def all_operations() -> list[Op]:
+    """The table's operations, then each kind's."""
+    return list(OPERATIONS) + [op for kind in KINDS for op in kind_operations(kind)]
+
+
+def _operation(op: Op, view, links) -> dict:
+    description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op)]}
+    explained = inspect.getdoc(view["callable"])
+    if explained:
+        description["description"] = explained
     if op.link:
         description["x-link"] = op.link
     description["x-view"] = {"context": op.context, "name": op.name, "method": op.method.upper()}
+    if view["permission"] is not None:
+        description["x-permission"] = str(view["permission"])
     parameters = _parameters(op)
     if parameters:
         description["parameters"] = parameters
     if op.body:
         description["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(op.body)}}}
-    responses = {str(op.ok): _success(op, SUCCESS[op.ok])}
+    responses = {str(op.ok): _success(op, SUCCESS[op.ok], links)}
     for status, text in op.also.items():
         responses[str(status)] = _success(op, text)
     if op.if_none_match:
@@ -734,9 +873,30 @@ def _operation(op: Op) -> dict:
 
 
 def document(request) -> dict:
+    """The document of this application: built once (it depends on the views, the kinds and the deployment's
+    schema files, none of which change while it runs), with this request's server URL."""
+    built = request.registry.get("openapi.document")
+    if built is None:
+        built = request.registry["openapi.document"] = _build(request.registry)
+    return dict(built, servers=[{"url": request.application_url}])
+
+
+def _build(registry) -> dict:
+    views = registered_views(registry)
+    operations = all_operations()
+    links = created_links(operations)
     paths = {}
-    for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    for op in operations:
+        view = views.get((op.context, op.name, op.method.upper()))
+        if view is None:  # the document never describes a view that does not exist
+            continue
+        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id))
+    bodies = registry["bodies"]
+    schemas = dict(SCHEMAS)
+    for kind in KINDS:
+        schemas.update(kind_schemas(kind, bodies))
+    schemas.update(body_schemas(bodies))
+    used = {tag for methods in paths.values() for operation in methods.values() for tag in operation["tags"]}
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -747,10 +907,11 @@ def document(request) -> dict:
                            "and `x-link` names the link that leads to each operation. Every error has the body "
                            "`Error`; a method a path does not list answers 405 with an `Allow` header.",
         },
-        "servers": [{"url": request.application_url}],
+        "servers": [],
+        "tags": [{"name": name, "description": text} for name, text in TAGS_DESCRIBED.items() if name in used],
         "paths": paths,
         "components": {
-            "schemas": dict(SCHEMAS, **body_schemas(request.bodies)),
+            "schemas": schemas,
             "parameters": {
                 "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
                              "description": "The ETag read last: the write answers 412 if the record changed"},
