@@ -758,13 +758,18 @@ def body_schemas(bodies) -> dict:
 SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
 
 
+def _revalidates(op: Op) -> bool:
+    """A GET that answers an ETag honours If-None-Match (hypermedia.set_etag makes the answer conditional)."""
+    return op.if_none_match or (op.etag and op.method == "get")
+
+
 def _parameters(op: Op) -> list[dict]:
     parameters = [{"name": name, "in": "path", "required": True, "schema": schema}
                   for name, schema in PATH_PARAMETERS.items() if "{" + name + "}" in op.path]
     parameters += [{"name": name, "in": "query", "required": False, "schema": QUERY[name]} for name in op.query]
     if op.if_match:
         parameters.append({"$ref": "#/components/parameters/If-Match"})
-    if op.if_none_match:
+    if _revalidates(op):
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
     return parameters
 
@@ -853,7 +858,7 @@ def _operation(op: Op, view, links) -> dict:
     responses = {str(op.ok): _success(op, SUCCESS[op.ok], links)}
     for status, text in op.also.items():
         responses[str(status)] = _success(op, text)
-    if op.if_none_match:
+    if _revalidates(op):
         responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag"}
     errors = set(op.errors)
     if op.body or op.query:
