@@ -392,6 +392,15 @@ def refusals(check, component, body) -> list[str]:
     return [error.message for error in validator.iter_errors(body)]
 
 
+def test_a_page_s_url_is_a_uri_whatever_the_query(client):
+    """A page echoes its query in @url: characters a URI may not hold are percent-encoded (the suite-wide
+    check found `?%` echoed as it came)."""
+    stats = link(client.client(), "moods.stats")
+    assert client.get(stats + "?%").json["@url"] == stats + "?%25"
+    assert client.get(stats + "?fromdate=2024-05-01&time_zone=Europe/Amsterdam").json["@url"] == (
+        stats + "?fromdate=2024-05-01&time_zone=Europe/Amsterdam")
+
+
 def test_a_dropped_or_renamed_field_fails(anonymous, client, caseload, researcher):
     """Every representation is closed: each of its keys is required and no other may appear, so a
     representation that loses a field, or names one differently, no longer fits the document."""
@@ -415,7 +424,7 @@ def test_a_dropped_or_renamed_field_fails(anonymous, client, caseload, researche
             assert refusals(check, component, renamed), f"{component} with {key} renamed still fits"
     # The two the review found: the user's email, the client's time zone.
     user = representations["User"]
-    assert "'email' is a required property" in refusals(check, "User", {k: v for k, v in user.items() if k != "email"})
+    assert '"email" is a required property' in refusals(check, "User", {k: v for k, v in user.items() if k != "email"})
     moved = dict({k: v for k, v in carol.items() if k != "time_zone"}, timezone=carol["time_zone"])
     assert len(refusals(check, "Client", moved)) == 2  # time_zone missing, timezone unknown
     # The suite-wide check refuses such an answer too.
