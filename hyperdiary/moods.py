@@ -1,46 +1,40 @@
 """Mood logs: writes, and the statistics per local day and mood, counted by the database."""
-import datetime
-
 from sqlalchemy import func, select, true
 
-from . import localtime
+from . import kinds, localtime
+from .errors import ValidationFailure, problem
+from .goals import OUT_OF_RANGE
 from .inputs import parse_datetime
 from .models import Mood
-from .models.meta import new_id, utcnow
-from .records import bump, soft_delete
+from .resources.clients import ClientResource
+from .resources.moods import MoodResource, Moods
+from .security import Permissions
 
-FIELDS = ("logdate", "mood", "reasons")
+class MoodKind(kinds.Kind):
+    """A mood log: `{logdate, mood, reasons}`; `mood` is one of schemas/mood.json's list."""
 
+    name, model, body = "mood", Mood, "mood"
+    parent, parent_column, collection = ClientResource, "client_id", "moods"
+    collection_class, item_class = Moods, MoodResource
+    fields = ("logdate", "mood", "reasons")
+    parent_links = (("moods", "", Permissions.VIEW), ("moods.stats", "stats", Permissions.VIEW))
+    order = "logdate"
+    write_permission, grants = Permissions.MOODS_WRITE, ("owner",)
+    erase = {"mood": None, "reasons": []}
+    example = {"logdate": "2024-05-01T08:30:00Z", "mood": "calm", "reasons": ["slept well"]}
+    change = {"mood": "happy"}
 
-def stored_fields(mood: Mood) -> dict:
-    return {"logdate": mood.logdate.isoformat(), "mood": mood.mood, "reasons": list(mood.reasons)}
-
-
-def values(fields: dict, moment: datetime.datetime) -> dict:
-    """What to store from a mood log's fields (valid against schemas/mood.json); `null` means not set,
-    and a log without a logdate is of `moment` (when it was written)."""
-    logdate = fields.get("logdate")
-    return {"logdate": parse_datetime(logdate) if logdate else moment, "mood": fields["mood"],
-            "reasons": list(fields.get("reasons") or ())}
-
-
-def create_mood(dbsession, client_id: str, fields: dict) -> Mood:
-    moment = utcnow()
-    mood = Mood(id=new_id(), client_id=client_id, created=moment, modified=moment, version=1, **values(fields, moment))
-    dbsession.add(mood)
-    return mood
-
-
-def update_mood(mood: Mood, fields: dict):
-    moment = utcnow()
-    for name, value in values(fields, moment).items():
-        setattr(mood, name, value)
-    bump(mood, moment)
-
-
-def delete_mood(mood: Mood):
-    """Soft delete: the content is erased (health data nobody should read again), a tombstone stays."""
-    soft_delete(mood, mood=None, reasons=[])
+    def values(self, request, data, current=None, *, replace=False):
+        """A PATCH's null logdate keeps the stored one; a log without a logdate is of the moment it is
+        written; a logdate must be one whose local day every zone can reckon (statistics need it)."""
+        if current is not None and data.get("logdate", "") is None:
+            del data["logdate"]
+        fields = super().values(request, data, current, replace=replace)
+        logdate = fields.get("logdate")
+        if logdate and not localtime.reckonable(parse_datetime(logdate)):
+            raise ValidationFailure("Invalid JSON input", [problem("logdate", OUT_OF_RANGE)])
+        return {"logdate": parse_datetime(logdate) if logdate else request.now, "mood": fields["mood"],
+                "reasons": list(fields.get("reasons") or ())}
 
 
 def _reasons(column, dialect: str):
@@ -70,3 +64,7 @@ def stats(dbsession, client_id: str, bounds: localtime.Span) -> list[dict]:
         given.setdefault((row.day, row.mood), []).append(row.value)
     return [{"logdate": row.day, "mood": row.mood, "count": row.count, "reasons": given.get((row.day, row.mood), [])}
             for row in counts]
+
+
+def includeme(config):
+    config.add_record_kind(MoodKind)

@@ -63,10 +63,10 @@ def bump(record, now=None):
     record.modified = now or utcnow()
 
 
-def soft_delete(record, **erased):
+def soft_delete(record, now=None, **erased):
     """The record leaves every read and stays as a tombstone for sync; `erased` clears its content
     (health data nobody should read again), e.g. fields={}, dedupe_key=None."""
-    record.deleted = utcnow()
+    record.deleted = now or utcnow()
     bump(record, record.deleted)
     for name, value in erased.items():
         setattr(record, name, value)

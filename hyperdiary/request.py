@@ -10,6 +10,8 @@ import pyramid_tm
 from pyramid.decorator import reify
 from pyramid.request import Request as PyramidRequest
 
+from .models.meta import utcnow
+
 
 # What a query may hold besides letters, digits and -._~ (RFC 3986: pchar, "/" and "?"), and a `%` that
 # does not start an escape.
@@ -32,6 +34,11 @@ class Request(PyramidRequest):
     def user(self):
         """The caller's identity (accounts.Identity: id, role, username), or None when anonymous."""
         return self.registry["request_identity"](self)
+
+    @reify
+    def now(self):
+        """The request's moment (naive UTC): what it writes is created, modified or dated at one instant."""
+        return utcnow()
 
     @reify
     def base_url(self) -> str:

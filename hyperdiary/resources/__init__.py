@@ -62,6 +62,15 @@ def _by_id(model):
     return select(table).where(table.c.id == bindparam("id"))
 
 
+def child_collection(resource, name):
+    """The collection of a kind declared below `resource`'s class under `name`: what every resource's
+    `__getitem__` asks after its own fixed children. KeyError when there is none."""
+    collection_class = resource.request.registry.kinds.children.get((type(resource), name))
+    if collection_class is None:
+        raise KeyError(name)
+    return collection_class(resource, name)
+
+
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 

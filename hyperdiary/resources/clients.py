@@ -6,10 +6,8 @@ from sqlalchemy import select
 from ..accounts import Identity, identity_of
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
-from . import Records, Resource
-from .journals import Journals
-from .goals import Goals
-from .moods import Moods
+from ..kinds import Collection, Item
+from . import Resource, child_collection
 from .reports import Reports
 
 
@@ -27,8 +25,9 @@ class Clients(Resource):
         return ClientResource(self, name, client)
 
 
-OWNER_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_WRITE, Permissions.JOURNAL_WRITE,
-                     Permissions.GOALS_WRITE, Permissions.GOALS_TRACK, Permissions.MOODS_WRITE)
+# What the owner and the professionals may do besides the write permissions record kinds grant (kinds.Kind.grants).
+OWNER_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_WRITE,
+                     Permissions.GOALS_WRITE, Permissions.GOALS_TRACK)
 PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissions.DIARY_CONFIGURE,
                             Permissions.GOALS_WRITE, Permissions.GOALS_APPROVE)
 
@@ -50,9 +49,10 @@ class ClientResource(Resource):
         """The client writes its diary; the professionals of its caseload read it and configure it;
         admins (inherited from Clients) may do anything. A generator, so that the caseload is asked
         for only when the owner's entry did not already decide."""
-        yield (Allow, user_principal(self.client.user_id), OWNER_PERMISSIONS)
+        granted = self.request.registry.kinds.grants
+        yield (Allow, user_principal(self.client.user_id), OWNER_PERMISSIONS + granted.get("owner", ()))
         for professional_id in self.professional_ids:
-            yield (Allow, user_principal(professional_id), PROFESSIONAL_PERMISSIONS)
+            yield (Allow, user_principal(professional_id), PROFESSIONAL_PERMISSIONS + granted.get("professional", ()))
 
     @reify
     def professional_ids(self) -> list[str]:
@@ -60,34 +60,40 @@ class ClientResource(Resource):
             select(CaseloadAssignment.professional_id).where(CaseloadAssignment.client_id == self.client.id)
         ).all()
 
+    @property
+    def record(self) -> Client:
+        return self.client
+
     def __getitem__(self, name):
-        return CLIENT_CHILDREN[name](self, name)
+        child = CLIENT_CHILDREN.get(name)
+        return child(self, name) if child is not None else child_collection(self, name)
 
 
 class Diary(Resource):
-    """Views: the diary itself and, by name, its `configuration`."""
+    """Views: the diary itself and, by name, its `configuration`; the `entries` below."""
 
     @property
     def client(self) -> Client:
         return self.__parent__.client
 
+    @property
+    def record(self) -> Client:
+        """The diary is the client's: its entries belong to the client record."""
+        return self.client
+
     def __getitem__(self, name):
-        if name == "entries":
-            return Entries(self, name)
-        raise KeyError(name)
+        return child_collection(self, name)
 
 
-class EntryResource(Resource):
-    def __init__(self, parent, name, entry: Entry):
-        super().__init__(parent, name)
-        self.entry = entry
+class EntryResource(Item):
+    @property
+    def entry(self) -> Entry:
+        return self.record
 
 
-class Entries(Records):
+class Entries(Collection):
     """POST creates an entry; views `items` (the listing) and `schemas` (types in use) by name."""
 
-    model, child = Entry, EntryResource
 
-
-# What hangs below a client, by name: each kind of record a client keeps is one collection here.
-CLIENT_CHILDREN = {"diary": Diary, "journals": Journals, "goals": Goals, "moods": Moods, "reports": Reports}
+# What hangs below a client, by name, besides the collections of the record kinds declared below it.
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports}

@@ -1,49 +1,37 @@
-"""Journals below a client, the tags below a journal, and the tag types (on the root)."""
+"""Journals below a client, the tags below a journal (their kinds are declared in hyperdiary/journals.py),
+and the tag types (on the root)."""
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, DENY_ALL
 
-from ..models import Journal, Tag, TagType
+from ..kinds import Collection, Item
+from ..models import TagType
 from ..security import ADMIN, PROFESSIONAL, Permissions
-from . import Records, Resource
+from . import Resource
 
 
-class JournalResource(Resource):
-    def __init__(self, parent, name, journal: Journal):
-        super().__init__(parent, name)
-        self.journal = journal
-
-    def __getitem__(self, name):
-        if name == "tags":
-            return JournalTags(self, name)
-        raise KeyError(name)
-
-
-class TagResource(Resource):
-    def __init__(self, parent, name, tag: Tag):
-        super().__init__(parent, name)
-        self.tag = tag
+class JournalResource(Item):
+    """One journal; its `tags` below."""
 
     @property
-    def journal(self) -> Journal:
-        return self.__parent__.journal
+    def journal(self):
+        return self.record
 
 
-class JournalTags(Records):
+class JournalTags(Collection):
     """A journal's tags: GET lists the live ones, POST adds one."""
 
-    model, child = Tag, TagResource
-
     @property
-    def journal(self) -> Journal:
+    def journal(self):
+        return self.__parent__.record
+
+
+class TagResource(Item):
+    @property
+    def journal(self):
         return self.__parent__.journal
 
-    def owns(self, tag) -> bool:
-        return tag.journal_id == self.journal.id
 
-
-class Journals(Records):
+class Journals(Collection):
     """GET lists a client's journals, POST adds one; view `stats` counts them per local day."""
-
-    model, child = Journal, JournalResource
 
 
 class TagTypes(Resource):

@@ -1,15 +1,10 @@
-"""A client's mood logs."""
-from ..models import Mood
-from . import Records, Resource
+"""A client's mood logs (the kind is declared in hyperdiary/moods.py)."""
+from ..kinds import Collection, Item
 
 
-class MoodResource(Resource):
-    def __init__(self, parent, name, mood: Mood):
-        super().__init__(parent, name)
-        self.mood = mood
+class MoodResource(Item):
+    pass
 
 
-class Moods(Records):
+class Moods(Collection):
     """GET lists, POST creates; view `stats` by name."""
-
-    model, child = Mood, MoodResource

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from .. import hypermedia as hm
 from .. import records
 from ..accounts import Identity
+from ..kinds import kind_links
 from ..inputs import Paging, StrictString, body, query, valid_time_zone
 from ..models import CaseloadAssignment, Client, Role, User
 from ..resources.accounts import UserResource
@@ -18,7 +19,7 @@ def client_body(request, resource: ClientResource) -> dict:
     client = resource.client
     diary = resource["diary"]
     entries = diary["entries"]
-    goals, moods = resource["goals"], resource["moods"]
+    goals = resource["goals"]
     links = hm.links(
         hm.link(request, "diary", diary),
         hm.link(request, "diary.configuration", diary, "configuration"),
@@ -33,8 +34,7 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "goals.pending", goals, "pending"),
         hm.link(request, "goals.reminders", goals, "reminders"),
         hm.link(request, "goals.ics", goals, "ics"),
-        hm.link(request, "moods", moods),
-        hm.link(request, "moods.stats", moods, "stats"),
+        *kind_links(request, resource),
         hm.link(request, "reports", resource["reports"]),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )
