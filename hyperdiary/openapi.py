@@ -10,6 +10,7 @@ adds what follows from an operation's traits (a body can be malformed or too lar
 signed-in caller is needed: 401 and `security`; If-Match is honoured: 412) so the table stays short.
 """
 import inspect
+import re
 from typing import NamedTuple
 
 from .accounts import MIN_PASSWORD_LENGTH
@@ -204,7 +205,7 @@ SCHEMAS = {
                   expires_in=described({"type": "integer"}, "seconds until the access token expires"),
                   user=described(ref("User"), "on sign-in: the caller's profile")),
     "SignedOut": obj(("message",), message=STRING),
-    # Goals and moods (RESOURCES.md): the representations of the kinds are in KINDS.
+    # Goals and moods (RESOURCES.md): the representations of the kinds are in REPRESENTATIONS.
     "GoalReminder": representation(
         "A tracking item whose reminder is due.",
         **TRACKING_FIELDS, goal=described(URI, "the goal's @url"), title=STRING,
@@ -500,119 +501,184 @@ def kind_schemas(kind: RecordKind, bodies) -> dict:
     return schemas
 
 
-TIMESTAMPED = dict(READ_ONLY, tags={"type": "array", "description": "read-only, ignored"})
-SUBJECT_READ_ONLY = dict(READ_ONLY, id={"description": "read-only, ignored"}, user={"description": "read-only, ignored"},
-                         entries={"description": "read-only, ignored"})
+def read_only_keys(*names) -> dict:
+    """The read-only keys a body of a kind may send back: the hypermedia keys, and `names` of its fields."""
+    return dict(READ_ONLY, **{name: {"description": "read-only, ignored"} for name in names})
 
-KINDS = (
+
+# What the declarations (kinds.Kind) do not say, by kind name. A kind missing here still gets a document:
+# its representation's fields take their schemas from its body file, its tag is its collection's name, and
+# its operations are summed up by rule.
+REPRESENTATIONS = {
+    "entry": {
+        "type": "object", "description": "An entry; @type is the $id of its schema.",
+        "required": ["@url", "@type", "@links", "@changes", "dt"],
+        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME),
+        "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
+    },
+    "journal": representation(
+        "A self-reflection note, with its live tags.", title=NULLABLE_TEXT, description=NULLABLE_TEXT,
+        journal_timestamp=DATE_TIME, session=NULLABLE_TEXT, tags={"type": "array", "items": ref("Tag")}),
+    "tag": representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
+                          name=described(STRING, "the tag type's name"), description=NULLABLE_TEXT),
+    "tagtype": representation("A kind of tag, shared by every journal.", name=STRING, description=NULLABLE_TEXT),
+    "goal": representation(
+        "A goal; `tracking` lists its items, `reminder` changes its reminder.",
+        title=STRING, description=NULLABLE_TEXT, status=NULLABLE_TEXT, is_onetime=BOOLEAN,
+        frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
+        days=nullable({"type": "array", "items": STRING}), criticality=NULLABLE_TEXT, startdate=DATE_TIME,
+        targetdate=nullable(DATE_TIME), reminder=BOOLEAN, remindertime=nullable(TIME),
+        reminderdate=nullable(DATE), is_therapist_approved=BOOLEAN),
+    "goal-tracking": representation("One due date of a goal; its `goal` link leads back.", **TRACKING_FIELDS),
+    "mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING,
+                           reasons=nullable({"type": "array", "items": STRING})),
+    "subject": representation(
+        "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
+        description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")),
+    "subjectlog": representation(
+        "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
+        "(remove_entry) and answer the whole log.",
+        id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
+        subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
+        entries={"type": "array", "items": ref("LoggedEntry"), "description": "sorted by time"}),
+}
+SUMMARIES = {
+    "entry": {"create": "Write an entry",
+              "list": "Entries, newest dt first; or every change since modified_after, oldest first",
+              "get": "An entry (every field, null when not set)",
+              "patch": "Change an entry's fields (merged, revalidated)",
+              "delete": "Delete an entry (a tombstone stays for sync)"},
+    "journal": {"list": "Journals, most recent first, with their tags; or every change since modified_after",
+                "create": "Write a journal", "get": "A journal with its tags",
+                "patch": "Change a journal's fields (null clears one)", "put": "Replace a journal's fields",
+                "delete": "Delete a journal and its tags (a tombstone stays)"},
+    "tag": {"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
+            "patch": "Change a tag", "put": "Replace a tag", "delete": "Delete a tag"},
+    "goal": {"list": "Goals, newest first; or every change since modified_after",
+             "create": "Set a goal: its tracking items are generated", "get": "A goal",
+             "patch": "Change a goal (merged, revalidated); a schedule change regenerates the items due after today",
+             "delete": "Delete a goal and its tracking (tombstones stay)"},
+    "goal-tracking": {"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
+                      "patch": "Tick a tracking item (iscompleted); the goal's status follows"},
+    "mood": {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
+             "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
+             "delete": "Delete a mood log (a tombstone stays for sync)"},
+}
+# Component names and tags that are not the rule's (the kind's name in CamelCase; its collection's name).
+COMPONENTS = {"entry": "StoredEntry", "goal-tracking": "TrackingItem"}
+KIND_TAGS = {"entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
+             "subjectlog": "subject logs"}
+# The client's names for the links to the entries (its diary's are entries, entries.items).
+KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"}}
+LIST_EXTRAS = {"entry": {"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                                      "description": "the descriptors of the entry types present in @items"}}}
+# Where the collections of kinds below these (not record) resources hang.
+PARENT_PATHS = {"ClientResource": CLIENT, "Diary": DIARY}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+
+
+def _item_path(kind, declared) -> str | None:
+    """The path template of one record of a declared kind (None when its parent's path is unknown)."""
+    parent = next((other for other in declared.values() if other.item_class is kind.parent), None)
+    above = _item_path(parent, declared) if parent is not None else PARENT_PATHS.get(kind.parent.__name__)
+    if above is None:
+        return None
+    return f"{above}{kind.collection}/{{{kind.name.replace('-', '_')}_id}}/"
+
+
+def record_kind(kind, declared, bodies) -> RecordKind | None:
+    """The document's description of a declared kind (kinds.Kind, registered by config.add_record_kind)."""
+    item = _item_path(kind, declared)
+    if item is None:
+        return None
+    collection = item[:item.rindex("{")]
+    links = {}
+    for name, view, _ in kind.parent_links:
+        if view == kind.listing_view:
+            links["list"] = name
+        if view == "" and kind.creatable:
+            links["create"] = name
+    parent = next((other for other in declared.values() if other.item_class is kind.parent), None)
+    for link in parent.links if parent is not None else ():
+        if link.path == kind.collection + "/":
+            links.setdefault("list", link.name)
+            if kind.creatable:
+                links.setdefault("create", link.name)
+    for child in declared.values():
+        if child.parent is kind.item_class and child.parent_link:
+            links["get"] = child.parent_link
+    links.update(KIND_LINKS.get(kind.name, {}))
+    what = kind.name.replace("-", " ")
+    summaries = SUMMARIES.get(kind.name, {})
+    operations = {"list": f"The {kind.collection}, a page at a time; or every change since modified_after"}
+    if kind.creatable:
+        operations["create"] = f"Add a {what}"
+    operations.update(get=f"A {what}", patch=f"Change a {what} (merged, checked)")
+    if kind.put:
+        operations["put"] = f"Replace a {what}'s fields"
+    if kind.deletable:
+        operations["delete"] = f"Delete a {what} (a tombstone stays for sync)"
+    operations = {op: summaries.get(op, summary) for op, summary in operations.items()}
+    representation_ = REPRESENTATIONS.get(kind.name)
+    if representation_ is None:
+        own = bodies[kind.body].properties if kind.body else {}
+        representation_ = representation((inspect.getdoc(kind) or what).split("\n")[0],
+                                          **{name: own.get(name, {}) for name in kind.fields})
+    return RecordKind(
+        _camel(kind.name), _camel(kind.collection), KIND_TAGS.get(kind.name, kind.collection), representation_,
+        kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
+        schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
+        query=tuple(node.name for node in kind.listing().children),
+        dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
+        errors={"patch": (409,), "put": (409,)} if kind.dedupe else {},
+        read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
+        body_component=None if kind.body else "Entry")
+
+
+# The kinds that are not declared (yet): described here by hand, until a declaration takes their place.
+UNDECLARED = (
     RecordKind(
-        "Entry", "Entries", "diary entries", body=None, body_component="Entry", schema="StoredEntry",
-        collection=ENTRIES, item=ENTRIES + "{entry_id}/", contexts=("Entries", "EntryResource"), list_view="items",
-        representation={
-            "type": "object", "description": "An entry; @type is the $id of its schema.",
-            "required": ["@url", "@type", "@links", "@changes", "dt"],
-            "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME),
-            "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
-        },
-        list_extra={"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                                 "description": "the descriptors of the entry types present in @items"}},
-        operations={"create": "Write an entry",
-                    "list": "Entries, newest dt first; or every change since modified_after, oldest first",
-                    "get": "An entry (every field, null when not set)",
-                    "patch": "Change an entry's fields (merged, revalidated)",
-                    "delete": "Delete an entry (a tombstone stays for sync)"},
-        links={"create": "diary.entries", "list": "diary.entries.items"},
-        dedupe="An identical entry exists: it is answered, and nothing is stored", errors={"patch": (409,)}),
-    RecordKind(
-        "Journal", "Journals", "journals", body="journal", collection=JOURNALS, item=JOURNAL,
-        contexts=("Journals", "JournalResource"),
-        representation=representation(
-            "A self-reflection note, with its live tags.", title=NULLABLE_TEXT, description=NULLABLE_TEXT,
-            journal_timestamp=DATE_TIME, session=NULLABLE_TEXT, tags={"type": "array", "items": ref("Tag")}),
-        operations={"list": "Journals, most recent first, with their tags; or every change since modified_after",
-                    "create": "Write a journal", "get": "A journal with its tags",
-                    "patch": "Change a journal's fields (null clears one)", "put": "Replace a journal's fields",
-                    "delete": "Delete a journal and its tags (a tombstone stays)"},
-        links={"list": "journals", "create": "journals"}, query=SYNC + RANGE + ("session", "tag"),
-        dedupe="An identical journal exists: it is answered, and nothing is stored",
-        errors={"patch": (409,), "put": (409,)}, read_only=TIMESTAMPED),
-    RecordKind(
-        "Tag", "Tags", "tags", body="tag", collection=TAGS, item=TAG, contexts=("JournalTags", "TagResource"),
-        representation=representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
-                                       name=described(STRING, "the tag type's name"), description=NULLABLE_TEXT),
-        operations={"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
-                    "patch": "Change a tag", "put": "Replace a tag", "delete": "Delete a tag"},
-        links={"list": "tags", "create": "tags"},
-        read_only=dict(READ_ONLY, name={"type": "string", "description": "read-only (the tag type's name), ignored"})),
-    RecordKind(
-        "TagType", "TagTypes", "tag types", body="tagtype", collection=TAGTYPES, item=TAGTYPES + "{tagtype_id}/",
-        contexts=("TagTypes", "TagTypeResource"),
-        representation=representation("A kind of tag, shared by every journal.", name=STRING,
-                                      description=NULLABLE_TEXT),
+        "TagType", "TagTypes", "tag types", REPRESENTATIONS["tagtype"], body="tagtype", collection=TAGTYPES,
+        item=TAGTYPES + "{tagtype_id}/", contexts=("TagTypes", "TagTypeResource"),
         operations={"list": "Every tag type, by name", "create": "Add a tag type (professionals, admins)",
                     "get": "A tag type"},
         links={"list": "tagtypes", "create": "tagtypes"}, query=("limit", "after"), tombstones=False,
         errors={"create": (409,)}),
     RecordKind(
-        "Goal", "Goals", "goals", body="goal", collection=GOALS, item=GOAL, contexts=("Goals", "GoalResource"),
-        representation=representation(
-            "A goal; `tracking` lists its items, `reminder` changes its reminder.",
-            title=STRING, description=NULLABLE_TEXT, status=NULLABLE_TEXT, is_onetime=BOOLEAN,
-            frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
-            days=nullable({"type": "array", "items": STRING}), criticality=NULLABLE_TEXT, startdate=DATE_TIME,
-            targetdate=nullable(DATE_TIME), reminder=BOOLEAN, remindertime=nullable(TIME),
-            reminderdate=nullable(DATE), is_therapist_approved=BOOLEAN),
-        operations={"list": "Goals, newest first; or every change since modified_after",
-                    "create": "Set a goal: its tracking items are generated", "get": "A goal",
-                    "patch": "Change a goal (merged, revalidated); a schedule change regenerates the items due "
-                             "after today",
-                    "delete": "Delete a goal and its tracking (tombstones stay)"},
-        links={"list": "goals", "create": "goals", "get": "goal"}),
-    RecordKind(
-        "TrackingItem", "GoalTracking", "tracking", body="goaltracking", collection=TRACKING,
-        item=TRACKING + "{tracking_id}/", contexts=("Tracking", "TrackingResource"),
-        representation=representation("One due date of a goal; its `goal` link leads back.", **TRACKING_FIELDS),
-        operations={"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
-                    "patch": "Tick a tracking item (iscompleted); the goal's status follows"},
-        links={"list": "tracking"}),
-    RecordKind(
-        "Mood", "Moods", "moods", body="mood", collection=MOODS, item=MOOD, contexts=("Moods", "MoodResource"),
-        representation=representation("A mood log.", logdate=DATE_TIME, mood=STRING,
-                                      reasons=nullable({"type": "array", "items": STRING})),
-        operations={"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
-                    "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
-                    "delete": "Delete a mood log (a tombstone stays for sync)"},
-        links={"list": "moods", "create": "moods"}),
-    RecordKind(
-        "Subject", "Subjects", "subjects", body="subject", collection="/subjects/", item=SUBJECT,
-        contexts=("Subjects", "SubjectResource"),
-        representation=representation(
-            "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
-            description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")),
+        "Subject", "Subjects", "subjects", REPRESENTATIONS["subject"], body="subject", collection="/subjects/",
+        item=SUBJECT, contexts=("Subjects", "SubjectResource"),
         operations={"list": "The subjects the caller is a member of (researchers)",
                     "create": "Create a subject (researchers); the creator is its first member",
                     "get": "A subject (members; anyone for a public one)", "patch": "Change a subject (members)"},
         links={"list": "subjects", "create": "subjects"}, query=("limit", "after"), tombstones=False,
-        if_none_match=False, errors={"list": (403,)}, read_only=SUBJECT_READ_ONLY),
+        if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
     RecordKind(
-        "SubjectLog", "SubjectLogs", "subject logs", body="subjectlog", collection=LOGS, item=LOG,
-        contexts=("SubjectLogs", "SubjectLogResource"),
-        representation=representation(
-            "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
-            "(remove_entry) and answer the whole log.",
-            id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
-            subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
-            entries={"type": "array", "items": ref("LoggedEntry"), "description": "sorted by time"}),
+        "SubjectLog", "SubjectLogs", "subject logs", REPRESENTATIONS["subjectlog"], body="subjectlog",
+        collection=LOGS, item=LOG, contexts=("SubjectLogs", "SubjectLogResource"),
         operations={"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
                             "change since modified_after",
                     "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
                     "patch": "Change a log's description (members)",
                     "delete": "Delete a log and its entries (a tombstone stays for sync)"},
         links={"list": "subjectlogs", "create": "subjectlogs"}, query=SYNC + ("subject", "type"),
-        if_none_match=False, errors={"list": (403,)}, read_only=SUBJECT_READ_ONLY),
+        if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
 )
 
-# Operations that are not a record kind's (those follow from KINDS below): one entry per view.
+
+def record_kinds(registry) -> list[RecordKind]:
+    """Every record kind of the application: each declared one (the registry, in declaration order), then
+    the undeclared ones that no declaration has taken the place of."""
+    declared = getattr(registry, "kinds", {})
+    found = [record_kind(kind, declared, registry["bodies"]) for kind in declared.values()]
+    found = [kind for kind in found if kind is not None]
+    taken = {kind.contexts for kind in found}
+    return found + [kind for kind in UNDECLARED if kind.contexts not in taken]
+
+
+# Operations that are not a record kind's (those follow from record_kinds()): one entry per view.
 OPERATIONS = (
     Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
     Op("getOpenAPI", "get", "/openapi.json", "Root", "openapi.json", "This document", "openapi",
@@ -763,9 +829,15 @@ def _revalidates(op: Op) -> bool:
     return op.if_none_match or (op.etag and op.method == "get")
 
 
+def path_names(path: str) -> list[str]:
+    """The names of a path template's parameters, in order."""
+    return re.findall(r"\{(\w+)\}", path)
+
+
 def _parameters(op: Op) -> list[dict]:
-    parameters = [{"name": name, "in": "path", "required": True, "schema": schema}
-                  for name, schema in PATH_PARAMETERS.items() if "{" + name + "}" in op.path]
+    # A record's id unless PATH_PARAMETERS says otherwise (a kind's item path names its own).
+    parameters = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, ID)}
+                  for name in path_names(op.path)]
     parameters += [{"name": name, "in": "query", "required": False, "schema": QUERY[name]} for name in op.query]
     if op.if_match:
         parameters.append({"$ref": "#/components/parameters/If-Match"})
@@ -805,8 +877,8 @@ def created_links(operations) -> dict:
         target = (below or (same if len(same) == 1 else [None]))[0]
         if target is None:
             continue
-        carried = {name: f"$request.path.{name}" for name in PATH_PARAMETERS if "{" + name + "}" in op.path}
-        new = [name for name in PATH_PARAMETERS if "{" + name + "}" in target.path and name not in carried]
+        carried = {name: f"$request.path.{name}" for name in path_names(op.path)}
+        new = [name for name in path_names(target.path) if name not in carried]
         found[op.id] = {"created": {
             "operationId": target.id, "parameters": carried,
             "x-url": "$response.header.Location",
@@ -835,9 +907,9 @@ def registered_views(registry) -> dict:
     return views
 
 
-def all_operations() -> list[Op]:
+def all_operations(kinds) -> list[Op]:
     """The table's operations, then each kind's."""
-    return list(OPERATIONS) + [op for kind in KINDS for op in kind_operations(kind)]
+    return list(OPERATIONS) + [op for kind in kinds for op in kind_operations(kind)]
 
 
 def _operation(op: Op, view, links) -> dict:
@@ -888,7 +960,8 @@ def document(request) -> dict:
 
 def _build(registry) -> dict:
     views = registered_views(registry)
-    operations = all_operations()
+    kinds = record_kinds(registry)
+    operations = all_operations(kinds)
     links = created_links(operations)
     paths = {}
     for op in operations:
@@ -898,10 +971,12 @@ def _build(registry) -> dict:
         paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id))
     bodies = registry["bodies"]
     schemas = dict(SCHEMAS)
-    for kind in KINDS:
+    for kind in kinds:
         schemas.update(kind_schemas(kind, bodies))
     schemas.update(body_schemas(bodies))
-    used = {tag for methods in paths.values() for operation in methods.values() for tag in operation["tags"]}
+    used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
+    kind_tags = {kind.tag: kind.representation.get("description", kind.tag) for kind in kinds}
+    tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -913,7 +988,7 @@ def _build(registry) -> dict:
                            "`Error`; a method a path does not list answers 405 with an `Allow` header.",
         },
         "servers": [],
-        "tags": [{"name": name, "description": text} for name, text in TAGS_DESCRIBED.items() if name in used],
+        "tags": [{"name": name, "description": TAGS_DESCRIBED.get(name) or kind_tags[name]} for name in tags],
         "paths": paths,
         "components": {
             "schemas": schemas,

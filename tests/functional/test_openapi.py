@@ -10,10 +10,11 @@ import webtest
 from openapi_spec_validator import validate
 
 from hyperdiary import main
-from hyperdiary.openapi import KINDS, kind_operations
+from hyperdiary.openapi import kind_operations, record_kinds
 from tests import conformance
 from tests.conformance import path_pattern
 from tests.conftest import PASSWORD, link, sign_in
+from tests.kinds import hydration
 
 
 def registered_operations(app):
@@ -437,17 +438,18 @@ def test_a_dropped_or_renamed_field_fails(anonymous, client, caseload, researche
 # --- tags and links --------------------------------------------------------------------------------------
 
 
-def test_every_operation_has_the_tag_of_its_kind(anonymous):
+def test_every_operation_has_the_tag_of_its_kind(app, anonymous):
     document = openapi(anonymous)
+    kinds = record_kinds(app.registry)
     tags = [tag["name"] for tag in document["tags"]]
     assert len(tags) == len(set(tags))
     for operation in operations(document):
         assert len(operation["tags"]) == 1 and operation["tags"][0] in tags, operation["operationId"]
     by_id = {operation["operationId"]: operation["tags"][0] for operation in operations(document)}
-    for kind in KINDS:
+    for kind in kinds:
         names = {op.id for op in kind_operations(kind)}
         assert {by_id[name] for name in names} == {kind.tag}, kind.name
-    assert len({kind.tag for kind in KINDS}) == len(KINDS), "one tag per kind"
+    assert len({kind.tag for kind in kinds}) == len(kinds) >= 9, "one tag per kind"
     assert by_id["getMoodStats"] == "moods" and by_id["listCaseload"] == "accounts"
 
 
@@ -506,7 +508,7 @@ def test_every_file_body_is_its_file(app, anonymous):
     """Each kind's bodies hold exactly its file's fields (and the read-only keys it may send back)."""
     schemas = openapi(anonymous)["components"]["schemas"]
     bodies = app.registry["bodies"]
-    for kind in KINDS:
+    for kind in record_kinds(app.registry):
         if kind.body is None:
             continue
         own = bodies[kind.body].document["properties"]
@@ -520,3 +522,39 @@ def test_every_file_body_is_its_file(app, anonymous):
                                   for name, field in own.items()}, kind.name
             assert set(schema["properties"]) - set(own) <= set(kind.read_only), kind.name
             assert schema["additionalProperties"] is False
+
+
+def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path):
+    """The test-only kind (tests/kinds/hydration.py) is in the document from its declaration alone: its
+    operations (tagged with its collection's name), its closed representation (the fields' schemas from
+    its body file) and its bodies, read from that file."""
+    schemas_dir = tmp_path / "schemas"
+    shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
+    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+    app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir),
+                                           "hyperdiary.includes": "tests.kinds.hydration"}))
+    try:
+        document = webtest.TestApp(app).get("/openapi.json").json
+        validate(document)
+        collection, item = "/clients/{client_id}/hydration/", "/clients/{client_id}/hydration/{hydration_id}/"
+        assert {method: op["operationId"] for method, op in document["paths"][collection].items()} == {
+            "get": "listHydration", "post": "addHydration"}
+        assert {method: op["operationId"] for method, op in document["paths"][item].items()} == {
+            "get": "getHydration", "patch": "changeHydration", "put": "replaceHydration",
+            "delete": "deleteHydration"}
+        tagged = {op["tags"][0] for path in (collection, item) for op in document["paths"][path].values()}
+        assert tagged == {"hydration"} and "hydration" in [tag["name"] for tag in document["tags"]]
+        post = document["paths"][collection]["post"]
+        assert set(post["responses"]) == {"200", "201", "400", "401", "403", "404", "413"}  # 200: dedupe
+        assert post["responses"]["201"]["links"]["created"]["operationId"] == "getHydration"
+        assert post["x-link"] == "hydration"
+        schemas = document["components"]["schemas"]
+        own = json.loads((schemas_dir / "hydration.json").read_text())["properties"]
+        shape = schemas["Hydration"]
+        assert shape["additionalProperties"] is False
+        assert shape["required"] == ["@url", "@type", "@links", "@changes", "drank_at", "amount_ml", "note"]
+        assert {name: shape["properties"][name] for name in own} == own
+        assert {name: schemas["HydrationBody"]["properties"][name] for name in own} == {
+            name: dict(field, maxLength=200) if name == "note" else field for name, field in own.items()}
+    finally:
+        app.registry["dbengine"].dispose()
