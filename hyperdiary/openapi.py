@@ -1,13 +1,24 @@
-"""The OpenAPI 3.1 description of every operation.
+"""The OpenAPI 3.1 description of every operation, generated once per application from what it registered.
 
 Paths are traversal paths with their ids templated; clients should still follow links (`x-link` names
 the link that leads to each operation, where one does). Every operation names the view that serves it
-in `x-view`; tests/functional/test_openapi.py checks both ways that the views and the document agree,
-and that real answers fit the documented responses.
+in `x-view` (and its permission in `x-permission`), and carries one tag: its kind's, or its group's.
 
-The document is data: component schemas, one table of operations (OPERATIONS), and `_operation`, which
-adds what follows from an operation's traits (a body can be malformed or too large: 400 and 413; a
-signed-in caller is needed: 401 and `security`; If-Match is honoured: 412) so the table stays short.
+Where it comes from:
+- the set of operations is the set of views Pyramid registered for resource classes (its introspector):
+  the document never describes a view that does not exist; tests/functional/test_openapi.py checks that
+  no view lacks a description;
+- each record kind declared with config.add_record_kind (hyperdiary/kinds.py) is described from its
+  declaration (record_kind, then kind_operations and kind_schemas); the kinds not declared yet, and the
+  operations that are not a kind's (OPERATIONS), from the tables here;
+- every request body with a file in schemas/ is read from the deployment's own file when the document
+  is built, never copied;
+- representations are closed (representation(): every field required, no other allowed), so a field a
+  view drops or renames no longer fits; tests/conformance.py checks every answer of the test suite.
+
+`_operation` adds what follows from an operation's traits (a body can be malformed or too large: 400 and
+413; a signed-in caller is needed: 401 and `security`; If-Match is honoured: 412; a GET with an ETag
+answers 304; a create links to the GET of what it made) so the tables stay short.
 """
 import inspect
 import re
@@ -96,26 +107,10 @@ SCHEMAS = {
     "Link": obj(("name", "url"), name=described(STRING, "the contract's link name"), url=URI),
     "Changes": obj(("creation_time", "modification_time"), creation_time=DATE_TIME, modification_time=DATE_TIME),
     "Representation": {
-        "type": "object",
-        "required": ["@url", "@type", "@links"],
-        "properties": {
-            "@url": URI,
-            "@type": described(STRING, "an IRI naming what this is"),
-            "@links": {"type": "array", "items": ref("Link"),
-                       "description": "present only when the caller may use them"},
-            "@changes": ref("Changes"),
-        },
-        "description": "Every resource; its own fields follow the hypermedia keys.",
-    },
-    "Collection": {
-        "allOf": [ref("Representation")],
-        "required": ["@items"],
-        "properties": {
-            "@items": {"type": "array", "items": {"type": "object"}},
-            "@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                         "description": "the descriptors of the entry types present in @items"},
-        },
-        "description": "One page; a `next` link in @links leads to the following page.",
+        "type": "object", "required": ["@url", "@type", "@links"],
+        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}),
+        "description": "The hypermedia keys every resource's representation starts with (each representation "
+                       "below lists them with its own fields, closed); @changes on a stored record's.",
     },
     "Tombstone": obj(("@url", "@type", "@deleted", "@changes"), **{
         "@url": URI, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
@@ -353,6 +348,7 @@ class Op(NamedTuple):
     also: dict = {}  # other successful answers: status -> description (same body)
     media: str = JSON
     tag: str | None = None  # default: the tag of the longest PATH_TAGS prefix of the path
+    description: str | None = None  # default: the view's docstring ("": none)
 
 
 USER = "/users/{user_id}/"
@@ -384,10 +380,10 @@ LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
 # The tags, one per kind (and per group of other operations), in the order a reader meets them.
 TAGS_DESCRIBED = {
     "discovery": "The entry point and the documents that describe the API",
-    "accounts": "Registration, sign-in, users and professionals' caseloads (API.md §3)",
-    "clients": "Clients and their diaries' configuration (API.md §4)",
-    "diary entries": "A client's diary entries, each of an entry type (API.md §4)",
-    "entry schemas": "The entry types: JSON Schemas, shipped and uploaded (API.md §5)",
+    "accounts": "Registration, sign-in, users and professionals' caseloads",
+    "clients": "Clients and their diaries' configuration",
+    "diary entries": "A client's diary entries, each of an entry type",
+    "entry schemas": "The entry types: JSON Schemas, shipped and uploaded",
     "journals": "A client's self-reflection notes",
     "tags": "The tags on a journal",
     "tag types": "The kinds of tag, shared by every journal",
@@ -440,6 +436,7 @@ class RecordKind(NamedTuple):
     read_only: dict = READ_ONLY  # keys a body may send back, ignored
     list_extra: dict = {}  # fields a listing page carries besides @items
     body_component: str | None = None  # the bodies' component schema when there is no file (diary entries)
+    about: str | None = None  # what the kind is: its tag's description
 
 
 def kind_operations(kind: RecordKind) -> list[Op]:
@@ -468,7 +465,8 @@ def kind_operations(kind: RecordKind) -> list[Op]:
     found = []
     for operation, summary in kind.operations.items():
         op = made[operation]()
-        found.append(op._replace(link=kind.links.get(operation), tag=kind.tag,
+        # The generic views' docstrings speak of every kind: the kind's own words are its tag's description.
+        found.append(op._replace(link=kind.links.get(operation), tag=kind.tag, description="",
                                  errors=tuple(sorted(set(op.errors) | set(kind.errors.get(operation, ()))))))
     return found
 
@@ -622,10 +620,11 @@ def record_kind(kind, declared, bodies) -> RecordKind | None:
     if kind.deletable:
         operations["delete"] = f"Delete a {what} (a tombstone stays for sync)"
     operations = {op: summaries.get(op, summary) for op, summary in operations.items()}
+    about = inspect.cleandoc(type(kind).__doc__) if type(kind).__doc__ else None  # its own, not Kind's
     representation_ = REPRESENTATIONS.get(kind.name)
     if representation_ is None:
         own = bodies[kind.body].properties if kind.body else {}
-        representation_ = representation((inspect.getdoc(kind) or what).split("\n")[0],
+        representation_ = representation((about or what).split("\n")[0],
                                           **{name: own.get(name, {}) for name in kind.fields})
     return RecordKind(
         _camel(kind.name), _camel(kind.collection), KIND_TAGS.get(kind.name, kind.collection), representation_,
@@ -635,7 +634,7 @@ def record_kind(kind, declared, bodies) -> RecordKind | None:
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
         errors={"patch": (409,), "put": (409,)} if kind.dedupe else {},
         read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
-        body_component=None if kind.body else "Entry")
+        body_component=None if kind.body else "Entry", about=about)
 
 
 # The kinds that are not declared (yet): described here by hand, until a declaration takes their place.
@@ -914,7 +913,7 @@ def all_operations(kinds) -> list[Op]:
 
 def _operation(op: Op, view, links) -> dict:
     description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op)]}
-    explained = inspect.getdoc(view["callable"])
+    explained = op.description if op.description is not None else inspect.getdoc(view["callable"])
     if explained:
         description["description"] = explained
     if op.link:
@@ -975,7 +974,7 @@ def _build(registry) -> dict:
         schemas.update(kind_schemas(kind, bodies))
     schemas.update(body_schemas(bodies))
     used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
-    kind_tags = {kind.tag: kind.representation.get("description", kind.tag) for kind in kinds}
+    kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
     tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]
     return {
         "openapi": OPENAPI_VERSION,
@@ -988,7 +987,7 @@ def _build(registry) -> dict:
                            "`Error`; a method a path does not list answers 405 with an `Allow` header.",
         },
         "servers": [],
-        "tags": [{"name": name, "description": TAGS_DESCRIBED.get(name) or kind_tags[name]} for name in tags],
+        "tags": [{"name": name, "description": kind_tags.get(name) or TAGS_DESCRIBED.get(name, name)} for name in tags],
         "paths": paths,
         "components": {
             "schemas": schemas,
