@@ -10,6 +10,7 @@ import webtest
 from openapi_spec_validator import validate
 
 from hyperdiary import main
+from hyperdiary import openapi as generation
 from hyperdiary.openapi import kind_operations, record_kinds
 from tests import conformance
 from tests.conformance import path_pattern
@@ -66,6 +67,16 @@ def test_every_view_is_described_and_nothing_else(app, anonymous):
         for operation in methods.values():
             name = operation["x-view"]["name"]
             assert path.endswith("/" + name if name else "/"), (path, name)
+
+
+def test_a_described_view_that_does_not_exist_is_left_out(app, monkeypatch):
+    """The operations are those of the registered views: a table entry whose view is gone is not described."""
+    ghost = generation.Op("getGhost", "get", "/ghost/", "Root", "ghost", "No view serves this")
+    monkeypatch.setattr(generation, "OPERATIONS", generation.OPERATIONS + (ghost,))
+    document = generation._build(app.registry)
+    assert "/ghost/" not in document["paths"]
+    assert "getGhost" not in {op["operationId"] for op in operations(document)}
+    assert "getRoot" in {op["operationId"] for op in operations(document)}
 
 
 def test_link_names_are_those_of_the_contract(client, anonymous, researcher):
