@@ -241,10 +241,8 @@ def settle_status(dbsession, goal: Goal, moment):
 
 def tick(dbsession, goal: Goal, item: GoalTracking, values: dict, moment):
     """Change a tracking item (iscompleted, its reminder, its status); the goal's status follows. The goal's
-    row is locked (and read afresh) first: two items of one goal ticked at once must not each see the
-    other still open and leave a finished goal without `Completed`."""
-    if "iscompleted" in values:
-        dbsession.refresh(goal, with_for_update=True)
+    row was locked as traversal read it (Resource.find): two items of one goal ticked at once take turns, so
+    neither sees the other still open and leaves a finished goal without `Completed`."""
     for name, value in values.items():
         setattr(item, name, value)
     bump(item, moment)

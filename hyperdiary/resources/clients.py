@@ -19,7 +19,7 @@ class Clients(Resource):
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), (Allow, PROFESSIONAL, Permissions.CLIENTS_LIST), DENY_ALL)
 
     def __getitem__(self, name):
-        client = self.record(Client, name)
+        client = self.find(Client, name)
         if client is None:
             raise KeyError(name)
         return ClientResource(self, name, client)
