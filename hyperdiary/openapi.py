@@ -26,9 +26,11 @@ from typing import NamedTuple
 
 from .accounts import MIN_PASSWORD_LENGTH
 from .models import Role
+from .security import Permissions
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
+LINKED_DATA = "application/ld+json"
 
 
 # --- schema helpers -----------------------------------------------------------------------------------
@@ -111,6 +113,13 @@ SCHEMAS = {
         "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}),
         "description": "The hypermedia keys every resource's representation starts with (each representation "
                        "below lists them with its own fields, closed); @changes on a stored record's.",
+    },
+    "LinkedData": {
+        "type": "object", "required": ["@context"],
+        "properties": {"@context": described(URI, "the context document (link `context`)"), "@id": URI},
+        "description": "The same answer in JSON-LD (`Accept: application/ld+json`): `@url` is `@id`, each link a "
+                       "property named by its link name, `@changes`, `@items`, `@schemas` are `changes`, "
+                       "`items`, `schemas`, arrays are ordered lists, and unset fields are left out.",
     },
     "Tombstone": obj(("@url", "@type", "@deleted", "@changes"), **{
         "@url": URI, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
@@ -279,9 +288,8 @@ SCHEMAS = {
 
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
-PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "journal_id": ID, "tag_id": ID, "tagtype_id": ID,
-                   "goal_id": ID, "tracking_id": ID, "mood_id": ID, "subject_id": ID, "log_id": ID,
-                   "schema_key": described(STRING, "from the schema's @url"),
+# Path parameters that are not a record's id (a record's, `<kind>_id`, is ID).
+PATH_PARAMETERS = {"schema_key": described(STRING, "from the schema's @url"),
                    "type_name": described(STRING, "a subject-log type's name")}
 
 QUERY = {
@@ -373,7 +381,7 @@ REPORT = ("reference_date", "time_zone")
 SUBJECT = "/subjects/{subject_id}/"
 MEMBERS = SUBJECT + "members/"
 LOGS = "/subjectlogs/"
-LOG = LOGS + "{log_id}/"
+LOG = LOGS + "{subjectlog_id}/"
 LOG_TYPE = "/subjectlogs/types/{type_name}/"
 LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
 
@@ -571,11 +579,15 @@ KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"
 LIST_EXTRAS = {"entry": {"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
                                       "description": "the descriptors of the entry types present in @items"}}}
 # Where the collections of kinds below these (not record) resources hang.
-PARENT_PATHS = {"ClientResource": CLIENT, "Diary": DIARY}
+PARENT_PATHS = {"Root": "/", "ClientResource": CLIENT, "Diary": DIARY}
+
+
+# Names that are one word in a kind's name but two in CamelCase.
+WORDS = {"subjectlog": "SubjectLog", "subjectlogs": "SubjectLogs", "tagtype": "TagType", "tagtypes": "TagTypes"}
 
 
 def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+    return "".join(WORDS.get(part, part.capitalize()) for part in name.replace("-", "_").split("_"))
 
 
 def _item_path(kind, declared) -> str | None:
@@ -608,6 +620,11 @@ def record_kind(kind, declared, bodies) -> RecordKind | None:
     for child in declared.values():
         if child.parent is kind.item_class and child.parent_link:
             links["get"] = child.parent_link
+    # A collection's traversal name is also its parent's link name, unless the kind says otherwise.
+    if not kind.listing_view:
+        links.setdefault("list", kind.collection)
+    if kind.creatable:
+        links.setdefault("create", kind.collection)
     links.update(KIND_LINKS.get(kind.name, {}))
     what = kind.name.replace("-", " ")
     summaries = SUMMARIES.get(kind.name, {})
@@ -632,7 +649,10 @@ def record_kind(kind, declared, bodies) -> RecordKind | None:
         schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
         query=tuple(node.name for node in kind.listing().children),
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
-        errors={"patch": (409,), "put": (409,)} if kind.dedupe else {},
+        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
+                    # A root collection that not everyone signed in may list: 403 (below a record: 404).
+                    **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
+                       else {})),
         read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
         body_component=None if kind.body else "Entry", about=about)
 
@@ -857,6 +877,9 @@ def _success(op: Op, description: str, links=None) -> dict:
     if op.result is not None:
         schema = ref(op.result) if isinstance(op.result, str) else op.result
         response["content"] = {op.media: {"schema": schema}}
+        if op.media == JSON and (isinstance(op.result, str) or "@items" in op.result.get("properties", {})):
+            # What the views render (a representation, a page), they also render as JSON-LD (linkeddata.py).
+            response["content"][LINKED_DATA] = {"schema": ref("LinkedData")}
     if links:
         response["links"] = links
     return response
