@@ -569,6 +569,11 @@ SUMMARIES = {
     "mood": {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
              "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
              "delete": "Delete a mood log (a tombstone stays for sync)"},
+    "subjectlog": {"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
+                           "change since modified_after",
+                   "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
+                   "patch": "Change a log's description (members)",
+                   "delete": "Delete a log and its entries (a tombstone stays for sync)"},
 }
 # Component names and tags that are not the rule's (the kind's name in CamelCase; its collection's name).
 COMPONENTS = {"entry": "StoredEntry", "goal-tracking": "TrackingItem"}
@@ -673,16 +678,6 @@ UNDECLARED = (
                     "create": "Create a subject (researchers); the creator is its first member",
                     "get": "A subject (members; anyone for a public one)", "patch": "Change a subject (members)"},
         links={"list": "subjects", "create": "subjects"}, query=("limit", "after"), tombstones=False,
-        if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
-    RecordKind(
-        "SubjectLog", "SubjectLogs", "subject logs", REPRESENTATIONS["subjectlog"], body="subjectlog",
-        collection=LOGS, item=LOG, contexts=("SubjectLogs", "SubjectLogResource"),
-        operations={"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
-                            "change since modified_after",
-                    "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
-                    "patch": "Change a log's description (members)",
-                    "delete": "Delete a log and its entries (a tombstone stays for sync)"},
-        links={"list": "subjectlogs", "create": "subjectlogs"}, query=SYNC + ("subject", "type"),
         if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
 )
 
