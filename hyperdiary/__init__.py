@@ -45,6 +45,7 @@ def main(global_config, **settings):
         for name in settings.get("hyperdiary.includes", "").split():
             config.include(name)
         config.include(".subjectlogs")
+        config.include(".pages")
         config.scan(".errors")
         config.scan(".views")
     app = config.make_wsgi_app()

@@ -221,6 +221,17 @@ SCHEMAS = {
             ("goal", "title", "tracking", "duedate", "iscompleted", "remindertime"), goal=URI, title=STRING,
             tracking=described(URI, "the item's @url"), duedate=DATE_TIME, iscompleted={"type": "boolean"},
             remindertime=nullable(TIME))})}),
+    # Pages and charts.
+    "Chart": representation(
+        "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
+        optional=("time_zone", "type", "x_label", "y_label"),
+        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
+        time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
+        categories={"type": "array", "items": STRING},
+        series={"type": "array", "items": obj(("name", "values"), name=STRING, values={
+            "type": "array", "items": {"type": ["number", "null"]}})}),
+    "ChartLink": obj(("@url", "title", "kind"), **{"@url": URI, "title": STRING, "kind": STRING}),
+    "PageSession": obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}),
     "GoalURLs": {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."},
     "MoodStats": representation(
         "Mood logs counted per local day and mood.", changes=False,
@@ -290,7 +301,8 @@ SCHEMAS = {
 
 # Path parameters that are not a record's id (a record's, `<kind>_id`, is ID).
 PATH_PARAMETERS = {"schema_key": described(STRING, "from the schema's @url"),
-                   "type_name": described(STRING, "a subject-log type's name")}
+                   "type_name": described(STRING, "a subject-log type's name"),
+                   "chart_name": described(STRING, "from the chart's @url")}
 
 QUERY = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
@@ -383,6 +395,7 @@ MEMBERS = SUBJECT + "members/"
 LOGS = "/subjectlogs/"
 LOG = LOGS + "{subjectlog_id}/"
 LOG_TYPE = "/subjectlogs/types/{type_name}/"
+CHARTS = CLIENT + "charts/"
 LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
 
 # The tags, one per kind (and per group of other operations), in the order a reader meets them.
@@ -399,13 +412,14 @@ TAGS_DESCRIBED = {
     "tracking": "The due dates of a goal",
     "moods": "A client's mood logs",
     "reports": "Reports on a client for professionals",
+    "charts": "A client's charts: data for a range of days, or (Accept: image/svg+xml) their drawing",
     "subjects": "Research subjects and their members",
     "subject logs": "Logs of a subject, their entries and their types",
 }
 # An operation's tag when it names none: the tag of the longest of these prefixes its path starts with.
 PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
              ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
-             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
+             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports", CHARTS: "charts",
              "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs"}
 
 
@@ -819,9 +833,22 @@ OPERATIONS = (
     Op("getSubjectLogTypeJSONSchema", "get", LOG_TYPE + "jsonschema", "SubjectLogTypeResource", "jsonschema",
        "The JSON Schema of a type's entry details", "jsonschema", result="JSONSchema", errors=(404,), public=True,
        media="application/schema+json"),
+    # For people (API.md §10): the pages' sign-in, charts, the schema preview. Any GET also answers an HTML
+    # page to a request that prefers text/html; not listed per operation.
+    Op("signInPages", "post", "/auth/session", "Auth", "session",
+       "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body="Credentials",
+       result="PageSession", errors=(401,), public=True),
+    Op("signOutPages", "delete", "/auth/session", "Auth", "session",
+       "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True),
+    Op("previewSchema", "post", "/schemas/preview", "Schemas", "preview",
+       "The descriptor an upload of this schema would get, or its 400; nothing is stored", "schemas.preview",
+       "JSONSchema", result="SchemaDescriptor", errors=(403,)),
+    Op("listCharts", "get", CHARTS, "Charts", "", "A client's charts", "charts", result=page(ref("ChartLink")),
+       errors=(404,)),
+    Op("getChart", "get", CHARTS + "{chart_name}/", "ChartResource", "",
+       "A chart for a range of local days (default: the last 28); SVG for Accept: image/svg+xml",
+       result="Chart", errors=(404,), query=RANGE),
 )
-
-
 
 
 def body_schemas(bodies) -> dict:

@@ -114,6 +114,8 @@ def urls_of(value, found=None):
 def test_every_response_expands_without_loss(responses, loader):
     for caller, url in responses:
         plain = caller.get(url).json
+        names = [entry["name"] for entry in plain.get("@links", [])]
+        assert len(names) == len(set(names)), (url, names)  # each link once
         response = caller.get(url, headers=LD)
         assert response.content_type == "application/ld+json"
         assert "Accept" in response.headers["Vary"]
