@@ -419,8 +419,8 @@ TAGS_DESCRIBED = {
 # An operation's tag when it names none: the tag of the longest of these prefixes its path starts with.
 PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
              ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
-             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports", CHARTS: "charts",
-             "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs"}
+             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
+             CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs"}
 
 
 def tag_of(op: Op) -> str:
@@ -808,7 +808,8 @@ OPERATIONS = (
     Op("listMembers", "get", MEMBERS, "Members", "", "A subject's members (members)", "members",
        result=page(ref("Member")), errors=(403, 404), query=("limit", "after")),
     Op("addMember", "post", MEMBERS, "Members", "", "Share the subject with a researcher (members)", "members",
-       "SubjectMemberBody", 201, "Member", errors=(403, 404), also={200: "A member already: the membership is answered"}),
+       "SubjectMemberBody", 201, "Member", errors=(403, 404),
+       also={200: "A member already: the membership is answered"}),
     Op("getMember", "get", MEMBERS + "{user_id}/", "MemberResource", "", "One membership (members)",
        result="Member", errors=(403, 404)),
     Op("removeMember", "delete", MEMBERS + "{user_id}/", "MemberResource", "",
