@@ -25,6 +25,7 @@ import re
 from typing import NamedTuple
 
 from .accounts import MIN_PASSWORD_LENGTH
+from .kinds import Kind
 from .models import Role
 from .security import Permissions
 
@@ -459,6 +460,14 @@ class RecordKind(NamedTuple):
     list_extra: dict = {}  # fields a listing page carries besides @items
     body_component: str | None = None  # the bodies' component schema when there is no file (diary entries)
     about: str | None = None  # what the kind is: its tag's description
+    types: tuple = (None, None)  # the @type (an IRI) of its records and of its listing's pages, when fixed
+
+
+def _typed(shape: dict, type_iri: str | None) -> dict:
+    """A representation's shape whose @type can only be `type_iri` (a renamed kind no longer fits)."""
+    if type_iri is None:
+        return shape
+    return dict(shape, properties=dict(shape["properties"], **{"@type": {"const": type_iri}}))
 
 
 def kind_operations(kind: RecordKind) -> list[Op]:
@@ -469,9 +478,10 @@ def kind_operations(kind: RecordKind) -> list[Op]:
                                 else (schema + "Body", schema + "Change"))
     items = {"anyOf": [ref(schema), ref("Tombstone")]} if kind.tombstones else ref(schema)
     listing, item = kind.contexts
+    listed = _typed(page(items, **kind.list_extra), kind.types[1])
     made = {
         "list": lambda: Op("list" + kind.plural, "get", kind.collection + kind.list_view, listing, kind.list_view,
-                           summary, result=page(items, **kind.list_extra), errors=parent, query=kind.query),
+                           summary, result=listed, errors=parent, query=kind.query),
         "create": lambda: Op("add" + kind.name, "post", kind.collection, listing, "", summary, body=create_body,
                              ok=201, result=schema, errors=(403,) + parent, etag=True,
                              also={200: kind.dedupe} if kind.dedupe else {}),
@@ -510,7 +520,7 @@ def file_body(bodies, name: str, read_only=None, **changes) -> dict:
 def kind_schemas(kind: RecordKind, bodies) -> dict:
     """The component schemas of a kind: its representation, and its bodies read from its file."""
     schema = kind.schema or kind.name
-    schemas = {schema: kind.representation}
+    schemas = {schema: _typed(kind.representation, kind.types[0])}
     if kind.body is not None:
         body = file_body(bodies, kind.body, kind.read_only)
         if {"create", "put"} & kind.operations.keys():
@@ -618,7 +628,7 @@ def _item_path(kind, declared) -> str | None:
     return f"{above}{kind.collection}/{{{kind.name.replace('-', '_')}_id}}/"
 
 
-def record_kind(kind, declared, bodies) -> RecordKind | None:
+def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
     """The document's description of a declared kind (kinds.Kind, registered by config.add_record_kind)."""
     item = _item_path(kind, declared)
     if item is None:
@@ -673,7 +683,10 @@ def record_kind(kind, declared, bodies) -> RecordKind | None:
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
         read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
-        body_component=None if kind.body else "Entry", about=about)
+        body_component=None if kind.body else "Entry", about=about,
+        # A kind whose records' @type is its own IRI (an entry's is its schema's $id).
+        types=(namespace + kind.name if type(kind).type_of is Kind.type_of else None,
+               namespace + kind.collection_type))
 
 
 # The kinds that are not declared (yet): described here by hand, until a declaration takes their place.
@@ -700,7 +713,8 @@ def record_kinds(registry) -> list[RecordKind]:
     """Every record kind of the application: each declared one (the registry, in declaration order), then
     the undeclared ones that no declaration has taken the place of."""
     declared = getattr(registry, "kinds", {})
-    found = [record_kind(kind, declared, registry["bodies"]) for kind in declared.values()]
+    namespace = registry.settings["hyperdiary.namespace"]
+    found = [record_kind(kind, declared, registry["bodies"], namespace) for kind in declared.values()]
     found = [kind for kind in found if kind is not None]
     taken = {kind.contexts for kind in found}
     return found + [kind for kind in UNDECLARED if kind.contexts not in taken]

@@ -451,6 +451,8 @@ def test_a_dropped_or_renamed_field_fails(anonymous, client, caseload, researche
             assert refusals(check, component, dropped), f"{component} without {key} still fits"
             renamed = {k if k != key else key + "s": v for k, v in body.items()}
             assert refusals(check, component, renamed), f"{component} with {key} renamed still fits"
+    # A declared kind's @type is fixed: a mood log called something else no longer fits.
+    assert refusals(check, "Mood", dict(mood, **{"@type": mood["@type"] + "-log"}))
     # The two the review found: the user's email, the client's time zone.
     user = representations["User"]
     assert '"email" is a required property' in refusals(check, "User", {k: v for k, v in user.items() if k != "email"})
