@@ -576,7 +576,7 @@ def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path)
         tagged = {op["tags"][0] for path in (collection, item) for op in document["paths"][path].values()}
         assert tagged == {"hydration"} and "hydration" in [tag["name"] for tag in document["tags"]]
         post = document["paths"][collection]["post"]
-        assert set(post["responses"]) == {"200", "201", "400", "401", "403", "404", "413"}  # 200: dedupe
+        assert set(post["responses"]) == {"200", "201", "400", "401", "403", "404", "413", "415", "503"}  # 200: dedupe
         assert post["responses"]["201"]["links"]["created"]["operationId"] == "getHydration"
         assert post["x-link"] == "hydration"
         schemas = document["components"]["schemas"]
