@@ -287,6 +287,10 @@ SCHEMAS = {
                               "Bundle of type collection instead): the client, its diary configuration, the "
                               "schemas its entries use, and its records of every kind, each in its API "
                               "representation."},
+    "FHIRBundle": {"type": "object", "required": ["resourceType", "type"],
+                   "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"}},
+                   "description": "A FHIR R4 Bundle of type collection (the export tests check it with FHIR's own "
+                                  "models)"},
     "Erasure": obj(("password",), password=described(STRING, "the user's own password (not needed by admins)")),
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
@@ -397,6 +401,7 @@ class Op(NamedTuple):
     media: str = JSON
     tag: str | None = None  # default: the tag of the longest PATH_TAGS prefix of the path
     description: str | None = None  # default: the view's docstring ("": none)
+    alternatives: dict = {}  # other media types of the success answer: media type -> schema
 
 
 USER = "/users/{user_id}/"
@@ -449,7 +454,8 @@ TAGS_DESCRIBED = {
 PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
              ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
              TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
-             CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs"}
+             CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs",
+             "/audit/": "audit", CLIENT + "audit/": "audit"}
 
 
 def tag_of(op: Op) -> str:
@@ -887,7 +893,8 @@ OPERATIONS = (
        result=page(ref("Professional")), errors=(404,), query=("limit", "after")),
     Op("exportClient", "get", CLIENT + "export", "ClientResource", "export",
        "Everything stored for the client, as one JSON document or (Accept: application/fhir+json) a FHIR R4 "
-       "Bundle; streamed", "export", result="Export", errors=(404,)),
+       "Bundle; streamed", "export", result="Export", errors=(404,),
+       alternatives={"application/fhir+json": ref("FHIRBundle")}),
     Op("eraseUser", "delete", USER, "UserResource", "", "Erase a user and everything of theirs: one's own account "
        "with one's password (`me`), or any user (admins, no body)", "me", "Erasure", ok=204, errors=(403, 404),
        if_match=True),
@@ -957,6 +964,7 @@ def _success(op: Op, description: str, links=None) -> dict:
     if op.result is not None:
         schema = ref(op.result) if isinstance(op.result, str) else op.result
         response["content"] = {op.media: {"schema": schema}}
+        response["content"].update({media: {"schema": other} for media, other in op.alternatives.items()})
         if op.media == JSON and (isinstance(op.result, str) or "@items" in op.result.get("properties", {})):
             # What the views render (a representation, a page), they also render as JSON-LD (linkeddata.py).
             response["content"][LINKED_DATA] = {"schema": ref("LinkedData")}
