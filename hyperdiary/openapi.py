@@ -243,10 +243,9 @@ SCHEMAS = {
             count={"type": "integer", "minimum": 1}, reasons={"type": "array", "items": STRING})}),
     "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
     # Secret calendar feeds (API.md §11).
-    "CalendarFeed": representation("A secret calendar feed of a client's goals (its secret URL is not shown).",
-                                   name=NULLABLE_TEXT),
-    "NewCalendarFeed": representation(
-        "A new secret calendar feed, with its secret URL (shown this once).", name=NULLABLE_TEXT,
+    "CalendarFeed": representation(
+        "A secret calendar feed of a client's goals; its secret URL only in the answer that created it.",
+        optional=("feed",), name=NULLABLE_TEXT,
         feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
     "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
     # Reports for professionals (RESOURCES.md).
@@ -847,7 +846,7 @@ OPERATIONS = (
        result=page(ref("CalendarFeed")), errors=(404,), query=("limit", "after")),
     Op("addCalendarFeed", "post", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
        "A new secret URL of the goals calendar, for a calendar app (the client)", "goals.ics.feeds",
-       "CalendarFeedBody", 201, "NewCalendarFeed", errors=(404,), etag=True),
+       "CalendarFeedBody", 201, "CalendarFeed", errors=(404,), etag=True),
     Op("getCalendarFeed", "get", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
        "A secret calendar feed (the client)", result="CalendarFeed", errors=(404,), etag=True, if_none_match=True),
     Op("endCalendarFeed", "delete", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
