@@ -953,9 +953,14 @@ def body_schemas(bodies) -> dict:
 SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
 
 
+# Paths whose operations ignore an Authorization header (resources with `ignores_bearer_token`).
+TOKENLESS = ("/auth/", "/feeds/")
+
+
 def _revalidates(op: Op) -> bool:
-    """A GET that answers an ETag honours If-None-Match (hypermedia.set_etag makes the answer conditional)."""
-    return op.if_none_match or (op.etag and op.method == "get")
+    """A GET that answers an ETag honours If-None-Match (hypermedia.set_etag makes the answer conditional),
+    and every GET answers `If-None-Match: *` with a 304 (conditional.py): whatever it answers exists."""
+    return op.if_none_match or op.method == "get"
 
 
 def path_names(path: str) -> list[str]:
@@ -1064,7 +1069,7 @@ def _operation(op: Op, view, links) -> dict:
     for status, text in op.also.items():
         responses[str(status)] = _success(op, text)
     if _revalidates(op):
-        responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag"}
+        responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag, or `*`"}
     errors = set(op.errors)
     if op.body or op.query:
         errors.add(400)
@@ -1072,7 +1077,9 @@ def _operation(op: Op, view, links) -> dict:
         errors.update((413, 415))
     # Any operation may find the database out of reach (faults.py).
     errors.add(503)
-    if not op.public:
+    # A token that is no good is a 401 (error="invalid_token") on public operations too (security.py), but
+    # for those that ignore an Authorization header: the auth endpoints and the secret calendar feeds.
+    if not op.public or not op.path.startswith(TOKENLESS):
         errors.add(401)
     if op.if_match:
         errors.add(412)
