@@ -25,11 +25,10 @@ import sqlalchemy as sa  # noqa: E402
 import transaction  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
-from hyperdiary import accounts, goals, migrate  # noqa: E402
-from hyperdiary.diary import dedupe_key  # noqa: E402
+from hyperdiary import accounts, goals, migrate, records  # noqa: E402
 from hyperdiary.models import Client, Entry, Goal, GoalTracking, Journal, User, get_engine, get_session_factory  # noqa: E402,E501
-from hyperdiary.models.meta import Base, new_id  # noqa: E402
-from hyperdiary.records import dedupe_key as record_key  # noqa: E402
+from hyperdiary.models.meta import Base, new_id, utcnow  # noqa: E402
+from hyperdiary.records import dedupe_key  # noqa: E402
 from hyperdiary.schemas import default_diary_schemas, shipped_schemas  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -73,7 +72,7 @@ def journal_rows(client_id):
         when = start + datetime.timedelta(hours=3 + 24 * (i // JOURNALS_PER_DAY) + 8 * (i % JOURNALS_PER_DAY))
         title, description = f"Note {i}", "What happened, and how it felt."
         yield {"id": new_id(), "client_id": client_id, "title": title, "description": description,
-               "journal_timestamp": when, "dedupe_key": record_key(when, title, description), "created": when,
+               "journal_timestamp": when, "dedupe_key": dedupe_key(when, title, description), "created": when,
                "modified": when, "version": 1}
 
 
@@ -110,7 +109,10 @@ def seed_goals(engine, client_id):
                 "remindertime": "08:00", "startdate": f"{YEAR}-01-01T{6 + n % 12:02d}:00:00Z",
                 "targetdate": f"{YEAR}-12-31T23:00:00Z"})
             assert not problems, problems
-            goals.create_goal(dbsession, client_id, values)
+            moment = utcnow()
+            goal = records.insert_new(dbsession, Goal, dict(values, id=new_id(), client_id=client_id, created=moment,
+                                                            modified=moment, version=1))
+            goals.generate_items(dbsession, goal, moment)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE goals, goal_tracking")

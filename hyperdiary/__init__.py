@@ -10,8 +10,13 @@ from .resources.root import root_factory
 ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url"}
 
 
+# Settings every deployment has, whatever its ini file says (an absent one was a 500 on every request).
+DEFAULTS = {"hyperdiary.namespace": "https://ns.hyperdiary.org/"}
+
+
 def apply_environment(settings: dict, environ=os.environ) -> dict:
-    settings = dict(settings)
+    settings = dict(DEFAULTS, **{key: value for key, value in settings.items() if value not in ("", None)
+                                 or key not in DEFAULTS})
     for variable, key in ENVIRONMENT.items():
         if environ.get(variable):
             settings[key] = environ[variable]
@@ -31,6 +36,8 @@ def main(global_config, **settings):
         config.include(".bodies")
         config.include(".kinds")
         # The record kinds, each declared once (kinds.Kind).
+        config.include(".diary")
+        config.include(".goals")
         config.include(".journals")
         config.include(".moods")
         # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.

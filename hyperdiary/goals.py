@@ -13,12 +13,15 @@ import icalendar
 from dateutil import rrule
 from sqlalchemy import exists, insert, select, update
 
-from . import localtime
-from .errors import problem
+from . import kinds, localtime
+from .errors import Refused, ValidationFailure, problem
 from .inputs import parse_datetime
 from .models import Goal, GoalTracking
+from .resources.clients import ClientResource
+from .resources.goals import GoalResource, Goals, Tracking, TrackingResource
+from .security import Permissions
 from .models.meta import new_id, utcnow
-from .records import bump, soft_delete
+from .records import bump
 
 ONE_TIME, DAILY, WEEKLY, MONTHLY = "One Time", "Daily", "Weekly", "Monthly"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -175,22 +178,18 @@ def _insert_items(dbsession, rows):
         dbsession.execute(insert(GoalTracking), rows)
 
 
-def create_goal(dbsession, client_id: str, values: dict) -> Goal:
-    moment = utcnow()
-    goal = Goal(id=new_id(), client_id=client_id, created=moment, modified=moment, version=1, **values)
-    dbsession.add(goal)
+def generate_items(dbsession, goal, moment):
+    """A new goal's tracking items, one per due date of its schedule."""
     _insert_items(dbsession, _items(goal, schedule_of(goal).due_dates(), moment))
-    return goal
 
 
 def live_items(goal_id: str):
     return (GoalTracking.goal_id == goal_id, GoalTracking.deleted.is_(None))
 
 
-def update_goal(dbsession, goal: Goal, values: dict):
+def update_goal(dbsession, goal: Goal, values: dict, moment):
     """Store the new values. A schedule change deletes the items due after today and generates the new
     schedule's items due after today; the past and its completion stay."""
-    moment = utcnow()
     before = schedule_of(goal)
     reminder_before = (goal.remindertime, goal.reminderdate)
     for name, value in values.items():
@@ -203,32 +202,29 @@ def update_goal(dbsession, goal: Goal, values: dict):
         dbsession.execute(update(GoalTracking).where(*live_items(goal.id), GoalTracking.duedate >= future)
                           .values(deleted=moment, modified=moment, version=GoalTracking.version + 1))
         _insert_items(dbsession, _items(goal, [d for d in after.due_dates() if d >= future], moment))
-        settle_status(dbsession, goal)
+        settle_status(dbsession, goal, moment)
     elif (goal.remindertime, goal.reminderdate) != reminder_before:
-        carry_reminder(dbsession, goal)
+        carry_reminder(dbsession, goal, moment)
 
 
-def carry_reminder(dbsession, goal: Goal):
+def carry_reminder(dbsession, goal: Goal, moment):
     """The goal's reminder time (and, for a one-time goal, its date) reaches every live tracking item."""
     values = {"remindertime": goal.remindertime}
     if goal.is_onetime:
         values["reminderdate"] = goal.reminderdate
-    moment = utcnow()
     dbsession.flush()
     dbsession.execute(update(GoalTracking).where(*live_items(goal.id))
                       .values(modified=moment, version=GoalTracking.version + 1, **values))
 
 
-def delete_goal(dbsession, goal: Goal):
-    """Soft delete, with all its tracking; the content is erased, a tombstone stays for sync."""
-    soft_delete(goal, title="", description=None, criticality=None)
-    moment = goal.deleted
+def delete_tracking(dbsession, goal: Goal, moment):
+    """A deleted goal's tracking items go with it."""
     dbsession.flush()
     dbsession.execute(update(GoalTracking).where(*live_items(goal.id))
                       .values(deleted=moment, modified=moment, version=GoalTracking.version + 1))
 
 
-def settle_status(dbsession, goal: Goal):
+def settle_status(dbsession, goal: Goal, moment):
     """`Completed` once every live item is complete; back to `null` when one is incomplete again."""
     dbsession.flush()
     incomplete = dbsession.scalar(select(exists().where(*live_items(goal.id), GoalTracking.iscompleted.is_(False))))
@@ -240,21 +236,18 @@ def settle_status(dbsession, goal: Goal):
         status = goal.status
     if status != goal.status:
         goal.status = status
-        bump(goal)
+        bump(goal, moment)
 
 
-def tick(dbsession, goal: Goal, item: GoalTracking, values: dict):
+def tick(dbsession, goal: Goal, item: GoalTracking, values: dict, moment):
     """Change a tracking item (iscompleted, its reminder, its status); the goal's status follows. The goal's
-    row is locked (and read afresh) first: two items of one goal ticked at once must not each see the
-    other still open and leave a finished goal without `Completed`."""
-    if "iscompleted" in values:
-        dbsession.refresh(goal, with_for_update=True)
-    moment = utcnow()
+    row was locked as traversal read it (Resource.record): two items of one goal ticked at once take turns, so
+    neither sees the other still open and leaves a finished goal without `Completed`."""
     for name, value in values.items():
         setattr(item, name, value)
     bump(item, moment)
     if "iscompleted" in values:
-        settle_status(dbsession, goal)
+        settle_status(dbsession, goal, moment)
 
 
 # --- reminders ----------------------------------------------------------------------------------------------
@@ -325,3 +318,102 @@ def calendar(goals, urls, tz_name: str, product: str) -> bytes:
 
 def _utc(moment: datetime.datetime) -> datetime.datetime:
     return moment.replace(tzinfo=datetime.UTC)
+
+
+# --- the kinds ---------------------------------------------------------------------------------------------
+
+
+def check_approval(request, context, data: dict, current: Goal | None):
+    """Only a professional of the client's caseload (or an admin) changes `is_therapist_approved`;
+    sending the current value back is no change."""
+    if "is_therapist_approved" not in data:
+        return
+    stored = current.is_therapist_approved if current is not None else False
+    if (data["is_therapist_approved"] is True) != stored and not request.has_permission(
+            Permissions.GOALS_APPROVE, context):
+        raise Refused("Only a professional of the client's caseload may set is_therapist_approved.")
+
+
+def goal_problems(request, data: dict, current: Goal | None, index=None) -> tuple[dict | None, list[dict]]:
+    """(values to store, problems) for a goal's body (merged onto `current`); problems are named by field,
+    or `<index>.<field>` within a batch."""
+    fields = dict(stored_fields(current), **data) if current is not None else data
+    prefix = "" if index is None else f"{index}."
+    found = [problem(prefix + p["name"] if p["name"] != "body" else str(index if index is not None else "body"),
+                     p["message"]) for p in request.bodies["goal"].problems(fields)]
+    if found:
+        return None, found
+    return parse(fields, prefix)
+
+
+class GoalKind(kinds.Kind):
+    """A goal and its schedule; creating one generates its tracking items, a schedule change regenerates
+    those due after today, a delete takes them along."""
+
+    name, model, body = "goal", Goal, "goal"
+    parent, parent_column, collection = ClientResource, "client_id", "goals"
+    collection_class, item_class = Goals, GoalResource
+    fields = FIELDS
+    links = (kinds.Link("tracking", "tracking"),
+             kinds.Link("reminder", view="reminder", permission=Permissions.GOALS_WRITE))
+    parent_links = (("goals", "", Permissions.VIEW), ("goals.batch", "batch", Permissions.GOALS_WRITE),
+                    ("goals.tracker", "tracker", Permissions.VIEW), ("goals.pending", "pending", Permissions.VIEW),
+                    ("goals.reminders", "reminders", Permissions.VIEW), ("goals.ics", "ics", Permissions.VIEW))
+    order = "created"
+    write_permission, grants = Permissions.GOALS_WRITE, ("owner", "professional")
+    erase = {"title": "", "description": None, "criticality": None}
+    example = {"title": "Walk every day", "is_onetime": False, "frequency": "Daily",
+               "startdate": "2024-05-01T08:00:00Z", "targetdate": "2024-05-07T08:00:00Z"}
+    change = {"title": "Walk every morning"}
+
+    def values(self, request, data, current=None, *, replace=False):
+        check_approval(request, request.context, data, current)
+        values, found = goal_problems(request, data, current)
+        if found:
+            raise ValidationFailure("Invalid JSON input", found)
+        return values
+
+    def created(self, request, context, row):
+        generate_items(request.dbsession, row, request.now)
+
+    def store(self, request, item, values):
+        update_goal(request.dbsession, item.record, values, request.now)
+
+    def deleting(self, request, record):
+        delete_tracking(request.dbsession, record, request.now)
+
+
+class TrackingKind(kinds.Kind):
+    """A tracking item of a goal, generated from its schedule: ticked (`iscompleted`), its reminder moved;
+    the goal's status follows."""
+
+    name, model, body = "goal-tracking", GoalTracking, "goaltracking"
+    parent, parent_column, collection, collection_type = GoalResource, "goal_id", "tracking", "goal-tracking-items"
+    collection_class, item_class = Tracking, TrackingResource
+    fields = ("duedate", "iscompleted", "reminderdate", "remindertime", "status")
+    parent_link = "goal"
+    order, ascending = "duedate", True
+    creatable = deletable = False
+    write_permission, grants = Permissions.GOALS_TRACK, ("owner",)
+    change = {"iscompleted": True}
+
+    def values(self, request, data, current=None, *, replace=False):
+        """Only the fields given: a tick changes nothing else."""
+        values = dict(request.bodies.check("goaltracking", data))
+        if "reminderdate" in values:
+            values["reminderdate"] = datetime.date.fromisoformat(values["reminderdate"]) if values["reminderdate"] else None
+            # As for a goal's dates: goals.reminders reckons the item's reminder in the client's zone (year 1
+            # in Tokyo is before the first instant there is: a 500).
+            if values["reminderdate"] is not None and not localtime.reckonable(values["reminderdate"]):
+                raise ValidationFailure("Invalid JSON input", [problem("reminderdate", OUT_OF_RANGE)])
+        if "remindertime" in values:
+            values["remindertime"] = _time(values["remindertime"])
+        return values
+
+    def store(self, request, item, values):
+        tick(request.dbsession, item.goal, item.record, values, request.now)
+
+
+def includeme(config):
+    config.add_record_kind(GoalKind)
+    config.add_record_kind(TrackingKind)

@@ -49,7 +49,7 @@ class TagKind(kinds.Kind):
             raise ValidationFailure("Invalid JSON input", [problem("tagtype", "No tag type has this @url.")])
         return {"tagtype_id": tagtype_id, "description": data.get("description")}
 
-    def represent_many(self, request, base_url, rows):
+    def represent_many(self, request, collection, rows):
         names = dict(request.dbsession.execute(
             select(TagType.id, TagType.name).where(TagType.id.in_({row.tagtype_id for row in rows}))).all())
         tagtypes = hm.url(request, request.root["tagtypes"])
@@ -78,6 +78,7 @@ class JournalKind(kinds.Kind):
     read_only = frozenset({"tags"})
     links = (kinds.Link("tags", "tags"),)
     parent_links = (("journals", "", Permissions.VIEW), ("journals.stats", "stats", Permissions.VIEW))
+    collection_links = (("stats", "stats", Permissions.VIEW),)
     order = "journal_timestamp"
     listing = JournalListing
     dedupe = ("journal_timestamp", "title", "description")
@@ -125,17 +126,17 @@ class JournalKind(kinds.Kind):
                                              Tag.deleted.is_(None)))
         return stmt
 
-    def represent_many(self, request, base_url, rows):
+    def represent_many(self, request, collection, rows):
         """Each journal with its live tags, oldest first, fetched for the whole page in one query."""
         tags = {row.id: [] for row in rows}
         if rows:
             for tag in request.dbsession.execute(select(Tag.__table__).where(
                     Tag.journal_id.in_(tags), Tag.deleted.is_(None)).order_by(Tag.created, Tag.id)):
                 tags[tag.journal_id].append(tag)
-        tag_kind = request.registry.kinds["tag"]
         return [{"title": row.title, "description": row.description, "journal_timestamp": row.journal_timestamp,
                  "session": row.session,
-                 "tags": tag_kind.representations(request, f"{base_url}{row.id}/tags/", tags[row.id])}
+                 "tags": TagKind.of(request).representations(request, self.item_class(collection, row.id, row)["tags"],
+                                                             tags[row.id])}
                 for row in rows]
 
     def deleting(self, request, record):

@@ -68,12 +68,15 @@ class Collection(Records):
 
 
 class Link:
-    """A link of a representation to a resource below the record (`path`: traversal names), shown to every
-    caller who may see the record (it lives under the record's ACL)."""
+    """A link of each record's representation to a resource below the record (`path`: traversal names; a
+    view name last, without a slash, when `view`). Shown to every caller who may see the record, or with a
+    `permission`, to those who have it on the collection (records carry no ACL of their own: the one
+    check serves a whole page)."""
 
-    def __init__(self, name: str, *path: str):
+    def __init__(self, name: str, *path: str, view: str = "", permission=None):
         self.name = name
-        self.path = "".join(f"{step}/" for step in path)
+        self.path = "".join(f"{step}/" for step in path) + view
+        self.permission = permission
 
 
 class Kind:
@@ -87,28 +90,38 @@ class Kind:
     collection_type: str = None  # the collection's @type name (default: `collection`)
     collection_class: type = None  # resource classes of its own (views by name hang on them), or generated
     item_class: type = None
-    body: str = None             # schemas/<body>.json checks its bodies (default: `name`)
+    body: str = None             # schemas/<body>.json checks its bodies (default: `name`; False: none, the
+                                 # kind checks its bodies itself, e.g. entries by their own entry schema)
     fields: tuple = ()           # the representation's own fields, in order (columns of the model by default)
     read_only: frozenset = frozenset()  # representation fields a body may send back unchanged (ignored)
     links: tuple = ()            # Link(...)s of each record's representation
-    parent_links: tuple = ()     # (link name, view name, permission) the parent shows besides the collection's
+    parent_link: str = None      # the name of a link from each record up to its parent record ("goal")
+    parent_links: tuple = ()     # (link name, view name, permission): the parent's links to the collection
+                                 # (view "") and its views
+    collection_links: tuple = ()  # (link name, view name, permission): a listing page's links to its views
     order: str = None            # the listing's sort column (newest first unless `ascending`)
+    listing_view: str = ""       # the view name the collection lists at ("" is the collection itself)
     ascending: bool = False
     listing = Listing            # the colander schema of the listing's query
     dedupe: tuple = ()           # fields whose equal values make two records the same (dedupe_key column)
     identical: str = "An identical record exists already."  # the 409 of a change that makes two the same
     erase: dict = {}             # what a delete clears (health data nobody should read again)
     put: bool = False            # PUT replaces the record's fields
+    creatable: bool = True       # POST on the collection (False: records come from elsewhere, e.g. generated)
+    deletable: bool = True
     view_permission = Permissions.VIEW
     write_permission = None      # create, change and delete
     grants: tuple = ()           # who gets `write_permission` on the client: "owner", "professional"
+    columns: tuple = None        # what a listing reads (default: every column)
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
     change: dict = None          # a valid PATCH body
 
     def __init__(self):
-        self.body = self.body or self.name
+        if self.body is None:
+            self.body = self.name
         self.collection_type = self.collection_type or self.collection
         self.table = self.model.__table__
+        self.columns = self.columns or (self.table,)
         self.order_column = getattr(self.model, self.order)
         if self.collection_class is None:
             self.collection_class = type(_class_name(self.collection), (Collection,), {})
@@ -121,6 +134,11 @@ class Kind:
 
     def __repr__(self):
         return f"<kind {self.name}>"
+
+    @classmethod
+    def of(cls, request) -> "Kind":
+        """The declaration as registered in the request's app."""
+        return request.registry.kinds[cls.name]
 
     # --- hooks ------------------------------------------------------------------------------------------
 
@@ -135,14 +153,32 @@ class Kind:
         """A record's fields as a body would give them (what a PATCH merges onto)."""
         return {name: _as_json(getattr(record, name)) for name in self.fields}
 
-    def represent_many(self, request, base_url: str, rows) -> list[dict]:
+    def represent_many(self, request, collection, rows) -> list[dict]:
         """The own fields of each live row's representation, in one go (a kind that joins more does it
         once per page here, not once per row); `@links` among them are added to the declared links."""
         return [{name: getattr(row, name) for name in self.fields} for row in rows]
 
+    def type_of(self, request, row) -> str:
+        """A record's @type: the kind's IRI (entries: the $id of their schema)."""
+        return self.type_iri(request)
+
+    def page_extras(self, request, rows) -> dict:
+        """Keys a listing's page carries besides its items (entries: the @schemas of the live ones)."""
+        return {}
+
     def filter(self, request, context, stmt, params):
         """The listing's statement narrowed by the listing schema's parameters."""
         return stmt
+
+    def created(self, request, context, row):
+        """After a record was stored by a create (e.g. a goal's tracking items are generated)."""
+
+    def store(self, request, item, values: dict):
+        """Write a change's values into the (locked) record."""
+        record = item.record
+        for name, value in values.items():
+            setattr(record, name, value)
+        bump(record, request.now)
 
     def changed(self, request, context, record):
         """After a create, change or delete of `record` (e.g. a tag changes its journal's version)."""
@@ -155,20 +191,24 @@ class Kind:
     def type_iri(self, request) -> str:
         return hm.type_iri(request, self.name)
 
-    def representations(self, request, base_url: str, rows) -> list[dict]:
-        """The representations of rows of this kind whose collection is at `base_url` (tombstones for
-        deleted ones): the one serializer of the kind, used by every view, page and export."""
-        type_iri = self.type_iri(request)
+    def representations(self, request, collection, rows) -> list[dict]:
+        """The representations of rows of this kind in `collection` (a resource of its collection class), a
+        tombstone for each deleted one: the one serializer of the kind, used by every view, page, report
+        and export."""
+        base_url = hm.url(request, collection)
+        links = [link for link in self.links
+                 if link.permission is None or request.has_permission(link.permission, collection)]
+        up = [{"name": self.parent_link, "url": hm.url(request, collection.__parent__)}] if self.parent_link else []
         live = [row for row in rows if row.deleted is None]
-        fields = iter(self.represent_many(request, base_url, live))
+        fields = iter(self.represent_many(request, collection, live))
         items = []
         for row in rows:
             url = f"{base_url}{row.id}/"
             if row.deleted is not None:
-                items.append(hm.tombstone(request, url, type_iri, row))
+                items.append(hm.tombstone(request, url, self.type_of(request, row), row))
                 continue
-            body = {"@url": url, "@type": type_iri, "@links": [{"name": link.name, "url": url + link.path}
-                                                               for link in self.links],
+            body = {"@url": url, "@type": self.type_of(request, row),
+                    "@links": [{"name": link.name, "url": url + link.path} for link in links] + up,
                     "@changes": hm.changes(row)}
             own = next(fields)
             body["@links"] += own.pop("@links", ())
@@ -177,27 +217,28 @@ class Kind:
         return items
 
     def representation(self, request, item) -> dict:
-        return self.representations(request, hm.url(request, item.__parent__), [item.record])[0]
+        return self.representations(request, item.__parent__, [item.record])[0]
 
     def checked_body(self, request) -> dict:
         return writable(json_object(request), REPRESENTATION_KEYS | self.read_only)
 
-    def new_values(self, request, context) -> dict:
-        fields = self.values(request, self.checked_body(request))
+    def create(self, request, context):
+        """A POST: one INSERT; with a dedupe key, an identical record (also one racing this) is answered
+        instead. (row, created)."""
+        return self.insert(request, context, self.values(request, self.checked_body(request)))
+
+    def insert(self, request, context, fields: dict):
+        """Store a record of these (checked) fields below `context`'s parent record: (row, created)."""
         values = dict(fields, id=new_id(), created=request.now, modified=request.now, version=1)
         values[self.parent_column] = context.parent_id
         if self.dedupe:
             values["dedupe_key"] = dedupe_key(*(fields.get(name) for name in self.dedupe))
-        return values
-
-    def create(self, request, context):
-        """One INSERT; with a dedupe key, an identical record (also one racing this) is answered instead."""
-        values = self.new_values(request, context)
-        if not self.dedupe:
-            row, created = insert_new(request.dbsession, self.model, values), True
-        else:
             row, created = insert_unless_exists(request.dbsession, self.model, values,
                                                 lambda: self._duplicate(request, values))
+        else:
+            row, created = insert_new(request.dbsession, self.model, values), True
+        if created:
+            self.created(request, context, row)
         self.changed(request, context, row)
         return row, created
 
@@ -208,15 +249,14 @@ class Kind:
                                      self.model.dedupe_key == values["dedupe_key"])).first()
 
     def update(self, request, item, *, replace: bool):
+        """A PATCH (or PUT, `replace`): If-Match, the kind's checks, then the change; a change that makes the
+        record identical to another of its kind (dedupe) is a 409."""
         record = item.record
         data = self.checked_body(request)
         hm.check_if_match(request, record)
-        for name, value in self.values(request, data, record, replace=replace).items():
-            setattr(record, name, value)
+        self.store(request, item, self.values(request, data, record, replace=replace))
         if self.dedupe:
             record.dedupe_key = dedupe_key(*(getattr(record, name) for name in self.dedupe))
-        bump(record, request.now)
-        if self.dedupe:
             flush_or_conflict(request.dbsession, self.identical)
         self.changed(request, item, record)
 
@@ -246,21 +286,22 @@ def list_records(context, request):
     """A page of the live records (the kind's order), or with `modified_after` every change since then."""
     kind = context.kind
     params = query(request, kind.listing())
-    stmt = select(kind.table).where(getattr(kind.model, kind.parent_column) == context.parent_id)
+    stmt = select(*kind.columns).where(getattr(kind.model, kind.parent_column) == context.parent_id)
     stmt = kind.filter(request, context, stmt, params)
     rows, next_query = records_page(request, stmt, kind.model, kind.order_column, params,
                                     descending=not kind.ascending)
-    items = kind.representations(request, hm.url(request, context), rows)
-    links = [link for link in (hm.link(request, name, context, view, permission=permission)
-                               for name, view, permission in kind.parent_links if view) if link]
-    return hm.collection(request, context, kind.collection_type, items, links, next_query=next_query)
+    items = kind.representations(request, context, rows)
+    links = hm.links(*(hm.link(request, name, context, view, permission=permission)
+                       for name, view, permission in kind.collection_links))
+    return hm.collection(request, context, kind.collection_type, items, links, next_query=next_query,
+                         view_name=kind.listing_view, **kind.page_extras(request, rows))
 
 
 def create_record(context, request):
     """201 with the new record and its Location; a dedupe hit answers 200 with the existing one."""
     kind = context.kind
     row, created = kind.create(request, context)
-    body = kind.representations(request, hm.url(request, context), [row])[0]
+    body = kind.representations(request, context, [row])[0]
     hm.written(request, body["@url"], row, created)
     return body
 
@@ -285,6 +326,17 @@ def put_record(context, request):
 def delete_record(context, request):
     context.kind.delete(request, context)
     return HTTPNoContent()
+
+
+def kind_links(request, resource) -> list:
+    """The links a resource shows to the collections of the kinds declared below it (and to their views),
+    each only for callers who may use it."""
+    found = []
+    for kind in request.registry.kinds.below(type(resource)):
+        collection = resource[kind.collection]
+        found += [hm.link(request, name, collection, view, permission=permission)
+                  for name, view, permission in kind.parent_links]
+    return [link for link in found if link is not None]
 
 
 # --- the registry and the configuration directive ---------------------------------------------------------
@@ -322,17 +374,21 @@ def add_record_kind(config, kind_class):
     kinds.children[(kind.parent, kind.collection)] = kind.collection_class
     kinds.__dict__.pop("grants", None)
     # A deployment's schema file may allow longer text than a column holds: the column's length wins (a 400).
-    body = config.registry["bodies"][kind.body]
-    body.limits = column_limits(kind.model, body.properties)
+    if kind.body:
+        body = config.registry["bodies"][kind.body]
+        body.limits = column_limits(kind.model, body.properties)
     collection, item = kind.collection_class, kind.item_class
     read, write = kind.view_permission, kind.write_permission
-    config.add_view(list_records, context=collection, request_method="GET", renderer="json", permission=read)
-    config.add_view(create_record, context=collection, request_method="POST", renderer="json", permission=write)
+    config.add_view(list_records, context=collection, name=kind.listing_view, request_method="GET", renderer="json",
+                    permission=read)
+    if kind.creatable:
+        config.add_view(create_record, context=collection, request_method="POST", renderer="json", permission=write)
     config.add_view(get_record, context=item, request_method="GET", renderer="json", permission=read)
     config.add_view(patch_record, context=item, request_method="PATCH", renderer="json", permission=write)
     if kind.put:
         config.add_view(put_record, context=item, request_method="PUT", renderer="json", permission=write)
-    config.add_view(delete_record, context=item, request_method="DELETE", permission=write)
+    if kind.deletable:
+        config.add_view(delete_record, context=item, request_method="DELETE", permission=write)
     return kind
 
 

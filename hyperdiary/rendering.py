@@ -3,11 +3,28 @@ as RFC 3339 UTC with a `Z`), plus the headers every response carries."""
 import orjson
 from pyramid.events import NewResponse
 
+from . import linkeddata
+
 JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
 CONTENT_TYPE = "application/json"
 
 
+# What a representation can be rendered as, the default first (what `*/*` and no Accept get).
+OFFERS = (CONTENT_TYPE, linkeddata.MEDIA_TYPE)
+
+
+def negotiated(request) -> str:
+    """The media type of the representation the request prefers."""
+    accept = request.accept
+    if not accept:
+        return CONTENT_TYPE
+    offers = accept.acceptable_offers(OFFERS)
+    return offers[0][0] if offers else CONTENT_TYPE
+
+
 class OrjsonRenderer:
+    """A view's dict as JSON, or in the JSON-LD form a request asks for (linkeddata.py)."""
+
     def __init__(self, info):
         pass
 
@@ -15,9 +32,13 @@ class OrjsonRenderer:
         request = system.get("request")
         if request is not None:
             response = request.response
+            response.vary = tuple(dict.fromkeys((*(response.vary or ()), "Accept")))
             if response.content_type == response.default_content_type:
-                response.content_type = CONTENT_TYPE
+                media_type = negotiated(request)
+                response.content_type = media_type
                 response.charset = "UTF-8"
+                if media_type == linkeddata.MEDIA_TYPE:
+                    value = linkeddata.document(request, value)
         return orjson.dumps(value, option=JSON_OPTIONS)
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from ..accounts import Identity, identity_of
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
-from . import Records, Resource, child_collection
-from .goals import Goals
+from ..kinds import Collection, Item
+from . import Resource, child_collection
 from .reports import Reports
 
 
@@ -70,29 +70,30 @@ class ClientResource(Resource):
 
 
 class Diary(Resource):
-    """Views: the diary itself and, by name, its `configuration`."""
+    """Views: the diary itself and, by name, its `configuration`; the `entries` below."""
 
     @property
     def client(self) -> Client:
         return self.__parent__.client
 
+    @property
+    def record(self) -> Client:
+        """The diary is the client's: its entries belong to the client record."""
+        return self.client
+
     def __getitem__(self, name):
-        if name == "entries":
-            return Entries(self, name)
-        raise KeyError(name)
+        return child_collection(self, name)
 
 
-class EntryResource(Resource):
-    def __init__(self, parent, name, entry: Entry):
-        super().__init__(parent, name)
-        self.entry = entry
+class EntryResource(Item):
+    @property
+    def entry(self) -> Entry:
+        return self.record
 
 
-class Entries(Records):
+class Entries(Collection):
     """POST creates an entry; views `items` (the listing) and `schemas` (types in use) by name."""
 
-    model, child = Entry, EntryResource
 
-
-# What hangs below a client, by name: each kind of record a client keeps is one collection here.
-CLIENT_CHILDREN = {"diary": Diary, "goals": Goals, "reports": Reports}
+# What hangs below a client, by name, besides the collections of the record kinds declared below it.
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports}

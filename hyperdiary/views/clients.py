@@ -6,22 +6,13 @@ from sqlalchemy import select
 from .. import hypermedia as hm
 from .. import records
 from ..accounts import Identity
+from ..kinds import kind_links
 from ..inputs import Paging, StrictString, body, query, valid_time_zone
 from ..models import CaseloadAssignment, Client, Role, User
 from ..resources.accounts import UserResource
 from ..resources.clients import ClientResource, Clients
 from ..paging import cursor, keyset_page
 from ..security import Permissions
-
-
-def kind_links(request, resource) -> list:
-    """The links to the collections of the record kinds declared below a client, and their views."""
-    found = []
-    for kind in request.registry.kinds.below(type(resource)):
-        collection = resource[kind.collection]
-        found += [hm.link(request, name, collection, view, permission=permission)
-                  for name, view, permission in kind.parent_links]
-    return found
 
 
 def client_body(request, resource: ClientResource) -> dict:

@@ -9,12 +9,10 @@ from .. import localtime
 from .. import reports
 from ..errors import ValidationFailure, problem
 from ..inputs import DateOrDateTime, Paging, StrictString, query, valid_time_zone
-from ..models import Journal, Mood
+from ..models import Entry, Journal, Mood
 from ..paging import merged_page
 from ..resources.reports import REPORT_TYPES, EntriesSinceReport, PerSchemaReport, PerWeekReport, Reports
 from ..security import Permissions
-from .diary import LISTED as ENTRY_COLUMNS
-from .diary import entry_body, entry_url
 
 
 @view_config(context=Reports, request_method="GET", renderer="json", permission=Permissions.VIEW)
@@ -54,7 +52,7 @@ def report_body(request, kind: str, zone_name: str, **fields) -> dict:
 # --- entriesSince ---------------------------------------------------------------------------------------------
 
 # What each kind's items read (plain rows, as the kinds' own listings read them).
-ITEM_COLUMNS = {"entries": ENTRY_COLUMNS, "journals": (Journal.__table__,), "moods": (Mood.__table__,)}
+ITEM_COLUMNS = {"entries": (Entry.__table__,), "journals": (Journal.__table__,), "moods": (Mood.__table__,)}
 
 
 @view_config(context=EntriesSinceReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
@@ -73,22 +71,17 @@ def entries_since(context, request):
                            kind.time, kind.model.id) for kind in reports.KINDS}
     rows, after = merged_page(request.dbsession, sources, params["limit"], params["after"])
 
-    entries = [row for kind, row in rows if kind == "entries"]
-    schemas = {s.id: s for s in request.entry_schemas.get_many(request.dbsession,
-                                                                list(dict.fromkeys(e.schema_id for e in entries)))}
     client = context.client_resource
-    entries_url, journals_url, moods_url = (hm.url(request, client["diary"]["entries"]),
-                                            hm.url(request, client["journals"]), hm.url(request, client["moods"]))
-    body_of = {
-        "entries": lambda row: entry_body(request, entry_url(entries_url, row), row, schemas[row.schema_id]),
-    }
-    # Journals and moods in their kinds' representations, each kind's rows of the page in one go.
+    collections = {"entries": client["diary"]["entries"], "journals": client["journals"], "moods": client["moods"]}
+    # Each in its kind's representation, each kind's rows of the page in one go.
     represented = {}
-    for name, kind_name, base in (("journals", "journal", journals_url), ("moods", "mood", moods_url)):
+    for name, collection in collections.items():
         of_kind = [row for kind, row in rows if kind == name]
-        kind = request.registry.kinds[kind_name]
-        represented.update(zip((row.id for row in of_kind), kind.representations(request, base, of_kind)))
-    items = [body_of[kind](row) if kind in body_of else represented[row.id] for kind, row in rows]
+        represented.update(zip((row.id for row in of_kind),
+                               collection.kind.representations(request, collection, of_kind)))
+    items = [represented[row.id] for kind, row in rows]
+    entries = [row for kind, row in rows if kind == "entries"]
+    schemas = collections["entries"].kind.schemas_of(request, entries)
     # The next page continues the same stream: the instant is fixed (today may end, a zone may change).
     next_query = None if after is None else dict(request.GET, limit=params["limit"], after=after,
                                                  reference_date=since.isoformat() + "Z")

@@ -12,6 +12,7 @@ import webtest
 from hyperdiary import main
 from hyperdiary.kinds import Item
 from hyperdiary.models import User
+from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sign_in
 from tests.kinds import hydration
 
@@ -33,7 +34,7 @@ def kinds_app(app_settings, tmp_path_factory):
     engine.dispose()
 
 
-KIND_NAMES = ["journal", "tag", "mood", "hydration"]
+KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "hydration"]
 
 
 def test_every_kind_is_in_the_contract_suite(kinds_app):
@@ -111,17 +112,32 @@ def tagtype(api, app):
     return admin.post(tagtypes, json={"name": "trigger"}, status=201).json["@url"]
 
 
-def collection_url(caller, app, kind, owner=None):
-    """The URL of the kind's collection for `caller`, found by links from the owner's client resource (and
-    through a new record of the parent kind, for a kind below another)."""
-    owner = owner or caller
+def parent_body(caller, app, kind, owner):
+    """The representation of the resource the kind's collection hangs below, found by links from the owner's
+    client resource: the client, a fixed resource below it (the diary), or a new record of the parent kind."""
+    client = caller.get(owner.client()["@url"]).json
+    if kind.parent is ClientResource:
+        return client
     parent = parent_kind(app, kind)
     if parent is None:
-        return link(caller.get(owner.client()["@url"]).json, kind.parent_links[0][0])
-    parent_url = collection_url(owner, app, parent)
-    record = owner.post(parent_url, json=example(caller.testapp, app, parent), status=201).json
-    assert kind.collection in link_names(record), f"no link to its {kind.collection} on a {parent.name}"
-    return link(record, kind.collection)
+        name = next(name for name, cls in CLIENT_CHILDREN.items() if cls is kind.parent)
+        return caller.get(link(client, name)).json
+    record = owner.post(collection_url(owner, app, parent), json=example(caller.testapp, app, parent), status=201)
+    return caller.get(record.json["@url"]).json
+
+
+def urls(caller, app, kind, owner=None):
+    """(the collection's URL, its listing's URL) for `caller`, by the link names the kind declares."""
+    body = parent_body(caller, app, kind, owner or caller)
+    names = {view: name for name, view, _ in kind.parent_links}
+    if kind.parent_links:
+        return link(body, names[""]), link(body, names[kind.listing_view])
+    assert kind.collection in link_names(body), f"no link to its {kind.collection} on its parent"
+    return link(body, kind.collection), link(body, kind.collection)
+
+
+def collection_url(caller, app, kind, owner=None):
+    return urls(caller, app, kind, owner)[0]
 
 
 @pytest.fixture(params=KIND_NAMES)
@@ -129,71 +145,100 @@ def kind(request, kinds_app):
     return kinds_app.registry.kinds[request.param]
 
 
+def made(owner, app, kind, url, listing, n=0):
+    """A record of the kind, as its creator got it (the response): POSTed, or for a kind whose records are
+    generated (a goal's tracking items) the n-th of those its parent record got."""
+    if kind.creatable:
+        return owner.post(url, json=example(owner.testapp, app, kind, n), status=201)
+    return owner.get(owner.get(listing).json["@items"][n]["@url"])
+
+
 def test_create_get_and_the_representation(kinds_app, api, owner, kind):
-    url = collection_url(owner, kinds_app, kind)
-    response = owner.post(url, json=example(api, kinds_app, kind), status=201)
+    url, listing = urls(owner, kinds_app, kind)
+    response = made(owner, kinds_app, kind, url, listing)
     body = response.json
-    assert response.location == body["@url"] and body["@url"].startswith(url)
-    assert response.headers["ETag"]
-    assert body["@type"] == f"https://ns.hyperdiary.org/{kind.name}"
+    if kind.creatable:
+        assert response.location == body["@url"]
+    else:
+        owner.post(url, json={}, status=405)
+    assert body["@url"].startswith(url) and response.headers["ETag"]
+    # A kind's @type is its IRI in the namespace; an entry's is the $id of its schema.
+    assert body["@type"] == (kind.example or {}).get("@type", f"https://ns.hyperdiary.org/{kind.name}")
     assert set(body["@changes"]) == {"creation_time", "modification_time"}
-    assert {name for name in body if not name.startswith("@")} >= set(kind.fields) - {"tagtype"} or kind.name == "tag"
+    assert {name for name in body if not name.startswith("@")} >= set(kind.fields)
     fetched = owner.get(body["@url"])
     assert fetched.json == body and fetched.headers["ETag"] == response.headers["ETag"]
-    listed = owner.get(url).json
-    assert listed["@items"] == [body]
+    listed = owner.get(listing).json["@items"]
+    assert body in listed and (len(listed) == 1 or not kind.creatable)
 
 
 def test_dedupe(kinds_app, api, owner, kind):
     """A kind with a dedupe key answers an identical POST with the record it has; one without stores both."""
-    url = collection_url(owner, kinds_app, kind)
+    url, listing = urls(owner, kinds_app, kind)
+    if not kind.creatable:
+        owner.post(url, json={}, status=405)
+        return
     sent = example(api, kinds_app, kind)
     first = owner.post(url, json=sent, status=201).json
     if not kind.dedupe:
         assert owner.post(url, json=sent, status=201).json["@url"] != first["@url"]
-        assert len(owner.get(url).json["@items"]) == 2
+        assert len(owner.get(listing).json["@items"]) == 2
         return
     again = owner.post(url, json=sent, status=200)
     assert again.json["@url"] == first["@url"] == again.location
-    assert len(owner.get(url).json["@items"]) == 1
+    assert len(owner.get(listing).json["@items"]) == 1
 
 
 def test_paging_yields_each_once_while_others_write(kinds_app, api, owner, kind):
-    url = collection_url(owner, kinds_app, kind)
-    made = {owner.post(url, json=example(api, kinds_app, kind, n), status=201).json["@url"] for n in range(5)}
+    """Following `next` yields every record once while another writer adds records (or, for generated
+    records, changes them) between pages."""
+    url, listing = urls(owner, kinds_app, kind)
+    if kind.creatable:
+        expected = {made(owner, kinds_app, kind, url, listing, n).json["@url"] for n in range(5)}
+    else:
+        expected = {item["@url"] for item in owner.get(listing).json["@items"]}
+        assert len(expected) > 2
     seen = []
-    page = owner.get(url, params={"limit": 2}).json
+    page = owner.get(listing, params={"limit": 2}).json
     n = 5
     while True:
         seen += [item["@url"] for item in page["@items"]]
-        # Another writer adds a record between pages: it may or may not appear, the others appear once.
-        owner.post(url, json=example(api, kinds_app, kind, n), status=201)
+        if kind.creatable:
+            owner.post(url, json=example(api, kinds_app, kind, n), status=201)
+        else:
+            owner.patch(page["@items"][0]["@url"], json=kind.change, status=200)
         n += 1
         following = [entry["url"] for entry in page["@links"] if entry["name"] == "next"]
         if not following:
             break
         page = owner.get(following[0]).json
-    assert len(seen) == len(set(seen)) and made <= set(seen)
+    assert len(seen) == len(set(seen)) and expected <= set(seen)
 
 
 def test_sync_reports_changes_and_tombstones(kinds_app, api, owner, kind):
-    url = collection_url(owner, kinds_app, kind)
-    kept = owner.post(url, json=example(api, kinds_app, kind, 0), status=201).json
-    gone = owner.post(url, json=example(api, kinds_app, kind, 1), status=201).json
+    url, listing = urls(owner, kinds_app, kind)
+    kept = made(owner, kinds_app, kind, url, listing, 0).json
+    gone = made(owner, kinds_app, kind, url, listing, 1).json
+    if not kind.deletable:
+        owner.delete(gone["@url"], status=405)
+        changed = owner.patch(gone["@url"], json=kind.change, status=200).json
+        later = owner.get(listing, params={"modified_after": gone["@changes"]["modification_time"]}).json["@items"]
+        assert later == [changed]
+        return
     since = kept["@changes"]["creation_time"]
     owner.delete(gone["@url"], status=204)
-    items = owner.get(url, params={"modified_after": "2000-01-01T00:00:00Z"}).json["@items"]
+    items = owner.get(listing, params={"modified_after": "2000-01-01T00:00:00Z"}).json["@items"]
     by_url = {item["@url"]: item for item in items}
     assert by_url[gone["@url"]] == {"@url": gone["@url"], "@type": gone["@type"], "@deleted": True,
                                     "@changes": by_url[gone["@url"]]["@changes"]}
     assert by_url[kept["@url"]] == kept
-    later = owner.get(url, params={"modified_after": since}).json["@items"]
+    later = owner.get(listing, params={"modified_after": since}).json["@items"]
     assert gone["@url"] in {item["@url"] for item in later}
 
 
 def test_patch_put_and_conditions(kinds_app, api, owner, kind):
-    url = collection_url(owner, kinds_app, kind)
-    created = owner.post(url, json=example(api, kinds_app, kind), status=201)
+    url, listing = urls(owner, kinds_app, kind)
+    created = made(owner, kinds_app, kind, url, listing)
     record, etag = created.json, created.headers["ETag"]
     owner.get(record["@url"], headers={"If-None-Match": etag}, status=304)
     changed = owner.patch(record["@url"], json=kind.change, headers={"If-Match": etag}, status=200)
@@ -201,58 +246,75 @@ def test_patch_put_and_conditions(kinds_app, api, owner, kind):
     assert all(changed.json[name] == value for name, value in kind.change.items())
     assert changed.json["@changes"]["modification_time"] > record["@changes"]["modification_time"]
     owner.patch(record["@url"], json=kind.change, headers={"If-Match": etag}, status=412)
-    owner.delete(record["@url"], headers={"If-Match": etag}, status=412)
     if kind.put:
-        replaced = owner.put(record["@url"], json=example(api, kinds_app, kind, 7), status=200).json
-        assert replaced["@url"] == record["@url"]
+        owner.put(record["@url"], json=example(api, kinds_app, kind, 7), headers={"If-Match": etag}, status=412)
+        replaced = owner.put(record["@url"], json=example(api, kinds_app, kind, 7), status=200)
+        assert replaced.json["@url"] == record["@url"]
+        current = replaced.headers["ETag"]
     else:
-        response = owner.put(record["@url"], json=example(api, kinds_app, kind, 7), status=405)
+        response = owner.put(record["@url"], json={}, status=405)
         assert "PUT" not in response.headers["Allow"]
-    owner.delete(record["@url"], headers={"If-Match": changed.headers["ETag"]} if not kind.put else {},
-                 status=204)
+        current = changed.headers["ETag"]
+    if not kind.deletable:
+        owner.delete(record["@url"], status=405)
+        return
+    owner.delete(record["@url"], headers={"If-Match": etag}, status=412)
+    owner.delete(record["@url"], headers={"If-Match": current}, status=204)
     owner.get(record["@url"], status=404)
     owner.delete(record["@url"], status=404)
 
 
 def test_bad_bodies_store_nothing(kinds_app, api, owner, kind):
-    url = collection_url(owner, kinds_app, kind)
-    for bad in ({}, {"no such field": 1, **example(api, kinds_app, kind)}, [example(api, kinds_app, kind)]):
-        response = owner.post(url, json=bad, status=400).json
-        assert response["code"] == 400 and response["extra"]
-    record = owner.post(url, json=example(api, kinds_app, kind), status=201).json
-    owner.patch(record["@url"], json={"no such field": 1}, status=400)
-    assert owner.get(url).json["@items"] == [owner.get(record["@url"]).json]
+    url, listing = urls(owner, kinds_app, kind)
+    if kind.creatable:
+        for bad in ({}, {"no such field": 1, **example(api, kinds_app, kind)}, [example(api, kinds_app, kind)]):
+            response = owner.post(url, json=bad, status=400).json
+            assert response["code"] == 400 and response["extra"]
+    before = owner.get(listing).json["@items"]
+    record = made(owner, kinds_app, kind, url, listing).json
+    for bad in ({"no such field": 1}, [kind.change], "text"):
+        owner.patch(record["@url"], json=bad, status=400)
     assert owner.get(record["@url"]).json == record
+    after = owner.get(listing).json["@items"]
+    assert after == ([record] if kind.creatable else before)
 
 
 def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner, stranger, follower, kind):
-    url = collection_url(owner, kinds_app, kind)
-    record = owner.post(url, json=example(api, kinds_app, kind), status=201).json
-    for target in (url, record["@url"]):
+    url, listing = urls(owner, kinds_app, kind)
+    record = made(owner, kinds_app, kind, url, listing).json
+    for target in (url, listing, record["@url"]):
         stranger.get(target, status=404)
-        stranger.post(target, json=example(api, kinds_app, kind), status=404)
+        stranger.post(target, json={}, status=404)
+    stranger.patch(record["@url"], json=kind.change, status=404)
     stranger.delete(record["@url"], status=404)
     # The professional of the caseload reads what the client keeps.
     assert follower.get(record["@url"]).json == record
     if "professional" not in kind.grants:
-        follower.post(url, json=example(api, kinds_app, kind, 3), status=403)
-        follower.delete(record["@url"], status=403)
-    # The parent's link is there for callers who may use it, and only for them.
-    client = owner.client()
-    if parent_kind(kinds_app, kind) is None:
-        assert kind.collection in link_names(client)
+        if kind.creatable:
+            follower.post(url, json=example(api, kinds_app, kind, 3), status=403)
+        follower.patch(record["@url"], json=kind.change, status=403)
+        if kind.deletable:
+            follower.delete(record["@url"], status=403)
+    # The parent's links are there for callers who may use them, and only for them.
+    if kind.parent_links and parent_kind(kinds_app, kind) is None:
+        mine = link_names(parent_body(owner, kinds_app, kind, owner))
+        theirs = link_names(parent_body(follower, kinds_app, kind, owner))
+        for name, view, permission in kind.parent_links:
+            assert name in mine
+            assert (name in theirs) == (permission == "resource:view" or "professional" in kind.grants), name
 
 
 def test_method_not_allowed_on_the_collection(kinds_app, api, owner, kind):
-    url = collection_url(owner, kinds_app, kind)
+    url, listing = urls(owner, kinds_app, kind)
     response = owner.put(url, json={}, status=405)
-    assert {"GET", "POST"} <= set(response.headers["Allow"].replace(" ", "").split(","))
+    allowed = set(response.headers["Allow"].replace(" ", "").split(","))
+    assert ("POST" in allowed) == kind.creatable and ("GET" in allowed) == (listing == url)
 
 
 def test_column_lengths_hold_whatever_the_schema_file_says(kinds_app, api, owner):
     """hydration.json allows a note of 500 characters; its column holds 200: a 400, not a database error."""
     kind = kinds_app.registry.kinds["hydration"]
-    url = collection_url(owner, kinds_app, kind)
+    url, listing = urls(owner, kinds_app, kind)
     body = dict(example(api, kinds_app, kind), note="x" * 201)
     assert owner.post(url, json=body, status=400).json["extra"] == [{"name": "note",
                                                                      "message": "At most 200 characters."}]
