@@ -21,10 +21,12 @@ What a run does:
    `Context.run`, which nothing else in a request calls: callgrind counts instructions only while it runs,
    and writes one dump file as each call returns. So each dump holds exactly N requests, nothing of start-up,
    warm-up or seeding; a request's count is the dump's total / N.
-3. Prints the table (M instructions per request, each round, and the largest difference between rounds:
-   the proof that the figure is steady) and writes a JSON summary and the callgrind dumps to
+3. After the measured rounds, one more request per scenario with a listener that counts the SQL statements
+   it sends (a count that explains most jumps: every statement costs about 0.9 M instructions).
+4. Prints the table (M instructions per request, each round, the largest difference between rounds: the
+   proof that the figure is steady; the statements) and writes a JSON summary and the callgrind dumps to
    bench/results/instructions-<commit>-<database>/ (`callgrind_annotate <dump>` says where the
-   instructions went, by C function).
+   instructions went, by C function; dump n is the n-th measured round, in the order of SCENARIOS).
 
 Every measured request must answer the expected status (200, or 201 for a POST), else the run fails. Each
 POST sends a body no earlier request sent (a later dt or timestamp), so it measures a validated insert, not the
@@ -132,7 +134,7 @@ def requests_of(plan):
         # Bodies are made before the measured loop: only sending them is measured.
         return lambda number: testapp.post(url, bodies[number], headers=json_headers, status=status)
 
-    count = plan["warmup"] + plan["rounds"] * plan["requests"]
+    count = plan["warmup"] + plan["rounds"] * plan["requests"] + 1  # + 1: the statement count's request
     lists = {"entries": link(client, "diary.entries.items"), "moods": link(client, "moods"),
              "journals": link(client, "journals")}
     creates = {"entries": link(client, "diary.entries"), "moods": lists["moods"], "journals": lists["journals"]}
@@ -175,6 +177,19 @@ def instrumentation(state):
         raise RuntimeError(f"callgrind_control --instr={state} failed: {output}")
 
 
+def statements(scenarios, keys, number):
+    """{key: SQL statements one request of the scenario sends}, after every measured round: the listener
+    that counts them would otherwise be part of what is measured."""
+    sent = []
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    counts = {}
+    for key in keys:
+        del sent[:]
+        scenarios[key](number)
+        counts[key] = len(sent)
+    return counts
+
+
 def measure(plan_path):
     """The process under valgrind: every scenario's warm-up, then its measured rounds; the order of the
     measured rounds (one callgrind dump each) goes to plan['parts']."""
@@ -193,6 +208,8 @@ def measure(plan_path):
             parts.append(key)
         instrumentation("off")
     plan["parts"] = parts
+    plan["statements"] = statements(scenarios, plan["scenarios"],
+                                    plan["warmup"] + plan["rounds"] * plan["requests"])
     pathlib.Path(plan_path).write_text(json.dumps(plan))
 
 
@@ -297,30 +314,33 @@ def run_under_callgrind(plan, out):
     results = {}
     for key, total in zip(plan["parts"], totals):
         results.setdefault(key, []).append(total / plan["requests"])
-    return results, time.monotonic() - started
+    return results, plan["statements"], time.monotonic() - started
 
 
 def table(summary):
-    lines = [f"| scenario | M instructions / request | rounds ({summary['requests']} requests each) | spread |",
-             "|---|---:|---|---:|"]
+    lines = [f"| scenario | M instructions / request | rounds ({summary['requests']} requests each) | spread "
+             "| SQL statements |", "|---|---:|---|---:|---:|"]
     for key, rounds in summary["results"].items():
         spread = (max(rounds) - min(rounds)) / min(rounds)
         shown = " / ".join(f"{r / 1e6:.3f}" for r in rounds)
-        lines.append(f"| {SCENARIOS[key]} | {sum(rounds) / len(rounds) / 1e6:.2f} | {shown} | {spread:.2%} |")
+        lines.append(f"| {SCENARIOS[key]} | {sum(rounds) / len(rounds) / 1e6:.2f} | {shown} | {spread:.2%} "
+                     f"| {summary['statements'][key]} |")
     return "\n".join(lines)
 
 
 def compare(before_path, after_path):
     """The before/after table of two summaries; '✗' where a request costs more than LIMIT more."""
     before, after = (json.loads(pathlib.Path(p).read_text()) for p in (before_path, after_path))
-    lines = [f"| scenario | before ({before['commit']}) | after ({after['commit']}) | change | ≤ +{LIMIT:.0%} |",
-             "|---|---:|---:|---:|:-:|"]
+    lines = [f"| scenario | before ({before['commit']}) | after ({after['commit']}) | change | ≤ +{LIMIT:.0%} "
+             "| SQL statements |", "|---|---:|---:|---:|:-:|---:|"]
     for key, label in SCENARIOS.items():
         if key not in before["results"] or key not in after["results"]:
             continue
         b, a = (sum(r) / len(r) for r in (before["results"][key], after["results"][key]))
         verdict = "" if key.startswith("bare.") else ("✓" if a <= b * (1 + LIMIT) else "✗")
-        lines.append(f"| {label} | {b / 1e6:.2f} M | {a / 1e6:.2f} M | {a / b - 1:+.1%} | {verdict} |")
+        sent = [summary.get("statements", {}).get(key, "?") for summary in (before, after)]
+        sent = sent[0] if sent[0] == sent[1] else f"{sent[0]} → {sent[1]}"
+        lines.append(f"| {label} | {b / 1e6:.2f} M | {a / 1e6:.2f} M | {a / b - 1:+.1%} | {verdict} | {sent} |")
     return "\n".join(lines)
 
 
@@ -362,7 +382,7 @@ def main():
         plan = prepare(url)
         seeded = time.monotonic() - started
         plan.update(requests=args.requests, warmup=args.warmup, rounds=args.rounds, scenarios=scenarios)
-        results, measured = run_under_callgrind(plan, out)
+        results, sent, measured = run_under_callgrind(plan, out)
     finally:
         if schema:
             with admin.connect() as conn:
@@ -373,6 +393,7 @@ def main():
     summary = {"commit": commit(), "database": database, "date": datetime.datetime.now(datetime.timezone.utc)
                .strftime("%Y-%m-%d %H:%M UTC"), "python": platform.python_version(), "entries": ENTRIES,
                "requests": args.requests, "warmup": args.warmup, "rounds": args.rounds, "results": results,
+               "statements": sent,
                "seconds": {"seeding": round(seeded), "callgrind": round(measured)}}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(f"{summary['date']}, commit {summary['commit']}, {database}, {ENTRIES:,} entries, Python "
