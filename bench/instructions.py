@@ -25,7 +25,7 @@ What a run does:
    it sends (a count that explains most jumps: every statement costs about 0.9 M instructions).
 4. Prints the table (M instructions per request, each round, the largest difference between rounds: the
    proof that the figure is steady; the statements) and writes a JSON summary and the callgrind dumps to
-   bench/results/instructions-<commit>-<database>/ (`callgrind_annotate <dump>` says where the
+   bench/results/instructions-<commit>-<database>-<time>/ (`callgrind_annotate <dump>` says where the
    instructions went, by C function; dump n is the n-th measured round, in the order of SCENARIOS).
 
 Every measured request must answer the expected status (200, or 201 for a POST), else the run fails. Each
@@ -364,8 +364,8 @@ def main():
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}; known: {', '.join(SCENARIOS)}")
     os.environ.pop("HYPERDIARY_DATABASE_URL", None)
     database = "sqlite" if args.sqlite else "postgresql"
-    out = BENCH / "results" / f"instructions-{commit()}-{database}"
-    shutil.rmtree(out, ignore_errors=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out = BENCH / "results" / f"instructions-{commit()}-{database}-{now:%Y%m%dT%H%M%S}"
     out.mkdir(parents=True)
     started = time.monotonic()
     admin = schema = tmp = None
@@ -390,8 +390,7 @@ def main():
             admin.dispose()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    summary = {"commit": commit(), "database": database, "date": datetime.datetime.now(datetime.timezone.utc)
-               .strftime("%Y-%m-%d %H:%M UTC"), "python": platform.python_version(), "entries": ENTRIES,
+    summary = {"commit": commit(), "database": database, "date": now.strftime("%Y-%m-%d %H:%M UTC"), "python": platform.python_version(), "entries": ENTRIES,
                "requests": args.requests, "warmup": args.warmup, "rounds": args.rounds, "results": results,
                "statements": sent,
                "seconds": {"seeding": round(seeded), "callgrind": round(measured)}}
