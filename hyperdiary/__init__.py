@@ -40,10 +40,12 @@ def main(global_config, **settings):
         config.include(".goals")
         config.include(".journals")
         config.include(".moods")
+        config.include(".research")
         # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.
         for name in settings.get("hyperdiary.includes", "").split():
             config.include(name)
         config.include(".subjectlogs")
+        config.include(".pages")
         config.scan(".errors")
         config.scan(".views")
     app = config.make_wsgi_app()

@@ -19,7 +19,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from .errors import ValidationFailure, problem
 from .inputs import parse_datetime
-from .models import Goal, GoalTracking, Subject, SubjectLog, TagType
+from .models import Goal, GoalTracking, Subject, TagType
 
 _CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
 
@@ -226,7 +226,7 @@ def column_limits(model, names) -> dict[str, int]:
 
 # The table each kind is stored in; a field named like a column is stored in that column.
 KIND_MODELS = {"tagtype": TagType, "goal": Goal, "goaltracking": GoalTracking,
-               "subject": Subject, "subjectlog": SubjectLog}
+               "subject": Subject}
 
 
 def includeme(config):

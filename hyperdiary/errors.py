@@ -75,6 +75,10 @@ def _hidden(request):
     context = getattr(request, "context", None)
     if context is not None and request.has_permission(Permissions.VIEW, context):
         return None
+    # A collection every signed-in caller knows of (reveal_forbidden: `clients`, `subjects`, `subjectlogs`)
+    # is no secret: its other methods answer 405, as for a resource the caller may read.
+    if request.user is not None and getattr(context, "reveal_forbidden", False):
+        return None
     if request.user is None:
         return error_response(request, 401, "Sign in first: this needs a valid access token.")
     return None if context is None else error_response(request, 404, "Not found.")

@@ -241,7 +241,7 @@ def settle_status(dbsession, goal: Goal, moment):
 
 def tick(dbsession, goal: Goal, item: GoalTracking, values: dict, moment):
     """Change a tracking item (iscompleted, its reminder, its status); the goal's status follows. The goal's
-    row was locked as traversal read it (Resource.record): two items of one goal ticked at once take turns, so
+    row was locked as traversal read it (Resource.find): two items of one goal ticked at once take turns, so
     neither sees the other still open and leaves a finished goal without `Completed`."""
     for name, value in values.items():
         setattr(item, name, value)

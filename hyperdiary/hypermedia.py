@@ -88,13 +88,6 @@ def tombstone(request, resource_url: str, kind: str, record) -> dict:
     return {"@url": resource_url, "@type": kind, "@deleted": True, "@changes": changes(record)}
 
 
-def records(request, rows, base_url: str, kind: str, body) -> list[dict]:
-    """The items of a page of soft-deleted records (paging.records_page): a tombstone for each deleted one,
-    `body(row)` for the others; a record's URL is `base_url` plus its id and a slash."""
-    return [tombstone(request, f"{base_url}{row.id}/", kind, row) if row.deleted is not None else body(row)
-            for row in rows]
-
-
 def collection(request, resource, kind, items, links_=(), next_query=None, view_name="", **extra) -> dict:
     """A page of a collection; `next_query` (the query string of the following page) adds a `next` link."""
     all_links = list(links_)

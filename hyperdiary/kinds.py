@@ -14,8 +14,9 @@ module and nothing per kind:
 - a place in the registry (`request.registry.kinds`) that everything listing kinds reads: OpenAPI, the
   JSON-LD context, export, the contract test suite.
 
-Hooks (`values`, `represent_many`, `filter`, `changed`, `deleting`) let a kind add its domain rules to the
-one pipeline; views by hand remain only for what is not record CRUD (statistics, tracker, batch ...).
+Hooks (`values`, `represent_many`, `type_of`, `page_extras`, `page_links`, `scope`, `owns`, `filter`, `created`,
+`store`, `changed`, `deleting`) let a kind add its domain rules to the one pipeline; views by hand remain only
+for what is not record CRUD (statistics, tracker, batch, reports, subject-log entries ...).
 docs/architecture.md walks through adding a kind.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .security import Permissions
 
 class Item(Resource):
     """One live record of a kind, below its collection. `record` is a plain row on reads and the locked ORM
-    object on writes (Resource.record)."""
+    object on writes (Resource.find)."""
 
     kind: Kind = None
 
@@ -64,7 +65,7 @@ class Collection(Records):
         return self.__parent__.record.id
 
     def owns(self, record) -> bool:
-        return getattr(record, self.kind.parent_column) == self.parent_id
+        return self.kind.owns(self, record)
 
 
 class Link:
@@ -111,6 +112,8 @@ class Kind:
     deletable: bool = True
     view_permission = Permissions.VIEW
     write_permission = None      # create, change and delete
+    list_permission = None       # the listing and create, when they differ from view and write (a root
+    create_permission = None     # collection's ACL is not its records')
     grants: tuple = ()           # who gets `write_permission` on the client: "owner", "professional"
     columns: tuple = None        # what a listing reads (default: every column)
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
@@ -122,6 +125,8 @@ class Kind:
         self.collection_type = self.collection_type or self.collection
         self.table = self.model.__table__
         self.columns = self.columns or (self.table,)
+        self.list_permission = self.list_permission or self.view_permission
+        self.create_permission = self.create_permission or self.write_permission
         self.order_column = getattr(self.model, self.order)
         if self.collection_class is None:
             self.collection_class = type(_class_name(self.collection), (Collection,), {})
@@ -166,9 +171,22 @@ class Kind:
         """Keys a listing's page carries besides its items (entries: the @schemas of the live ones)."""
         return {}
 
+    def scope(self, request, context, stmt, params):
+        """The listing's records: those of the collection's parent record."""
+        return stmt.where(getattr(self.model, self.parent_column) == context.parent_id)
+
+    def owns(self, collection, record) -> bool:
+        """Whether a record found by its id belongs in this collection (else a 404)."""
+        return getattr(record, self.parent_column) == collection.parent_id
+
     def filter(self, request, context, stmt, params):
         """The listing's statement narrowed by the listing schema's parameters."""
         return stmt
+
+    def page_links(self, request, context) -> list:
+        """The links of a listing's page (besides `next`)."""
+        return hm.links(*(hm.link(request, name, context, view, permission=permission)
+                          for name, view, permission in self.collection_links))
 
     def created(self, request, context, row):
         """After a record was stored by a create (e.g. a goal's tracking items are generated)."""
@@ -230,7 +248,8 @@ class Kind:
     def insert(self, request, context, fields: dict):
         """Store a record of these (checked) fields below `context`'s parent record: (row, created)."""
         values = dict(fields, id=new_id(), created=request.now, modified=request.now, version=1)
-        values[self.parent_column] = context.parent_id
+        if self.parent_column not in values:  # (a root collection's records name their parent in the body)
+            values[self.parent_column] = context.parent_id
         if self.dedupe:
             values["dedupe_key"] = dedupe_key(*(fields.get(name) for name in self.dedupe))
             row, created = insert_unless_exists(request.dbsession, self.model, values,
@@ -286,14 +305,12 @@ def list_records(context, request):
     """A page of the live records (the kind's order), or with `modified_after` every change since then."""
     kind = context.kind
     params = query(request, kind.listing())
-    stmt = select(*kind.columns).where(getattr(kind.model, kind.parent_column) == context.parent_id)
-    stmt = kind.filter(request, context, stmt, params)
+    stmt = kind.filter(request, context, kind.scope(request, context, select(*kind.columns), params), params)
     rows, next_query = records_page(request, stmt, kind.model, kind.order_column, params,
                                     descending=not kind.ascending)
     items = kind.representations(request, context, rows)
-    links = hm.links(*(hm.link(request, name, context, view, permission=permission)
-                       for name, view, permission in kind.collection_links))
-    return hm.collection(request, context, kind.collection_type, items, links, next_query=next_query,
+    return hm.collection(request, context, kind.collection_type, items, kind.page_links(request, context),
+                         next_query=next_query,
                          view_name=kind.listing_view, **kind.page_extras(request, rows))
 
 
@@ -380,9 +397,10 @@ def add_record_kind(config, kind_class):
     collection, item = kind.collection_class, kind.item_class
     read, write = kind.view_permission, kind.write_permission
     config.add_view(list_records, context=collection, name=kind.listing_view, request_method="GET", renderer="json",
-                    permission=read)
+                    permission=kind.list_permission)
     if kind.creatable:
-        config.add_view(create_record, context=collection, request_method="POST", renderer="json", permission=write)
+        config.add_view(create_record, context=collection, request_method="POST", renderer="json",
+                        permission=kind.create_permission)
     config.add_view(get_record, context=item, request_method="GET", renderer="json", permission=read)
     config.add_view(patch_record, context=item, request_method="PATCH", renderer="json", permission=write)
     if kind.put:

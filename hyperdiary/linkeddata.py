@@ -23,9 +23,9 @@ import re
 from sqlalchemy import Date, DateTime, Time
 
 MEDIA_TYPE = "application/ld+json"
-_PLAIN = re.compile(r"^[a-z0-9-]+$")
 XSD = "http://www.w3.org/2001/XMLSchema#"
-COLUMN_TYPES = ((DateTime, "xsd:dateTime"), (Date, "xsd:date"), (Time, "xsd:time"))
+_PLAIN = re.compile(r"^[a-z0-9-]+$")
+COLUMN_TYPES = ((DateTime, XSD + "dateTime"), (Date, XSD + "date"), (Time, XSD + "time"))
 
 # Fields of representations that no kind declares (hand-written views, fixed resources): their types.
 DATE_TIMES = ("dt", "creation_time", "modification_time", "date_time", "start_date_time", "end_date_time",
@@ -57,8 +57,8 @@ def context(registry) -> dict:
     """The context document's `@context`."""
     ns = registry.settings["hyperdiary.namespace"]
     terms = {"@version": 1.1, "@vocab": ns + "terms#", "hd": ns, "xsd": XSD}
-    definitions = {name: {"@type": "xsd:dateTime"} for name in DATE_TIMES}
-    definitions.update({name: {"@type": "xsd:date"} for name in DATES})
+    definitions = {name: {"@type": XSD + "dateTime"} for name in DATE_TIMES}
+    definitions.update({name: {"@type": XSD + "date"} for name in DATES})
     definitions.update({name: {"@type": "@id"} for name in REFERENCES})
     definitions.update(_kind_terms(registry.kinds))
     for name, definition in sorted(definitions.items()):

@@ -235,6 +235,17 @@ SCHEMAS = {
                                "duedate": DATE_TIME, "iscompleted": {"type": "boolean"},
                                "remindertime": nullable(TIME)}}}}}},
     ) | {"required": ["goaltracker"]},
+    # Pages and charts (API.md §10).
+    "Chart": representation(
+        "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).",
+        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
+        time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
+        categories={"type": "array", "items": STRING},
+        series={"type": "array", "items": {"type": "object", "required": ["name", "values"], "properties": {
+            "name": STRING, "values": {"type": "array", "items": {"type": ["number", "null"]}}}}},
+    ) | {"required": ["title", "kind", "fromdate", "todate", "categories", "series"]},
+    "ChartLink": obj(("@url", "title", "kind"), **{"@url": URI, "title": STRING, "kind": STRING}),
+    "PageSession": obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}),
     "GoalURLs": {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."},
     "Mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING, reasons={"type": "array", "items": STRING})
     | {"required": ["logdate", "mood", "reasons"]},
@@ -320,7 +331,8 @@ SCHEMAS = {
 PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "journal_id": ID, "tag_id": ID, "tagtype_id": ID,
                    "goal_id": ID, "tracking_id": ID, "mood_id": ID, "subject_id": ID, "log_id": ID,
                    "schema_key": described(STRING, "from the schema's @url"),
-                   "type_name": described(STRING, "a subject-log type's name")}
+                   "type_name": described(STRING, "a subject-log type's name"),
+                   "chart_name": described(STRING, "from the chart's @url")}
 
 QUERY = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
@@ -410,6 +422,7 @@ SUBJECT = "/subjects/{subject_id}/"
 MEMBERS = SUBJECT + "members/"
 LOG = "/subjectlogs/{log_id}/"
 LOG_TYPE = "/subjectlogs/types/{type_name}/"
+CHARTS = CLIENT + "charts/"
 LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
 
 OPERATIONS = (
@@ -629,6 +642,21 @@ OPERATIONS = (
     Op("getSubjectLogTypeJSONSchema", "get", LOG_TYPE + "jsonschema", "SubjectLogTypeResource", "jsonschema",
        "The JSON Schema of a type's entry details", "jsonschema", result="JSONSchema", errors=(404,), public=True,
        media="application/schema+json"),
+    # For people (API.md §10): the pages' sign-in, charts, the schema preview. Any GET also answers an HTML
+    # page to a request that prefers text/html; not listed per operation.
+    Op("signInPages", "post", "/auth/session", "Auth", "session",
+       "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body="Credentials",
+       result="PageSession", errors=(401,), public=True),
+    Op("signOutPages", "delete", "/auth/session", "Auth", "session",
+       "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True),
+    Op("previewSchema", "post", "/schemas/preview", "Schemas", "preview",
+       "The descriptor an upload of this schema would get, or its 400; nothing is stored", "schemas.preview",
+       "JSONSchema", result="SchemaDescriptor", errors=(403,)),
+    Op("listCharts", "get", CHARTS, "Charts", "", "A client's charts", "charts", result=page(ref("ChartLink")),
+       errors=(404,)),
+    Op("getChart", "get", CHARTS + "{chart_name}/", "ChartResource", "",
+       "A chart for a range of local days (default: the last 28); SVG for Accept: image/svg+xml",
+       result="Chart", errors=(404,), query=RANGE),
 )
 
 

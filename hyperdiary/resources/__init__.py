@@ -28,7 +28,7 @@ class Resource:
     def dbsession(self):
         return self.request.dbsession
 
-    def record(self, model, record_id: str):
+    def find(self, model, record_id: str):
         """The `model` record with this id, or None. A request that only reads gets a plain row (its
         attributes named as the model's, nothing tracked: a third of the cost of loading an ORM
         object); a request that may write gets the ORM object, so that the view can change it.
@@ -45,6 +45,11 @@ class Resource:
         if not writes(self.request):
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
         return self.dbsession.get(model, record_id, with_for_update=issubclass(model, SoftDeleted))
+
+    def record_of(self, model, record_id: str):
+        """A record this one refers to (a log's subject), read without a lock whatever the request: it
+        decides who may do what, it is not written."""
+        return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
 
     def link_row(self, model, key: tuple, name: str):
         """A row of a table that links two records (a caseload assignment, a subject membership) by its
@@ -94,7 +99,7 @@ class Records(Resource):
         return record.client_id == self.client.id
 
     def __getitem__(self, name):
-        record = self.record(self.model, name)
+        record = self.find(self.model, name)
         if record is None or record.deleted is not None or not self.owns(record):
             raise KeyError(name)
         return self.child(self, name, record)

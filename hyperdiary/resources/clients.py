@@ -9,6 +9,7 @@ from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from ..kinds import Collection, Item
 from . import Resource, child_collection
 from .reports import Reports
+from .charts import Charts
 
 
 class Clients(Resource):
@@ -19,7 +20,7 @@ class Clients(Resource):
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), (Allow, PROFESSIONAL, Permissions.CLIENTS_LIST), DENY_ALL)
 
     def __getitem__(self, name):
-        client = self.record(Client, name)
+        client = self.find(Client, name)
         if client is None:
             raise KeyError(name)
         return ClientResource(self, name, client)
@@ -96,4 +97,4 @@ class Entries(Collection):
 
 
 # What hangs below a client, by name, besides the collections of the record kinds declared below it.
-CLIENT_CHILDREN = {"diary": Diary, "reports": Reports}
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts}

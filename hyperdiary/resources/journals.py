@@ -46,7 +46,7 @@ class TagTypes(Resource):
     )
 
     def __getitem__(self, name):
-        tagtype = self.record(TagType, name)
+        tagtype = self.find(TagType, name)
         if tagtype is None:
             raise KeyError(name)
         return TagTypeResource(self, name, tagtype)

@@ -2,12 +2,12 @@
 from pyramid.authorization import Allow, Everyone
 
 from ..security import Permissions
-from . import Resource
+from . import Resource, child_collection
 from .accounts import Auth, Users
 from .clients import Clients
 from .journals import TagTypes
 from .schemas import Schemas
-from .subjects import SubjectLogs, Subjects
+from .subjects import Subjects
 
 
 class Root(Resource):
@@ -16,13 +16,14 @@ class Root(Resource):
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
     children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes,
-                "subjects": Subjects, "subjectlogs": SubjectLogs}
+                "subjects": Subjects}
 
     def __init__(self, request):
         self.request = request
 
     def __getitem__(self, name):
-        return self.children[name](self, name)
+        child = self.children.get(name)
+        return child(self, name) if child is not None else child_collection(self, name)
 
 
 def root_factory(request):

@@ -7,7 +7,8 @@ from pyramid.decorator import reify
 
 from ..models import Subject, SubjectLog, SubjectMember
 from ..security import RESEARCHER, Permissions, user_principal
-from . import Resource, is_id
+from ..kinds import Collection, Item
+from . import Resource
 
 # Researchers list the research collections and create subjects and logs there. Nothing else is
 # inherited: each subject and log says who may see it (a signed-out caller asking for an unknown id gets
@@ -21,7 +22,7 @@ class Subjects(Resource):
     __acl__ = RESEARCH_ACL
 
     def __getitem__(self, name):
-        subject = self.record(Subject, name)
+        subject = self.find(Subject, name)
         if subject is None:
             raise KeyError(name)
         return SubjectResource(self, name, subject)
@@ -76,8 +77,9 @@ class MemberResource(Resource):
         self.member = member
 
 
-class SubjectLogs(Resource):
-    """The logs of the caller's subjects (filters `subject`, `type`); POST creates one; `types/` below."""
+class SubjectLogs(Collection):
+    """The logs of the caller's subjects (filters `subject`, `type`); POST creates one; `types/` below. (The
+    kind is declared in hyperdiary/subjectlogs.py.)"""
 
     reveal_forbidden = True
     __acl__ = RESEARCH_ACL
@@ -85,22 +87,26 @@ class SubjectLogs(Resource):
     def __getitem__(self, name):
         if name == "types":
             return SubjectLogTypesResource(self, name)
-        # An ORM object on writes too, unlocked: the views lock it themselves (views.subjects.locked).
-        log = self.dbsession.get(SubjectLog, name) if is_id(name) else None
-        if log is None or log.deleted is not None:
-            raise KeyError(name)
-        subject = self.record(Subject, log.subject_id)
-        return SubjectLogResource(self, name, log, SubjectResource(self.__parent__["subjects"], subject.id, subject))
+        return super().__getitem__(name)
 
 
-class SubjectLogResource(Resource):
+class SubjectLogResource(Item):
     """A log: its subject decides who may do what. Views by name: `entries`, `add_entry`, `change_entry`,
     `remove_entry`."""
 
-    def __init__(self, parent, name, log: SubjectLog, subject: SubjectResource):
-        super().__init__(parent, name)
-        self.log = log
-        self.subject = subject
+    def __init__(self, parent, name, log: SubjectLog, subject: SubjectResource | None = None):
+        super().__init__(parent, name, log)
+        if subject is not None:  # known already (a listing loaded the page's subjects at once)
+            self.__dict__["subject"] = subject
+
+    @property
+    def log(self) -> SubjectLog:
+        return self.record
+
+    @reify
+    def subject(self) -> SubjectResource:
+        subject = self.record_of(Subject, self.record.subject_id)
+        return SubjectResource(self.request.root["subjects"], subject.id, subject)
 
     @property
     def __acl__(self):

@@ -19,23 +19,15 @@ def client_body(request, resource: ClientResource) -> dict:
     client = resource.client
     diary = resource["diary"]
     entries = diary["entries"]
-    goals = resource["goals"]
     links = hm.links(
         hm.link(request, "diary", diary),
         hm.link(request, "diary.configuration", diary, "configuration"),
         hm.link(request, "diary.entries", entries, permission=Permissions.DIARY_WRITE),
         hm.link(request, "diary.entries.items", entries, "items"),
         hm.link(request, "diary.entries.schemas", entries, "schemas"),
-        hm.link(request, "journals", resource["journals"]),
-        hm.link(request, "journals.stats", resource["journals"], "stats"),
-        hm.link(request, "goals", goals),
-        hm.link(request, "goals.batch", goals, "batch", permission=Permissions.GOALS_WRITE),
-        hm.link(request, "goals.tracker", goals, "tracker"),
-        hm.link(request, "goals.pending", goals, "pending"),
-        hm.link(request, "goals.reminders", goals, "reminders"),
-        hm.link(request, "goals.ics", goals, "ics"),
         *kind_links(request, resource),
         hm.link(request, "reports", resource["reports"]),
+        hm.link(request, "charts", resource["charts"]),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )
     return hm.representation(

@@ -141,7 +141,6 @@ def tracker(context, request):
             .join(Goal, Goal.id == GoalTracking.goal_id)
             .where(GoalTracking.client_id == context.client.id, GoalTracking.deleted.is_(None), Goal.deleted.is_(None)))
     stmt = stmt.where(*bounds.covering(GoalTracking.duedate))
-    goals_url = hm.url(request, context)
     days, next_day, goal_urls = [], None, {}
     # Through the connection (Core): thousands of plain rows, which the ORM's result handling would slow;
     # fetched at once (iterating the result fetches them one by one, a third slower). By due instant, so
@@ -154,10 +153,12 @@ def tracker(context, request):
             next_day = localtime.day_start(day + datetime.timedelta(days=1), tz)
             goals = []
             days.append({"date": day.isoformat(), "goals": goals})
-        goal_url = goal_urls.get(goal_id)
-        if goal_url is None:
-            goal_url = goal_urls[goal_id] = f"{goals_url}{goal_id}/"
-        goals.append({"goal": goal_url, "title": title, "tracking": f"{goal_url}tracking/{item_id}/",
+        urls = goal_urls.get(goal_id)
+        if urls is None:  # the goal's URL and its tracking collection's, from the tree, once per goal
+            tracking = GoalResource(context, goal_id, None)[TrackingKind.collection]
+            urls = goal_urls[goal_id] = (hm.url(request, tracking.__parent__), hm.url(request, tracking))
+        goal_url, tracking_url = urls
+        goals.append({"goal": goal_url, "title": title, "tracking": f"{tracking_url}{item_id}/",
                       "duedate": duedate, "iscompleted": done, "remindertime": remindertime})
     return {"@url": request.url, "@type": hm.type_iri(request, "goal-tracker"), "@links": [],
             "time_zone": zone_name, "goaltracker": days}

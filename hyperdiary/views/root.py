@@ -17,6 +17,7 @@ def root(context, request):
         hm.link(request, "auth.refresh", auth, "refresh"),
         hm.link(request, "auth.logout", auth, "logout"),
         hm.link(request, "schemas", context["schemas"]),
+        hm.link(request, "schemas.preview", context["schemas"], "preview", permission=Permissions.SCHEMAS_ADD),
         hm.link(request, "openapi", context, "openapi.json"),
         hm.link(request, "context", context, "context.jsonld"),
     ]

@@ -6,15 +6,14 @@ from sqlalchemy import select
 from .. import hypermedia as hm
 from .. import records
 from ..errors import ValidationFailure, problem
-from ..inputs import REPRESENTATION_KEYS, Paging, json_object, parse_datetime, query, writable
+from ..inputs import Paging, json_object, parse_datetime, query, writable
 from ..models import Role, Subject, SubjectMember, User
-from ..models.meta import new_id, utcnow
+from ..models.meta import new_id
 from ..paging import cursor, keyset_page
+from ..research import READ_ONLY_KEYS, member_subject_ids, user_url
 from ..resources.subjects import MemberResource, Members, SubjectResource, Subjects
 from ..security import Permissions
 
-# Keys of a representation that a client may send back unchanged: they are not written.
-READ_ONLY_KEYS = REPRESENTATION_KEYS | {"id", "user", "entries"}
 
 
 def locked(request, record):
@@ -28,11 +27,6 @@ def locked(request, record):
     return record
 
 
-def user_url(request, user_id: str | None) -> str | None:
-    """A user's @url (as resource_url(UserResource) gives it), without loading the user."""
-    return None if user_id is None else f"{hm.url(request, request.root['users'])}{user_id}/"
-
-
 def subject_body(request, resource: SubjectResource) -> dict:
     subject = resource.subject
     links = hm.links(
@@ -43,18 +37,6 @@ def subject_body(request, resource: SubjectResource) -> dict:
         request, resource, "subject", links, record=subject, id=subject.id, name=subject.name,
         description=subject.description, is_public=subject.is_public, user=user_url(request, subject.creator_id),
     )
-
-
-def subject_resources(request, subject_ids, is_member=None) -> dict[str, SubjectResource]:
-    """SubjectResources of these ids, loaded in one query (`is_member` when the caller's membership is known)."""
-    container = request.root["subjects"]
-    subjects = request.dbsession.scalars(select(Subject).where(Subject.id.in_(list(subject_ids))))
-    return {s.id: SubjectResource(container, s.id, s, is_member=is_member) for s in subjects}
-
-
-def member_subject_ids(user_id: str):
-    """The ids of the subjects this user is a member of, as a subquery."""
-    return select(SubjectMember.subject_id).where(SubjectMember.user_id == user_id)
 
 
 @view_config(context=Subjects, request_method="GET", renderer="json", permission=Permissions.SUBJECTS_LIST)
@@ -71,12 +53,13 @@ def list_subjects(context, request):
 @view_config(context=Subjects, request_method="POST", renderer="json", permission=Permissions.SUBJECTS_ADD)
 def create_subject(context, request):
     data = request.bodies.check("subject", writable(json_object(request), READ_ONLY_KEYS))
-    now = utcnow()
-    subject = Subject(id=new_id(), name=data["name"], description=data.get("description"),
-                      is_public=data.get("is_public", False), creator_id=request.user.id, created=now, modified=now)
-    request.dbsession.add(subject)
-    request.dbsession.flush()
-    request.dbsession.add(SubjectMember(subject_id=subject.id, user_id=request.user.id, created=now))
+    now = request.now
+    subject = records.insert_new(request.dbsession, Subject, {
+        "id": new_id(), "name": data["name"], "description": data.get("description"),
+        "is_public": data.get("is_public", False), "creator_id": request.user.id, "created": now, "modified": now,
+        "version": 1})
+    records.insert_new(request.dbsession, SubjectMember, {"subject_id": subject.id, "user_id": request.user.id,
+                                                          "created": now})
     resource = SubjectResource(context, subject.id, subject, is_member=True)
     hm.written(request, hm.url(request, resource), subject)
     return subject_body(request, resource)
@@ -153,7 +136,7 @@ def add_member(context, request):
     user = new_member(request, request.bodies.check("subject_member", json_object(request)))
     key = (context.subject.id, user.id)
     member, created = records.insert_unless_exists(
-        request.dbsession, SubjectMember, {"subject_id": key[0], "user_id": key[1], "created": utcnow()},
+        request.dbsession, SubjectMember, {"subject_id": key[0], "user_id": key[1], "created": request.now},
         lambda: request.dbsession.get(SubjectMember, key))
     hm.written(request, hm.url(request, MemberResource(context, user.id, member)), created=created)
     return member_body(request, context, member, user)

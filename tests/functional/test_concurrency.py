@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
-from hyperdiary.models import Tag
+from hyperdiary.models import SubjectLog, SubjectLogEntry, Tag
 from tests.conftest import PASSWORD, sign_in
 
 THREADS = 16
@@ -253,7 +253,7 @@ def test_one_instant_added_at_once_lands_once(rosa, errors):
 
 
 def test_a_journal_deleted_while_tagged_keeps_no_live_tag(app, carol, professional, errors):
-    """Writes lock the records along their path as traversal reads them (resources.Resource.record): a
+    """Writes lock the records along their path as traversal reads them (resources.Resource.find): a
     DELETE of a journal raced by more DELETEs and by tags added to it answers 204 once (the others a 404),
     and no tag stays live on the deleted journal. Without the lock, PostgreSQL gave several 204s and left
     tags (with their descriptions, which a delete erases) on the deleted journal."""
@@ -285,6 +285,43 @@ def test_a_journal_deleted_while_tagged_keeps_no_live_tag(app, carol, profession
         live = connection.scalar(select(func.count()).select_from(Tag).where(Tag.deleted.is_(None)))
         described = connection.scalar(select(func.count()).select_from(Tag).where(Tag.description.is_not(None)))
     assert (live, described) == (0, 0)
+
+
+def test_a_log_deleted_while_written_keeps_nothing_of_it(app, rosa, errors):
+    """A log's writers take turns (traversal locks it, Resource.find): of DELETEs raced by entries added
+    and descriptions changed, one DELETE answers 204 and the others 404; each write answers 200 (before the
+    delete) or 404 (after it: it found the log deleted once it held the lock), never adds an entry to the
+    deleted log (whose entries a delete erases) and never writes into its tombstone."""
+    log = weighing_log(rosa)
+    barrier = threading.Barrier(THREADS)
+    answers = [None] * THREADS
+
+    def run(index):
+        barrier.wait(timeout=TIMEOUT)
+        if index % 3 == 0:
+            answers[index] = call("DELETE", log["@url"], token=rosa.access)
+        elif index % 3 == 1:
+            answers[index] = call("PATCH", link(log, "add_entry"), {
+                "date_time": f"2024-05-01T08:00:{index:02d}Z", "details": {"weight": {"value": index, "unit": "g"}}},
+                rosa.access)
+        else:
+            answers[index] = call("PATCH", log["@url"], {"description": f"writer {index}"}, rosa.access)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=2 * TIMEOUT + 5)
+    assert all(isinstance(a, Answer) for a in answers), answers
+    assert_no_server_errors(answers, errors)
+    deletes = sorted(a.status for a in answers[0::3])
+    assert deletes == [204] + [404] * (len(deletes) - 1)
+    writes = [a for i, a in enumerate(answers) if i % 3]
+    assert {a.status for a in writes} <= {200, 404}, writes
+    assert all(a.body["code"] == 404 for a in writes if a.status == 404)
+    with app.registry["dbengine"].connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(SubjectLogEntry)) == 0
+        assert connection.scalar(select(SubjectLog.description)) is None
 
 
 def test_an_assignment_deleted_at_once_is_deleted_once(live_server, admin, client, professional, errors):

@@ -13,6 +13,7 @@ from hyperdiary import main
 from hyperdiary.kinds import Item
 from hyperdiary.models import User
 from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
+from hyperdiary.resources.root import Root
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sign_in
 from tests.kinds import hydration
 
@@ -34,7 +35,7 @@ def kinds_app(app_settings, tmp_path_factory):
     engine.dispose()
 
 
-KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "hydration"]
+KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration"]
 
 
 def test_every_kind_is_in_the_contract_suite(kinds_app):
@@ -52,30 +53,45 @@ def api(kinds_app):
     empty_tables(kinds_app.registry["dbengine"])
 
 
+def research(kind) -> bool:
+    """A research kind: its collection is on the root, for researchers; its records' subject decides."""
+    return kind.parent is Root
+
+
 @pytest.fixture
-def owner(api):
-    anonymous = Api(api)
-    anonymous.post(anonymous.url("auth.register"),
-                   json={"username": "olive", "email": "olive@example.org", "password": PASSWORD}, status=201)
+def owner(kinds_app, api, kind):
+    """Who keeps the records: a client who registered (a researcher, for a research kind)."""
+    if research(kind):
+        create_user(kinds_app, "olive", "researcher")
+    else:
+        anonymous = Api(api)
+        anonymous.post(anonymous.url("auth.register"),
+                       json={"username": "olive", "email": "olive@example.org", "password": PASSWORD}, status=201)
     return sign_in(api, "olive")
 
 
 @pytest.fixture
-def stranger(api):
-    anonymous = Api(api)
-    anonymous.post(anonymous.url("auth.register"),
-                   json={"username": "sam", "email": "sam@example.org", "password": PASSWORD}, status=201)
+def stranger(kinds_app, api, kind):
+    """Another user of the owner's role, with no access to the owner's records."""
+    if research(kind):
+        create_user(kinds_app, "sam", "researcher")
+    else:
+        anonymous = Api(api)
+        anonymous.post(anonymous.url("auth.register"),
+                       json={"username": "sam", "email": "sam@example.org", "password": PASSWORD}, status=201)
     return sign_in(api, "sam")
 
 
 @pytest.fixture
-def follower(kinds_app, api, owner):
-    """A professional with the owner in their caseload."""
-    create_user(kinds_app, "admin", "admin")
-    admin = sign_in(api, "admin")
-    create_user(kinds_app, "pat", "professional")
+def follower(kinds_app, api, owner, kind):
+    """Who may read the owner's records besides the owner: a professional with the owner in their caseload;
+    for a research kind, a researcher the subject is shared with (who writes it too)."""
+    create_user(kinds_app, "pat", "researcher" if research(kind) else "professional")
     pat = sign_in(api, "pat")
-    admin.post(link(pat.me(), "caseload"), json={"client": owner.client()["@url"]}, status=201)
+    if not research(kind):
+        create_user(kinds_app, "admin", "admin")
+        admin = sign_in(api, "admin")
+        admin.post(link(pat.me(), "caseload"), json={"client": owner.client()["@url"]}, status=201)
     return pat
 
 
@@ -89,6 +105,8 @@ def example(api, app, kind, n=0):
     body = dict(kind.example)
     if kind.name == "tag":  # a reference to a record outside the client: a tag type, made by an admin
         body["tagtype"] = tagtype(api, app)
+    if kind.name == "subjectlog":  # the subject it is about: the owner's, shared with the follower
+        body["subject"] = subject(api)
     for name, value in body.items():
         if isinstance(value, str) and value.endswith("Z") and "T" in value:
             body[name] = f"{value[:11]}{9 + n // 60:02d}:{n % 60:02d}:00Z"
@@ -114,7 +132,10 @@ def tagtype(api, app):
 
 def parent_body(caller, app, kind, owner):
     """The representation of the resource the kind's collection hangs below, found by links from the owner's
-    client resource: the client, a fixed resource below it (the diary), or a new record of the parent kind."""
+    client resource: the client, a fixed resource below it (the diary), or a new record of the parent kind;
+    for a research kind, the root."""
+    if research(kind):
+        return caller.root()
     client = caller.get(owner.client()["@url"]).json
     if kind.parent is ClientResource:
         return client
@@ -134,6 +155,24 @@ def urls(caller, app, kind, owner=None):
         return link(body, names[""]), link(body, names[kind.listing_view])
     assert kind.collection in link_names(body), f"no link to its {kind.collection} on its parent"
     return link(body, kind.collection), link(body, kind.collection)
+
+
+def subject(api):
+    """The @url of the owner's (a researcher's) private subject, made the first time a test asks, with the
+    follower (when there is one) among its members."""
+    olive = sign_in(api, "olive")
+    mine = olive.get(olive.url("subjects")).json["@items"]
+    if mine:
+        return mine[0]["@url"]
+    made_ = olive.post(olive.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    if _user_exists(api, "pat"):
+        olive.post(link(made_, "members"), json={"username": "pat"}, status=201)
+    return made_["@url"]
+
+
+def _user_exists(api, username) -> bool:
+    with api.app.registry["dbengine"].connect() as conn:
+        return conn.execute(sa.select(User.id).where(User.username == username)).first() is not None
 
 
 def collection_url(caller, app, kind, owner=None):
@@ -282,14 +321,20 @@ def test_bad_bodies_store_nothing(kinds_app, api, owner, kind):
 def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner, stranger, follower, kind):
     url, listing = urls(owner, kinds_app, kind)
     record = made(owner, kinds_app, kind, url, listing).json
-    for target in (url, listing, record["@url"]):
+    # A research kind's collection is every researcher's (their own records); the record is hidden.
+    for target in (record["@url"],) if research(kind) else (url, listing, record["@url"]):
         stranger.get(target, status=404)
-        stranger.post(target, json={}, status=404)
+        stranger.post(target, json={}, status=404 if target == record["@url"] or not research(kind) else 400)
+    if research(kind):
+        assert record["@url"] not in {item["@url"] for item in stranger.get(listing).json["@items"]}
     stranger.patch(record["@url"], json=kind.change, status=404)
     stranger.delete(record["@url"], status=404)
-    # The professional of the caseload reads what the client keeps.
-    assert follower.get(record["@url"]).json == record
-    if "professional" not in kind.grants:
+    # The professional of the caseload reads what the client keeps (a member, what a subject keeps): the
+    # same record, with the links of what they may do.
+    theirs = follower.get(record["@url"]).json
+    assert {k: v for k, v in theirs.items() if k != "@links"} == {k: v for k, v in record.items() if k != "@links"}
+    assert {link_["name"] for link_ in theirs["@links"]} <= {link_["name"] for link_ in record["@links"]}
+    if "professional" not in kind.grants and not research(kind):
         if kind.creatable:
             follower.post(url, json=example(api, kinds_app, kind, 3), status=403)
         follower.patch(record["@url"], json=kind.change, status=403)
@@ -311,9 +356,9 @@ def test_method_not_allowed_on_the_collection(kinds_app, api, owner, kind):
     assert ("POST" in allowed) == kind.creatable and ("GET" in allowed) == (listing == url)
 
 
-def test_column_lengths_hold_whatever_the_schema_file_says(kinds_app, api, owner):
+@pytest.mark.parametrize("kind", ["hydration"], indirect=True)
+def test_column_lengths_hold_whatever_the_schema_file_says(kinds_app, api, owner, kind):
     """hydration.json allows a note of 500 characters; its column holds 200: a 400, not a database error."""
-    kind = kinds_app.registry.kinds["hydration"]
     url, listing = urls(owner, kinds_app, kind)
     body = dict(example(api, kinds_app, kind), note="x" * 201)
     assert owner.post(url, json=body, status=400).json["extra"] == [{"name": "note",

@@ -114,6 +114,8 @@ def urls_of(value, found=None):
 def test_every_response_expands_without_loss(responses, loader):
     for caller, url in responses:
         plain = caller.get(url).json
+        names = [entry["name"] for entry in plain.get("@links", [])]
+        assert len(names) == len(set(names)), (url, names)  # each link once
         response = caller.get(url, headers=LD)
         assert response.content_type == "application/ld+json"
         assert "Accept" in response.headers["Vary"]
@@ -165,6 +167,6 @@ def test_json_stays_the_default(client):
 def test_the_context_types_every_date_field_of_every_kind(app, anonymous):
     context = anonymous.get("http://example.com/context.jsonld").json["@context"]
     for name in ("journal_timestamp", "startdate", "targetdate", "logdate", "duedate", "dt"):
-        assert context[name]["@type"] == "xsd:dateTime", name
-    assert context["reminderdate"]["@type"] == "xsd:date"
+        assert context[name]["@type"] == "http://www.w3.org/2001/XMLSchema#dateTime", name
+    assert context["reminderdate"]["@type"] == "http://www.w3.org/2001/XMLSchema#date"
     assert context["tagtype"]["@type"] == "@id" and context["goal"]["@type"] == "@id"

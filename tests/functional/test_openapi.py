@@ -416,5 +416,21 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
         check(researcher.get(link(kinds, name), status=404))
         check(anonymous.get(link(kinds, name), status=401))
 
+    # For people: the pages' sign-in, charts, the schema preview.
+    session = "http://example.com/auth/session"
+    check(anonymous.post(session, json={"username": "carol", "password": "wrong"}, status=401))
+    check(anonymous.post(session, json={"username": "carol", "password": PASSWORD}))
+    check(anonymous.delete(session, status=204))
+    preview = professional.url("schemas.preview")
+    check(professional.post(preview, json=dict(MOOD, **{"$id": "https://example.org/schemas/openapi-test/p:1"})))
+    check(professional.post(preview, json={"type": "array"}, status=400))
+    check(client.post(preview, json=MOOD, status=403))
+    charts = link(check(client.get(caseload)).json, "charts")
+    chart = check(client.get(charts)).json["@items"][0]["@url"]
+    check(researcher.get(charts, status=404))
+    check(client.get(chart + "?fromdate=2024-05-01&todate=2024-05-31&time_zone=Asia/Tokyo"))
+    check(client.get(chart + "?fromdate=2024-05-31&todate=2024-05-01", status=400))
+    check(researcher.get(chart, status=404))
+
     assert check.seen == {operation["operationId"] for operation in operations(check.document)}
     assert check.unslashed <= KNOWN_UNSLASHED

@@ -253,33 +253,6 @@ def test_delete_a_log(researcher, weighing, logs_url):
                                  "@changes": synced["@items"][0]["@changes"]}]
 
 
-def test_a_log_deleted_while_a_writer_waited_is_gone(app, researcher, weighing, monkeypatch):
-    """Traversal finds the log live; a writer deleting it commits before this request's lock is granted
-    (SELECT ... FOR UPDATE waits for it). add_entry then stored an entry on the deleted log, whose entries
-    a delete erases, and PATCH and DELETE changed the tombstone: after the lock, a deleted log is a 404."""
-    from hyperdiary.models import SubjectLog, SubjectLogEntry
-    from hyperdiary.models.meta import utcnow
-    from hyperdiary.views import subjectlogs as views
-    from sqlalchemy import func, select, update
-
-    original = views.locked
-
-    def deleted_first(request, record):
-        # What the other writer's committed DELETE left, seen by the lock's fresh read.
-        request.dbsession.execute(update(SubjectLog).where(SubjectLog.id == record.id).values(deleted=utcnow()))
-        return original(request, record)
-
-    monkeypatch.setattr(views, "locked", deleted_first)
-    assert researcher.patch(link(weighing, "add_entry"), json=entry("Weighing"), status=404).json["code"] == 404
-    researcher.patch(weighing["@url"], json={"description": "after"}, status=404)
-    researcher.delete(weighing["@url"], status=404)
-    monkeypatch.undo()
-    with app.registry["dbengine"].connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(SubjectLogEntry)) == 0
-        assert connection.scalar(select(SubjectLog.description)) is None
-    assert stored_entries(researcher, weighing) == []
-
-
 def test_unknown_log_is_404(researcher, logs_url, anonymous):
     researcher.get(logs_url + "0" * 32 + "/", status=404)
     researcher.patch(logs_url + "0" * 32 + "/add_entry", json=entry("Weighing"), status=404)

@@ -1,0 +1,307 @@
+"""The page of a representation: one template for every resource (templates/page.html), fed from the JSON
+body the view answered, the resource it is of (for its forms and the client's time zone) and the caller."""
+import collections
+import html
+import datetime
+import re
+import threading
+import zoneinfo
+
+import orjson
+
+from markupsafe import Markup
+from pyramid.traversal import lineage
+
+from .. import hypermedia as hm
+from ..resources.clients import ClientResource
+from ..resources.root import Root
+from . import charts, forms, session
+
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
+UTC = datetime.UTC
+
+
+def esc(value) -> str:
+    """A value as HTML text (and attribute value): &, <, >, " and ' escaped (the standard library's escape:
+    twice as fast as markupsafe's for the short strings of a table, and the same characters)."""
+    return html.escape(value if isinstance(value, str) else str(value), quote=True)
+
+
+def client_of(context):
+    """The client whose records the page shows (its zone is the page's), or None."""
+    for resource in lineage(context) if context is not None else ():
+        if isinstance(resource, ClientResource):
+            return resource.client
+    return None
+
+
+class Shown:
+    """How the template shows values: dates in the client's zone, choices by their titles, images as images."""
+
+    def __init__(self, tz, titles: dict):
+        self.tz = tz
+        self.zone_name = getattr(tz, "key", "UTC")
+        self.titles = titles  # field name -> {value: title}
+
+    def kind(self, value) -> str:
+        if value is None:
+            return "none"
+        if isinstance(value, bool):
+            return "bool"
+        if isinstance(value, (int, float)):
+            return "number"
+        if isinstance(value, str):
+            if value.startswith(("http://", "https://")):
+                return "url"
+            if value.startswith("data:image/"):
+                return "image"
+            if DATE_TIME.match(value):
+                return "datetime"
+            return "text"
+        if isinstance(value, dict):
+            return "dict"
+        if isinstance(value, list):
+            if value and all(isinstance(item, dict) for item in value):
+                return "table"
+            return "list"
+        return "text"
+
+    def when(self, value: str) -> str:
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+    def title(self, field: str, value):
+        """A choice's title, where the field has labelled choices."""
+        choices = self.titles.get(field)
+        if choices is not None and not isinstance(value, (dict, list)):
+            return choices.get(value, value)
+        return value
+
+    # --- HTML of values: strings built with f-strings, every value passed through esc() -------------------
+    # (markupsafe's escape is C; its Markup % formatting and a Jinja2 macro per cell cost several times the
+    # JSON answer on a page of 50 entries.)
+
+    def html(self, value, field: str = "") -> Markup:
+        return Markup(self._html(value, field))
+
+    def _html(self, value, field: str = "") -> str:
+        kind = self.kind(value)
+        if kind == "none":
+            return '<span class="none" aria-label="not set">—</span>'
+        if kind == "bool":
+            return "yes" if value else "no"
+        if kind in ("number", "text"):
+            return esc(self.title(field, value))
+        if kind == "datetime":
+            return f'<time datetime="{esc(value)}">{esc(self.when(value))}</time>'
+        if kind == "url":
+            return f'<a href="{esc(value)}">{esc(value)}</a>'
+        if kind == "image":
+            return f'<img class="picture" src="{esc(value)}" alt="{esc(field or "image")}">'
+        if kind == "list":
+            return ", ".join(self._html(item, field) for item in value) if value else '<span class="none">none</span>'
+        if kind == "dict":
+            return '<dl class="nested">' + "".join(f"<dt>{esc(key)}</dt><dd>{self._html(item, key)}</dd>"
+                                                   for key, item in value.items()) + "</dl>"
+        return self._table(value)
+
+    def _cell(self, value, field: str = "") -> str:
+        """A value in a table's cell: a list of records is named, not drawn (the item's own page shows it)."""
+        if type(value) is list and value and all(isinstance(row, dict) for row in value):
+            return esc(", ".join(str(row.get("title") or row.get("name") or row.get("@url") or n)
+                                 for n, row in enumerate(value, 1)))
+        return self._html(value, field)
+
+    def table(self, rows: list) -> Markup:
+        return Markup(self._table(rows))
+
+    def _table(self, rows: list) -> str:
+        cols = columns(rows)
+        linked = bool(rows and rows[0].get("@url"))
+        head = "".join(f'<th scope="col">{esc(label(c))}</th>' for c in cols)
+        if linked:
+            head += '<th scope="col"><span class="vh">link</span></th>'
+        body = []
+        for row in rows:
+            cells = "".join(f"<td>{self._cell(row.get(c), c)}</td>" for c in cols)
+            if linked and row.get("@url"):
+                cells += f'<td><a href="{esc(row["@url"])}">open</a></td>'
+            body.append(f"<tr>{cells}</tr>")
+        return f'<table class="nested-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+    def items(self, items: list, cols: list, mixed: bool, field_titles: dict, type_titles: dict) -> Markup:
+        """A listing's table: a row per item (a tombstone says when it was deleted); items of several types
+        (entries of five schemas) have their shared fields as columns, the others, where set, in `details`."""
+        head = '<th scope="col"><span class="vh">link</span></th>' + ('<th scope="col">type</th>' if mixed else "")
+        head += "".join(f'<th scope="col">{esc(label(c))}</th>' for c in cols)
+        head += '<th scope="col">details</th>' if mixed else ""
+        rows = []
+        for item in items:
+            url = esc(item.get("@url", ""))
+            if item.get("@deleted"):
+                when = item.get("@changes", {}).get("modification_time", "")
+                span = len(cols) + (2 if mixed else 0)
+                rows.append(f'<tr class="deleted"><td><a href="{url}">deleted</a></td><td colspan="{span}">deleted '
+                            f'<time datetime="{esc(when)}">{esc(self.when(when))}</time></td></tr>')
+                continue
+            cells = f'<td><a href="{url}">open</a></td>'
+            if mixed:
+                kind = item.get("@type", "")
+                cells += f"<td>{esc(type_titles.get(kind) or kind.rsplit('/', 1)[-1])}</td>"
+            cells += "".join(f"<td>{self._cell(item.get(c), c)}</td>" for c in cols)
+            if mixed:
+                shared = set(cols)
+                cells += "<td>" + "; ".join(
+                    f"<span><b>{esc(field_titles.get(key) or label(key))}</b>: {self._cell(value, key)}</span>"
+                    for key, value in item.items()
+                    if value is not None and key not in shared and not key.startswith("@")) + "</td>"
+            rows.append(f"<tr>{cells}</tr>")
+        return Markup(f'<table class="items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def label(name: str) -> str:
+    return name.replace("_", " ").replace(".", " › ")
+
+
+def columns(items: list) -> list[str]:
+    """The table's columns: every field the items have, in the order they come, the @-keys left out."""
+    seen = {}
+    for item in items:
+        if isinstance(item, dict):
+            for key in item:
+                if not key.startswith("@"):
+                    seen.setdefault(key, None)
+    return list(seen)
+
+
+def item_columns(items: list) -> tuple[list[str], bool]:
+    """The columns of a listing, and whether the rest goes into one `details` column: items of several types
+    (entries of five schemas) have the fields they share as columns and the others, where set, in one cell."""
+    live = [item for item in items if isinstance(item, dict) and not item.get("@deleted")]
+    if len({item.get("@type") for item in live}) <= 1:
+        return columns(live), False
+    shared = [key for key in columns(live) if all(key in item for item in live)]
+    return shared, True
+
+
+def choice_titles(request, body: dict) -> dict:
+    """The titles of labelled choices, from the entry types the body names (its @schemas, or its own @type)."""
+    descriptors = list(body.get("@schemas") or ())
+    kind = body.get("@type")
+    namespace = request.registry.settings["hyperdiary.namespace"]
+    # A fixed kind's @type is the namespace and a name; an entry's the $id of its schema.
+    fixed = isinstance(kind, str) and kind.startswith(namespace) and "/" not in kind[len(namespace):]
+    if not descriptors and isinstance(kind, str) and not fixed and "@items" not in body:
+        schema = request.entry_schemas.get(request.dbsession, kind)
+        if schema is not None:
+            descriptors = [schema.descriptor]
+    titles = {}
+    for descriptor in descriptors:
+        for field in descriptor.get("fields", ()):
+            if field.get("choices"):
+                titles[field["name"]] = {choice["value"]: choice["name"] for choice in field["choices"]
+                                         if not isinstance(choice["value"], (dict, list))}
+    return titles
+
+
+def breadcrumbs(request, context) -> list[tuple[str, str]]:
+    if context is None:
+        return []
+    trail = []
+    for resource in lineage(context):
+        if isinstance(resource, Root):
+            break
+        trail.append((resource.__name__, hm.url(request, resource)))
+    return list(reversed(trail))
+
+
+def heading(body: dict) -> str:
+    for key in ("title", "name", "username"):
+        if isinstance(body.get(key), str) and body[key]:
+            return body[key]
+    kind = str(body.get("@type", "")).rstrip("/")
+    return label(kind.rsplit("/", 1)[-1]).replace("-", " ") or "hyperdiary"
+
+
+def is_error(body, response) -> bool:
+    return response.status_code >= 400 and isinstance(body, dict) and "code" in body and "message" in body
+
+
+class FormCache:
+    """Rendered forms, by what they are made of: the same entry type's form on the same listing renders the
+    same HTML on every request (a new entry's time is filled in by the script), and five forms were half a
+    page's time. Only forms of new records are kept (no record's values stay in memory); bounded, least
+    recently used first out."""
+
+    SIZE = 1024
+
+    def __init__(self, env):
+        self.macro = env.get_template("macros.html").module.form_of
+        self.cache = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, form, n: int, zone: str) -> Markup:
+        if form.values or form.etag:
+            # A change form shows a record's values: rendered each time, never kept in memory.
+            return Markup(str(self.macro(form, n, zone)))
+        key = orjson.dumps([list(form), n, zone], default=str, option=orjson.OPT_NON_STR_KEYS)
+        with self.lock:
+            html = self.cache.get(key)
+            if html is not None:
+                self.cache.move_to_end(key)
+                return html
+        html = Markup(str(self.macro(form, n, zone)))
+        with self.lock:
+            self.cache[key] = html
+            while len(self.cache) > self.SIZE:
+                self.cache.popitem(last=False)
+        return html
+
+
+def page(request, body, response) -> str:
+    env = request.registry["page_templates"]
+    context = getattr(request, "context", None)
+    client = client_of(context)
+    try:
+        tz = zoneinfo.ZoneInfo(client.time_zone) if client is not None else UTC
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = UTC
+    user = request.user
+    auth_url = hm.url(request, request.root["auth"])
+    common = {"user": user, "crumbs": breadcrumbs(request, context), "static": request.static_url,
+              "session_url": auth_url + "session", "register_url": auth_url + "register",
+              "root_url": request.base_url, "label": label, "csrf": session.page_csrf(request)}
+    if is_error(body, response):
+        return env.get_template("error.html").render(error=body, title=f"{body['code']} {body['message']}",
+                                                     **common)
+    if not isinstance(body, dict):  # a bare list (goals.batch answers the @urls)
+        body = {"@url": request.url, "@type": "list", "@links": [], "value": body}
+    shown = Shown(tz, choice_titles(request, body))
+    etag = response.etag
+    # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
+    page_forms = forms.forms(request, context, request.view_name, body, tz, f'"{etag}"' if etag else None) \
+        if request.method == "GET" else []
+    if isinstance(body.get("fields"), list) and "@id" in body:
+        # An entry type's descriptor (a schema, a preview): the form a client would get, to look at.
+        page_forms.append(forms.Form("The form a client gets", "POST", "", body["fields"], {}, {}, None, "sample",
+                                     body.get("description")))
+    links = [link for link in body.get("@links", ()) if link.get("name") != "next"]
+    next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
+    items = body.get("@items")
+    fields = {key: value for key, value in body.items() if not key.startswith("@")}
+    cols, mixed = item_columns(items) if items else ([], False)
+    field_titles = {field["name"]: field["title"] for descriptor in body.get("@schemas") or ()
+                    for field in descriptor.get("fields", ())}
+    type_titles = {descriptor.get("@id"): descriptor.get("title") for descriptor in body.get("@schemas") or ()}
+    return env.get_template("page.html").render(
+        body=body, title=heading(body), fields=fields, links=links, next_link=next_link, items=items,
+        item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
+        descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
+        changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
+        charts=charts.on_page(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
+        **common)

@@ -1,0 +1,221 @@
+// hyperdiary's pages: the one script (served by the server itself, no inline script anywhere).
+// It sends the forms as JSON (the API takes nothing else), shows a 400's messages beside their fields
+// without losing what was typed, and signs out. Pages are readable without it.
+"use strict";
+
+function csrf() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : null;
+}
+
+// A wall-clock "YYYY-MM-DDTHH:MM" in an IANA zone, as a UTC instant (two rounds settle any DST edge).
+function zonedToUtc(local, zone) {
+  const [day, time] = local.split("T");
+  const [Y, M, D] = day.split("-").map(Number);
+  const [h, m] = time.split(":").map(Number);
+  const wall = Date.UTC(Y, M - 1, D, h, m);
+  const format = new Intl.DateTimeFormat("en-US", {timeZone: zone || "UTC", hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  const offset = (instant) => {
+    const parts = {};
+    for (const p of format.formatToParts(new Date(instant))) parts[p.type] = Number(p.value);
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - instant;
+  };
+  let utc = wall - offset(wall);
+  utc = wall - offset(utc);
+  return new Date(utc).toISOString().replace(".000Z", "Z");
+}
+
+function readFile(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+class FieldError extends Error {
+  constructor(name, message) { super(message); this.field = name; }
+}
+
+// A body that writes `value` at a field's path (["details", "weight", "unit"]) instead of a plain name.
+function pathed(body, path) {
+  return new Proxy({}, {set(_, key, value) {
+    let node = body;
+    for (const step of path.slice(0, -1)) node = (node[step] = node[step] || {});
+    node[path[path.length - 1]] = value;
+    return true;
+  }});
+}
+
+// The JSON body of a form: each field read as its kind says.
+async function bodyOf(form) {
+  const change = form.dataset.method !== "POST";
+  let top = {};
+  for (const field of form.querySelectorAll(".field")) {
+    const name = field.dataset.field;
+    const path = field.dataset.path ? JSON.parse(field.dataset.path) : [name];
+    // A nested field is left out when empty (its object may not exist); a top-level one is cleared by a change.
+    const body = path.length > 1 ? pathed(top, path) : top;
+    const unset = (b, n) => { if (change && path.length === 1) b[n] = null; };
+    const kinds = (field.dataset.kind || "text").split(" ");
+    const kind = kinds[0];
+    const input = field.querySelector("input, select, textarea");
+    if (kind === "json") {
+      const text = input.value.trim();
+      if (!text) { unset(body, name); continue; }
+      let value;
+      try { value = JSON.parse(text); } catch (e) { throw new FieldError(name, "This is not JSON: " + e.message); }
+      if (kinds.includes("whole")) { top = value; continue; }
+      body[name] = value;
+    } else if (kind === "choice") {
+      const checked = field.querySelector("input:checked");
+      if (!checked || checked.value === "") unset(body, name); else body[name] = JSON.parse(checked.value);
+    } else if (kind === "multichoice") {
+      const values = [...field.querySelectorAll("input:checked")].map((i) => JSON.parse(i.value));
+      if (values.length || change) body[name] = values;
+    } else if (kind === "image") {
+      if (input.files && input.files.length) body[name] = await readFile(input.files[0]);
+    } else if (kind === "list") {
+      const lines = input.value.split("\n").map((s) => s.trim()).filter((s) => s);
+      if (lines.length || change) body[name] = lines;
+    } else if (kinds.includes("slider") && !input.required && !input.dataset.set) {
+      unset(body, name);  // an optional slider nobody moved is not set
+    } else if (input.value === "") {
+      unset(body, name);
+    } else if (kind === "integer" || kind === "number") {
+      body[name] = Number(input.value);
+    } else if (kind === "boolean") {
+      body[name] = input.value === "true";
+    } else if (kind === "datetime") {
+      body[name] = zonedToUtc(input.value, form.dataset.timeZone);
+    } else {
+      body[name] = input.value;
+    }
+  }
+  for (const [key, value] of Object.entries(form.dataset)) {
+    if (key.startsWith("const")) Object.assign(top, JSON.parse(value));
+  }
+  return top;
+}
+
+function clearErrors(form) {
+  for (const p of form.querySelectorAll(".error")) { p.hidden = true; p.textContent = ""; }
+  for (const i of form.querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
+  const general = form.querySelector(".form-errors");
+  if (general) { general.hidden = true; general.textContent = ""; }
+}
+
+// One message beside its field (a dotted name belongs to its first part: `details.weight` to `details`,
+// `days.2` to `days`); one the form has no field for goes to the form's own list.
+function showError(form, name, message) {
+  const first = String(name).split(".")[0];
+  const field = form.querySelector(`.field[data-field="${CSS.escape(name)}"]`) ||
+                form.querySelector(`.field[data-field="${CSS.escape(first)}"]`);
+  if (field) {
+    const p = field.querySelector(".error");
+    p.textContent = (p.textContent ? p.textContent + " " : "") + (name !== field.dataset.field ? name + ": " : "") + message;
+    p.hidden = false;
+    for (const i of field.querySelectorAll("input, select, textarea")) i.setAttribute("aria-invalid", "true");
+    return field;
+  }
+  const general = form.querySelector(".form-errors");
+  const line = document.createElement("p");
+  line.textContent = (name && name !== "body" ? name + ": " : "") + message;
+  general.append(line);
+  general.hidden = false;
+  return null;
+}
+
+function parentOf(url) {
+  const trimmed = url.replace(/\/$/, "");
+  return trimmed.slice(0, trimmed.lastIndexOf("/") + 1);
+}
+
+async function submit(form) {
+  clearErrors(form);
+  const method = form.dataset.method;
+  const show = form.dataset.show;
+  let body = null;
+  if (method !== "DELETE") {
+    try { body = await bodyOf(form); } catch (e) {
+      if (e instanceof FieldError) { showError(form, e.field, e.message); return; }
+      throw e;
+    }
+  }
+  const headers = {"Accept": show === "html" ? "text/html" : "application/json"};
+  if (body !== null) headers["Content-Type"] = "application/json";
+  if (form.dataset.etag) headers["If-Match"] = form.dataset.etag;
+  const token = csrf();
+  if (token) headers["X-CSRF-Token"] = token;
+  const response = await fetch(form.action, {method, headers, credentials: "same-origin",
+    body: body === null ? undefined : JSON.stringify(body)});
+  if (show === "html") {
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const main = page.querySelector("main");
+    const target = form.nextElementSibling;  // the div.preview after the form
+    target.replaceChildren(...[...main.childNodes].map((n) => document.importNode(n, true)));
+    return;
+  }
+  if (response.ok) {
+    if (show === "reload") { window.location.reload(); return; }
+    if (show === "signin") { showError(form, "", "Registered. Sign in above."); return; }
+    if (method === "DELETE") { window.location.assign(parentOf(form.action)); return; }
+    const location = response.headers.get("Location");
+    if (method === "POST" && location) { window.location.assign(location); return; }
+    window.location.reload();
+    return;
+  }
+  let error = null;
+  try { error = await response.json(); } catch (e) { error = null; }
+  if (!error || !error.message) { showError(form, "", `The server answered ${response.status}.`); return; }
+  showError(form, "", `${error.code}: ${error.message}`);
+  let first = null;
+  for (const problem of error.extra || []) {
+    const field = showError(form, problem.name, problem.message);
+    first = first || field;
+  }
+  if (first) first.querySelector("input, select, textarea").focus();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset.signout) {
+    event.preventDefault();
+    const headers = {};
+    const token = csrf();
+    if (token) headers["X-CSRF-Token"] = token;
+    fetch(form.dataset.signout, {method: "DELETE", headers, credentials: "same-origin"})
+      .then(() => window.location.assign(document.querySelector("a.home").href));
+    return;
+  }
+  if (!form.classList.contains("write")) return;
+  event.preventDefault();
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  submit(form).catch((e) => showError(form, "", String(e))).finally(() => { button.disabled = false; });
+});
+
+document.addEventListener("input", (event) => {
+  const input = event.target;
+  if (input.type === "range") input.dataset.set = "1";
+  if (input.type === "range" && input.nextElementSibling && input.nextElementSibling.tagName === "OUTPUT") {
+    input.nextElementSibling.value = input.value;
+  }
+});
+
+// A new entry's time starts at now, in the form's time zone (the server renders forms without it).
+function wallClock(zone) {
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-US", {timeZone: zone || "UTC", hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"});
+  for (const p of format.formatToParts(new Date())) parts[p.type] = p.value;
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll("input[data-now]")) {
+    if (!input.value) input.value = wallClock(input.form && input.form.dataset.timeZone);
+  }
+});

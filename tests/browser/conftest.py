@@ -1,0 +1,49 @@
+"""Browser tests: Playwright for Python driving the system's Chromium (Debian's `chromium` package). Nothing
+is downloaded: no `playwright install`; without /usr/bin/chromium these tests skip and say how to get it."""
+import os
+import pathlib
+
+import pytest
+
+CHROMIUM = os.environ.get("HYPERDIARY_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Where screenshots go when asked for (`HYPERDIARY_SCREENSHOTS=docs/screenshots make test ...`).
+SCREENSHOTS = os.environ.get("HYPERDIARY_SCREENSHOTS")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not pathlib.Path(CHROMIUM).exists():
+        pytest.skip(f"No Chromium at {CHROMIUM}: install it with `apt-get install chromium` (Debian; .ci/run does) "
+                    "or point HYPERDIARY_CHROMIUM at one; Playwright's own browser download is never used.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    # Nothing a page loads may come from another host.
+    hosts = []
+    page.on("request", lambda request: hosts.append(request.url.split("/")[2]))
+    yield page
+    context.close()
+    assert {host for host in hosts if not host.startswith("127.0.0.1:")} == set(), hosts
+
+
+def shot(page, name, clip=None):
+    """A screenshot of the page (or of the `clip` locator's element) when HYPERDIARY_SCREENSHOTS names a folder."""
+    if SCREENSHOTS:
+        folder = pathlib.Path(SCREENSHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        if clip is not None:
+            clip.screenshot(path=str(folder / f"{name}.png"))
+        else:
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
