@@ -5,8 +5,8 @@ request executes does not. This is the steady measure for comparing two commits 
 
     python bench/instructions.py                  PostgreSQL at BENCH_POSTGRES_URL, in a schema of its own
     python bench/instructions.py --sqlite         SQLite, in a file of its own
-    python bench/instructions.py --compare BEFORE.json AFTER.json
-                                                  the before/after table of two runs' JSON summaries
+    python bench/instructions.py --compare BEFORE.json AFTER.json [LATER.json ...]
+                                                  the before/after table of runs' JSON summaries
 
 What a run does:
 1. Seeds a fresh database (a PostgreSQL schema `hdinstr_<random>` at BENCH_POSTGRES_URL [postgresql+psycopg://
@@ -328,19 +328,25 @@ def table(summary):
     return "\n".join(lines)
 
 
-def compare(before_path, after_path):
-    """The before/after table of two summaries; '✗' where a request costs more than LIMIT more."""
-    before, after = (json.loads(pathlib.Path(p).read_text()) for p in (before_path, after_path))
-    lines = [f"| scenario | before ({before['commit']}) | after ({after['commit']}) | change | ≤ +{LIMIT:.0%} "
-             "| SQL statements |", "|---|---:|---:|---:|:-:|---:|"]
+def compare(before_path, *after_paths):
+    """The before/after table of two or more summaries (the change and the verdict are the last one's);
+    '✗' where a request costs more than LIMIT more than before."""
+    before, *afters = (json.loads(pathlib.Path(p).read_text()) for p in (before_path, *after_paths))
+    after = afters[-1]
+    lines = [f"| scenario | before ({before['commit']}) | "
+             + " | ".join(f"after ({summary['commit']})" for summary in afters)
+             + f" | change | ≤ +{LIMIT:.0%} | SQL statements |",
+             "|---|---:|" + "---:|" * len(afters) + "---:|:-:|---:|"]
+    mean = lambda summary, key: sum(summary["results"][key]) / len(summary["results"][key])  # noqa: E731
     for key, label in SCENARIOS.items():
-        if key not in before["results"] or key not in after["results"]:
+        if any(key not in summary["results"] for summary in (before, *afters)):
             continue
-        b, a = (sum(r) / len(r) for r in (before["results"][key], after["results"][key]))
+        b, a = mean(before, key), mean(after, key)
         verdict = "" if key.startswith("bare.") else ("✓" if a <= b * (1 + LIMIT) else "✗")
         sent = [summary.get("statements", {}).get(key, "?") for summary in (before, after)]
         sent = sent[0] if sent[0] == sent[1] else f"{sent[0]} → {sent[1]}"
-        lines.append(f"| {label} | {b / 1e6:.2f} M | {a / 1e6:.2f} M | {a / b - 1:+.1%} | {verdict} | {sent} |")
+        shown = " | ".join(f"{mean(summary, key) / 1e6:.2f} M" for summary in afters)
+        lines.append(f"| {label} | {b / 1e6:.2f} M | {shown} | {a / b - 1:+.1%} | {verdict} | {sent} |")
     return "\n".join(lines)
 
 
@@ -351,7 +357,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per scenario [20]")
     parser.add_argument("--rounds", type=int, default=2, help="measured rounds per scenario [2]")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated keys [all]")
-    parser.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"), help="two runs' summary.json")
+    parser.add_argument("--compare", nargs="+", metavar="SUMMARY",
+                        help="runs' summary.json: the first is 'before', the change is the last one's")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the process under valgrind
     args = parser.parse_args()
     if args.measure:
