@@ -371,8 +371,8 @@ def main():
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}; known: {', '.join(SCENARIOS)}")
     os.environ.pop("HYPERDIARY_DATABASE_URL", None)
     database = "sqlite" if args.sqlite else "postgresql"
-    now = datetime.datetime.now(datetime.timezone.utc)
-    out = BENCH / "results" / f"instructions-{commit()}-{database}-{now:%Y%m%dT%H%M%S}"
+    now, revision = datetime.datetime.now(datetime.timezone.utc), commit()
+    out = BENCH / "results" / f"instructions-{revision}-{database}-{now:%Y%m%dT%H%M%S}"
     out.mkdir(parents=True)
     started = time.monotonic()
     admin = schema = tmp = None
@@ -397,7 +397,7 @@ def main():
             admin.dispose()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    summary = {"commit": commit(), "database": database, "date": now.strftime("%Y-%m-%d %H:%M UTC"), "python": platform.python_version(), "entries": ENTRIES,
+    summary = {"commit": revision, "database": database, "date": now.strftime("%Y-%m-%d %H:%M UTC"), "python": platform.python_version(), "entries": ENTRIES,
                "requests": args.requests, "warmup": args.warmup, "rounds": args.rounds, "results": results,
                "statements": sent,
                "seconds": {"seeding": round(seeded), "callgrind": round(measured)}}
