@@ -7,7 +7,8 @@ from pyramid.config import Configurator
 from .resources.root import root_factory
 
 # Environment variables that override the ini file's settings.
-ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url"}
+ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url",
+               "HYPERDIARY_RATELIMIT_STORAGE_URL": "hyperdiary.ratelimit.storage_url"}
 
 
 # Settings every deployment has, whatever its ini file says (an absent one was a 500 on every request).
@@ -27,11 +28,14 @@ def main(global_config, **settings):
     """The WSGI application (PasteDeploy's app factory)."""
     settings = apply_environment(settings)
     with Configurator(settings=settings, root_factory=root_factory) as config:
+        config.include(".securityheaders")
+        config.include(".faults")
         config.include(".rendering")
         config.include(".inputs")
         config.include(".request")
         config.include(".models")
         config.include(".security")
+        config.include(".ratelimit")
         config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")

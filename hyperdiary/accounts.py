@@ -8,18 +8,13 @@ import argon2
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from . import hashing, passwords
 from .models import AuthSession, Client, Role, Token, User
 from .models.meta import utcnow
 
 CLIENT_NAME_LENGTH = Client.__table__.c.name.type.length
 
-MIN_PASSWORD_LENGTH = 8
-# The most common passwords of the public breach lists; anything on it is refused.
-COMMON_PASSWORDS = frozenset(
-    """password password1 password123 12345678 123456789 1234567890 qwertyuiop qwerty123 iloveyou
-    11111111 00000000 abc12345 abcd1234 letmein1 welcome1 sunshine princess football baseball
-    dragon123 monkey123 trustno1 passw0rd superman admin123 changeme""".split()
-)
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 
 class UsernameTaken(Exception):
@@ -27,24 +22,20 @@ class UsernameTaken(Exception):
 
 
 def password_hasher(settings) -> argon2.PasswordHasher:
-    """argon2id with argon2-cffi's defaults unless the settings lower them (the test suite does)."""
+    """argon2id with argon2-cffi's defaults unless the settings lower them (the test suite does), with a
+    bounded number of hashes at once (hashing.py)."""
     kwargs = {}
     for name in ("time_cost", "memory_cost", "parallelism"):
         value = settings.get(f"hyperdiary.argon2.{name}")
         if value:
             kwargs[name] = int(value)
-    return argon2.PasswordHasher(type=argon2.Type.ID, **kwargs)
+    return hashing.bounded(argon2.PasswordHasher(type=argon2.Type.ID, **kwargs), settings)
 
 
-def password_problem(password: str, username: str = "") -> str | None:
-    """Why a password is too weak, or None."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Password must have at least {MIN_PASSWORD_LENGTH} characters."
-    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 3:
-        return "Password is too easy to guess."
-    if username and username.lower() in password.lower():
-        return "Password must not contain the username."
-    return None
+def password_problem(password: str, username: str = "", email: str = "", first_name: str = "",
+                     last_name: str = "") -> str | None:
+    """Why a password is too weak (passwords.py), or None."""
+    return passwords.weakness(password, username, email, first_name, last_name)
 
 
 def normalize_username(username: str) -> str:
@@ -82,8 +73,18 @@ def create_user(
     return user
 
 
-def set_password(user: User, hasher, password: str):
+def set_password(dbsession, user: User, hasher, password: str):
+    """A new password ends every sign-in of the user: whoever had a token (a stolen one is why
+    passwords get changed) signs in again."""
     user.password_hash = hasher.hash(password)
+    revoke_user(dbsession, user.id)
+
+
+def set_active(dbsession, user: User, active: bool):
+    """Deactivating ends every sign-in of the user and refuses new ones; reactivating allows them again."""
+    if user.is_active and not active:
+        revoke_user(dbsession, user.id)
+    user.is_active = active
 
 
 # A hash of a password nobody has, verified when the username is unknown, so that an unknown user
@@ -106,6 +107,9 @@ def check_credentials(dbsession, hasher, username: str, password: str) -> User |
         hasher.verify(user.password_hash, password)
     except (argon2.exceptions.VerifyMismatchError, argon2.exceptions.InvalidHashError):
         return None
+    if not user.is_active:
+        # Verified all the same: a deactivated account answers like a wrong password, in the same time.
+        return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     return user
@@ -122,27 +126,32 @@ class TokenTTL:
     def __init__(self, settings):
         self.access = int(settings.get("hyperdiary.token.access_ttl", 3600))
         self.refresh = int(settings.get("hyperdiary.token.refresh_ttl", 30 * 86400))
+        # The absolute end of a sign-in: no rotation of its refresh token lives past it (API.md §8).
+        self.session_max_age = int(settings.get("hyperdiary.token.session_max_age", 30 * 86400))
 
 
-def _issue_pair(dbsession, session_id: str, ttl: TokenTTL) -> dict:
+def _issue_pair(dbsession, session: AuthSession, ttl: TokenTTL) -> dict:
+    """A new access and refresh token of the session, neither outliving the session's absolute end
+    (`session_max_age` after the sign-in), whatever the rotations before."""
     now = utcnow()
+    end = session.created + datetime.timedelta(seconds=ttl.session_max_age)
     access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    access_expires = min(now + datetime.timedelta(seconds=ttl.access), end)
     dbsession.add_all(
         [
-            Token(hash=token_hash(access), session_id=session_id, kind="access",
-                  expires=now + datetime.timedelta(seconds=ttl.access)),
-            Token(hash=token_hash(refresh), session_id=session_id, kind="refresh",
-                  expires=now + datetime.timedelta(seconds=ttl.refresh)),
+            Token(hash=token_hash(access), session_id=session.id, kind="access", expires=access_expires),
+            Token(hash=token_hash(refresh), session_id=session.id, kind="refresh",
+                  expires=min(now + datetime.timedelta(seconds=ttl.refresh), end)),
         ]
     )
-    return {"access": access, "refresh": refresh, "expires_in": ttl.access}
+    return {"access": access, "refresh": refresh, "expires_in": max(0, int((access_expires - now).total_seconds()))}
 
 
 def sign_in(dbsession, user: User, ttl: TokenTTL) -> dict:
-    session = AuthSession(user_id=user.id)
+    session = AuthSession(user_id=user.id, created=utcnow())
     dbsession.add(session)
     dbsession.flush()
-    return _issue_pair(dbsession, session.id, ttl)
+    return _issue_pair(dbsession, session, ttl)
 
 
 def _live_refresh_token(dbsession, refresh: str):
@@ -178,7 +187,7 @@ def rotate(dbsession, refresh: str, ttl: TokenTTL) -> dict | None:
     if won != 1:
         revoke(dbsession, session.id)
         return None
-    return _issue_pair(dbsession, session.id, ttl)
+    return _issue_pair(dbsession, session, ttl)
 
 
 def revoke_by_refresh(dbsession, refresh: str) -> bool:
@@ -193,6 +202,17 @@ def revoke(dbsession, session_id: str):
     dbsession.execute(
         update(AuthSession)
         .where(AuthSession.id == session_id, AuthSession.revoked.is_(None))
+        .values(revoked=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def revoke_user(dbsession, user_id: str):
+    """Every sign-in of the user ends: each access and refresh token stops working at once, in every
+    process (a changed password, a deactivated account)."""
+    dbsession.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked.is_(None))
         .values(revoked=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -220,6 +240,8 @@ _IDENTITY_OF_ACCESS_TOKEN = (
         Token.kind == "access",
         Token.expires > bindparam("now"),
         AuthSession.revoked.is_(None),
+        # Deactivation revokes the sessions too; this also covers a sign-in racing the deactivation.
+        User.is_active.is_(True),
     )
 )
 

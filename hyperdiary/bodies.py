@@ -5,19 +5,16 @@ A deployment tightens or extends what a kind accepts by editing its file (a long
 mood), without touching code. Views validate a body with `request.bodies.check(kind, data)`, which
 raises one 400 naming every failing field, in the same words as diary entries' validation.
 """
-import contextvars
 import datetime
-import functools
 import json
 import pathlib
-import time
 
 import jsonschema_specifications
-import regex
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from .errors import ValidationFailure, problem
+from . import patterns
+from .errors import ValidationFailure, problem, quoted
 from .inputs import parse_datetime
 from .models import Goal, GoalTracking, Subject, TagType
 
@@ -32,23 +29,23 @@ def problems(validator, data, order=()) -> list[dict]:
     """Every way `data` fails the validator's schema, one problem per field, named by dotted path
     (`title`, `reasons.2`, `details.weight.unit`), in the order of `order` (the schema's properties)."""
     found = []
-    deadline = _PATTERN_DEADLINE.set(time.monotonic() + PATTERN_BUDGET)
-    try:
+    with patterns.budget():
         errors = list(validator.iter_errors(data))
-    finally:
-        _PATTERN_DEADLINE.reset(deadline)
     for error in errors:
         path = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "required":
+        if error.message in (patterns.TOO_LONG, patterns.UNUSABLE):
+            found.append(problem(path or "body", error.message))
+        elif error.validator == "required":
             found += [problem(_join(path, name), "Required input is missing.")
                       for name in error.validator_value if name not in error.instance]
         elif error.validator in ("additionalProperties", "unevaluatedProperties"):
             known = error.schema.get("properties", {})
             found += [problem(_join(path, name), "Unknown field.") for name in error.instance if name not in known]
         elif error.validator in _CHOICE_VALIDATORS:
-            found.append(problem(path or "body", f"{error.instance!r} is not one of the allowed choices."))
+            found.append(problem(path or "body", f"{quoted(error.instance)} is not one of the allowed choices."))
         else:
-            found.append(problem(path or "body", error.message))
+            # jsonschema quotes the whole value ("'xxx…' is too long"): at most QUOTED characters of it.
+            found.append(problem(path or "body", error.message.replace(repr(error.instance), quoted(error.instance))))
     # jsonschema reports `required` once per missing property, each with the whole list: keep one of each.
     found = list({(p["name"], p["message"]): p for p in found}.values())
     position = {name: index for index, name in enumerate(order)}
@@ -88,44 +85,17 @@ def _unique_items(validator, unique, instance, schema):
             seen.add(key)
 
 
-# `pattern` runs with the `regex` module and a time limit: an uploaded entry schema may hold a pattern that
-# backtracks catastrophically (`^(a|a)*$`), and Python's `re` would then hold a worker for hours on a
-# 35-character entry. All the pattern matching of one validation (problems() below) shares PATTERN_BUDGET
-# seconds; a match that runs out of it is a validation error, not a stuck worker.
-PATTERN_BUDGET = 0.25
-_PATTERN_DEADLINE = contextvars.ContextVar("pattern_deadline", default=None)
-
-
-@functools.lru_cache(maxsize=1024)
-def _compiled(pattern: str):
-    return regex.compile(pattern)
-
-
-def _pattern(validator, pattern, instance, schema):
-    if not validator.is_type(instance, "string"):
-        return
-    deadline = _PATTERN_DEADLINE.get()
-    left = PATTERN_BUDGET if deadline is None else deadline - time.monotonic()
-    try:
-        found = _compiled(pattern).search(instance, timeout=max(left, 0.001))
-    except TimeoutError:
-        yield ValidationError("Checking this text against the schema's pattern took too long.")
-        return
-    except regex.error:
-        yield ValidationError("The schema's pattern cannot be used.")
-        return
-    if found is None:
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items, "pattern": _pattern})
+# Every pattern of a schema (`pattern`, `patternProperties`, and what `additionalProperties` and
+# `unevaluatedProperties` match through them) runs in hyperdiary/patterns.py, under one time budget per
+# validation and without holding the GIL.
+Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items, **patterns.KEYWORDS})
 
 
 # --- formats ------------------------------------------------------------------------------------------
 # Resource bodies follow the contract's reading of dates (docs/decisions.md): a date-time without an
 # offset is UTC, so the schemas' "format": "date-time" accepts what the views will parse, no more and
 # no less. (jsonschema's own checker wants RFC 3339, which requires the offset.)
-FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER = patterns.with_regex_format(FormatChecker(()))
 
 
 @FORMAT_CHECKER.checks("date-time", raises=ValueError)
@@ -162,7 +132,8 @@ class BodySchema:
     what = "Resource schema"
 
     def __init__(self, kind: str, document):
-        Draft202012Validator.check_schema(document)
+        Draft202012Validator.check_schema(document, format_checker=patterns.with_regex_format(
+            Draft202012Validator.FORMAT_CHECKER))
         if not isinstance(document, dict) or document.get("type") != "object":
             raise ValueError('The schema of a resource kind must have "type": "object".')
         self.kind = kind

@@ -48,8 +48,27 @@ class Missing(HTTPNotFound):
         self.message = message
 
 
+# API.md §8: a message quotes at most this many characters of an offending value (a 1 MB title was
+# echoed back in a 1 MB error).
+QUOTED = 100
+
+
+def quoted(value) -> str:
+    """`repr(value)`, cut to QUOTED characters of the value (…) when it is longer."""
+    if isinstance(value, str) and len(value) > QUOTED:
+        return repr(value[:QUOTED]) + "…"
+    text = repr(value)
+    return text if len(text) <= QUOTED else text[:QUOTED] + "…"
+
+
+def _bounded(text: str, most: int) -> str:
+    return text if not isinstance(text, str) or len(text) <= most else text[:most] + "…"
+
+
 def problem(name, message) -> dict:
-    return {"name": name, "message": message}
+    """One offending field. Whatever built the message (a library quoting a value), neither part of it
+    grows past a few hundred characters: a field's name may itself be what a caller sent (a key)."""
+    return {"name": _bounded(name, 2 * QUOTED), "message": _bounded(message, 3 * QUOTED)}
 
 
 def error_response(request, code: int, message: str, extra=None, headers=None) -> Response:
@@ -57,7 +76,8 @@ def error_response(request, code: int, message: str, extra=None, headers=None) -
     token presented twice revokes its session, and that revocation has to be stored)."""
     # API.md §2: every error has this body, `extra` included (empty when no field is at fault).
     body = {"code": code, "message": message, "extra": extra or []}
-    response = Response(body=orjson.dumps(body), status=code, content_type=JSON_TYPE, charset="UTF-8")
+    # WebOb adds no charset to application/json by itself: API.md §8 wants it on every error.
+    response = Response(body=orjson.dumps(body), status=code, content_type=f"{JSON_TYPE}; charset=UTF-8")
     response.headers.update(headers or {})
     if code == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="hyperdiary"'

@@ -6,7 +6,7 @@ import urllib.parse
 
 import colander
 import orjson
-from pyramid.httpexceptions import HTTPNotFound, HTTPRequestEntityTooLarge
+from pyramid.httpexceptions import HTTPNotFound, HTTPRequestEntityTooLarge, HTTPUnsupportedMediaType
 
 from . import localtime
 from .errors import ValidationFailure, problem
@@ -16,8 +16,15 @@ def max_body_size(request) -> int:
     return int(request.registry.settings.get("hyperdiary.max_body_size", 1024 * 1024))
 
 
+def is_json_type(media_type: str | None) -> bool:
+    """`application/json` or another `+json` type (`application/schema+json`, `application/ld+json`)."""
+    media_type = (media_type or "").strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
 def json_body(request):
-    """The request's JSON document (any JSON value), read at most up to the size limit."""
+    """The request's JSON document (any JSON value), read at most up to the size limit. A body sent as
+    anything but JSON is a 415 (API.md §8): a form or text/plain body is what a cross-site form sends."""
     limit = max_body_size(request)
     if request.content_length is not None and request.content_length > limit:
         raise HTTPRequestEntityTooLarge(f"The request body is larger than {limit} bytes.")
@@ -26,6 +33,8 @@ def json_body(request):
         raise HTTPRequestEntityTooLarge(f"The request body is larger than {limit} bytes.")
     if not raw.strip():
         raise ValidationFailure("Invalid JSON input", [problem("body", "A JSON body is required.")])
+    if not is_json_type(request.content_type):
+        raise HTTPUnsupportedMediaType("Send the body as application/json (Content-Type).")
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
@@ -143,8 +152,29 @@ def deserialize(schema: colander.SchemaNode, data, message="Invalid JSON input")
         raise ValidationFailure(message, colander_problems(invalid)) from None
 
 
-def body(request, schema: colander.SchemaNode):
-    return deserialize(schema, json_object(request))
+EMPTY = "Must not be empty."
+
+
+def body(request, schema: colander.SchemaNode, read_only=REPRESENTATION_KEYS):
+    """A JSON object checked by a colander mapping, under the one rule of API.md §8 for bodies: a key the
+    mapping does not know is a 400 ("Unknown field."), as is an empty string for a text field that does
+    not allow one (colander would read "" as "not given", so `{"name": ""}` changed nothing and answered
+    200). The keys of `read_only` (a representation's `@url`, `@links` ...) are ignored, so a
+    representation can be sent back. Every problem is reported at once."""
+    data = json_object(request)
+    known = {node.name: node for node in schema.children}
+    found = [problem(key, "Unknown field.") for key in data if key not in known and key not in read_only]
+    found += [problem(key, EMPTY) for key, value in data.items()
+              if value == "" and key in known and isinstance(known[key].typ, colander.String)
+              and not known[key].typ.allow_empty]
+    try:
+        value = schema.deserialize({key: item for key, item in data.items() if key in known})
+    except colander.Invalid as invalid:
+        named = {p["name"] for p in found}
+        found += [p for p in colander_problems(invalid) if p["name"] not in named]
+    if found:
+        raise ValidationFailure("Invalid JSON input", found)
+    return value
 
 
 def query(request, schema: colander.SchemaNode):
@@ -194,6 +224,20 @@ class StrictString(colander.String):
         if cstruct is not colander.null and not isinstance(cstruct, str):
             raise colander.Invalid(node, "Expected a string.")
         return super().deserialize(node, cstruct)
+
+
+class StrictBoolean(colander.SchemaType):
+    """JSON true or false; colander.Boolean reads any text ("no" is true), a JSON API should refuse it."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        if not isinstance(cstruct, bool):
+            raise colander.Invalid(node, "Expected true or false.")
+        return cstruct
+
+    def serialize(self, node, appstruct):
+        return appstruct
 
 
 def valid_time_zone(node, value):

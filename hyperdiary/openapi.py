@@ -50,7 +50,7 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 NAME = {"type": "string", "maxLength": 150}
 EMAIL = {"type": "string", "format": "email", "maxLength": 254}
 PASSWORD = described({"type": "string", "minLength": MIN_PASSWORD_LENGTH},
-                     "not a weak one: not a common password, at least 3 distinct characters, not holding the username")
+                     "not a weak one: zxcvbn scores it 3 or more, counting the username, email and names as guessable")
 ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 ROLE = {"enum": [str(role) for role in Role]}
 ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
@@ -147,7 +147,8 @@ SCHEMAS = {
     # Resources.
     "Root": representation("The entry point: its links lead everywhere the caller may go.", title=STRING),
     "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,
-                           first_name=STRING, last_name=STRING),
+                           first_name=STRING, last_name=STRING,
+                           is_active=described(BOOLEAN, "false: deactivated by an admin, cannot sign in")),
     "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
                              time_zone=described(STRING, "an IANA time zone")),
     "Assignment": representation("A client in a professional's caseload.",
@@ -297,7 +298,10 @@ SCHEMAS = {
     "Credentials": obj(("username", "password"), username=STRING, password=STRING),
     "RefreshToken": obj(("refresh",), refresh=STRING),
     "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=PASSWORD,
-                         current_password=described(STRING, "needed to change one's own password")),
+                         current_password=described(STRING, "needed to change one's own password"),
+                         is_active=described(BOOLEAN, "admins: false deactivates (every token stops working)"),
+                         username=described(STRING, "read-only: only the current value"),
+                         role=described(ROLE, "read-only: only the current value")),
     "NewAssignment": obj(("client",), client=described(STRING, "the client's @url")),
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
                         time_zone=described(STRING, "an IANA time zone")),
@@ -365,6 +369,9 @@ ERRORS = {
     409: "Conflict with a stored record",
     412: "If-Match does not match: the resource changed since it was read",
     413: "Body larger than the configured limit",
+    415: "Body not sent as application/json (or another +json type)",
+    429: "Too many attempts: wait Retry-After seconds",
+    503: "The database cannot be reached, or too many sign-ins wait for a password hash: retry after Retry-After seconds",
 }
 
 
@@ -434,11 +441,11 @@ OPERATIONS = (
        result={"type": "object", "required": ["@context"]}, public=True, media="application/ld+json"),
     # Accounts (API.md §3).
     Op("register", "post", "/auth/register", "Auth", "register", "Register as a client", "auth.register",
-       "Registration", 201, "User", public=True, etag=True),
+       "Registration", 201, "User", public=True, etag=True, errors=(429,)),
     Op("signIn", "post", "/auth/token", "Auth", "token", "Sign in: access and refresh tokens", "auth.token",
-       "Credentials", result="Tokens", errors=(401,), public=True),
+       "Credentials", result="Tokens", errors=(401, 429), public=True),
     Op("refreshTokens", "post", "/auth/refresh", "Auth", "refresh", "Trade a refresh token for new tokens",
-       "auth.refresh", "RefreshToken", result="Tokens", errors=(401,), public=True),
+       "auth.refresh", "RefreshToken", result="Tokens", errors=(401, 429), public=True),
     Op("signOut", "post", "/auth/logout", "Auth", "logout", "Revoke a sign-in and every token issued from it",
        "auth.logout", "RefreshToken", result="SignedOut", errors=(401,), public=True),
     Op("listUsers", "get", "/users/", "Users", "", "Every user (admins)", "users", result=page(ref("User")),
@@ -748,7 +755,9 @@ def _operation(op: Op) -> dict:
     if op.body or op.query:
         errors.add(400)
     if op.body:
-        errors.add(413)
+        errors.update((413, 415))
+    # Any operation may find the database out of reach (faults.py).
+    errors.add(503)
     if not op.public:
         errors.add(401)
     if op.if_match:

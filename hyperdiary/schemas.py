@@ -17,6 +17,7 @@ from jsonschema.exceptions import SchemaError
 from sqlalchemy import select
 
 from .bodies import Validator
+from .patterns import with_regex_format
 from .models import StoredSchema
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
@@ -124,6 +125,10 @@ def field_descriptors(document) -> list[dict]:
     return fields
 
 
+# The standard formats, with `format: regex` compiled by the module that matches patterns (patterns.py).
+ENTRY_FORMATS = with_regex_format(Draft202012Validator.FORMAT_CHECKER)
+
+
 class EntrySchema:
     """One entry type: its document, its cached validator and its descriptor (less the request-bound links)."""
 
@@ -140,7 +145,7 @@ class EntrySchema:
         # An explicit registry: without one, jsonschema still fetches remote $refs over the network
         # (deprecated behaviour), which would let a schema's author make the server call any URL.
         self.validator = Validator(document, registry=jsonschema_specifications.REGISTRY,
-                                   format_checker=Draft202012Validator.FORMAT_CHECKER)
+                                   format_checker=ENTRY_FORMATS)
         self.fields = field_descriptors(document)
         self.field_names = tuple(f["name"] for f in self.fields)
         self.required = frozenset(document.get("required", ()))
@@ -162,7 +167,8 @@ def check_document(document) -> SchemaProblem | None:
     if declared != Draft202012Validator.META_SCHEMA["$id"]:
         return SchemaProblem(f"$schema must be {Draft202012Validator.META_SCHEMA['$id']!r}.", "$schema")
     try:
-        Draft202012Validator.check_schema(document)
+        # Its patterns compiled by the module that will match them (patterns.py), not by `re`.
+        Draft202012Validator.check_schema(document, format_checker=ENTRY_FORMATS)
     except SchemaError as error:
         path = ".".join(str(p) for p in error.path) or None
         return SchemaProblem(f"Not a valid Draft 2020-12 schema: {error.message}", path)

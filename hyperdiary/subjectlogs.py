@@ -190,7 +190,11 @@ def change_entry(dbsession, log_id: str, log_type: SubjectLogType, data: dict):
 
 
 def remove_entry(dbsession, log_id: str, log_type: SubjectLogType, data: dict):
-    """Remove the entry at the body's time (other fields of the body are not looked at)."""
+    """Remove the entry at the body's time (the values of its other fields are not looked at, but a field
+    no entry has is a 400, as in every body: API.md §8)."""
+    unknown = [problem(name, "Unknown field.") for name in data if name not in log_type.entry_order]
+    if unknown:
+        raise ValidationFailure(INVALID, unknown)
     dbsession.delete(_existing(dbsession, log_id, log_type, entry_instant(log_type, data)))
 
 

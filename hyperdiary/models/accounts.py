@@ -2,7 +2,7 @@
 import datetime
 import enum
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, Record, new_id, utcnow
@@ -30,6 +30,8 @@ class User(Record, Base):
     role: Mapped[str] = mapped_column(String(20))
     first_name: Mapped[str] = mapped_column(String(150), default="")
     last_name: Mapped[str] = mapped_column(String(150), default="")
+    # False: an admin deactivated the account; it cannot sign in and its tokens were revoked.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     client = relationship("Client", back_populates="user", uselist=False, lazy="raise")
 

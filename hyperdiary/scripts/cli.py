@@ -33,7 +33,7 @@ def cmd_create_user(args):
     password = args.password
     if password is None:
         password = getpass.getpass("Password: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
-    problem = accounts.password_problem(password, args.username)
+    problem = accounts.password_problem(password, args.username, getattr(args, "email", "") or "")
     if problem:
         sys.exit(f"error: {problem}")
     defaults = default_diary_schemas(settings, shipped_schemas(settings))

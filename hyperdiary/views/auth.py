@@ -2,7 +2,7 @@
 import colander
 from pyramid.view import view_config
 
-from .. import accounts
+from .. import accounts, ratelimit
 from ..errors import error_response
 from ..inputs import StrictString, body
 from ..resources.accounts import Auth
@@ -23,16 +23,28 @@ class RefreshToken(colander.MappingSchema):
 
 @view_config(context=Auth, name="register", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def register(context, request):
+    ratelimit.throttle(request).registration(request)
     return register_user(request, body(request, Registration()), role="client")
 
 
 @view_config(context=Auth, name="token", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def token(context, request):
     data = body(request, Credentials())
-    user = accounts.check_credentials(request.dbsession, request.registry["password_hasher"],
-                                      data["username"], data["password"])
+    throttle = ratelimit.throttle(request)
+    throttle.before_sign_in(request, data["username"])
+    # The password is verified before this request's write transaction begins: on SQLite that transaction
+    # holds the database's write lock, which every other write (and sign-in) would wait for during the hash.
+    reader = request.registry["read_dbsession_factory"]()
+    try:
+        user = accounts.check_credentials(reader, request.registry["password_hasher"],
+                                          data["username"], data["password"])
+    finally:
+        reader.close()
     if user is None:
+        throttle.failed_sign_in(request, data["username"])
         return error_response(request, 401, INVALID_CREDENTIALS)
+    # Into the request's session (a rehashed password, when the cost settings changed, is stored with it).
+    user = request.dbsession.merge(user)
     tokens = accounts.sign_in(request.dbsession, user, request.registry["token_ttl"])
     # The caller has just proved who they are: show the profile as they will see it.
     request.user = accounts.identity(user)
@@ -42,6 +54,7 @@ def token(context, request):
 @view_config(context=Auth, name="refresh", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def refresh(context, request):
     data = body(request, RefreshToken())
+    ratelimit.throttle(request).refresh(request)
     tokens = accounts.rotate(request.dbsession, data["refresh"], request.registry["token_ttl"])
     if tokens is None:
         # Returned, not raised: a reused token revokes its session, and that must be committed.

@@ -216,7 +216,7 @@ def test_strangers_see_nothing(client, testapp, app, entries_url, items_url):
 
     create_user(app, "other-pro", "professional")
     other_pro = sign_in(testapp_user, "other-pro")
-    testapp.post("/auth/register", "{}", status=400)
+    testapp.post("/auth/register", "{}", headers={"Content-Type": "application/json"}, status=400)
     other_client_body = {"username": "eve", "email": "eve@example.org", "password": PASSWORD}
     testapp.post_json(other_pro.url("auth.register"), other_client_body, status=201)
     eve = sign_in(testapp, "eve")
