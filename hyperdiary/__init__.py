@@ -34,6 +34,7 @@ def main(global_config, **settings):
         config.include(".inputs")
         config.include(".request")
         config.include(".models")
+        config.include(".audit")
         config.include(".security")
         config.include(".ratelimit")
         config.include(".schemas")

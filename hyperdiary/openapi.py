@@ -288,6 +288,25 @@ SCHEMAS = {
         **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
                         "description": "the descriptors of the entry types in `rows`"}},
     ) | {"required": ["time_zone", "rows", "@schemas"]},
+    # Health-data duties (API.md §9): the audit trail, who may see a client, the export.
+    "AuditEvent": obj(("@type", "time", "actor", "actor_role", "action", "resource", "status", "client"), **{
+        "@type": URI, "time": DATE_TIME,
+        "actor": described(NULLABLE_URI, "the @url of the user who acted (null: anonymous, or erased)"),
+        "actor_role": {"type": ["string", "null"]},
+        "action": {"enum": ["read", "create", "update", "delete", "export", "erase"]},
+        "resource": described(NULLABLE_URI, "the @url acted on (null once its client is erased)"),
+        "status": {"type": "integer", "description": "the HTTP status of the answer"},
+        "client": described(NULLABLE_URI, "the @url of the client whose data it was"),
+    }),
+    "Professional": obj(("@url", "@type", "username", "first_name", "last_name", "since"), **{
+        "@url": URI, "@type": URI, "username": STRING, "first_name": STRING, "last_name": STRING,
+        "since": described(DATE_TIME, "when the client was put in their caseload")}),
+    "Export": {"type": "object", "required": ["@type", "exported", "client", "configuration", "schemas"],
+               "description": "Everything stored for a client (with Accept: application/fhir+json a FHIR R4 "
+                              "Bundle of type collection instead): the client, its diary configuration, the "
+                              "schemas its entries use, and its records of every kind, each in its API "
+                              "representation."},
+    "Erasure": obj(("password",), password=described(STRING, "the user's own password (not needed by admins)")),
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
                         username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
@@ -353,6 +372,7 @@ QUERY = {
     "subject": described(STRING, "only the logs of this subject (its @url or id)"),
     "type": described(STRING, "only the logs of this subject-log type"),
     "reference_date": described(STRING, "a date (that local day) or a date-time; default: today in the zone"),
+    "actor": described(STRING, "only the events of this user (its @url or id)"),
 }
 
 HEADERS = {
@@ -649,6 +669,21 @@ OPERATIONS = (
     Op("getSubjectLogTypeJSONSchema", "get", LOG_TYPE + "jsonschema", "SubjectLogTypeResource", "jsonschema",
        "The JSON Schema of a type's entry details", "jsonschema", result="JSONSchema", errors=(404,), public=True,
        media="application/schema+json"),
+    # Health-data duties (API.md §9): audit trail, erasure, who may see a client, the export.
+    Op("listAudit", "get", "/audit/", "Audit", "", "Every audit event, newest first (admins)", "audit",
+       result=page(ref("AuditEvent")), errors=(403,), query=("limit", "after", "fromdate", "todate", "time_zone", "actor")),
+    Op("listClientAudit", "get", CLIENT + "audit/", "ClientAudit", "",
+       "Who read or changed the client's data, newest first (the client, admins)", "audit",
+       result=page(ref("AuditEvent")), errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone", "actor")),
+    Op("listClientProfessionals", "get", CLIENT + "professionals", "ClientResource", "professionals",
+       "The professionals whose caseload holds the client, and since when", "professionals",
+       result=page(ref("Professional")), errors=(404,), query=("limit", "after")),
+    Op("exportClient", "get", CLIENT + "export", "ClientResource", "export",
+       "Everything stored for the client, as one JSON document or (Accept: application/fhir+json) a FHIR R4 "
+       "Bundle; streamed", "export", result="Export", errors=(404,)),
+    Op("eraseUser", "delete", USER, "UserResource", "", "Erase a user and everything of theirs: one's own account "
+       "with one's password (`me`), or any user (admins, no body)", "me", "Erasure", ok=204, errors=(403, 404),
+       if_match=True),
     # For people (API.md §10): the pages' sign-in, charts, the schema preview. Any GET also answers an HTML
     # page to a request that prefers text/html; not listed per operation.
     Op("signInPages", "post", "/auth/session", "Auth", "session",

@@ -15,6 +15,7 @@ from .goals import Goal, GoalTracking  # noqa: F401
 from .moods import Mood  # noqa: F401
 from .meta import Base  # noqa: F401
 from .subjects import Subject, SubjectLog, SubjectLogEntry, SubjectMember  # noqa: F401
+from .audit import AuditEvent  # noqa: F401
 
 configure_mappers()
 
@@ -56,6 +57,9 @@ def _configure_sqlite(engine):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # What is deleted or overwritten is overwritten with zeros in the file, not left in free space:
+        # an erased client's text must not be found in the database file (hyperdiary/erasure.py).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -17,6 +17,10 @@ class Subject(Record, Base):
     is_public: Mapped[bool] = mapped_column(default=False)
     creator_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
+    # A subject belongs to its members together: erasing a user erases it with its last member
+    # (hyperdiary/erasure.py); one shared with others stays.
+    __table_args__ = {"info": {"owned_through": "subject_members"}}
+
 
 class SubjectMember(Base):
     """A user who reads and writes a subject and its logs. The creator is the first member."""

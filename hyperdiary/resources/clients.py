@@ -9,6 +9,7 @@ from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from ..kinds import Collection, Item
 from . import Resource, child_collection
 from .reports import Reports
+from .audit import ClientAudit
 from .charts import Charts
 
 
@@ -97,4 +98,4 @@ class Entries(Collection):
 
 
 # What hangs below a client, by name, besides the collections of the record kinds declared below it.
-CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts}
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts, "audit": ClientAudit}

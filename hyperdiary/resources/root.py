@@ -4,6 +4,7 @@ from pyramid.authorization import Allow, Everyone
 from ..security import Permissions
 from . import Resource, child_collection
 from .accounts import Auth, Users
+from .audit import Audit
 from .clients import Clients
 from .journals import TagTypes
 from .schemas import Schemas
@@ -16,7 +17,7 @@ class Root(Resource):
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
     children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes,
-                "subjects": Subjects}
+                "subjects": Subjects, "audit": Audit}
 
     def __init__(self, request):
         self.request = request

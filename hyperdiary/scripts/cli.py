@@ -1,4 +1,5 @@
-"""The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role).
+"""The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role), and
+`export` a client's data (the document of its `export` link, JSON or FHIR, to standard output).
 
 Both read the same ini file and environment overrides as the server, so they act on its database.
 """
@@ -54,6 +55,45 @@ def cmd_create_user(args):
     print(f"Created {args.role} {args.username!r} (id {user_id}).")
 
 
+def cmd_export(args):
+    """What the client's `export` link answers, written to standard output as it is read. The command runs
+    as the operator (no user): the representations carry the links anyone may follow, and the audit
+    records an export by no user."""
+    from pyramid.paster import bootstrap
+    from sqlalchemy import select
+
+    from .. import audit, export, fhir
+    from ..models import Client, User
+    from ..request import Request
+    from ..resources.clients import ClientResource
+    from ..views.export import head
+
+    request = Request.blank("/", base_url=args.base_url.rstrip("/"))
+    with bootstrap(args.config, request=request) as env:
+        request = env["request"]
+        request.root = env["root"]
+        engine = env["registry"]["dbengine"]
+        try:
+            client = request.dbsession.execute(
+                select(Client).join(User, User.id == Client.user_id)
+                .where(User.username == accounts.normalize_username(args.username))).scalar()
+            if client is None:
+                sys.exit(f"error: no client has the username {args.username!r}")
+            resource = ClientResource(request.root["clients"], client.id, client)
+            if args.fhir:
+                pieces = fhir.bundle(request, engine, resource)
+            else:
+                pieces = export.document(request, engine, resource, head(request, resource))
+            output = sys.stdout.buffer
+            for piece in pieces:
+                output.write(piece)
+            output.flush()
+            with engine.begin() as connection:
+                audit.record(connection, audit.operator_export(client.id, f"clients/{client.id}/export"))
+        finally:
+            engine.dispose()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hyperdiary", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +111,14 @@ def main(argv=None):
     user_parser.add_argument("--first-name", default="")
     user_parser.add_argument("--last-name", default="")
     user_parser.set_defaults(func=cmd_create_user)
+
+    export_parser = commands.add_parser("export", help="write a client's data to standard output (JSON or FHIR)")
+    export_parser.add_argument("--config", default="development.ini")
+    export_parser.add_argument("--username", required=True, help="the client's username")
+    export_parser.add_argument("--fhir", action="store_true", help="a FHIR R4 Bundle instead of hyperdiary's JSON")
+    export_parser.add_argument("--base-url", default="http://localhost:6543",
+                               help="the public URL of the API, which the @urls in the document start with")
+    export_parser.set_defaults(func=cmd_export)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -27,6 +27,10 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "diary.entries.schemas", entries, "schemas"),
         *kind_links(request, resource),
         hm.link(request, "reports", resource["reports"]),
+        # API.md §9: who may see the client's data, everything of it at once, and who read or changed it.
+        hm.link(request, "professionals", resource, "professionals"),
+        hm.link(request, "export", resource, "export"),
+        hm.link(request, "audit", resource["audit"]),
         hm.link(request, "charts", resource["charts"]),
         hm.link(request, "user", UserResource(request.root["users"], client.user_id, resource.owner)),
     )

@@ -30,5 +30,6 @@ def root(context, request):
             hm.link(request, "tagtypes", context["tagtypes"]),
             hm.link(request, "subjects", context["subjects"], permission=Permissions.SUBJECTS_LIST),
             hm.link(request, "subjectlogs", context["subjectlogs"], permission=Permissions.SUBJECTS_LIST),
+            hm.link(request, "audit", context["audit"]),
         ]
     return hm.representation(request, context, "root", hm.links(*links), title="hyperdiary")

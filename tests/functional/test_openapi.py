@@ -416,6 +416,23 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
         check(researcher.get(link(kinds, name), status=404))
         check(anonymous.get(link(kinds, name), status=401))
 
+    # Health-data duties: the audit trail, who may see a client, the export, erasure.
+    own = client.client()
+    check(client.get(link(own, "audit") + "?limit=1"))
+    check(client.get(link(own, "audit") + "?actor=nobody", status=400))
+    check(professional.get(link(own, "audit"), status=404))
+    check(admin.get(admin.url("audit") + "?limit=2"))
+    check(client.get(admin.url("audit"), status=403))
+    check(client.get(link(own, "professionals")))
+    check(client.get(link(own, "export")))
+    check(researcher.get(link(own, "export"), status=404))
+    dora = sign_in(anonymous.testapp, "dora")
+    dora_me = dora.url("me")
+    check(dora.delete(dora_me, json={"password": "not the password"}, status=401))
+    check(dora.delete(dora_me, json={}, status=400))
+    check(client.delete(dora_me, status=404))
+    check(dora.delete(dora_me, json={"password": PASSWORD}, status=204))
+    check(admin.delete(dora_me, status=404))
     # For people: the pages' sign-in, charts, the schema preview.
     session = "http://example.com/auth/session"
     check(anonymous.post(session, json={"username": "carol", "password": "wrong"}, status=401))
