@@ -1,21 +1,37 @@
-"""The OpenAPI 3.1 description of every operation.
+"""The OpenAPI 3.1 description of every operation, generated once per application from what it registered.
 
 Paths are traversal paths with their ids templated; clients should still follow links (`x-link` names
 the link that leads to each operation, where one does). Every operation names the view that serves it
-in `x-view`; tests/functional/test_openapi.py checks both ways that the views and the document agree,
-and that real answers fit the documented responses.
+in `x-view` (and its permission in `x-permission`), and carries one tag: its kind's, or its group's.
 
-The document is data: component schemas, one table of operations (OPERATIONS), and `_operation`, which
-adds what follows from an operation's traits (a body can be malformed or too large: 400 and 413; a
-signed-in caller is needed: 401 and `security`; If-Match is honoured: 412) so the table stays short.
+Where it comes from:
+- the set of operations is the set of views Pyramid registered for resource classes (its introspector):
+  the document never describes a view that does not exist; tests/functional/test_openapi.py checks that
+  no view lacks a description;
+- each record kind declared with config.add_record_kind (hyperdiary/kinds.py) is described from its
+  declaration (record_kind, then kind_operations and kind_schemas); the kinds not declared yet, and the
+  operations that are not a kind's (OPERATIONS), from the tables here;
+- every request body with a file in schemas/ is read from the deployment's own file when the document
+  is built, never copied;
+- representations are closed (representation(): every field required, no other allowed), so a field a
+  view drops or renames no longer fits; tests/conformance.py checks every answer of the test suite.
+
+`_operation` adds what follows from an operation's traits (a body can be malformed or too large: 400 and
+413; a signed-in caller is needed: 401 and `security`; If-Match is honoured: 412; a GET with an ETag
+answers 304; a create links to the GET of what it made) so the tables stay short.
 """
+import inspect
+import re
 from typing import NamedTuple
 
 from .accounts import MIN_PASSWORD_LENGTH
+from .kinds import Kind
 from .models import Role
+from .security import Permissions
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
+LINKED_DATA = "application/ld+json"
 
 
 # --- schema helpers -----------------------------------------------------------------------------------
@@ -30,14 +46,28 @@ def obj(required=(), **properties) -> dict:
     return {"type": "object", "required": list(required), "properties": properties, "additionalProperties": False}
 
 
-def representation(what: str, /, **fields) -> dict:
-    """A resource: the hypermedia keys of Representation, then its own fields."""
-    return {"allOf": [ref("Representation")], "properties": fields, "description": what}
+# The hypermedia keys of every representation (API.md §1); @changes only on a stored record's.
+HYPERMEDIA = {
+    "@url": {"type": "string", "format": "uri"},
+    "@type": {"type": "string", "description": "an IRI naming what this is"},
+    "@links": {"type": "array", "items": ref("Link"), "description": "present only when the caller may use them"},
+}
 
 
-def page(items: dict) -> dict:
-    """One page of a collection of `items`."""
-    return {"allOf": [ref("Collection")], "properties": {"@items": {"type": "array", "items": items}}}
+def representation(what: str, /, optional=(), changes=True, **fields) -> dict:
+    """A closed resource shape: the hypermedia keys (with @changes when `changes`, a stored record's),
+    then its own fields; every key is required unless named in `optional`, and no other key may appear,
+    so a dropped or renamed field fails validation."""
+    properties = dict(HYPERMEDIA, **({"@changes": ref("Changes")} if changes else {}), **fields)
+    return {"type": "object", "description": what, "required": [name for name in properties if name not in optional],
+            "properties": properties, "additionalProperties": False}
+
+
+def page(items: dict, optional=(), **extra) -> dict:
+    """One page of a collection of `items` (closed: `extra` names the fields a listing adds); a `next` link in
+    @links leads to the following page."""
+    return representation("One page; a `next` link in @links leads to the following page.", optional, False,
+                          **{"@items": {"type": "array", "items": items}}, **extra)
 
 
 def described(schema: dict, description: str) -> dict:
@@ -66,8 +96,11 @@ def nullable(schema: dict) -> dict:
 BOOLEAN = {"type": "boolean"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
 NULLABLE_URI = {"type": ["string", "null"], "format": "uri"}
-SUBJECT_NAME = {"type": "string", "minLength": 1, "maxLength": 255}
-LOG_DESCRIPTION = {"type": ["string", "null"], "maxLength": 500}
+
+
+# A tracking item's own fields: its representation's, and a reminder's.
+TRACKING_FIELDS = {"duedate": DATE_TIME, "iscompleted": BOOLEAN, "reminderdate": nullable(DATE),
+                   "remindertime": nullable(TIME), "status": NULLABLE_TEXT}
 
 
 # --- components/schemas ---------------------------------------------------------------------------------
@@ -77,26 +110,17 @@ SCHEMAS = {
     "Link": obj(("name", "url"), name=described(STRING, "the contract's link name"), url=URI),
     "Changes": obj(("creation_time", "modification_time"), creation_time=DATE_TIME, modification_time=DATE_TIME),
     "Representation": {
-        "type": "object",
-        "required": ["@url", "@type", "@links"],
-        "properties": {
-            "@url": URI,
-            "@type": described(STRING, "an IRI naming what this is"),
-            "@links": {"type": "array", "items": ref("Link"),
-                       "description": "present only when the caller may use them"},
-            "@changes": ref("Changes"),
-        },
-        "description": "Every resource; its own fields follow the hypermedia keys.",
+        "type": "object", "required": ["@url", "@type", "@links"],
+        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}),
+        "description": "The hypermedia keys every resource's representation starts with (each representation "
+                       "below lists them with its own fields, closed); @changes on a stored record's.",
     },
-    "Collection": {
-        "allOf": [ref("Representation")],
-        "required": ["@items"],
-        "properties": {
-            "@items": {"type": "array", "items": {"type": "object"}},
-            "@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                         "description": "the descriptors of the entry types present in @items"},
-        },
-        "description": "One page; a `next` link in @links leads to the following page.",
+    "LinkedData": {
+        "type": "object", "required": ["@context"],
+        "properties": {"@context": described(URI, "the context document (link `context`)"), "@id": URI},
+        "description": "The same answer in JSON-LD (`Accept: application/ld+json`): `@url` is `@id`, each link a "
+                       "property named by its link name, `@changes`, `@items`, `@schemas` are `changes`, "
+                       "`items`, `schemas`, arrays are ordered lists, and unset fields are left out.",
     },
     "Tombstone": obj(("@url", "@type", "@deleted", "@changes"), **{
         "@url": URI, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
@@ -114,13 +138,14 @@ SCHEMAS = {
     # Entry schemas (API.md §5).
     "SchemaDescriptor": representation(
         "An entry type, described for building forms; its `jsonschema` link leads to the full document.",
+        changes=False,
         **{"@id": described(STRING, "the schema's $id: the @type of its entries"),
            "title": STRING,
-           "description": {"type": ["string", "null"]},
+           "description": NULLABLE_TEXT,
            "fields": {"type": "array", "items": ref("Field")},
            "charts": {"type": "array", "description": "the schema's x-charts"},
            "resources": {"type": "array", "description": "the schema's x-resources"}},
-    ) | {"required": ["@id", "title", "fields", "charts", "resources"]},
+    ),
     "Field": {
         "type": "object",
         "required": ["name", "title", "type", "required"],
@@ -131,7 +156,7 @@ SCHEMAS = {
                               "datetime"]},
             "required": {"type": "boolean"},
             "choices": {"type": "array", "items": {
-                "type": "object", "required": ["name", "value"],
+                "type": "object", "required": ["name", "value"], "additionalProperties": False,
                 "properties": {"name": STRING, "value": {}, "icon": {"type": ["string", "null"]}}}},
             "min": {"type": "number"},
             "max": {"type": "number"},
@@ -139,46 +164,27 @@ SCHEMAS = {
             "description": STRING,
             "widget": STRING,
         },
+        "additionalProperties": False,
     },
-    "SchemaSet": representation("The entry schemas of a diary (configured, or in use).",
+    "SchemaSet": representation("The entry schemas of a diary (configured, or in use).", changes=False,
                                 **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor")}}),
     "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id "
                                                     "of at most 500 characters."},
     # Resources.
-    "Root": representation("The entry point: its links lead everywhere the caller may go.", title=STRING),
+    "Root": representation("The entry point: its links lead everywhere the caller may go.", changes=False,
+                           title=STRING),
     "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,
-                           first_name=STRING, last_name=STRING,
+                           first_name=NULLABLE_TEXT, last_name=NULLABLE_TEXT,
                            is_active=described(BOOLEAN, "false: deactivated by an admin, cannot sign in")),
     "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
                              time_zone=described(STRING, "an IANA time zone")),
     "Assignment": representation("A client in a professional's caseload.",
                                  client=described(URI, "the client's @url"), name=STRING),
-    "Diary": representation("A diary: links to its configuration and entries."),
-    "StoredEntry": {
-        "allOf": [ref("Representation")],
-        "required": ["dt"],
-        "properties": {"dt": DATE_TIME},
-        "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
-        "description": "An entry; @type is the $id of its schema.",
-    },
-    # Journals (RESOURCES.md); their request bodies are the files in schemas/ (`...Body`, added in document()).
-    "Journal": representation(
-        "A self-reflection note, with its live tags.",
-        title={"type": ["string", "null"]}, description={"type": ["string", "null"]},
-        journal_timestamp=DATE_TIME, session={"type": ["string", "null"]},
-        tags={"type": "array", "items": ref("Tag")}) | {"required": ["title", "description", "journal_timestamp",
-                                                                     "session", "tags"]},
-    "Tag": representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
-                          name=described(STRING, "the tag type's name"), description={"type": ["string", "null"]}),
-    "TagType": representation("A kind of tag, shared by every journal.", name=STRING,
-                              description={"type": ["string", "null"]}),
-    "JournalStats": representation("Journals per local calendar day.", journalstats={"type": "array", "items": obj(
-        ("journaldate", "count"), journaldate={"type": "string", "format": "date"},
-        count={"type": "integer", "minimum": 1})}) | {"required": ["journalstats"]},
+    "Diary": representation("A diary: links to its configuration and entries.", changes=False),
+    "JournalStats": representation("Journals per local calendar day.", changes=False, journalstats={
+        "type": "array", "items": obj(("journaldate", "count"), journaldate={"type": "string", "format": "date"},
+                                      count={"type": "integer", "minimum": 1})}),
     # Research (RESOURCES.md, "Subjects and subject logs").
-    "Subject": representation("A research subject: links to its logs and (for members) its members.", id=ID,
-                              name=STRING, description=NULLABLE_TEXT, is_public=BOOLEAN,
-                              user=described(NULLABLE_URI, "the creator's @url")),
     "Member": representation("A member of a subject: reads and writes it and its logs.",
                              user=described(URI, "the member's @url"), username=STRING, is_creator=BOOLEAN),
     "SubjectLogEntry": {
@@ -190,104 +196,79 @@ SCHEMAS = {
                        "before the start). `details` fits the type's `jsonschema`. Two entries of a log are "
                        "never at the same instant.",
     },
-    "SubjectLog": representation(
-        "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
-        "(remove_entry) and answer the whole log.",
-        id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
-        subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
-        entries={"type": "array", "items": ref("SubjectLogEntry"), "description": "sorted by time"}),
+    "LoggedEntry": {
+        "oneOf": [obj(("date_time", "notes", "details"), date_time=DATE_TIME, notes=NULLABLE_TEXT,
+                      details={"type": "object"}),
+                  obj(("start_date_time", "end_date_time", "notes", "details"), start_date_time=DATE_TIME,
+                      end_date_time=nullable(DATE_TIME), notes=NULLABLE_TEXT, details={"type": "object"})],
+        "description": "An entry of a log, as the log shows it: an instant type's, or an interval type's.",
+    },
     "SubjectLogType": representation(
-        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.",
+        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.", changes=False,
         name=STRING, title=STRING, description=NULLABLE_TEXT,
         entries={"enum": ["instant", "interval"]}, **{"@id": described(STRING, "the schema's $id")}),
     "Tokens": obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
                   expires_in=described({"type": "integer"}, "seconds until the access token expires"),
                   user=described(ref("User"), "on sign-in: the caller's profile")),
     "SignedOut": obj(("message",), message=STRING),
-    # Goals and moods (RESOURCES.md); their request bodies are the deployment's schemas/<kind>.json (document()).
-    "Goal": representation(
-        "A goal; `tracking` lists its items, `reminder` changes its reminder.",
-        title=STRING, description=nullable(STRING), status=nullable(STRING), is_onetime={"type": "boolean"},
-        frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
-        days={"type": "array", "items": STRING}, criticality=nullable(STRING), startdate=DATE_TIME,
-        targetdate=nullable(DATE_TIME), reminder={"type": "boolean"}, remindertime=nullable(TIME),
-        reminderdate=nullable(DATE), is_therapist_approved={"type": "boolean"},
-    ) | {"required": ["title", "is_onetime", "frequency", "startdate", "is_therapist_approved"]},
-    "TrackingItem": representation(
-        "One due date of a goal; its `goal` link leads back.",
-        duedate=DATE_TIME, iscompleted={"type": "boolean"}, reminderdate=nullable(DATE),
-        remindertime=nullable(TIME), status=nullable(STRING),
-    ) | {"required": ["duedate", "iscompleted"]},
-    "GoalReminder": {
-        "allOf": [ref("TrackingItem")],
-        "required": ["goal", "title", "remind_at"],
-        "properties": {"goal": described(URI, "the goal's @url"), "title": STRING,
-                       "remind_at": described(DATE_TIME, "when it reminds (UTC)")},
-        "description": "A tracking item whose reminder is due.",
-    },
+    # Goals and moods (RESOURCES.md): the representations of the kinds are in REPRESENTATIONS.
+    "GoalReminder": representation(
+        "A tracking item whose reminder is due.",
+        **TRACKING_FIELDS, goal=described(URI, "the goal's @url"), title=STRING,
+        remind_at=described(DATE_TIME, "when it reminds (UTC)")),
     "GoalTracker": representation(
-        "Tracking items grouped by the local day of their due date.",
+        "Tracking items grouped by the local day of their due date.", changes=False,
         time_zone=described(STRING, "the IANA zone of the days"),
-        goaltracker={"type": "array", "items": {
-            "type": "object", "required": ["date", "goals"],
-            "properties": {"date": DATE, "goals": {"type": "array", "items": {
-                "type": "object", "required": ["goal", "title", "tracking", "duedate", "iscompleted"],
-                "properties": {"goal": URI, "title": STRING, "tracking": described(URI, "the item's @url"),
-                               "duedate": DATE_TIME, "iscompleted": {"type": "boolean"},
-                               "remindertime": nullable(TIME)}}}}}},
-    ) | {"required": ["goaltracker"]},
-    # Pages and charts (API.md §10).
+        goaltracker={"type": "array", "items": obj(("date", "goals"), date=DATE, goals={"type": "array", "items": obj(
+            ("goal", "title", "tracking", "duedate", "iscompleted", "remindertime"), goal=URI, title=STRING,
+            tracking=described(URI, "the item's @url"), duedate=DATE_TIME, iscompleted={"type": "boolean"},
+            remindertime=nullable(TIME))})}),
+    # Pages and charts.
     "Chart": representation(
-        "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).",
+        "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
+        optional=("time_zone", "type", "x_label", "y_label"),
         title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
         time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
         categories={"type": "array", "items": STRING},
-        series={"type": "array", "items": {"type": "object", "required": ["name", "values"], "properties": {
-            "name": STRING, "values": {"type": "array", "items": {"type": ["number", "null"]}}}}},
-    ) | {"required": ["title", "kind", "fromdate", "todate", "categories", "series"]},
+        series={"type": "array", "items": obj(("name", "values"), name=STRING, values={
+            "type": "array", "items": {"type": ["number", "null"]}})}),
     "ChartLink": obj(("@url", "title", "kind"), **{"@url": URI, "title": STRING, "kind": STRING}),
     "PageSession": obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}),
     "GoalURLs": {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."},
-    "Mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING, reasons={"type": "array", "items": STRING})
-    | {"required": ["logdate", "mood", "reasons"]},
     "MoodStats": representation(
-        "Mood logs counted per local day and mood.",
+        "Mood logs counted per local day and mood.", changes=False,
         time_zone=described(STRING, "the IANA zone of the days"),
-        moodstats={"type": "array", "items": {
-            "type": "object", "required": ["logdate", "mood", "count", "reasons"],
-            "properties": {"logdate": DATE, "mood": STRING, "count": {"type": "integer", "minimum": 1},
-                           "reasons": {"type": "array", "items": STRING}}}},
-    ) | {"required": ["moodstats"]},
+        moodstats={"type": "array", "items": obj(
+            ("logdate", "mood", "count", "reasons"), logdate=DATE, mood=STRING,
+            count={"type": "integer", "minimum": 1}, reasons={"type": "array", "items": STRING})}),
     "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
     # Reports for professionals (RESOURCES.md).
-    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`."),
-    "EntriesSinceReport": {
-        "allOf": [ref("Collection")],
-        "required": ["counts", "since", "time_zone"],
-        "properties": {
-            "@items": {"type": "array", "items": {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]}},
-            "counts": obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
-            "since": described(DATE_TIME, "the reference instant: the items are at or after it"),
-            "time_zone": described(STRING, "the IANA zone a reference date was read in"),
-        },
-        "description": "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; "
-                       "`counts` are of everything since then, not just this page.",
-    },
+    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
+                              changes=False),
+    "EntriesSinceReport": described(page(
+        {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
+        counts=obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
+        since=described(DATE_TIME, "the reference instant: the items are at or after it"),
+        time_zone=described(STRING, "the IANA zone a reference date was read in"),
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types present in @items"}}),
+        "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; `counts` are "
+        "of everything since then, not just this page."),
     "PerWeekReport": representation(
         "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
-        time_zone=described(STRING, "the IANA zone of the weeks"),
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
         weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
             ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
             journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
-    ) | {"required": ["time_zone", "weeks"]},
+    ),
     "PerSchemaReport": representation(
         "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
-        time_zone=described(STRING, "the IANA zone of the weeks"),
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
         rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
             "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
         **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
                         "description": "the descriptors of the entry types in `rows`"}},
-    ) | {"required": ["time_zone", "rows", "@schemas"]},
+    ),
     # Health-data duties (API.md §9): the audit trail, who may see a client, the export.
     "AuditEvent": obj(("@type", "time", "actor", "actor_role", "action", "resource", "status", "client"), **{
         "@type": URI, "time": DATE_TIME,
@@ -306,6 +287,10 @@ SCHEMAS = {
                               "Bundle of type collection instead): the client, its diary configuration, the "
                               "schemas its entries use, and its records of every kind, each in its API "
                               "representation."},
+    "FHIRBundle": {"type": "object", "required": ["resourceType", "type"],
+                   "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"}},
+                   "description": "A FHIR R4 Bundle of type collection (the export tests check it with FHIR's own "
+                                  "models)"},
     "Erasure": obj(("password",), password=described(STRING, "the user's own password (not needed by admins)")),
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
@@ -325,15 +310,6 @@ SCHEMAS = {
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
                         time_zone=described(STRING, "an IANA time zone")),
     "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(STRING, "a schema $id")}),
-    "NewSubject": obj(("name",), name=SUBJECT_NAME, description=NULLABLE_TEXT, is_public=BOOLEAN),
-    "SubjectChange": obj((), name=SUBJECT_NAME, description=NULLABLE_TEXT, is_public=BOOLEAN),
-    "NewMember": described(obj((), user=described(STRING, "the researcher's @url (or id)"),
-                               username=described(STRING, "or else their username")),
-                           "Exactly one of `user` and `username`."),
-    "NewSubjectLog": obj(("type", "subject"), type=described(STRING, "the name of a subject-log type"),
-                         subject=described(STRING, "the subject's @url (or id)"), description=LOG_DESCRIPTION),
-    "SubjectLogChange": described(obj((), description=LOG_DESCRIPTION),
-                                  "Only the description changes; `type` and `subject` may be sent back as they are."),
     "SubjectLogEntryTime": {
         "type": "object",
         "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
@@ -351,9 +327,8 @@ SCHEMAS = {
 
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
-PATH_PARAMETERS = {"user_id": ID, "client_id": ID, "entry_id": ID, "journal_id": ID, "tag_id": ID, "tagtype_id": ID,
-                   "goal_id": ID, "tracking_id": ID, "mood_id": ID, "subject_id": ID, "log_id": ID,
-                   "schema_key": described(STRING, "from the schema's @url"),
+# Path parameters that are not a record's id (a record's, `<kind>_id`, is ID).
+PATH_PARAMETERS = {"schema_key": described(STRING, "from the schema's @url"),
                    "type_name": described(STRING, "a subject-log type's name"),
                    "chart_name": described(STRING, "from the chart's @url")}
 
@@ -424,6 +399,9 @@ class Op(NamedTuple):
     if_none_match: bool = False  # honours If-None-Match (304)
     also: dict = {}  # other successful answers: status -> description (same body)
     media: str = JSON
+    tag: str | None = None  # default: the tag of the longest PATH_TAGS prefix of the path
+    description: str | None = None  # default: the view's docstring ("": none)
+    alternatives: dict = {}  # other media types of the success answer: media type -> schema
 
 
 USER = "/users/{user_id}/"
@@ -447,11 +425,336 @@ REPORTS = CLIENT + "reports/"
 REPORT = ("reference_date", "time_zone")
 SUBJECT = "/subjects/{subject_id}/"
 MEMBERS = SUBJECT + "members/"
-LOG = "/subjectlogs/{log_id}/"
+LOGS = "/subjectlogs/"
+LOG = LOGS + "{subjectlog_id}/"
 LOG_TYPE = "/subjectlogs/types/{type_name}/"
 CHARTS = CLIENT + "charts/"
 LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
 
+# The tags, one per kind (and per group of other operations), in the order a reader meets them.
+TAGS_DESCRIBED = {
+    "discovery": "The entry point and the documents that describe the API",
+    "accounts": "Registration, sign-in, users and professionals' caseloads",
+    "clients": "Clients and their diaries' configuration",
+    "diary entries": "A client's diary entries, each of an entry type",
+    "entry schemas": "The entry types: JSON Schemas, shipped and uploaded",
+    "journals": "A client's self-reflection notes",
+    "tags": "The tags on a journal",
+    "tag types": "The kinds of tag, shared by every journal",
+    "goals": "A client's goals",
+    "tracking": "The due dates of a goal",
+    "moods": "A client's mood logs",
+    "reports": "Reports on a client for professionals",
+    "audit": "Who read or changed a client's data: the audit trail",
+    "charts": "A client's charts: data for a range of days, or (Accept: image/svg+xml) their drawing",
+    "subjects": "Research subjects and their members",
+    "subject logs": "Logs of a subject, their entries and their types",
+}
+# An operation's tag when it names none: the tag of the longest of these prefixes its path starts with.
+PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
+             ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
+             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
+             CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs",
+             "/audit/": "audit", CLIENT + "audit/": "audit"}
+
+
+def tag_of(op: Op) -> str:
+    return op.tag or PATH_TAGS[max((prefix for prefix in PATH_TAGS if op.path.startswith(prefix)), key=len)]
+
+
+# --- record kinds ---------------------------------------------------------------------------------------
+# Everything the document says of a record kind follows from one RecordKind: its operations
+# (kind_operations) and its schemas (kind_schemas: the representation, and the request bodies read from the
+# deployment's own schemas/<body>.json). This is the seam for the kind declarations of issue 11: a declared
+# kind maps onto one RecordKind, and document() loops over them.
+
+# The keys of a representation that a body may send back unchanged (inputs.writable drops them).
+READ_ONLY = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
+
+
+class RecordKind(NamedTuple):
+    name: str  # operationIds add<name>, get<name>, change<name>, replace<name>, delete<name>
+    plural: str  # operationId list<plural>
+    tag: str  # the tag of all its operations
+    representation: dict  # the closed schema of one record (components/schemas/<schema>)
+    body: str | None  # its file in schemas/ (the bodies registry): <schema>Body for POST and PUT, <schema>Change
+    collection: str  # path templates: the collection, one record
+    item: str
+    contexts: tuple  # (collection resource class, item resource class), as the views are registered
+    operations: dict  # {"list" | "create" | "get" | "patch" | "put" | "delete": summary}
+    schema: str | None = None  # the representation's component name (default: name)
+    links: dict = {}  # {operation: the name of the link that leads to it}
+    list_view: str = ""  # the listing's view name on the collection ("" is the collection's own GET)
+    query: tuple = SYNC  # the listing's query parameters
+    tombstones: bool = True  # listings show deleted records as tombstones (sync)
+    if_none_match: bool = True  # GET honours If-None-Match
+    dedupe: str | None = None  # create answers 200 with an identical record: what it says
+    errors: dict = {}  # {operation: statuses beyond the usual ones}
+    read_only: dict = READ_ONLY  # keys a body may send back, ignored
+    list_extra: dict = {}  # fields a listing page carries besides @items
+    body_component: str | None = None  # the bodies' component schema when there is no file (diary entries)
+    about: str | None = None  # what the kind is: its tag's description
+    types: tuple = (None, None)  # the @type (an IRI) of its records and of its listing's pages, when fixed
+
+
+def _typed(shape: dict, type_iri: str | None) -> dict:
+    """A representation's shape whose @type can only be `type_iri` (a renamed kind no longer fits)."""
+    if type_iri is None:
+        return shape
+    return dict(shape, properties=dict(shape["properties"], **{"@type": {"const": type_iri}}))
+
+
+def kind_operations(kind: RecordKind) -> list[Op]:
+    """The operations of a kind, named, described and given their errors by rule."""
+    schema = kind.schema or kind.name
+    parent = (404,) if "{" in kind.collection else ()  # a collection below a record the caller may not see
+    create_body, change_body = ((kind.body_component, kind.body_component) if kind.body is None
+                                else (schema + "Body", schema + "Change"))
+    items = {"anyOf": [ref(schema), ref("Tombstone")]} if kind.tombstones else ref(schema)
+    listing, item = kind.contexts
+    listed = _typed(page(items, **kind.list_extra), kind.types[1])
+    made = {
+        "list": lambda: Op("list" + kind.plural, "get", kind.collection + kind.list_view, listing, kind.list_view,
+                           summary, result=listed, errors=parent, query=kind.query),
+        "create": lambda: Op("add" + kind.name, "post", kind.collection, listing, "", summary, body=create_body,
+                             ok=201, result=schema, errors=(403,) + parent, etag=True,
+                             also={200: kind.dedupe} if kind.dedupe else {}),
+        "get": lambda: Op("get" + kind.name, "get", kind.item, item, "", summary, result=schema, errors=(404,),
+                          etag=True, if_none_match=kind.if_none_match),
+        "patch": lambda: Op("change" + kind.name, "patch", kind.item, item, "", summary, body=change_body,
+                            result=schema, errors=(403, 404), etag=True, if_match=True),
+        "put": lambda: Op("replace" + kind.name, "put", kind.item, item, "", summary, body=create_body,
+                          result=schema, errors=(403, 404), etag=True, if_match=True),
+        "delete": lambda: Op("delete" + kind.name, "delete", kind.item, item, "", summary, ok=204,
+                             errors=(403, 404), if_match=True),
+    }
+    found = []
+    for operation, summary in kind.operations.items():
+        op = made[operation]()
+        # The generic views' docstrings speak of every kind: the kind's own words are its tag's description.
+        found.append(op._replace(link=kind.links.get(operation), tag=kind.tag, description="",
+                                 errors=tuple(sorted(set(op.errors) | set(kind.errors.get(operation, ()))))))
+    return found
+
+
+def file_body(bodies, name: str, read_only=None, **changes) -> dict:
+    """The deployment's own schemas/<name>.json as a request body, read when the document is built (so a
+    deployment that tightens the file gets a document that says so), with the read-only keys a body may
+    send back and the columns' length limits that hold whatever the file says (bodies.includeme)."""
+    loaded = bodies[name]
+    document = {key: value for key, value in loaded.document.items() if key != "$schema"}
+    properties = dict(read_only or {}, **document.get("properties", {}))
+    for field, limit in loaded.limits.items():
+        if isinstance(properties.get(field), dict):
+            properties[field] = dict(properties[field], maxLength=min(properties[field].get("maxLength", limit), limit))
+    description = f"{document.get('description', document.get('title', name))} (schemas/{name}.json)"
+    return dict(document, properties=properties, description=description, **changes)
+
+
+def kind_schemas(kind: RecordKind, bodies) -> dict:
+    """The component schemas of a kind: its representation, and its bodies read from its file."""
+    schema = kind.schema or kind.name
+    schemas = {schema: _typed(kind.representation, kind.types[0])}
+    if kind.body is not None:
+        body = file_body(bodies, kind.body, kind.read_only)
+        if {"create", "put"} & kind.operations.keys():
+            schemas[schema + "Body"] = body
+        if "patch" in kind.operations:
+            schemas[schema + "Change"] = dict(body, required=[], description=body["description"] + "; a PATCH "
+                                              "sends the fields to change (null clears one), merged and checked")
+    return schemas
+
+
+def read_only_keys(*names) -> dict:
+    """The read-only keys a body of a kind may send back: the hypermedia keys, and `names` of its fields."""
+    return dict(READ_ONLY, **{name: {"description": "read-only, ignored"} for name in names})
+
+
+# What the declarations (kinds.Kind) do not say, by kind name. A kind missing here still gets a document:
+# its representation's fields take their schemas from its body file, its tag is its collection's name, and
+# its operations are summed up by rule.
+REPRESENTATIONS = {
+    "entry": {
+        "type": "object", "description": "An entry; @type is the $id of its schema.",
+        "required": ["@url", "@type", "@links", "@changes", "dt"],
+        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME),
+        "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
+    },
+    "journal": representation(
+        "A self-reflection note, with its live tags.", title=NULLABLE_TEXT, description=NULLABLE_TEXT,
+        journal_timestamp=DATE_TIME, session=NULLABLE_TEXT, tags={"type": "array", "items": ref("Tag")}),
+    "tag": representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
+                          name=described(STRING, "the tag type's name"), description=NULLABLE_TEXT),
+    "tagtype": representation("A kind of tag, shared by every journal.", name=STRING, description=NULLABLE_TEXT),
+    "goal": representation(
+        "A goal; `tracking` lists its items, `reminder` changes its reminder.",
+        title=STRING, description=NULLABLE_TEXT, status=NULLABLE_TEXT, is_onetime=BOOLEAN,
+        frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
+        days=nullable({"type": "array", "items": STRING}), criticality=NULLABLE_TEXT, startdate=DATE_TIME,
+        targetdate=nullable(DATE_TIME), reminder=BOOLEAN, remindertime=nullable(TIME),
+        reminderdate=nullable(DATE), is_therapist_approved=BOOLEAN),
+    "goal-tracking": representation("One due date of a goal; its `goal` link leads back.", **TRACKING_FIELDS),
+    "mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING,
+                           reasons=nullable({"type": "array", "items": STRING})),
+    "subject": representation(
+        "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
+        description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")),
+    "subjectlog": representation(
+        "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
+        "(remove_entry) and answer the whole log.",
+        id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
+        subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
+        entries={"type": "array", "items": ref("LoggedEntry"), "description": "sorted by time"}),
+}
+SUMMARIES = {
+    "entry": {"create": "Write an entry",
+              "list": "Entries, newest dt first; or every change since modified_after, oldest first",
+              "get": "An entry (every field, null when not set)",
+              "patch": "Change an entry's fields (merged, revalidated)",
+              "delete": "Delete an entry (a tombstone stays for sync)"},
+    "journal": {"list": "Journals, most recent first, with their tags; or every change since modified_after",
+                "create": "Write a journal", "get": "A journal with its tags",
+                "patch": "Change a journal's fields (null clears one)", "put": "Replace a journal's fields",
+                "delete": "Delete a journal and its tags (a tombstone stays)"},
+    "tag": {"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
+            "patch": "Change a tag", "put": "Replace a tag", "delete": "Delete a tag"},
+    "goal": {"list": "Goals, newest first; or every change since modified_after",
+             "create": "Set a goal: its tracking items are generated", "get": "A goal",
+             "patch": "Change a goal (merged, revalidated); a schedule change regenerates the items due after today",
+             "delete": "Delete a goal and its tracking (tombstones stay)"},
+    "goal-tracking": {"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
+                      "patch": "Tick a tracking item (iscompleted); the goal's status follows"},
+    "mood": {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
+             "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
+             "delete": "Delete a mood log (a tombstone stays for sync)"},
+    "subjectlog": {"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
+                           "change since modified_after",
+                   "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
+                   "patch": "Change a log's description (members)",
+                   "delete": "Delete a log and its entries (a tombstone stays for sync)"},
+}
+# Component names and tags that are not the rule's (the kind's name in CamelCase; its collection's name).
+COMPONENTS = {"entry": "StoredEntry", "goal-tracking": "TrackingItem"}
+KIND_TAGS = {"entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
+             "subjectlog": "subject logs"}
+# The client's names for the links to the entries (its diary's are entries, entries.items).
+KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"}}
+LIST_EXTRAS = {"entry": {"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                                      "description": "the descriptors of the entry types present in @items"}}}
+# Where the collections of kinds below these (not record) resources hang.
+PARENT_PATHS = {"Root": "/", "ClientResource": CLIENT, "Diary": DIARY}
+
+
+# Names that are one word in a kind's name but two in CamelCase.
+WORDS = {"subjectlog": "SubjectLog", "subjectlogs": "SubjectLogs", "tagtype": "TagType", "tagtypes": "TagTypes"}
+
+
+def _camel(name: str) -> str:
+    return "".join(WORDS.get(part, part.capitalize()) for part in name.replace("-", "_").split("_"))
+
+
+def _item_path(kind, declared) -> str | None:
+    """The path template of one record of a declared kind (None when its parent's path is unknown)."""
+    parent = next((other for other in declared.values() if other.item_class is kind.parent), None)
+    above = _item_path(parent, declared) if parent is not None else PARENT_PATHS.get(kind.parent.__name__)
+    if above is None:
+        return None
+    return f"{above}{kind.collection}/{{{kind.name.replace('-', '_')}_id}}/"
+
+
+def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
+    """The document's description of a declared kind (kinds.Kind, registered by config.add_record_kind)."""
+    item = _item_path(kind, declared)
+    if item is None:
+        return None
+    collection = item[:item.rindex("{")]
+    links = {}
+    for name, view, _ in kind.parent_links:
+        if view == kind.listing_view:
+            links["list"] = name
+        if view == "" and kind.creatable:
+            links["create"] = name
+    parent = next((other for other in declared.values() if other.item_class is kind.parent), None)
+    for link in parent.links if parent is not None else ():
+        if link.path == kind.collection + "/":
+            links.setdefault("list", link.name)
+            if kind.creatable:
+                links.setdefault("create", link.name)
+    for child in declared.values():
+        if child.parent is kind.item_class and child.parent_link:
+            links["get"] = child.parent_link
+    # A collection's traversal name is also its parent's link name, unless the kind says otherwise.
+    if not kind.listing_view:
+        links.setdefault("list", kind.collection)
+    if kind.creatable:
+        links.setdefault("create", kind.collection)
+    links.update(KIND_LINKS.get(kind.name, {}))
+    what = kind.name.replace("-", " ")
+    summaries = SUMMARIES.get(kind.name, {})
+    operations = {"list": f"The {kind.collection}, a page at a time; or every change since modified_after"}
+    if kind.creatable:
+        operations["create"] = f"Add a {what}"
+    operations.update(get=f"A {what}", patch=f"Change a {what} (merged, checked)")
+    if kind.put:
+        operations["put"] = f"Replace a {what}'s fields"
+    if kind.deletable:
+        operations["delete"] = f"Delete a {what} (a tombstone stays for sync)"
+    operations = {op: summaries.get(op, summary) for op, summary in operations.items()}
+    about = inspect.cleandoc(type(kind).__doc__) if type(kind).__doc__ else None  # its own, not Kind's
+    representation_ = REPRESENTATIONS.get(kind.name)
+    if representation_ is None:
+        own = bodies[kind.body].properties if kind.body else {}
+        representation_ = representation((about or what).split("\n")[0],
+                                          **{name: own.get(name, {}) for name in kind.fields})
+    return RecordKind(
+        _camel(kind.name), _camel(kind.collection), KIND_TAGS.get(kind.name, kind.collection), representation_,
+        kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
+        schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
+        query=tuple(node.name for node in kind.listing().children),
+        dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
+        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
+                    # A root collection that not everyone signed in may list: 403 (below a record: 404).
+                    **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
+                       else {})),
+        read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
+        body_component=None if kind.body else "Entry", about=about,
+        # A kind whose records' @type is its own IRI (an entry's is its schema's $id).
+        types=(namespace + kind.name if type(kind).type_of is Kind.type_of else None,
+               namespace + kind.collection_type))
+
+
+# The kinds that are not declared (yet): described here by hand, until a declaration takes their place.
+UNDECLARED = (
+    RecordKind(
+        "TagType", "TagTypes", "tag types", REPRESENTATIONS["tagtype"], body="tagtype", collection=TAGTYPES,
+        item=TAGTYPES + "{tagtype_id}/", contexts=("TagTypes", "TagTypeResource"),
+        operations={"list": "Every tag type, by name", "create": "Add a tag type (professionals, admins)",
+                    "get": "A tag type"},
+        links={"list": "tagtypes", "create": "tagtypes"}, query=("limit", "after"), tombstones=False,
+        errors={"create": (409,)}),
+    RecordKind(
+        "Subject", "Subjects", "subjects", REPRESENTATIONS["subject"], body="subject", collection="/subjects/",
+        item=SUBJECT, contexts=("Subjects", "SubjectResource"),
+        operations={"list": "The subjects the caller is a member of (researchers)",
+                    "create": "Create a subject (researchers); the creator is its first member",
+                    "get": "A subject (members; anyone for a public one)", "patch": "Change a subject (members)"},
+        links={"list": "subjects", "create": "subjects"}, query=("limit", "after"), tombstones=False,
+        if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
+)
+
+
+def record_kinds(registry) -> list[RecordKind]:
+    """Every record kind of the application: each declared one (the registry, in declaration order), then
+    the undeclared ones that no declaration has taken the place of."""
+    declared = getattr(registry, "kinds", {})
+    namespace = registry.settings["hyperdiary.namespace"]
+    found = [record_kind(kind, declared, registry["bodies"], namespace) for kind in declared.values()]
+    found = [kind for kind in found if kind is not None]
+    taken = {kind.contexts for kind in found}
+    return found + [kind for kind in UNDECLARED if kind.contexts not in taken]
+
+
+# Operations that are not a record kind's (those follow from record_kinds()): one entry per view.
 OPERATIONS = (
     Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
     Op("getOpenAPI", "get", "/openapi.json", "Root", "openapi.json", "This document", "openapi",
@@ -474,8 +777,8 @@ OPERATIONS = (
        "User", errors=(403,), etag=True),
     Op("getUser", "get", USER, "UserResource", "", "A user's profile", "me", result="User", errors=(404,),
        etag=True),
-    Op("changeUser", "patch", USER, "UserResource", "", "Change names, email or password", "me", "ProfileChange",
-       result="User", errors=(404,), etag=True, if_match=True),
+    Op("changeUser", "patch", USER, "UserResource", "", "Change names, email, password; admins: is_active", "me", "ProfileChange",
+       result="User", errors=(403, 404), etag=True, if_match=True),
     Op("listCaseload", "get", USER + "caseload/", "Caseload", "", "A professional's caseload", "caseload",
        result=page(ref("Assignment")), errors=(404,), query=("limit", "after")),
     Op("assignClient", "post", USER + "caseload/", "Caseload", "", "Assign a client (admins)", "caseload",
@@ -498,56 +801,12 @@ OPERATIONS = (
     Op("setDiaryConfiguration", "put", DIARY + "configuration", "Diary", "configuration",
        "Set the entry schemas this diary may hold (professionals, admins)", "diary.configuration",
        "Configuration", result="SchemaSet", errors=(403, 404), etag=True, if_match=True),
-    Op("addEntry", "post", ENTRIES, "Entries", "", "Write an entry", "diary.entries", "Entry", 201,
-       "StoredEntry", errors=(403, 404), etag=True,
-       also={200: "An identical entry exists: it is answered, and nothing is stored"}),
-    Op("listEntries", "get", ENTRIES + "items", "Entries", "items",
-       "Entries, newest dt first; or every change since modified_after, oldest first", "diary.entries.items",
-       result=page({"anyOf": [ref("StoredEntry"), ref("Tombstone")]}), errors=(404,),
-       query=("limit", "after", "modified_after")),
     Op("listEntrySchemasInUse", "get", ENTRIES + "schemas", "Entries", "schemas",
        "The schemas of the entry types in use in this diary", "diary.entries.schemas", result="SchemaSet",
        errors=(404,)),
-    Op("getEntry", "get", ENTRIES + "{entry_id}/", "EntryResource", "", "An entry (every field, null when not set)",
-       result="StoredEntry", errors=(404,), etag=True, if_none_match=True),
-    Op("changeEntry", "patch", ENTRIES + "{entry_id}/", "EntryResource", "",
-       "Change an entry's fields (merged, revalidated)", body="Entry", result="StoredEntry", errors=(403, 404, 409),
-       etag=True, if_match=True),
-    Op("deleteEntry", "delete", ENTRIES + "{entry_id}/", "EntryResource", "",
-       "Delete an entry (a tombstone stays for sync)", ok=204, errors=(403, 404), if_match=True),
     # Journals, tags and tag types (RESOURCES.md).
-    Op("listJournals", "get", JOURNALS, "Journals", "",
-       "Journals, most recent first, with their tags; or every change since modified_after", "journals",
-       result=page({"anyOf": [ref("Journal"), ref("Tombstone")]}), errors=(404,),
-       query=("limit", "after", "modified_after", *RANGE, "session", "tag")),
-    Op("addJournal", "post", JOURNALS, "Journals", "", "Write a journal", "journals", "JournalBody", 201, "Journal",
-       errors=(403, 404), etag=True, also={200: "An identical journal exists: it is answered, and nothing is stored"}),
     Op("getJournalStats", "get", JOURNALS + "stats", "Journals", "stats", "Journals per local calendar day",
        "journals.stats", result="JournalStats", errors=(404,), query=RANGE),
-    Op("getJournal", "get", JOURNAL, "JournalResource", "", "A journal with its tags", result="Journal",
-       errors=(404,), etag=True, if_none_match=True),
-    Op("changeJournal", "patch", JOURNAL, "JournalResource", "", "Change a journal's fields (null clears one)",
-       body="JournalBody", result="Journal", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("replaceJournal", "put", JOURNAL, "JournalResource", "", "Replace a journal's fields",
-       body="JournalBody", result="Journal", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("deleteJournal", "delete", JOURNAL, "JournalResource", "", "Delete a journal and its tags (a tombstone stays)",
-       ok=204, errors=(403, 404), if_match=True),
-    Op("listTags", "get", TAGS, "JournalTags", "", "A journal's tags, oldest first", "tags",
-       result=page({"anyOf": [ref("Tag"), ref("Tombstone")]}), errors=(404,), query=("limit", "after", "modified_after")),
-    Op("addTag", "post", TAGS, "JournalTags", "", "Tag a journal", "tags", "TagBody", 201, "Tag", errors=(403, 404),
-       etag=True),
-    Op("getTag", "get", TAG, "TagResource", "", "A tag", result="Tag", errors=(404,), etag=True, if_none_match=True),
-    Op("changeTag", "patch", TAG, "TagResource", "", "Change a tag", body="TagChange", result="Tag",
-       errors=(403, 404), etag=True, if_match=True),
-    Op("replaceTag", "put", TAG, "TagResource", "", "Replace a tag", body="TagBody", result="Tag",
-       errors=(403, 404), etag=True, if_match=True),
-    Op("deleteTag", "delete", TAG, "TagResource", "", "Delete a tag", ok=204, errors=(403, 404), if_match=True),
-    Op("listTagTypes", "get", TAGTYPES, "TagTypes", "", "Every tag type, by name", "tagtypes",
-       result=page(ref("TagType")), query=("limit", "after")),
-    Op("addTagType", "post", TAGTYPES, "TagTypes", "", "Add a tag type (professionals, admins)", "tagtypes",
-       "TagTypeBody", 201, "TagType", errors=(403, 409), etag=True),
-    Op("getTagType", "get", TAGTYPES + "{tagtype_id}/", "TagTypeResource", "", "A tag type", result="TagType",
-       errors=(404,), etag=True, if_none_match=True),
     # Entry schemas (API.md §5).
     Op("listSchemas", "get", "/schemas/", "Schemas", "", "Every entry schema, shipped and uploaded", "schemas",
        result=page(ref("SchemaDescriptor")), public=True),
@@ -558,10 +817,6 @@ OPERATIONS = (
     Op("getJSONSchema", "get", SCHEMA + "jsonschema", "SchemaResource", "jsonschema", "The JSON Schema document",
        "jsonschema", result="JSONSchema", errors=(404,), public=True, media="application/schema+json"),
     # Goals and goal tracking (RESOURCES.md).
-    Op("listGoals", "get", GOALS, "Goals", "", "Goals, newest first; or every change since modified_after", "goals",
-       result=page({"anyOf": [ref("Goal"), ref("Tombstone")]}), errors=(404,), query=SYNC),
-    Op("addGoal", "post", GOALS, "Goals", "", "Set a goal: its tracking items are generated", "goals", "GoalBody",
-       201, "Goal", errors=(403, 404), etag=True),
     Op("batchGoals", "post", GOALS + "batch", "Goals", "batch",
        "Create or update (items with an @url) a list of goals, all or nothing", "goals.batch", "GoalBatch",
        result="GoalURLs", errors=(403, 404)),
@@ -576,36 +831,12 @@ OPERATIONS = (
        result=page(ref("GoalReminder")), errors=(404,), query=("until", "since", "limit", "after")),
     Op("getGoalsCalendar", "get", GOALS + "ics", "Goals", "ics", "The goals as an iCalendar feed", "goals.ics",
        result="Calendar", errors=(404,), media="text/calendar"),
-    Op("getGoal", "get", GOAL, "GoalResource", "", "A goal", "goal", result="Goal", errors=(404,), etag=True,
-       if_none_match=True),
-    Op("changeGoal", "patch", GOAL, "GoalResource", "",
-       "Change a goal (merged, revalidated); a schedule change regenerates the items due after today",
-       body="GoalChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
-    Op("deleteGoal", "delete", GOAL, "GoalResource", "", "Delete a goal and its tracking (tombstones stay)",
-       ok=204, errors=(403, 404), if_match=True),
     Op("setGoalReminder", "patch", GOAL + "reminder", "GoalResource", "reminder",
        "Turn the reminder on or off and set its time, on the goal and every tracking item", "reminder",
        "GoalReminderChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
-    Op("listGoalTracking", "get", TRACKING, "Tracking", "", "A goal's tracking items, oldest due date first",
-       "tracking", result=page({"anyOf": [ref("TrackingItem"), ref("Tombstone")]}), errors=(404,), query=SYNC),
-    Op("getTrackingItem", "get", TRACKING + "{tracking_id}/", "TrackingResource", "", "A tracking item",
-       result="TrackingItem", errors=(404,), etag=True, if_none_match=True),
-    Op("tickTrackingItem", "patch", TRACKING + "{tracking_id}/", "TrackingResource", "",
-       "Tick a tracking item (iscompleted); the goal's status follows", body="TrackingChange",
-       result="TrackingItem", errors=(403, 404), etag=True, if_match=True),
     # Moods.
-    Op("listMoods", "get", MOODS, "Moods", "", "Mood logs, newest first; or every change since modified_after",
-       "moods", result=page({"anyOf": [ref("Mood"), ref("Tombstone")]}), errors=(404,), query=SYNC),
-    Op("addMood", "post", MOODS, "Moods", "", "Log a mood", "moods", "MoodBody", 201, "Mood", errors=(403, 404),
-       etag=True),
     Op("getMoodStats", "get", MOODS + "stats", "Moods", "stats", "Mood logs counted per local day and mood",
        "moods.stats", result="MoodStats", errors=(404,), query=RANGE),
-    Op("getMood", "get", MOOD, "MoodResource", "", "A mood log", result="Mood", errors=(404,), etag=True,
-       if_none_match=True),
-    Op("changeMood", "patch", MOOD, "MoodResource", "", "Change a mood log (merged, revalidated)", body="MoodChange",
-       result="Mood", errors=(403, 404), etag=True, if_match=True),
-    Op("deleteMood", "delete", MOOD, "MoodResource", "", "Delete a mood log (a tombstone stays for sync)", ok=204,
-       errors=(403, 404), if_match=True),
     # Reports for professionals.
     Op("listReports", "get", REPORTS, "Reports", "", "The report types of a client, as links", "reports",
        result="Reports", errors=(404,)),
@@ -619,39 +850,21 @@ OPERATIONS = (
        "Diary entries per ISO week and entry type, 12 weeks", "perSchema", result="PerSchemaReport",
        errors=(404,), query=REPORT),
     # Research: subjects and their members (RESOURCES.md).
-    Op("listSubjects", "get", "/subjects/", "Subjects", "", "The subjects the caller is a member of (researchers)",
-       "subjects", result=page(ref("Subject")), errors=(403,), query=("limit", "after")),
-    Op("addSubject", "post", "/subjects/", "Subjects", "", "Create a subject (researchers); the creator is its "
-       "first member", "subjects", "NewSubject", 201, "Subject", errors=(403,), etag=True),
-    Op("getSubject", "get", SUBJECT, "SubjectResource", "", "A subject (members; anyone for a public one)",
-       result="Subject", errors=(404,), etag=True),
-    Op("changeSubject", "patch", SUBJECT, "SubjectResource", "", "Change a subject (members)", body="SubjectChange",
-       result="Subject", errors=(403, 404), etag=True, if_match=True),
     Op("listSubjectLogsOfSubject", "get", SUBJECT + "logs", "SubjectResource", "logs",
        "A subject's logs, newest first; or every change since modified_after", "logs", result=LOGS_PAGE,
        errors=(404,), query=("limit", "after", "modified_after", "type")),
     Op("listMembers", "get", MEMBERS, "Members", "", "A subject's members (members)", "members",
        result=page(ref("Member")), errors=(403, 404), query=("limit", "after")),
     Op("addMember", "post", MEMBERS, "Members", "", "Share the subject with a researcher (members)", "members",
-       "NewMember", 201, "Member", errors=(403, 404), also={200: "A member already: the membership is answered"}),
+       "SubjectMemberBody", 201, "Member", errors=(403, 404),
+       also={200: "A member already: the membership is answered"}),
     Op("getMember", "get", MEMBERS + "{user_id}/", "MemberResource", "", "One membership (members)",
        result="Member", errors=(403, 404)),
     Op("removeMember", "delete", MEMBERS + "{user_id}/", "MemberResource", "",
        "End a membership (members; the creator stays)", ok=204, errors=(403, 404, 409)),
     # Research: subject logs and their entries.
-    Op("listSubjectLogs", "get", "/subjectlogs/", "SubjectLogs", "", "The logs of the caller's subjects (or of one "
-       "visible subject), newest first; or every change since modified_after", "subjectlogs", result=LOGS_PAGE,
-       errors=(403,), query=("limit", "after", "modified_after", "subject", "type")),
-    Op("addSubjectLog", "post", "/subjectlogs/", "SubjectLogs", "", "Create a log of a subject (its members)",
-       "subjectlogs", "NewSubjectLog", 201, "SubjectLog", errors=(403,), etag=True),
-    Op("getSubjectLog", "get", LOG, "SubjectLogResource", "", "A log with all its entries", result="SubjectLog",
-       errors=(404,), etag=True),
-    Op("changeSubjectLog", "patch", LOG, "SubjectLogResource", "", "Change a log's description (members)",
-       body="SubjectLogChange", result="SubjectLog", errors=(403, 404), etag=True, if_match=True),
-    Op("deleteSubjectLog", "delete", LOG, "SubjectLogResource", "", "Delete a log and its entries (a tombstone "
-       "stays for sync)", ok=204, errors=(403, 404), if_match=True),
     Op("listSubjectLogEntries", "get", LOG + "entries", "SubjectLogResource", "entries",
-       "A log's entries, oldest first, a page at a time", "entries", result=page(ref("SubjectLogEntry")),
+       "A log's entries, oldest first, a page at a time", "entries", result=page(ref("LoggedEntry")),
        errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone")),
     Op("addSubjectLogEntry", "patch", LOG + "add_entry", "SubjectLogResource", "add_entry",
        "Add an entry (members); answers the whole log", "add_entry", "SubjectLogEntry", result="SubjectLog",
@@ -680,7 +893,8 @@ OPERATIONS = (
        result=page(ref("Professional")), errors=(404,), query=("limit", "after")),
     Op("exportClient", "get", CLIENT + "export", "ClientResource", "export",
        "Everything stored for the client, as one JSON document or (Accept: application/fhir+json) a FHIR R4 "
-       "Bundle; streamed", "export", result="Export", errors=(404,)),
+       "Bundle; streamed", "export", result="Export", errors=(404,),
+       alternatives={"application/fhir+json": ref("FHIRBundle")}),
     Op("eraseUser", "delete", USER, "UserResource", "", "Erase a user and everything of theirs: one's own account "
        "with one's password (`me`), or any user (admins, no body)", "me", "Erasure", ok=204, errors=(403, 404),
        if_match=True),
@@ -703,60 +917,42 @@ OPERATIONS = (
 
 
 def body_schemas(bodies) -> dict:
-    """The request bodies of the fixed resource kinds: the deployment's own schemas/<kind>.json, so the
-    document says what this server accepts. A PATCH merges, so its body requires nothing."""
-    def schema(kind, description, **changes):
-        document = {k: v for k, v in bodies[kind].document.items() if k != "$schema"}
-        # The columns' lengths hold whatever the file says (bodies.includeme): say so.
-        properties = dict(document.get("properties", {}))
-        for name, limit in bodies[kind].limits.items():
-            field = properties.get(name)
-            if isinstance(field, dict):
-                properties[name] = dict(field, maxLength=min(field.get("maxLength", limit), limit))
-        return dict(document, properties=properties, description=description, **changes)
-
-    read_only = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
-
-    def sent_back(document):
-        # The read-only keys of a representation may be sent back unchanged; they are ignored.
-        return dict(document, properties=dict(read_only, **document["properties"]))
-
-    goal = sent_back(schema("goal", "A new goal (schemas/goal.json)"))
-    # Read-only fields of their representations, ignored when sent back.
-    journal = sent_back(schema("journal", "A journal (schemas/journal.json); PATCH merges, PUT replaces"))
-    journal["properties"]["tags"] = {"type": "array", "description": "read-only, ignored"}
-    tag = sent_back(schema("tag", "A tag (schemas/tag.json)"))
-    tag["properties"]["name"] = {"type": "string", "description": "read-only (the tag type's name), ignored"}
+    """The request bodies that are not a kind's create or change, read from the deployment's schemas/ files."""
+    goal = file_body(bodies, "goal", READ_ONLY)
     return {
-        "GoalBody": goal,
-        "GoalChange": dict(goal, required=[], description="Fields to change; null clears one"),
         "GoalBatch": {"type": "array", "maxItems": 100, "items": dict(
             goal, required=[], description="A new goal, or (with the @url of one) the fields to change")},
-        "GoalReminderChange": schema("goalreminder", "The reminder (schemas/goalreminder.json)"),
-        "TrackingChange": sent_back(schema("goaltracking", "What to change of a tracking item")),
-        "MoodBody": sent_back(schema("mood", "A new mood log (schemas/mood.json)")),
-        "MoodChange": sent_back(schema("mood", "Fields to change; null clears one", required=[])),
-        "JournalBody": journal,
-        "TagBody": tag,
-        "TagChange": dict(tag, required=[], description="Fields to change; null clears one"),
-        "TagTypeBody": sent_back(schema("tagtype", "A tag type (schemas/tagtype.json)")),
+        "GoalReminderChange": file_body(bodies, "goalreminder"),
+        "SubjectMemberBody": file_body(bodies, "subject_member"),
     }
+
 
 SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
 
 
+def _revalidates(op: Op) -> bool:
+    """A GET that answers an ETag honours If-None-Match (hypermedia.set_etag makes the answer conditional)."""
+    return op.if_none_match or (op.etag and op.method == "get")
+
+
+def path_names(path: str) -> list[str]:
+    """The names of a path template's parameters, in order."""
+    return re.findall(r"\{(\w+)\}", path)
+
+
 def _parameters(op: Op) -> list[dict]:
-    parameters = [{"name": name, "in": "path", "required": True, "schema": schema}
-                  for name, schema in PATH_PARAMETERS.items() if "{" + name + "}" in op.path]
+    # A record's id unless PATH_PARAMETERS says otherwise (a kind's item path names its own).
+    parameters = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, ID)}
+                  for name in path_names(op.path)]
     parameters += [{"name": name, "in": "query", "required": False, "schema": QUERY[name]} for name in op.query]
     if op.if_match:
         parameters.append({"$ref": "#/components/parameters/If-Match"})
-    if op.if_none_match:
+    if _revalidates(op):
         parameters.append({"$ref": "#/components/parameters/If-None-Match"})
     return parameters
 
 
-def _success(op: Op, description: str) -> dict:
+def _success(op: Op, description: str, links=None) -> dict:
     response = {"description": description}
     headers = {}
     if op.etag:
@@ -768,23 +964,83 @@ def _success(op: Op, description: str) -> dict:
     if op.result is not None:
         schema = ref(op.result) if isinstance(op.result, str) else op.result
         response["content"] = {op.media: {"schema": schema}}
+        response["content"].update({media: {"schema": other} for media, other in op.alternatives.items()})
+        if op.media == JSON and (isinstance(op.result, str) or "@items" in op.result.get("properties", {})):
+            # What the views render (a representation, a page), they also render as JSON-LD (linkeddata.py).
+            response["content"][LINKED_DATA] = {"schema": ref("LinkedData")}
+    if links:
+        response["links"] = links
     return response
 
 
-def _operation(op: Op) -> dict:
-    description = {"operationId": op.id, "summary": op.summary}
+def created_links(operations) -> dict:
+    """{operationId of a create: its OpenAPI links}: to the GET of what it created. That GET answers the same
+    schema at the path one templated step below the create's (or, failing that, is the one GET of it)."""
+    gets = [op for op in operations if op.method == "get" and isinstance(op.result, str)]
+    found = {}
+    for op in operations:
+        if op.ok != 201 or not isinstance(op.result, str):
+            continue
+        same = [get for get in gets if get.result == op.result]
+        below = [get for get in same if get.path.startswith(op.path) and get.path[len(op.path):].count("/") == 1
+                 and get.path[len(op.path)] == "{"]
+        target = (below or (same if len(same) == 1 else [None]))[0]
+        if target is None:
+            continue
+        carried = {name: f"$request.path.{name}" for name in path_names(op.path)}
+        new = [name for name in path_names(target.path) if name not in carried]
+        found[op.id] = {"created": {
+            "operationId": target.id, "parameters": carried,
+            "x-url": "$response.header.Location",
+            "description": "The created resource: GET the `Location` header's URL (the body's `@url`)"
+                           + (f", whose last step is the `{new[0]}`" if new else "") + "."}}
+    return found
+
+
+def registered_views(registry) -> dict:
+    """{(context class name, view name, METHOD): {callable, permission}} of every view of a resource class
+    (not exception views), from Pyramid's introspector; read once per application."""
+    views = registry.get("openapi.views")
+    if views is None:
+        views = {}
+        for item in registry.introspector.get_category("views"):
+            view = item["introspectable"]
+            context = view["context"]
+            if not isinstance(context, type) or issubclass(context, BaseException) or view["exception_only"]:
+                continue
+            methods = view["request_methods"] or ()
+            permissions = [related["value"] for related in item["related"] if related.category_name == "permissions"]
+            described = {"callable": view["callable"], "permission": permissions[0] if permissions else None}
+            for method in (methods,) if isinstance(methods, str) else methods:
+                views[(context.__name__, view["name"], method)] = described
+        registry["openapi.views"] = views
+    return views
+
+
+def all_operations(kinds) -> list[Op]:
+    """The table's operations, then each kind's."""
+    return list(OPERATIONS) + [op for kind in kinds for op in kind_operations(kind)]
+
+
+def _operation(op: Op, view, links) -> dict:
+    description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op)]}
+    explained = op.description if op.description is not None else inspect.getdoc(view["callable"])
+    if explained:
+        description["description"] = explained
     if op.link:
         description["x-link"] = op.link
     description["x-view"] = {"context": op.context, "name": op.name, "method": op.method.upper()}
+    if view["permission"] is not None:
+        description["x-permission"] = str(view["permission"])
     parameters = _parameters(op)
     if parameters:
         description["parameters"] = parameters
     if op.body:
         description["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(op.body)}}}
-    responses = {str(op.ok): _success(op, SUCCESS[op.ok])}
+    responses = {str(op.ok): _success(op, SUCCESS[op.ok], links)}
     for status, text in op.also.items():
         responses[str(status)] = _success(op, text)
-    if op.if_none_match:
+    if _revalidates(op):
         responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag"}
     errors = set(op.errors)
     if op.body or op.query:
@@ -806,9 +1062,33 @@ def _operation(op: Op) -> dict:
 
 
 def document(request) -> dict:
+    """The document of this application: built once (it depends on the views, the kinds and the deployment's
+    schema files, none of which change while it runs), with this request's server URL."""
+    built = request.registry.get("openapi.document")
+    if built is None:
+        built = request.registry["openapi.document"] = _build(request.registry)
+    return dict(built, servers=[{"url": request.application_url}])
+
+
+def _build(registry) -> dict:
+    views = registered_views(registry)
+    kinds = record_kinds(registry)
+    operations = all_operations(kinds)
+    links = created_links(operations)
     paths = {}
-    for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    for op in operations:
+        view = views.get((op.context, op.name, op.method.upper()))
+        if view is None:  # the document never describes a view that does not exist
+            continue
+        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id))
+    bodies = registry["bodies"]
+    schemas = dict(SCHEMAS)
+    for kind in kinds:
+        schemas.update(kind_schemas(kind, bodies))
+    schemas.update(body_schemas(bodies))
+    used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
+    kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
+    tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -819,10 +1099,11 @@ def document(request) -> dict:
                            "and `x-link` names the link that leads to each operation. Every error has the body "
                            "`Error`; a method a path does not list answers 405 with an `Allow` header.",
         },
-        "servers": [{"url": request.application_url}],
+        "servers": [],
+        "tags": [{"name": name, "description": kind_tags.get(name) or TAGS_DESCRIBED.get(name, name)} for name in tags],
         "paths": paths,
         "components": {
-            "schemas": dict(SCHEMAS, **body_schemas(request.bodies)),
+            "schemas": schemas,
             "parameters": {
                 "If-Match": {"name": "If-Match", "in": "header", "required": False, "schema": STRING,
                              "description": "The ETag read last: the write answers 412 if the record changed"},

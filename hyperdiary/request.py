@@ -3,11 +3,20 @@
 These live on one Request class (config.set_request_factory) rather than being added with
 config.add_request_method(..., reify=True): for such properties Pyramid builds a new subclass of the
 request for every request, which cost about a sixth of a simple GET."""
+import re
+import urllib.parse
+
 import pyramid_tm
 from pyramid.decorator import reify
 from pyramid.request import Request as PyramidRequest
 
 from .models.meta import utcnow
+
+
+# What a query may hold besides letters, digits and -._~ (RFC 3986: pchar, "/" and "?"), and a `%` that
+# does not start an escape.
+_QUERY_SAFE = "!$&'()*+,;=:@/?%"
+_LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
 
 
 class Request(PyramidRequest):
@@ -35,6 +44,17 @@ class Request(PyramidRequest):
     def base_url(self) -> str:
         """The root's URL, ending with a slash (webob builds application_url anew on every access)."""
         return self.application_url + "/"
+
+    @property
+    def url(self) -> str:
+        """The request's URL as a valid URI: the query string as sent may hold what a URI may not (a lone
+        `%`, a space, raw bytes), and pages and reports echo it as their @url. Those characters are
+        percent-encoded; a URL that was valid stays as it was."""
+        query = self.environ.get("QUERY_STRING", "")
+        if not query:
+            return self.path_url
+        return self.path_url + "?" + urllib.parse.quote(_LONE_PERCENT.sub("%25", query), safe=_QUERY_SAFE,
+                                                        encoding="latin-1")
 
     @property
     def entry_schemas(self):

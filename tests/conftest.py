@@ -17,6 +17,7 @@ from pyramid.paster import get_appsettings
 from hyperdiary import accounts, main, migrate
 from hyperdiary.models.meta import Base
 from hyperdiary.schemas import SchemaRegistry
+from tests import conformance
 
 HERE = pathlib.Path(__file__).resolve().parent
 POSTGRES_URL = os.environ.get("HYPERDIARY_TEST_POSTGRES_URL")
@@ -29,6 +30,14 @@ os.environ.pop("HYPERDIARY_DATABASE_URL", None)
 
 def pytest_addoption(parser):
     parser.addoption("--ini", default=str(HERE.parent / "testing.ini"), help="the settings file of the app under test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def answers_fit_the_openapi_document():
+    """Every answer any webtest.TestApp receives is checked against the app's OpenAPI document."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(webtest.TestApp, "do_request", conformance.checked(webtest.TestApp.do_request))
+        yield
 
 
 @pytest.fixture(scope="session", params=DATABASES)

@@ -1,12 +1,22 @@
 """The OpenAPI document is served, valid OpenAPI 3.1, describes exactly the views that exist, and real
 answers fit it: every documented operation is called and each answer's status, headers and body are
 checked against what the document says."""
+import json
+import pathlib
 import re
+import shutil
 
-from jsonschema import Draft202012Validator
+import pytest
+import webtest
 from openapi_spec_validator import validate
 
+from hyperdiary import main
+from hyperdiary import openapi as generation
+from hyperdiary.openapi import kind_operations, record_kinds
+from tests import conformance
+from tests.conformance import path_pattern
 from tests.conftest import PASSWORD, link, sign_in
+from tests.kinds import hydration
 
 
 def registered_operations(app):
@@ -60,6 +70,16 @@ def test_every_view_is_described_and_nothing_else(app, anonymous):
             assert path.endswith("/" + name if name else "/"), (path, name)
 
 
+def test_a_described_view_that_does_not_exist_is_left_out(app, monkeypatch):
+    """The operations are those of the registered views: a table entry whose view is gone is not described."""
+    ghost = generation.Op("getGhost", "get", "/ghost/", "Root", "ghost", "No view serves this")
+    monkeypatch.setattr(generation, "OPERATIONS", generation.OPERATIONS + (ghost,))
+    document = generation._build(app.registry)
+    assert "/ghost/" not in document["paths"]
+    assert "getGhost" not in {op["operationId"] for op in operations(document)}
+    assert "getRoot" in {op["operationId"] for op in operations(document)}
+
+
 def test_link_names_are_those_of_the_contract(client, anonymous, researcher):
     document = openapi(anonymous)
     named = {op["x-link"] for op in operations(document) if "x-link" in op}
@@ -75,55 +95,12 @@ def test_link_names_are_those_of_the_contract(client, anonymous, researcher):
 # --- real answers fit the document ----------------------------------------------------------------
 
 
-def path_pattern(template: str) -> re.Pattern:
-    steps = ("[^/]+" if re.fullmatch(r"\{\w+\}", step) else re.escape(step) for step in template.split("/"))
-    return re.compile("^" + "/".join(steps) + "$")
-
-
-class Conformance:
-    """Checks an answer against the operation the document gives for its method and URL, and
-    remembers which operations it has seen."""
-
-    def __init__(self, document):
-        self.document = document
-        self.server = document["servers"][0]["url"]
-        self.paths = [(path_pattern(template), template) for template in document["paths"]]
-        self.seen = set()
-        self.unslashed = set()
+class Conformance(conformance.Conformance):
+    """The suite-wide check (tests/conformance.py), called on answers one by one to see which operations
+    this test reaches."""
 
     def __call__(self, response):
-        request = response.request
-        assert request.path_url.startswith(self.server)
-        path = request.path_url[len(self.server):] or "/"
-        templates = [template for pattern, template in self.paths if pattern.match(path)]
-        if not templates:
-            # Traversal reaches a resource's default view with or without the final slash.
-            templates = [template for pattern, template in self.paths if pattern.match(path + "/")]
-            self.unslashed.update(templates)
-        # OpenAPI: concrete paths match before templated ones (`/subjectlogs/types/`, not `/subjectlogs/{log_id}/`).
-        templates = [t for t in templates if t.count("{") == min(t.count("{") for t in templates)]
-        assert len(templates) == 1, f"{path} matches {templates}"
-        where = f"{request.method} {templates[0]}"
-        operation = self.document["paths"][templates[0]].get(request.method.lower())
-        assert operation is not None, f"{where} is not documented"
-        answer = operation["responses"].get(str(response.status_code))
-        assert answer is not None, f"{where} answered {response.status_code}, which the document does not list"
-        for header in answer.get("headers", {}):
-            assert header in response.headers, f"{where} {response.status_code}: no {header} header"
-        content = answer.get("content")
-        if content is None:
-            assert response.body == b"", f"{where} {response.status_code} has an undocumented body"
-        else:
-            assert response.content_type in content, f"{where} answered {response.content_type}"
-            schema = dict(content[response.content_type]["schema"], components=self.document["components"])
-            validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-            # A JSON document is checked as parsed; any other (an iCalendar feed) as its text.
-            parsed = response.json if response.content_type.endswith("json") else response.text
-            problems = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
-                        for error in validator.iter_errors(parsed)]
-            assert problems == [], f"{where} {response.status_code} does not fit the document: {problems}"
-        self.seen.add(operation["operationId"])
-        return response
+        return super().__call__(response.request, response)
 
 
 # Links whose URL lacks the final slash of the resource's own URL (none: every link is the URL the
@@ -451,3 +428,192 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
 
     assert check.seen == {operation["operationId"] for operation in operations(check.document)}
     assert check.unslashed <= KNOWN_UNSLASHED
+
+
+# --- closed representations -------------------------------------------------------------------------------
+
+
+def refusals(check, component, body) -> list[str]:
+    validator = check.validator(("component", component), {"$ref": f"#/components/schemas/{component}"})
+    return [error.message for error in validator.iter_errors(body)]
+
+
+def test_a_page_s_url_is_a_uri_whatever_the_query(client):
+    """A page echoes its query in @url: characters a URI may not hold are percent-encoded (the suite-wide
+    check found `?%` echoed as it came)."""
+    stats = link(client.client(), "moods.stats")
+    assert client.get(stats + "?%").json["@url"] == stats + "?%25"
+    assert client.get(stats + "?fromdate=2024-05-01&time_zone=Europe/Amsterdam").json["@url"] == (
+        stats + "?fromdate=2024-05-01&time_zone=Europe/Amsterdam")
+
+
+def test_a_dropped_or_renamed_field_fails(anonymous, client, caseload, researcher):
+    """Every representation is closed: each of its keys is required and no other may appear, so a
+    representation that loses a field, or names one differently, no longer fits the document."""
+    check = Conformance(openapi(anonymous))
+    carol = client.client()
+    mood = client.post(link(carol, "moods"), json={"mood": "calm", "reasons": ["tea"]}, status=201).json
+    journal = client.post(link(carol, "journals"), json={"title": "A walk"}, status=201).json
+    goal = client.post(link(carol, "goals"), json={"title": "Walk", "is_onetime": True, "frequency": "One Time",
+                                                   "startdate": "2024-05-01T08:00:00Z"}, status=201).json
+    subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
+                          status=201).json
+    representations = {"User": client.me(), "Client": carol, "Mood": mood, "Journal": journal, "Goal": goal,
+                       "Subject": subject, "SubjectLog": log, "Root": anonymous.root()}
+    for component, body in representations.items():
+        assert refusals(check, component, body) == [], component
+        for key in body:
+            dropped = {k: v for k, v in body.items() if k != key}
+            assert refusals(check, component, dropped), f"{component} without {key} still fits"
+            renamed = {k if k != key else key + "s": v for k, v in body.items()}
+            assert refusals(check, component, renamed), f"{component} with {key} renamed still fits"
+    # A declared kind's @type is fixed: a mood log called something else no longer fits.
+    assert refusals(check, "Mood", dict(mood, **{"@type": mood["@type"] + "-log"}))
+    # The two the review found: the user's email, the client's time zone.
+    user = representations["User"]
+    assert '"email" is a required property' in refusals(check, "User", {k: v for k, v in user.items() if k != "email"})
+    moved = dict({k: v for k, v in carol.items() if k != "time_zone"}, timezone=carol["time_zone"])
+    assert len(refusals(check, "Client", moved)) == 2  # time_zone missing, timezone unknown
+    # The suite-wide check refuses such an answer too.
+    response = client.get(client.url("me"))
+    response.body = json.dumps(dict(user, email=None, mail=user["email"])).encode()
+    with pytest.raises(AssertionError, match="does not fit the document"):
+        check(response)
+
+
+# --- tags and links --------------------------------------------------------------------------------------
+
+
+def test_every_operation_has_the_tag_of_its_kind(app, anonymous):
+    document = openapi(anonymous)
+    kinds = record_kinds(app.registry)
+    tags = [tag["name"] for tag in document["tags"]]
+    assert len(tags) == len(set(tags))
+    for operation in operations(document):
+        assert len(operation["tags"]) == 1 and operation["tags"][0] in tags, operation["operationId"]
+    by_id = {operation["operationId"]: operation["tags"][0] for operation in operations(document)}
+    for kind in kinds:
+        names = {op.id for op in kind_operations(kind)}
+        assert {by_id[name] for name in names} == {kind.tag}, kind.name
+    assert len({kind.tag for kind in kinds}) == len(kinds) >= 9, "one tag per kind"
+    assert by_id["getMoodStats"] == "moods" and by_id["listCaseload"] == "accounts"
+
+
+def test_creates_link_to_the_created_resource(anonymous, client):
+    document = openapi(anonymous)
+    by_id = {operation["operationId"]: (path, method, operation) for path, methods in document["paths"].items()
+             for method, operation in methods.items()}
+    creates = [op for path, method, op in by_id.values() if "201" in op["responses"]]
+    assert len(creates) >= 12
+    for create in creates:
+        created = create["responses"]["201"]["links"]["created"]
+        path, method, target = by_id[created["operationId"]]
+        assert method == "get"
+        assert target["responses"]["200"]["content"] == create["responses"]["201"]["content"], create["operationId"]
+        assert created["x-url"] == "$response.header.Location"
+        for name, expression in created["parameters"].items():
+            assert "{" + name + "}" in path and expression == f"$request.path.{name}"
+    # Following the link: the Location of a created mood log is the path of getMood.
+    mood = document["paths"]["/clients/{client_id}/moods/"]["post"]["responses"]["201"]["links"]["created"]
+    assert mood["operationId"] == "getMood"
+    answer = client.post(link(client.client(), "moods"), json={"mood": "calm"}, status=201)
+    assert path_pattern(by_id["getMood"][0]).match(answer.headers["Location"][len("http://example.com"):])
+
+
+# --- request bodies are the deployment's files -----------------------------------------------------------------
+
+
+def test_request_bodies_are_read_from_the_deployment_s_files(app_settings, tmp_path):
+    """A deployment that tightens schemas/subject*.json gets a document that says so: the bodies are
+    read from its files when the document is built, never copied."""
+    schemas_dir = tmp_path / "schemas"
+    shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
+
+    def tighten(name, change):
+        document = json.loads((schemas_dir / f"{name}.json").read_text())
+        change(document["properties"])
+        (schemas_dir / f"{name}.json").write_text(json.dumps(document))
+
+    tighten("subject", lambda p: p["name"].update(maxLength=40, pattern="^[A-Z]"))
+    tighten("subjectlog", lambda p: p["description"].update(maxLength=80))
+    tighten("subject_member", lambda p: p["username"].update(maxLength=30))
+    app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir)}))
+    try:
+        schemas = webtest.TestApp(app).get("/openapi.json").json["components"]["schemas"]
+        for name in ("SubjectBody", "SubjectChange"):
+            assert schemas[name]["properties"]["name"] == {
+                "type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z]", "title": "Name"}
+        assert schemas["SubjectBody"]["required"] == ["name"] and schemas["SubjectChange"]["required"] == []
+        assert schemas["SubjectLogBody"]["properties"]["description"]["maxLength"] == 80
+        assert schemas["SubjectMemberBody"]["properties"]["username"]["maxLength"] == 30
+    finally:
+        app.registry["dbengine"].dispose()
+
+
+def test_every_file_body_is_its_file(app, anonymous):
+    """Every file of schemas/ is the request body of some operation, with exactly its fields (and the
+    read-only keys of a representation, which a body may send back), its own words, and closed."""
+    schemas = openapi(anonymous)["components"]["schemas"]
+    bodies = app.registry["bodies"]
+    used = set()
+    for name, schema in schemas.items():
+        schema = schema["items"] if schema.get("type") == "array" else schema
+        found = re.search(r"\(schemas/(\w+)\.json\)", schema.get("description", ""))
+        if found is None:
+            continue
+        used.add(found.group(1))
+        own = bodies[found.group(1)].document["properties"]
+        assert {field: {k: v for k, v in schema["properties"][field].items() if k != "maxLength"} for field in own} == {
+            field: {k: v for k, v in value.items() if k != "maxLength"} for field, value in own.items()}, name
+        assert set(schema["properties"]) - set(own) <= {"@url", "@type", "@links", "@changes", "id", "user", "entries",
+                                                         "tags", "name"}, name
+        assert schema["additionalProperties"] is False, name
+    assert used == set(bodies.kinds)
+
+
+def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path):
+    """The test-only kind (tests/kinds/hydration.py) is in the document from its declaration alone: its
+    operations (tagged with its collection's name), its closed representation (the fields' schemas from
+    its body file) and its bodies, read from that file."""
+    schemas_dir = tmp_path / "schemas"
+    shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
+    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+    app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir),
+                                           "hyperdiary.includes": "tests.kinds.hydration"}))
+    try:
+        document = webtest.TestApp(app).get("/openapi.json").json
+        validate(document)
+        collection, item = "/clients/{client_id}/hydration/", "/clients/{client_id}/hydration/{hydration_id}/"
+        assert {method: op["operationId"] for method, op in document["paths"][collection].items()} == {
+            "get": "listHydration", "post": "addHydration"}
+        assert {method: op["operationId"] for method, op in document["paths"][item].items()} == {
+            "get": "getHydration", "patch": "changeHydration", "put": "replaceHydration",
+            "delete": "deleteHydration"}
+        tagged = {op["tags"][0] for path in (collection, item) for op in document["paths"][path].values()}
+        assert tagged == {"hydration"} and "hydration" in [tag["name"] for tag in document["tags"]]
+        post = document["paths"][collection]["post"]
+        assert set(post["responses"]) == {"200", "201", "400", "401", "403", "404", "413", "415", "503"}  # 200: dedupe
+        assert post["responses"]["201"]["links"]["created"]["operationId"] == "getHydration"
+        assert post["x-link"] == "hydration"
+        schemas = document["components"]["schemas"]
+        own = json.loads((schemas_dir / "hydration.json").read_text())["properties"]
+        shape = schemas["Hydration"]
+        assert shape["additionalProperties"] is False
+        assert shape["required"] == ["@url", "@type", "@links", "@changes", "drank_at", "amount_ml", "note"]
+        assert {name: shape["properties"][name] for name in own} == own
+        assert {name: schemas["HydrationBody"]["properties"][name] for name in own} == {
+            name: dict(field, maxLength=200) if name == "note" else field for name, field in own.items()}
+    finally:
+        app.registry["dbengine"].dispose()
+
+
+def test_each_declared_kind_s_representation_holds_its_fields(app, anonymous):
+    """A field added to a kind's declaration without its schema in openapi.REPRESENTATIONS shows up here
+    by name (the suite-wide check would refuse the kind's answers too, less plainly)."""
+    schemas = openapi(anonymous)["components"]["schemas"]
+    kinds = {kind.contexts: kind for kind in record_kinds(app.registry)}
+    for declared in app.registry.kinds.values():
+        described = kinds[(declared.collection_class.__name__, declared.item_class.__name__)]
+        properties = schemas[described.schema or described.name]["properties"]
+        assert set(declared.fields) <= set(properties), (declared.name, set(declared.fields) - set(properties))
