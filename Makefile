@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 6543
 CONFIG ?= development.ini
 
-.PHONY: serve test migrate bench bench-scale bench-profile wrk clean
+.PHONY: serve test migrate bench bench-scale bench-profile bench-instructions valgrind wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ bench-scale: $(VENV)/.installed wrk
 bench-profile: $(VENV)/.installed wrk
 	$(BIN)/pip install --quiet py-spy
 	$(BIN)/python bench/run.py --profile
+
+# Instructions per request in process under valgrind's callgrind (bench/instructions.py): the steady
+# measure for comparing commits. PostgreSQL at BENCH_POSTGRES_URL; BENCH_ARGS=--sqlite for SQLite.
+valgrind:
+	@command -v valgrind >/dev/null || apt-get install -y valgrind || (apt-get update && apt-get install -y valgrind)
+
+bench-instructions: $(VENV)/.installed valgrind
+	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

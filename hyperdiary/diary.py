@@ -93,22 +93,23 @@ class EntryKind(kinds.Kind):
         return {s.id: s for s in request.entry_schemas.get_many(request.dbsession,
                                                                 list(dict.fromkeys(r.schema_id for r in rows)))}
 
-    def represent_many(self, request, collection, rows):
-        """Every field of the entry's schema, `null` where not set."""
-        schemas = self.schemas_of(request, rows)
+    def represent_many(self, request, base_url, rows):
+        """Every field of the entry's schema, `null` where not set; its @type is its schema's $id."""
+        types = [row.schema_id for row in rows]
+        schemas = {s.id: s for s in request.entry_schemas.get_many(request.dbsession, list(dict.fromkeys(types)))}
         represented = []
-        for row in rows:
+        for row, type_id in zip(rows, types):
             fields = row.fields
-            body = {"dt": row.dt}
-            for name in schemas[row.schema_id].field_names:
+            body = {"@type": type_id, "dt": row.dt}
+            for name in schemas[type_id].field_names:
                 body[name] = fields.get(name)
             represented.append(body)
         return represented
 
-    def page_extras(self, request, rows) -> dict:
+    def page_extras(self, request, items) -> dict:
         """The descriptors of the types of the live entries of the page."""
-        live = [row for row in rows if row.deleted is None]
-        return {"@schemas": hm.schema_descriptors(request, self.schemas_of(request, live).values())}
+        types = dict.fromkeys(item["@type"] for item in items if "@deleted" not in item)
+        return {"@schemas": hm.schema_descriptors(request, request.entry_schemas.get_many(request.dbsession, list(types)))}
 
 
 def includeme(config):

@@ -49,9 +49,17 @@ class TagKind(kinds.Kind):
             raise ValidationFailure("Invalid JSON input", [problem("tagtype", "No tag type has this @url.")])
         return {"tagtype_id": tagtype_id, "description": data.get("description")}
 
-    def represent_many(self, request, collection, rows):
-        names = dict(request.dbsession.execute(
-            select(TagType.id, TagType.name).where(TagType.id.in_({row.tagtype_id for row in rows}))).all())
+    def represent_many(self, request, base_url, rows):
+        """Each tag with its type's @url and name; rows read with their type's name (`tagtype_name`, as a
+        journal's page reads them) need no query for it."""
+        if not rows:
+            return []
+        names = {row.tagtype_id: row.tagtype_name for row in rows if "tagtype_name" in row._fields} \
+            if hasattr(rows[0], "_fields") else {}
+        missing = {row.tagtype_id for row in rows} - set(names)
+        if missing:
+            names.update(request.dbsession.execute(
+                select(TagType.id, TagType.name).where(TagType.id.in_(missing))).all())
         tagtypes = hm.url(request, request.root["tagtypes"])
         return [{"@links": [{"name": "tagtype", "url": f"{tagtypes}{row.tagtype_id}/"}],
                  "tagtype": f"{tagtypes}{row.tagtype_id}/", "name": names[row.tagtype_id],
@@ -126,17 +134,20 @@ class JournalKind(kinds.Kind):
                                              Tag.deleted.is_(None)))
         return stmt
 
-    def represent_many(self, request, collection, rows):
-        """Each journal with its live tags, oldest first, fetched for the whole page in one query."""
+    def represent_many(self, request, base_url, rows):
+        """Each journal with its live tags, oldest first, fetched with their types' names for the whole page
+        in one query, at their own collection's URL below each journal."""
         tags = {row.id: [] for row in rows}
         if rows:
-            for tag in request.dbsession.execute(select(Tag.__table__).where(
-                    Tag.journal_id.in_(tags), Tag.deleted.is_(None)).order_by(Tag.created, Tag.id)):
+            for tag in request.dbsession.execute(
+                    select(Tag.__table__, TagType.name.label("tagtype_name")).join(TagType, TagType.id == Tag.tagtype_id)
+                    .where(Tag.journal_id.in_(tags), Tag.deleted.is_(None)).order_by(Tag.created, Tag.id)):
                 tags[tag.journal_id].append(tag)
+        tag_kind = TagKind.of(request)
         return [{"title": row.title, "description": row.description, "journal_timestamp": row.journal_timestamp,
                  "session": row.session,
-                 "tags": TagKind.of(request).representations(request, self.item_class(collection, row.id, row)["tags"],
-                                                             tags[row.id])}
+                 "tags": tag_kind.render(request, f"{base_url}{row.id}/{tag_kind.collection}/", tags[row.id])
+                 if tags[row.id] else []}
                 for row in rows]
 
     def deleting(self, request, record):

@@ -158,16 +158,18 @@ class Kind:
         """A record's fields as a body would give them (what a PATCH merges onto)."""
         return {name: _as_json(getattr(record, name)) for name in self.fields}
 
-    def represent_many(self, request, collection, rows) -> list[dict]:
-        """The own fields of each live row's representation, in one go (a kind that joins more does it
-        once per page here, not once per row); `@links` among them are added to the declared links."""
-        return [{name: getattr(row, name) for name in self.fields} for row in rows]
+    def represent_many(self, request, base_url: str, rows) -> list[dict]:
+        """The own fields of each live row's representation (its collection at `base_url`), in one go: a kind
+        that joins more does it once per page here, not once per row. `@links` among them are added to the
+        declared links; an `@type` among them is the record's own (entries: their schema's $id)."""
+        fields = self.fields
+        return [{name: getattr(row, name) for name in fields} for row in rows]
 
     def type_of(self, request, row) -> str:
-        """A record's @type: the kind's IRI (entries: the $id of their schema)."""
+        """A deleted record's @type, for its tombstone: the kind's IRI (entries: the $id of their schema)."""
         return self.type_iri(request)
 
-    def page_extras(self, request, rows) -> dict:
+    def page_extras(self, request, items) -> dict:
         """Keys a listing's page carries besides its items (entries: the @schemas of the live ones)."""
         return {}
 
@@ -213,23 +215,29 @@ class Kind:
         """The representations of rows of this kind in `collection` (a resource of its collection class), a
         tombstone for each deleted one: the one serializer of the kind, used by every view, page, report
         and export."""
-        base_url = hm.url(request, collection)
         links = [link for link in self.links
                  if link.permission is None or request.has_permission(link.permission, collection)]
         up = [{"name": self.parent_link, "url": hm.url(request, collection.__parent__)}] if self.parent_link else []
-        live = [row for row in rows if row.deleted is None]
-        fields = iter(self.represent_many(request, collection, live))
+        return self.render(request, hm.url(request, collection), rows, links, up)
+
+    def render(self, request, base_url: str, rows, links=(), up=()) -> list[dict]:
+        """`representations` once the page's URL and links are known (a journal renders its tags so)."""
+        deleted = [row.deleted for row in rows]
+        fields = iter(self.represent_many(request, base_url, [row for row, gone in zip(rows, deleted) if gone is None]))
+        type_iri = self.type_iri(request)
         items = []
-        for row in rows:
+        for row, gone in zip(rows, deleted):
             url = f"{base_url}{row.id}/"
-            if row.deleted is not None:
+            if gone is not None:
                 items.append(hm.tombstone(request, url, self.type_of(request, row), row))
                 continue
-            body = {"@url": url, "@type": self.type_of(request, row),
-                    "@links": [{"name": link.name, "url": url + link.path} for link in links] + up,
-                    "@changes": hm.changes(row)}
             own = next(fields)
-            body["@links"] += own.pop("@links", ())
+            body = {"@url": url, "@type": own.pop("@type", type_iri),
+                    "@links": [{"name": link.name, "url": url + link.path} for link in links],
+                    "@changes": hm.changes(row)}
+            body["@links"] += up
+            if "@links" in own:
+                body["@links"] += own.pop("@links")
             body.update(own)
             items.append(body)
         return items
@@ -311,7 +319,7 @@ def list_records(context, request):
     items = kind.representations(request, context, rows)
     return hm.collection(request, context, kind.collection_type, items, kind.page_links(request, context),
                          next_query=next_query,
-                         view_name=kind.listing_view, **kind.page_extras(request, rows))
+                         view_name=kind.listing_view, **kind.page_extras(request, items))
 
 
 def create_record(context, request):

@@ -127,7 +127,7 @@ class SubjectLogKind(kinds.Kind):
             raise ValidationFailure(INVALID, found)
         return {"description": merged.get("description")}
 
-    def represent_many(self, request, collection, rows):
+    def represent_many(self, request, base_url, rows):
         """Each log with its entries (one query for the page) and its links; the write links only for the
         members of its subject (the subjects of a page are loaded at once)."""
         entries = logs_model.entries_of(request.dbsession, [row.id for row in rows])
