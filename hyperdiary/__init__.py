@@ -8,7 +8,8 @@ from .resources.root import root_factory
 
 # Environment variables that override the ini file's settings.
 ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url",
-               "HYPERDIARY_RATELIMIT_STORAGE_URL": "hyperdiary.ratelimit.storage_url"}
+               "HYPERDIARY_RATELIMIT_STORAGE_URL": "hyperdiary.ratelimit.storage_url",
+               "HYPERDIARY_CORS_ORIGINS": "hyperdiary.cors.origins"}
 
 
 # Settings every deployment has, whatever its ini file says (an absent one was a 500 on every request).
@@ -50,6 +51,9 @@ def main(global_config, **settings):
         for name in settings.get("hyperdiary.includes", "").split():
             config.include(name)
         config.include(".subjectlogs")
+        config.include(".conditional")
+        config.include(".compression")
+        config.include(".cors")
         config.include(".pages")
         config.scan(".errors")
         config.scan(".views")

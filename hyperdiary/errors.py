@@ -12,7 +12,7 @@ from pyramid.view import exception_view_config
 
 import orjson
 
-from .security import Permissions
+from .security import Permissions, bearer_token
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,11 @@ def error_response(request, code: int, message: str, extra=None, headers=None) -
     response = Response(body=orjson.dumps(body), status=code, content_type=f"{JSON_TYPE}; charset=UTF-8")
     response.headers.update(headers or {})
     if code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="hyperdiary"'
+        # RFC 6750 §3.1: a token was presented and is no good (unknown, expired, revoked), so the caller
+        # knows to refresh it or sign in again, rather than that it forgot to send one.
+        invalid = bearer_token(request) is not None and request.user is None
+        response.headers["WWW-Authenticate"] = (
+            'Bearer realm="hyperdiary", error="invalid_token"' if invalid else 'Bearer realm="hyperdiary"')
     return response
 
 
@@ -93,7 +97,7 @@ def _hidden(request):
     """An answer for a caller who may not see the resource at all: 401 without credentials (so that
     a signed-out caller learns nothing of what exists), else 404. None when the caller may see it."""
     context = getattr(request, "context", None)
-    if context is not None and request.has_permission(Permissions.VIEW, context):
+    if context is not None and may_see(request, context, request.view_name):
         return None
     # A collection every signed-in caller knows of (reveal_forbidden: `clients`, `subjects`, `subjectlogs`)
     # is no secret: its other methods answer 405, as for a resource the caller may read.
@@ -147,7 +151,40 @@ def server_error(exc, request):
     return error_response(request, 500, "Internal server error.")
 
 
-# --- 405's Allow header ---------------------------------------------------------------------------
+# --- 405's Allow header, and who may see a resource ---
+
+def may_see(request, context, view_name) -> bool:
+    """Whether the caller may see this resource: it has VIEW on it, or the permission of the resource's
+    GET view (a professional lists `clients/` without VIEW on it, and so should learn its methods)."""
+    if request.has_permission(Permissions.VIEW, context):
+        return True
+    permission = _read_permission(request, context, view_name)
+    return permission is not None and bool(request.has_permission(permission, context))
+
+
+def _read_permission(request, context, view_name):
+    cache = request.registry.setdefault("hyperdiary.read_permissions", {})
+    key = (type(context), view_name)
+    if key not in cache:
+        introspector = request.registry.introspector
+        cache[key] = next((related["value"] for view in _views_of(request, context, view_name)
+                           if "GET" in _methods(view) for related in introspector.related(view)
+                           if related.category_name == "permissions"), None)
+    return cache[key]
+
+
+def _views_of(request, context, view_name):
+    for item in request.registry.introspector.get_category("views"):
+        view = item["introspectable"]
+        view_context = view["context"]
+        if view["name"] == view_name and isinstance(view_context, type) and isinstance(context, view_context):
+            yield view
+
+
+def _methods(view) -> tuple:
+    accepted = view["request_methods"] or _ALL_METHODS
+    return (accepted,) if isinstance(accepted, str) else tuple(accepted)
+
 
 _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 

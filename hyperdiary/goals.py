@@ -269,20 +269,27 @@ REMINDER_SLACK = datetime.timedelta(days=2)
 
 
 def calendar(goals, urls, tz_name: str, product: str) -> bytes:
-    """An RFC 5545 calendar: one VTODO per goal, starting at the first due date of its schedule, with its
-    RRULE and a VALARM at the reminder time of that first item (in the client's zone). A calendar app
-    expands the RRULE into exactly the due dates of the goal's current schedule."""
+    """An RFC 5545 calendar in the client's zone: one VTODO per goal, its times local (TZID, with the
+    VTIMEZONE that defines it), so that a calendar app expanding it gets every alarm at the instant
+    `goals.reminders` gives, in summer and in winter.
+
+    A recurring goal's occurrences are the local days of its due dates, each at the local time of day of
+    the first due date (a goal due at 07:00 UTC in January is at 08:00 in Amsterdam all year, as a person
+    keeps a habit), with a VALARM at the reminder time of that day. They are an RRULE in local time when
+    one describes exactly those days, else an explicit RDATE list (a start near midnight can put the due
+    dates of summer and winter on different local days). A one-time goal is DUE at its due instant, with
+    an alarm at its reminder instant."""
     tz = localtime.zone(tz_name)
     cal = icalendar.Calendar()
     cal.add("prodid", product)
     cal.add("version", "2.0")
     cal.add("x-wr-timezone", tz_name)
+    span = None
     for goal in goals:
         schedule = schedule_of(goal)
-        first = schedule.due_dates(limit=1)
-        if not first:
+        due = schedule.due_dates()
+        if not due:
             continue
-        start = first[0]
         todo = icalendar.Todo()
         todo.add("uid", f"{goal.id}@hyperdiary")
         todo.add("url", urls[goal.id])
@@ -294,26 +301,74 @@ def calendar(goals, urls, tz_name: str, product: str) -> bytes:
         todo.add("last-modified", _utc(goal.modified))
         if goal.status == COMPLETED:
             todo.add("status", "COMPLETED")
-        rule = schedule.rule()
-        if rule is None:
-            # One due date: the to-do is due then (a VTODO's DTSTART would have to come before it).
-            todo.add("due", _utc(start))
-            related = "END"
+        reminds = goal.reminder and goal.remindertime is not None
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", goal.title)
+        span = (min(span[0], due[0]), max(span[1], due[-1])) if span else (due[0], due[-1])
+        if schedule.rule() is None:
+            todo.add("due", _utc(due[0]).astimezone(tz))
+            if reminds:
+                # An absolute trigger: one instant, read alike by every calendar app.
+                remind = reminder_instant(due[0], goal.reminderdate, goal.remindertime, tz)
+                alarm.add("trigger", _utc(remind), parameters={"VALUE": "DATE-TIME"})
         else:
-            todo.add("dtstart", _utc(start))
-            recurrence = icalendar.vRecur.from_ical(str(rule).split("RRULE:", 1)[1])
-            recurrence["UNTIL"] = [_utc(schedule.until())]  # with a UTC DTSTART, UNTIL is in UTC too
-            todo.add("rrule", recurrence)
-            related = "START"
-        if goal.reminder and goal.remindertime is not None:
-            alarm = icalendar.Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", goal.title)
-            remind = reminder_instant(start, goal.reminderdate if goal.is_onetime else None, goal.remindertime, tz)
-            alarm.add("trigger", remind - start, parameters={"RELATED": related})
+            days = [localtime.local_day(moment, tz) for moment in due]
+            wall = _utc(due[0]).astimezone(tz).time().replace(tzinfo=None)
+            todo.add("dtstart", datetime.datetime.combine(days[0], wall, tzinfo=tz))
+            recurrence = _local_rule(schedule, due[0], days, wall, tz)
+            if recurrence is not None:
+                todo.add("rrule", recurrence)
+            else:
+                todo.add("rdate", [datetime.datetime.combine(day, wall, tzinfo=tz) for day in days[1:]])
+            if reminds:
+                # Relative to each occurrence's start, in local clock time: the reminder time of that day.
+                alarm.add("trigger", datetime.datetime.combine(days[0], goal.remindertime)
+                          - datetime.datetime.combine(days[0], wall), parameters={"RELATED": "START"})
+        if reminds:
             todo.add_component(alarm)
         cal.add_component(todo)
+    if span is not None:
+        # The zone's rules over the years the goals cover (a year either side, for reminder dates).
+        cal.add_missing_timezones(first_date=datetime.date(span[0].year - 1, 1, 1),
+                                  last_date=datetime.date(span[1].year + 2, 1, 1))
     return cal.to_ical()
+
+
+def _local_rule(schedule: Schedule, first_due: datetime.datetime, days: list[datetime.date], wall: datetime.time, tz):
+    """The schedule's RRULE in local time, when it expands to exactly these local days (else None). The
+    due dates are UTC days; their local days are the same days shifted by the zone's offset, which moves
+    weekdays along (a Monday 23:30 UTC is a Tuesday in Amsterdam)."""
+    shift = (days[0] - first_due.date()).days
+    start = datetime.datetime.combine(days[0], wall)
+    until = datetime.datetime.combine(days[-1], wall)
+    if schedule.frequency == DAILY:
+        rule = rrule.rrule(rrule.DAILY, dtstart=start, until=until)
+    elif schedule.frequency == WEEKLY:
+        weekdays = sorted({WEEKDAYS.index(day) for day in schedule.days}) or [schedule.start.weekday()]
+        rule = rrule.rrule(rrule.WEEKLY, dtstart=start, until=until,
+                           byweekday=sorted({(day + shift) % 7 for day in weekdays}))
+    elif shift == 0:
+        rule = Schedule(MONTHLY, (), start, until).rule()
+    else:
+        return None
+    if [moment.date() for moment in itertools.islice(rule, len(days) + 1)] != days:
+        return None
+    recurrence = icalendar.vRecur.from_ical(str(rule).split("RRULE:", 1)[1])
+    # With a local DTSTART, RFC 5545 wants UNTIL in UTC.
+    recurrence["UNTIL"] = [localtime.naive_utc(until.replace(tzinfo=tz)).replace(tzinfo=datetime.UTC)]
+    return recurrence
+
+
+PRODUCT = "-//hyperdiary//goals//EN"
+
+
+def client_calendar(dbsession, client, goals_url: str) -> bytes:
+    """The goals calendar of a client (`goals.ics`, and each of its secret feeds): its live goals, in its
+    zone; `goals_url` is the URL of its goals, for each VTODO's URL."""
+    goals = dbsession.scalars(select(Goal).where(Goal.client_id == client.id, Goal.deleted.is_(None))
+                              .order_by(Goal.created, Goal.id)).all()
+    return calendar(goals, {goal.id: f"{goals_url}{goal.id}/" for goal in goals}, client.time_zone, PRODUCT)
 
 
 def _utc(moment: datetime.datetime) -> datetime.datetime:

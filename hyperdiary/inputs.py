@@ -178,8 +178,15 @@ def body(request, schema: colander.SchemaNode, read_only=REPRESENTATION_KEYS):
 
 
 def query(request, schema: colander.SchemaNode):
-    """The query string, checked by a colander mapping (unknown parameters are ignored)."""
-    params = {key: value for key, value in request.GET.items() if key in {c.name for c in schema.children}}
+    """The query string, checked by a colander mapping (unknown parameters are ignored). A known
+    parameter given with an empty value (`?limit=`) is a 400 naming it: taking it as absent would answer
+    something the caller did not ask for (all of a listing for an empty `modified_after`)."""
+    names = {c.name for c in schema.children}
+    params = {key: value for key, value in request.GET.items() if key in names}
+    empty = [problem(key, "Must not be empty: give a value or leave the parameter out.")
+             for key, value in params.items() if value == ""]
+    if empty:
+        raise ValidationFailure("Invalid query parameters", empty)
     return deserialize(schema, params, "Invalid query parameters")
 
 

@@ -242,6 +242,12 @@ SCHEMAS = {
             ("logdate", "mood", "count", "reasons"), logdate=DATE, mood=STRING,
             count={"type": "integer", "minimum": 1}, reasons={"type": "array", "items": STRING})}),
     "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
+    # Secret calendar feeds (API.md §11).
+    "CalendarFeed": representation(
+        "A secret calendar feed of a client's goals; its secret URL only in the answer that created it.",
+        optional=("feed",), name=NULLABLE_TEXT,
+        feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
+    "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
     # Reports for professionals (RESOURCES.md).
     "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
                               changes=False),
@@ -329,6 +335,7 @@ SCHEMAS = {
 
 # Path parameters that are not a record's id (a record's, `<kind>_id`, is ID).
 PATH_PARAMETERS = {"schema_key": described(STRING, "from the schema's @url"),
+                   "feed_secret": described(STRING, "the secret of a feed, from its `feed` URL"),
                    "type_name": described(STRING, "a subject-log type's name"),
                    "chart_name": described(STRING, "from the chart's @url")}
 
@@ -443,6 +450,7 @@ TAGS_DESCRIBED = {
     "tag types": "The kinds of tag, shared by every journal",
     "goals": "A client's goals",
     "tracking": "The due dates of a goal",
+    "calendar feeds": "Secret URLs of a client's goals calendar, for calendar apps that send no header",
     "moods": "A client's mood logs",
     "reports": "Reports on a client for professionals",
     "audit": "Who read or changed a client's data: the audit trail",
@@ -455,7 +463,8 @@ PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/cl
              ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
              TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
              CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs",
-             "/audit/": "audit", CLIENT + "audit/": "audit"}
+             "/audit/": "audit", CLIENT + "audit/": "audit", CLIENT + "calendarfeeds/": "calendar feeds",
+             "/feeds/": "calendar feeds"}
 
 
 def tag_of(op: Op) -> str:
@@ -831,6 +840,20 @@ OPERATIONS = (
        result=page(ref("GoalReminder")), errors=(404,), query=("until", "since", "limit", "after")),
     Op("getGoalsCalendar", "get", GOALS + "ics", "Goals", "ics", "The goals as an iCalendar feed", "goals.ics",
        result="Calendar", errors=(404,), media="text/calendar"),
+    # Secret calendar feeds of the goals (API.md §11).
+    Op("listCalendarFeeds", "get", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
+       "The client's secret calendar feeds, oldest first, without their secrets (the client)", "goals.ics.feeds",
+       result=page(ref("CalendarFeed")), errors=(404,), query=("limit", "after")),
+    Op("addCalendarFeed", "post", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
+       "A new secret URL of the goals calendar, for a calendar app (the client)", "goals.ics.feeds",
+       "CalendarFeedBody", 201, "CalendarFeed", errors=(404,), etag=True),
+    Op("getCalendarFeed", "get", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
+       "A secret calendar feed (the client)", result="CalendarFeed", errors=(404,), etag=True, if_none_match=True),
+    Op("endCalendarFeed", "delete", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
+       "End a feed: its secret URL answers 404 from now on", ok=204, errors=(404,), if_match=True),
+    Op("getSecretCalendar", "get", "/feeds/{feed_secret}/goals.ics", "SecretFeed", "goals.ics",
+       "The goals calendar, to anyone with the secret URL (no header needed)", result="Calendar", errors=(404,),
+       public=True, media="text/calendar"),
     Op("setGoalReminder", "patch", GOAL + "reminder", "GoalResource", "reminder",
        "Turn the reminder on or off and set its time, on the goal and every tracking item", "reminder",
        "GoalReminderChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
@@ -930,9 +953,14 @@ def body_schemas(bodies) -> dict:
 SUCCESS = {200: "OK", 201: "Created", 204: "No content"}
 
 
+# Paths whose operations ignore an Authorization header (resources with `ignores_bearer_token`).
+TOKENLESS = ("/auth/", "/feeds/")
+
+
 def _revalidates(op: Op) -> bool:
-    """A GET that answers an ETag honours If-None-Match (hypermedia.set_etag makes the answer conditional)."""
-    return op.if_none_match or (op.etag and op.method == "get")
+    """A GET that answers an ETag honours If-None-Match (hypermedia.set_etag makes the answer conditional),
+    and every GET answers `If-None-Match: *` with a 304 (conditional.py): whatever it answers exists."""
+    return op.if_none_match or op.method == "get"
 
 
 def path_names(path: str) -> list[str]:
@@ -1041,7 +1069,7 @@ def _operation(op: Op, view, links) -> dict:
     for status, text in op.also.items():
         responses[str(status)] = _success(op, text)
     if _revalidates(op):
-        responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag"}
+        responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag, or `*`"}
     errors = set(op.errors)
     if op.body or op.query:
         errors.add(400)
@@ -1049,7 +1077,9 @@ def _operation(op: Op, view, links) -> dict:
         errors.update((413, 415))
     # Any operation may find the database out of reach (faults.py).
     errors.add(503)
-    if not op.public:
+    # A token that is no good is a 401 (error="invalid_token") on public operations too (security.py), but
+    # for those that ignore an Authorization header: the auth endpoints and the secret calendar feeds.
+    if not op.public or not op.path.startswith(TOKENLESS):
         errors.add(401)
     if op.if_match:
         errors.add(412)

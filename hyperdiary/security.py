@@ -2,6 +2,9 @@
 import enum
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.events import ContextFound
+from pyramid.httpexceptions import HTTPUnauthorized
+from pyramid.location import lineage
 
 from . import accounts
 
@@ -39,6 +42,8 @@ class Permissions(enum.StrEnum):
     SUBJECT_WRITE = "subject:write"
     # A subject's members: see and change who the members are.
     SUBJECT_MEMBERS = "subject:members"
+    # A client's secret calendar feeds: create, list and end them (the client alone).
+    CALENDAR_FEEDS = "calendar:feeds"
 
 
 def user_principal(user_id: str) -> str:
@@ -107,9 +112,25 @@ def _request_user(request) -> accounts.Identity | None:
     return accounts.identity_for_access_token(request.dbsession, token)
 
 
+INVALID_TOKEN = "The access token is not valid (unknown, expired or revoked): refresh it or sign in again."
+
+
+def refuse_invalid_token(event: ContextFound):
+    """A request that presents a token that is no good answers 401 (RFC 6750 §3.1), also where an
+    anonymous caller would be served: otherwise an expired token silently yields the anonymous view of
+    the root (no `me` link), and a client never learns to refresh it. The auth endpoints excepted."""
+    request = event.request
+    if bearer_token(request) is None or request.user is not None:
+        return
+    if any(getattr(resource, "ignores_bearer_token", False) for resource in lineage(request.context)):
+        return
+    raise HTTPUnauthorized(INVALID_TOKEN)
+
+
 def includeme(config):
     settings = config.get_settings()
     config.registry["password_hasher"] = accounts.password_hasher(settings)
     config.registry["token_ttl"] = accounts.TokenTTL(settings)
     config.set_security_policy(SecurityPolicy())
     config.registry["request_identity"] = _request_user
+    config.add_subscriber(refuse_invalid_token, ContextFound)

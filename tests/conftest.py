@@ -10,11 +10,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 import transaction
-import waitress
 import webtest
 from pyramid.paster import get_appsettings
 
-from hyperdiary import accounts, main, migrate
+from hyperdiary import accounts, main, migrate, server as hyperdiary_server
 from hyperdiary.models.meta import Base
 from hyperdiary.schemas import SchemaRegistry
 from tests import conformance
@@ -111,7 +110,7 @@ def errors():
 def live_server(app, testapp, errors):
     """The app under test on a real waitress server, 127.0.0.1 on a port the OS picked; its base URL.
     Depends on `testapp` so that the tables are emptied after the server has stopped."""
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=16)
+    server = hyperdiary_server.create_server(app, host="127.0.0.1", port=0, threads=16)
     runner = threading.Thread(target=server.run, name="waitress", daemon=True)
     runner.start()
     yield f"http://127.0.0.1:{server.effective_port}"

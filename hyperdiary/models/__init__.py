@@ -13,6 +13,7 @@ from .diary import Client, Entry, StoredSchema  # noqa: F401
 from .journals import Journal, Tag, TagType  # noqa: F401
 from .goals import Goal, GoalTracking  # noqa: F401
 from .moods import Mood  # noqa: F401
+from .feeds import CalendarFeed  # noqa: F401
 from .meta import Base  # noqa: F401
 from .subjects import Subject, SubjectLog, SubjectLogEntry, SubjectMember  # noqa: F401
 from .audit import AuditEvent  # noqa: F401

@@ -11,6 +11,9 @@ class Auth(Resource):
 
     reveal_forbidden = True
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
+    # Sign-in, refresh and logout authenticate by their body: a stale access token sent along (as
+    # generic HTTP clients do) must not stop a caller from getting a new one.
+    ignores_bearer_token = True
 
 
 class Users(Resource):

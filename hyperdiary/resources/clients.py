@@ -9,6 +9,7 @@ from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from ..kinds import Collection, Item
 from . import Resource, child_collection
 from .reports import Reports
+from .feeds import CalendarFeeds
 from .audit import ClientAudit
 from .charts import Charts
 
@@ -98,4 +99,5 @@ class Entries(Collection):
 
 
 # What hangs below a client, by name, besides the collections of the record kinds declared below it.
-CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts, "audit": ClientAudit}
+CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts, "audit": ClientAudit,
+                   "calendarfeeds": CalendarFeeds}

@@ -7,6 +7,7 @@ from .accounts import Auth, Users
 from .audit import Audit
 from .clients import Clients
 from .journals import TagTypes
+from .feeds import SecretFeeds
 from .schemas import Schemas
 from .subjects import Subjects
 
@@ -17,7 +18,7 @@ class Root(Resource):
     __acl__ = ((Allow, Everyone, Permissions.VIEW),)
 
     children = {"auth": Auth, "users": Users, "clients": Clients, "schemas": Schemas, "tagtypes": TagTypes,
-                "subjects": Subjects, "audit": Audit}
+                "subjects": Subjects, "audit": Audit, "feeds": SecretFeeds}
 
     def __init__(self, request):
         self.request = request

@@ -232,9 +232,5 @@ def reminders(context, request):
 @view_config(context=Goals, name="ics", request_method="GET", permission=Permissions.VIEW)
 def ics(context, request):
     """The client's goals as an iCalendar feed: one VTODO per goal."""
-    goals = request.dbsession.scalars(select(Goal).where(Goal.client_id == context.client.id, Goal.deleted.is_(None))
-                                      .order_by(Goal.created, Goal.id)).all()
-    goals_url = hm.url(request, context)
-    document = goals_model.calendar(goals, {g.id: f"{goals_url}{g.id}/" for g in goals}, context.client.time_zone,
-                                    "-//hyperdiary//goals//EN")
+    document = goals_model.client_calendar(request.dbsession, context.client, hm.url(request, context))
     return Response(body=document, content_type="text/calendar", charset="UTF-8")

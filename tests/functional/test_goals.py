@@ -2,6 +2,7 @@
 weekdays), validation, changes that cross today, ticking and the goal's status, reminders, the batch,
 the tracker in zones on both sides of UTC, pending goals, the iCalendar feed, and who may do what."""
 import datetime
+import zoneinfo
 
 import icalendar
 import pytest
@@ -495,21 +496,26 @@ def test_ics_feed_parses_and_expands_to_the_tracking(client, goals_url, caseload
     calendar = icalendar.Calendar.from_ical(response.body)
     todos = {str(todo["summary"]): todo for todo in calendar.walk("VTODO")}
     assert set(todos) == {"Pay rent", "Swim", "Dentist"}
+    amsterdam = zoneinfo.ZoneInfo("Europe/Amsterdam")
     for title, body in (("Pay rent", monthly), ("Swim", weekly)):
         todo = todos[title]
         assert str(todo["url"]) == body["@url"]
+        # Local times (TZID): the local days of the due dates, at the first one's local time of day, in
+        # every season (the Pay rent goal crosses the change to summer time).
         start = todo.decoded("dtstart")
+        assert todo["dtstart"].params["TZID"] == "Europe/Amsterdam"
         occurrences = rrule.rrulestr(todo["rrule"].to_ical().decode(), dtstart=start)
-        expanded = [moment.strftime("%Y-%m-%dT%H:%M:%SZ") for moment in occurrences]
-        assert expanded == due_dates(client, body)
+        due = [datetime.datetime.fromisoformat(moment).astimezone(amsterdam) for moment in due_dates(client, body)]
+        assert [moment.date() for moment in occurrences] == [moment.date() for moment in due]
+        assert {moment.time() for moment in occurrences} == {due[0].time()}
     rent_alarm = todos["Pay rent"].walk("VALARM")[0]
-    # 08:00 in Amsterdam (UTC+1 in January) on 2024-01-31 is 07:00 UTC: two hours before the 09:00 due time.
+    # 08:00 in Amsterdam, two hours before the rent is due at 10:00 there (09:00 UTC in January).
     assert rent_alarm.decoded("trigger") == datetime.timedelta(hours=-2)
     assert todos["Swim"].walk("VALARM") == []
     dentist = todos["Dentist"]
     assert dentist.decoded("due") == datetime.datetime(2024, 3, 5, 14, tzinfo=datetime.UTC)
-    # 09:30 in Amsterdam on 2024-03-04 is 08:30 UTC, 29.5 hours before it is due.
-    assert dentist.walk("VALARM")[0].decoded("trigger") == -datetime.timedelta(hours=29, minutes=30)
+    # 09:30 in Amsterdam on 2024-03-04 is 08:30 UTC: the alarm of a one-time goal is that instant.
+    assert dentist.walk("VALARM")[0].decoded("trigger") == datetime.datetime(2024, 3, 4, 8, 30, tzinfo=datetime.UTC)
     assert once["@url"] == str(dentist["url"])
 
 

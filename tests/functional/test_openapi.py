@@ -264,6 +264,15 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
     check(client.get(link(carol, "goals.pending")))
     check(client.get(link(carol, "goals.reminders") + "?until=2024-06-01T00:00:00Z&limit=5"))
     check(client.get(link(carol, "goals.ics")))
+    feeds = link(carol, "goals.ics.feeds")
+    feed = check(client.post(feeds, json={"name": "phone"}, status=201)).json
+    check(client.post(feeds, json={"name": 5}, status=400))
+    check(client.get(feeds))
+    check(client.get(feed["@url"]))
+    check(professional.get(feeds, status=404))
+    check(anonymous.get(feed["feed"]))
+    check(client.delete(feed["@url"], status=204))
+    check(anonymous.get(feed["feed"], status=404))
     goal = check(client.get(urls[1])).json
     changed = check(client.patch(goal["@url"], json={"targetdate": "2024-05-02T00:00:00Z"}))
     check(client.patch(goal["@url"], json={"title": "x"}, headers={"If-Match": goal_etag}, status=412))

@@ -34,7 +34,7 @@ def test_readme_walkthrough(live_server, app_settings):
     assert '"journalstats":[{"journaldate":"2024-04-13","count":1}]' in out
     # Goals and moods: a client may not approve a goal, the calendar feed, and the statistics per Tokyo day.
     assert '{"code":403,"message":"Only a professional of the client\'s caseload may set is_therapist_approved.","extra":[]}' in out
-    assert "BEGIN:VCALENDAR" in out and "RRULE:FREQ=WEEKLY;UNTIL=20240430T070000Z;BYDAY=MO,WE,FR" in out
+    assert "BEGIN:VCALENDAR" in out and "RRULE:FREQ=WEEKLY;UNTIL=20240429T070000Z;BYDAY=MO,WE,FR" in out
     assert '{"logdate":"2024-04-13","mood":"calm","count":1,"reasons":["slept well","walk"]}' in out
     # Subject logs: the entry in the log, the wrong unit named, a private log hidden from a signed-out reader
     # (401), then readable once the subject is public.
@@ -44,4 +44,5 @@ def test_readme_walkthrough(live_server, app_settings):
     # Reports: Carol's last two weeks, counted from Monday in her zone (the tick of 1 April is week 14).
     assert ('{"week":"2024-W14","entries":0,"journals":0,"moods":0,"goals_completed":1},'
             '{"week":"2024-W15","entries":1,"journals":1,"moods":3,"goals_completed":0}]}') in out
-    assert out.rstrip().endswith('{"code":401,"message":"Sign in first: this needs a valid access token.","extra":[]}')
+    assert out.rstrip().endswith('{"code":401,"message":"The access token is not valid (unknown, expired or revoked): '
+                                 'refresh it or sign in again.","extra":[]}')
