@@ -138,10 +138,13 @@ class JournalKind(kinds.Kind):
         """Each journal with its live tags, oldest first, fetched with their types' names for the whole page
         in one query, at their own collection's URL below each journal."""
         tags = {row.id: [] for row in rows}
-        if rows:
+        # A journal still at version 1 was never changed, so it never had a tag (a tag's change is its
+        # journal's, TagKind.changed): a new journal, and most of a page, need no look at the tags.
+        tagged = [row.id for row in rows if row.version > 1]
+        if tagged:
             for tag in request.dbsession.execute(
                     select(Tag.__table__, TagType.name.label("tagtype_name")).join(TagType, TagType.id == Tag.tagtype_id)
-                    .where(Tag.journal_id.in_(tags), Tag.deleted.is_(None)).order_by(Tag.created, Tag.id)):
+                    .where(Tag.journal_id.in_(tagged), Tag.deleted.is_(None)).order_by(Tag.created, Tag.id)):
                 tags[tag.journal_id].append(tag)
         tag_kind = TagKind.of(request)
         return [{"title": row.title, "description": row.description, "journal_timestamp": row.journal_timestamp,

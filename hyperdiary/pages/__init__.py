@@ -11,7 +11,7 @@ import pathlib
 import jinja2
 from pyramid.tweens import EXCVIEW
 
-from . import negotiation, render
+from . import render
 
 HERE = pathlib.Path(__file__).resolve().parent
 

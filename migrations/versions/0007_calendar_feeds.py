@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'calendar_feeds'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
