@@ -137,6 +137,23 @@ def live_server(app, testapp, errors):
     assert not errors, "\n".join(errors)
 
 
+@pytest.fixture
+def connect(live_server):
+    """hyperdiary.client Clients of the live server, closed before it stops (a kept-alive connection would
+    hold it)."""
+    from hyperdiary.client import Client
+
+    made = []
+
+    def make():
+        made.append(Client(live_server))
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()
+
+
 class Api:
     """A signed-in (or anonymous) caller that finds URLs only by following link names."""
 

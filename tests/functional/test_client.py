@@ -6,24 +6,10 @@ import re
 
 import pytest
 
-from hyperdiary.client import ApiError, Client
+from hyperdiary.client import ApiError
 from tests.conftest import PASSWORD, create_user
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
-
-
-@pytest.fixture
-def connect(live_server):
-    """Clients of the live server, closed before it stops (a kept-alive connection would hold it)."""
-    made = []
-
-    def make():
-        made.append(Client(live_server))
-        return made[-1]
-
-    yield make
-    for client in made:
-        client.close()
 
 
 @pytest.fixture

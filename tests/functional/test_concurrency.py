@@ -44,21 +44,21 @@ def call(method, url, body=None, token=None) -> Answer:
                       response.headers.get("ETag"))
 
 
-def at_once(method, url, bodies, token=None) -> list[Answer]:
-    """POST-or-whatever one request per body, all threads released together; answers in body order.
-    `url` is one URL for all, or a list of one per body. A thread that fails to get an answer (timeout,
-    refused) fails the test with its exception."""
-    barrier = threading.Barrier(len(bodies))
-    answers = [None] * len(bodies)
+def each_at_once(calls) -> list:
+    """Each call (a function answering an Answer) in a thread of its own, all released at one instant;
+    answers in call order. A thread that fails to get an answer (timeout, refused) fails the test with its
+    exception."""
+    barrier = threading.Barrier(len(calls))
+    answers = [None] * len(calls)
 
-    def run(index, body):
+    def run(index):
         try:
             barrier.wait(timeout=TIMEOUT)
-            answers[index] = call(method, url[index] if isinstance(url, list) else url, body, token)
+            answers[index] = calls[index]()
         except BaseException as exc:  # noqa: BLE001 - handed to the test thread below
             answers[index] = exc
 
-    threads = [threading.Thread(target=run, args=(i, body), daemon=True) for i, body in enumerate(bodies)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -68,6 +68,14 @@ def at_once(method, url, bodies, token=None) -> list[Answer]:
     if failures:
         raise failures[0]
     return answers
+
+
+def at_once(method, url, bodies, token=None) -> list[Answer]:
+    """POST-or-whatever one request per body, all threads released together; answers in body order.
+    `url` is one URL for all, or a list of one per body."""
+    return each_at_once([lambda index=index, body=body: call(method, url[index] if isinstance(url, list) else url,
+                                                             body, token)
+                         for index, body in enumerate(bodies)])
 
 
 def link(body, name):
@@ -260,23 +268,10 @@ def test_a_journal_deleted_while_tagged_keeps_no_live_tag(app, carol, profession
     tagtype = professional.post(professional.url("tagtypes"), json={"name": "trigger"}, status=201).json["@url"]
     tagtype = tagtype.rstrip("/").rsplit("/", 1)[1]  # its id: the @url above is webtest's host, not the server's
     journal = call("POST", link(carol.client(), "journals"), {"title": "Raced"}, carol.access).body
-    barrier = threading.Barrier(THREADS)
-    answers = [None] * THREADS
-
-    def run(index):
-        barrier.wait(timeout=TIMEOUT)
-        if index % 2:
-            answers[index] = call("DELETE", journal["@url"], token=carol.access)
-        else:
-            answers[index] = call("POST", link(journal, "tags"), {"tagtype": tagtype, "description": "x"},
-                                  carol.access)
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=2 * TIMEOUT + 5)
-    assert all(isinstance(a, Answer) for a in answers), answers
+    answers = each_at_once([
+        (lambda: call("DELETE", journal["@url"], token=carol.access)) if index % 2 else
+        (lambda: call("POST", link(journal, "tags"), {"tagtype": tagtype, "description": "x"}, carol.access))
+        for index in range(THREADS)])
     assert_no_server_errors(answers, errors)
     deletes = sorted(a.status for a in answers[1::2])
     assert deletes == [204] + [404] * (len(deletes) - 1)
@@ -293,26 +288,16 @@ def test_a_log_deleted_while_written_keeps_nothing_of_it(app, rosa, errors):
     delete) or 404 (after it: it found the log deleted once it held the lock), never adds an entry to the
     deleted log (whose entries a delete erases) and never writes into its tombstone."""
     log = weighing_log(rosa)
-    barrier = threading.Barrier(THREADS)
-    answers = [None] * THREADS
-
-    def run(index):
-        barrier.wait(timeout=TIMEOUT)
+    def write(index):
         if index % 3 == 0:
-            answers[index] = call("DELETE", log["@url"], token=rosa.access)
-        elif index % 3 == 1:
-            answers[index] = call("PATCH", link(log, "add_entry"), {
+            return call("DELETE", log["@url"], token=rosa.access)
+        if index % 3 == 1:
+            return call("PATCH", link(log, "add_entry"), {
                 "date_time": f"2024-05-01T08:00:{index:02d}Z", "details": {"weight": {"value": index, "unit": "g"}}},
                 rosa.access)
-        else:
-            answers[index] = call("PATCH", log["@url"], {"description": f"writer {index}"}, rosa.access)
+        return call("PATCH", log["@url"], {"description": f"writer {index}"}, rosa.access)
 
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=2 * TIMEOUT + 5)
-    assert all(isinstance(a, Answer) for a in answers), answers
+    answers = each_at_once([lambda index=index: write(index) for index in range(THREADS)])
     assert_no_server_errors(answers, errors)
     deletes = sorted(a.status for a in answers[0::3])
     assert deletes == [204] + [404] * (len(deletes) - 1)

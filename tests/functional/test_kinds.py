@@ -58,28 +58,27 @@ def research(kind) -> bool:
     return kind.parent is Root
 
 
-@pytest.fixture
-def owner(kinds_app, api, kind):
-    """Who keeps the records: a client who registered (a researcher, for a research kind)."""
+def user(app, api, kind, username):
+    """A client who registered (a researcher, for a research kind), signed in."""
     if research(kind):
-        create_user(kinds_app, "olive", "researcher")
+        create_user(app, username, "researcher")
     else:
         anonymous = Api(api)
-        anonymous.post(anonymous.url("auth.register"),
-                       json={"username": "olive", "email": "olive@example.org", "password": PASSWORD}, status=201)
-    return sign_in(api, "olive")
+        anonymous.post(anonymous.url("auth.register"), json={
+            "username": username, "email": f"{username}@example.org", "password": PASSWORD}, status=201)
+    return sign_in(api, username)
+
+
+@pytest.fixture
+def owner(kinds_app, api, kind):
+    """Who keeps the records."""
+    return user(kinds_app, api, kind, "olive")
 
 
 @pytest.fixture
 def stranger(kinds_app, api, kind):
     """Another user of the owner's role, with no access to the owner's records."""
-    if research(kind):
-        create_user(kinds_app, "sam", "researcher")
-    else:
-        anonymous = Api(api)
-        anonymous.post(anonymous.url("auth.register"),
-                       json={"username": "sam", "email": "sam@example.org", "password": PASSWORD}, status=201)
-    return sign_in(api, "sam")
+    return user(kinds_app, api, kind, "sam")
 
 
 @pytest.fixture

@@ -2,24 +2,11 @@
 a Python program does with the same links."""
 import pytest
 
-from hyperdiary.client import ApiError, Client
+from hyperdiary.client import ApiError
 from tests.conftest import create_user
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 GRATITUDE = "https://clinic.example.org/schemas/gratitude:1"
-
-
-@pytest.fixture
-def connect(live_server):
-    made = []
-
-    def make():
-        made.append(Client(live_server))
-        return made[-1]
-
-    yield make
-    for client in made:
-        client.close()
 
 
 def raises(status, call, *args):
