@@ -15,10 +15,10 @@ OFFERS = (CONTENT_TYPE, linkeddata.MEDIA_TYPE)
 
 def negotiated(request) -> str:
     """The media type of the representation the request prefers."""
-    accept = request.accept
-    if not accept:
+    # Only a header that names the JSON-LD type can prefer it: webob is not asked otherwise (curl's */*).
+    if linkeddata.MEDIA_TYPE not in request.headers.get("Accept", ""):
         return CONTENT_TYPE
-    offers = accept.acceptable_offers(OFFERS)
+    offers = request.accept.acceptable_offers(OFFERS)
     return offers[0][0] if offers else CONTENT_TYPE
 
 
