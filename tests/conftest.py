@@ -106,24 +106,18 @@ def errors():
     root.removeHandler(handler)
 
 
-@pytest.fixture
-def live_server(app, testapp, errors):
-    """The app under test on a real waitress server, 127.0.0.1 on a port the OS picked; its base URL.
-    Depends on `testapp` so that the tables are emptied after the server has stopped."""
-    server = hyperdiary_server.create_server(app, host="127.0.0.1", port=0, threads=16)
-    runner = threading.Thread(target=server.run, name="waitress", daemon=True)
-    runner.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    # First the worker threads: each finishes the task in hand (a worker still wakes the loop after
-    # the client has read its answer) and leaves. Then close() runs in the server's own loop, woken
-    # by its trigger (closing the sockets from this thread could pull them from under a select() in
-    # progress); with the listening socket and the trigger gone and every connection closed (urllib
-    # asks for Connection: close), the loop ends.
+def stop_server(server, runner):
+    """Stop a waitress server running in `runner`, and check that it stopped.
+
+    First the worker threads: each finishes the task in hand (a worker still wakes the loop after the client
+    has read its answer) and leaves. Then close() runs in the server's own loop, woken by its trigger
+    (closing the sockets from this thread could pull them from under a select() in progress); with the
+    listening socket and the trigger gone and every connection closed (urllib asks for Connection: close),
+    the loop ends. pull_trigger() queues the thunk, then writes to the trigger's pipe; a wake-up byte a
+    worker left unread can make the loop run the thunk between the two, and close() closes that pipe (the
+    write then fails with EBADF, about one run in twenty): so the thunk waits until the write is done."""
     server.task_dispatcher.shutdown(timeout=30)
     assert not server.task_dispatcher.threads, "waitress worker threads did not stop"
-    # pull_trigger() queues the thunk, then writes to the trigger's pipe; a wake-up byte a worker left
-    # unread can make the loop run the thunk between the two, and close() closes that pipe (the write
-    # then fails with EBADF, about one run in twenty): so the thunk waits until the write is done.
     pulled = threading.Event()
 
     def stop():
@@ -134,6 +128,17 @@ def live_server(app, testapp, errors):
     pulled.set()
     runner.join(timeout=30)
     assert not runner.is_alive(), "the waitress loop did not stop"
+
+
+@pytest.fixture
+def live_server(app, testapp, errors):
+    """The app under test on a real waitress server, 127.0.0.1 on a port the OS picked; its base URL.
+    Depends on `testapp` so that the tables are emptied after the server has stopped."""
+    server = hyperdiary_server.create_server(app, host="127.0.0.1", port=0, threads=16)
+    runner = threading.Thread(target=server.run, name="waitress", daemon=True)
+    runner.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    stop_server(server, runner)
     assert not errors, "\n".join(errors)
 
 

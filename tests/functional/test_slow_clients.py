@@ -12,6 +12,8 @@ import urllib.request
 import pytest
 import waitress
 
+from tests.conftest import stop_server
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOCKETS = 200
 DRIP_SECONDS = 4.0  # how long the slow clients keep dripping (bounded)
@@ -33,16 +35,7 @@ def shipped_server(request, app, testapp):
     runner = threading.Thread(target=server.run, name="waitress-shipped", daemon=True)
     runner.start()
     yield f"http://127.0.0.1:{server.effective_port}", server.effective_port
-    server.task_dispatcher.shutdown(timeout=30)
-    pulled = threading.Event()
-
-    def stop():
-        pulled.wait(timeout=30)
-        server.close()
-
-    server.trigger.pull_trigger(stop)
-    pulled.set()
-    runner.join(timeout=30)
+    stop_server(server, runner)
 
 
 def timed_get(url) -> tuple[int, float, dict]:
