@@ -132,6 +132,8 @@ class Kind:
             self.collection_class = type(_class_name(self.collection), (Collection,), {})
         if self.item_class is None:
             self.item_class = type(_class_name(self.name) + "Resource", (Item,), {})
+        # The resource classes know their kind. Several apps in one process (the test suite makes a few) each
+        # make an instance of the same declaration: equal, holding nothing of their app, so the last one serves.
         for cls in (self.collection_class, self.item_class):
             cls.kind = self
         self.collection_class.model = self.model
