@@ -9,17 +9,34 @@ JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z
 CONTENT_TYPE = "application/json"
 
 
-# What a representation can be rendered as, the default first (what `*/*` and no Accept get).
-OFFERS = (CONTENT_TYPE, linkeddata.MEDIA_TYPE)
+HTML = "text/html"
+# What a representation can be: JSON (the default: what `*/*`, no Accept and every tie get), its JSON-LD form
+# (linkeddata.py), its page (pages/).
+OFFERS = (CONTENT_TYPE, linkeddata.MEDIA_TYPE, HTML)
+
+
+def preferred(request, offers) -> str:
+    """The one of `offers` the request's Accept header ranks first; the first offer on a tie or when none
+    is acceptable."""
+    found = request.accept.acceptable_offers(offers)
+    return found[0][0] if found else offers[0]
 
 
 def negotiated(request) -> str:
-    """The media type of the representation the request prefers."""
-    # Only a header that names the JSON-LD type can prefer it: webob is not asked otherwise (curl's */*).
-    if linkeddata.MEDIA_TYPE not in request.headers.get("Accept", ""):
+    """The media type of the representation the request prefers (one of OFFERS). A header that names neither
+    a `text/` type nor the JSON-LD type prefers JSON: webob is not asked (its parse cost every API request,
+    curl's `*/*` included, some 40 K instructions)."""
+    accept = request.headers.get("Accept", "")
+    if "text/" not in accept and linkeddata.MEDIA_TYPE not in accept:
         return CONTENT_TYPE
-    offers = request.accept.acceptable_offers(OFFERS)
-    return offers[0][0] if offers else CONTENT_TYPE
+    return preferred(request, OFFERS)
+
+
+def add_vary(response):
+    """`Vary: Accept`: the JSON, JSON-LD and HTML forms of one URL are not one another's cache entries."""
+    vary = response.vary or ()
+    if "Accept" not in vary:
+        response.vary = tuple(vary) + ("Accept",)
 
 
 class OrjsonRenderer:
@@ -32,9 +49,11 @@ class OrjsonRenderer:
         request = system.get("request")
         if request is not None:
             response = request.response
-            response.vary = tuple(dict.fromkeys((*(response.vary or ()), "Accept")))
+            add_vary(response)
             if response.content_type == response.default_content_type:
                 media_type = negotiated(request)
+                if media_type == HTML:  # the pages' tween makes the page of the JSON
+                    media_type = CONTENT_TYPE
                 response.content_type = media_type
                 response.charset = "UTF-8"
                 if media_type == linkeddata.MEDIA_TYPE:

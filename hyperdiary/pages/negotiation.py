@@ -6,9 +6,10 @@ of that JSON; status, ETag, Location and the other headers stay. Both forms carr
 cache hands one to a caller that asked for the other.
 """
 import orjson
+
+from ..rendering import HTML, add_vary, negotiated
 from . import render
 
-OFFERS = ("application/json", "text/html")
 JSON_TYPES = ("application/json",)
 
 # Pages load only what this server serves: its style sheet and its script (no inline script), images of
@@ -18,19 +19,9 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def prefers_html(request) -> bool:
-    """Whether `text/html` ranks above `application/json` in the request's Accept header. A tie (`*/*`,
-    no header) is JSON: the API's own answer, as before pages existed. A header that names no `text/` type
-    cannot prefer HTML: webob is not asked (its parse cost every API request 42 K instructions)."""
-    if "text/" not in request.headers.get("Accept", ""):
-        return False
-    offers = request.accept.acceptable_offers(OFFERS)
-    return bool(offers) and offers[0][0] == "text/html"
-
-
-def add_vary(response):
-    vary = response.vary or ()
-    if "Accept" not in vary:
-        response.vary = tuple(vary) + ("Accept",)
+    """Whether `text/html` ranks first among the forms of a representation (rendering.negotiated). A tie
+    (`*/*`, no header) is JSON: the API's own answer, as before pages existed."""
+    return negotiated(request) == HTML
 
 
 def html_tween(handler, registry):

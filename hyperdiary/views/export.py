@@ -5,6 +5,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import export, fhir
+from ..rendering import preferred
 from ..resources.clients import ClientResource
 from ..security import Permissions
 from .clients import client_body
@@ -20,8 +21,7 @@ def head(request, client_resource) -> dict:
 
 
 def wants_fhir(request) -> bool:
-    offers = request.accept.acceptable_offers(OFFERS)
-    return bool(offers) and offers[0][0] == fhir.CONTENT_TYPE
+    return preferred(request, OFFERS) == fhir.CONTENT_TYPE
 
 
 @view_config(context=ClientResource, name="export", request_method="GET", permission=Permissions.VIEW)
