@@ -89,14 +89,14 @@ class EntryKind(kinds.Kind):
     def type_of(self, request, row) -> str:
         return row.schema_id
 
-    def schemas_of(self, request, rows) -> dict:
-        return {s.id: s for s in request.entry_schemas.get_many(request.dbsession,
-                                                                list(dict.fromkeys(r.schema_id for r in rows)))}
+    def schemas_of(self, request, type_ids) -> dict:
+        """{$id: schema} of these entry types (each asked once)."""
+        return {s.id: s for s in request.entry_schemas.get_many(request.dbsession, list(dict.fromkeys(type_ids)))}
 
     def represent_many(self, request, base_url, rows):
         """Every field of the entry's schema, `null` where not set; its @type is its schema's $id."""
         types = [row.schema_id for row in rows]
-        schemas = {s.id: s for s in request.entry_schemas.get_many(request.dbsession, list(dict.fromkeys(types)))}
+        schemas = self.schemas_of(request, types)
         represented = []
         for row, type_id in zip(rows, types):
             fields = row.fields
@@ -108,8 +108,8 @@ class EntryKind(kinds.Kind):
 
     def page_extras(self, request, items) -> dict:
         """The descriptors of the types of the live entries of the page."""
-        types = dict.fromkeys(item["@type"] for item in items if "@deleted" not in item)
-        return {"@schemas": hm.schema_descriptors(request, request.entry_schemas.get_many(request.dbsession, list(types)))}
+        schemas = self.schemas_of(request, (item["@type"] for item in items if "@deleted" not in item))
+        return {"@schemas": hm.schema_descriptors(request, schemas.values())}
 
 
 def includeme(config):

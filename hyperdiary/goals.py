@@ -141,7 +141,7 @@ def parse(fields: dict, prefix="") -> tuple[dict, list[dict]]:
         "startdate": start,
         "targetdate": target,
         "reminder": bool(fields.get("reminder")),
-        "remindertime": _time(fields.get("remindertime")),
+        "remindertime": wall_time(fields.get("remindertime")),
         "reminderdate": reminderdate,
         "is_therapist_approved": bool(fields.get("is_therapist_approved")),
     }
@@ -157,7 +157,8 @@ def parse(fields: dict, prefix="") -> tuple[dict, list[dict]]:
     return values, found
 
 
-def _time(value) -> datetime.time | None:
+def wall_time(value) -> datetime.time | None:
+    """A wall-clock time as a body gives it (`08:30:00`), or None."""
     return datetime.time.fromisoformat(value) if value else None
 
 
@@ -462,7 +463,7 @@ class TrackingKind(kinds.Kind):
             if values["reminderdate"] is not None and not localtime.reckonable(values["reminderdate"]):
                 raise ValidationFailure("Invalid JSON input", [problem("reminderdate", OUT_OF_RANGE)])
         if "remindertime" in values:
-            values["remindertime"] = _time(values["remindertime"])
+            values["remindertime"] = wall_time(values["remindertime"])
         return values
 
     def store(self, request, item, values):

@@ -93,10 +93,6 @@ def batch(context, request):
     return urls
 
 
-def _time(value):
-    return datetime.time.fromisoformat(value) if value else None
-
-
 @view_config(context=GoalResource, name="reminder", request_method="PATCH", renderer="json",
              permission=Permissions.GOALS_WRITE)
 def patch_reminder(context, request):
@@ -104,7 +100,7 @@ def patch_reminder(context, request):
     data = request.bodies.check("goalreminder", writable(json_object(request)))
     goal = context.goal
     hm.check_if_match(request, goal)
-    remindertime = _time(data["remindertime"]) if "remindertime" in data else goal.remindertime
+    remindertime = goals_model.wall_time(data["remindertime"]) if "remindertime" in data else goal.remindertime
     if data["reminder"] and remindertime is None:
         raise ValidationFailure("Invalid JSON input", [problem("remindertime", "A reminder needs a time.")])
     goal.reminder, goal.remindertime = data["reminder"], remindertime

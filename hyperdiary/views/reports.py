@@ -81,7 +81,7 @@ def entries_since(context, request):
                                collection.kind.representations(request, collection, of_kind)))
     items = [represented[row.id] for kind, row in rows]
     entries = [row for kind, row in rows if kind == "entries"]
-    schemas = collections["entries"].kind.schemas_of(request, entries)
+    schemas = collections["entries"].kind.schemas_of(request, (row.schema_id for row in entries))
     # The next page continues the same stream: the instant is fixed (today may end, a zone may change).
     next_query = None if after is None else dict(request.GET, limit=params["limit"], after=after,
                                                  reference_date=since.isoformat() + "Z")
