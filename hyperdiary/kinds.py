@@ -32,7 +32,7 @@ from .inputs import REPRESENTATION_KEYS, Listing, json_object, query, writable
 from .models.meta import new_id
 from .paging import records_page
 from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, soft_delete
-from .resources import Records, Resource, child_collection
+from .resources import Resource, child_collection
 from .security import Permissions
 
 
@@ -54,11 +54,18 @@ class Item(Resource):
         return child_collection(self, name)
 
 
-class Collection(Records):
-    """The records of a kind below one parent record: a child is a live record whose parent column names the
-    parent's record, wrapped in the kind's item class."""
+class Collection(Resource):
+    """The records of a kind below one parent record: a child is a live record the kind says belongs here
+    (`Kind.owns`: by default, its parent column names the parent's record), wrapped in the kind's item class;
+    anything else is a KeyError (404)."""
 
     kind: Kind = None
+    model = None
+    child = None
+
+    @property
+    def client(self):
+        return self.__parent__.client
 
     @property
     def parent_id(self) -> str:
@@ -66,6 +73,12 @@ class Collection(Records):
 
     def owns(self, record) -> bool:
         return self.kind.owns(self, record)
+
+    def __getitem__(self, name):
+        record = self.find(self.model, name)
+        if record is None or record.deleted is not None or not self.owns(record):
+            raise KeyError(name)
+        return self.child(self, name, record)
 
 
 class Link:

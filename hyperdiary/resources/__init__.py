@@ -82,24 +82,3 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 def is_id(name: str) -> bool:
     """Could `name` be a record id? View names (`items`, `schemas` ...) and junk are not: no query for them."""
     return _ID.match(name) is not None
-
-
-class Records(Resource):
-    """A collection of soft-deleted records below a client (or below one of its records): a child is a
-    live record of `model` that `owns` accepts, wrapped in `child`; anything else is a KeyError (404)."""
-
-    model = None
-    child = None
-
-    @property
-    def client(self):
-        return self.__parent__.client
-
-    def owns(self, record) -> bool:
-        return record.client_id == self.client.id
-
-    def __getitem__(self, name):
-        record = self.find(self.model, name)
-        if record is None or record.deleted is not None or not self.owns(record):
-            raise KeyError(name)
-        return self.child(self, name, record)
