@@ -37,6 +37,7 @@ def main(global_config, **settings):
         config.include(".models")
         config.include(".audit")
         config.include(".security")
+        config.include(".lineage")
         config.include(".ratelimit")
         config.include(".schemas")
         config.include(".bodies")

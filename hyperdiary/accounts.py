@@ -230,8 +230,9 @@ def identity(user: User) -> Identity:
     return Identity(user.id, user.role, user.username)
 
 
-# Built once: composing the statement costs more than running it.
-_IDENTITY_OF_ACCESS_TOKEN = (
+# The live user behind an access token (bind parameters `hash` and `now`), built once: composing the
+# statement costs more than running it. hyperdiary/lineage.py reads it with a request's records.
+CALLER = (
     select(User.id, User.role, User.username)
     .join(AuthSession, AuthSession.user_id == User.id)
     .join(Token, Token.session_id == AuthSession.id)
@@ -256,6 +257,6 @@ def identity_of(dbsession, user_id: str) -> Identity:
 def identity_for_access_token(dbsession, access: str) -> Identity | None:
     """Who is behind a live access token: one indexed query, through the session's connection (Core:
     the ORM's statement handling would cost more than the query)."""
-    row = dbsession.connection().execute(_IDENTITY_OF_ACCESS_TOKEN,
+    row = dbsession.connection().execute(CALLER,
                                          {"hash": token_hash(access), "now": utcnow()}).first()
     return None if row is None else Identity(*row)

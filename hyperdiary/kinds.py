@@ -32,7 +32,7 @@ from .inputs import REPRESENTATION_KEYS, Listing, json_object, query, writable
 from .models.meta import new_id
 from .paging import records_page
 from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, soft_delete
-from .resources import Resource, child_collection
+from .resources import Resource, child_collection, is_id
 from .security import Permissions
 
 
@@ -73,6 +73,10 @@ class Collection(Resource):
 
     def owns(self, record) -> bool:
         return self.kind.owns(self, record)
+
+    @classmethod
+    def child_step(cls, registry, name):
+        return (cls.child, cls.model) if is_id(name) else None
 
     def __getitem__(self, name):
         record = self.find(self.model, name)

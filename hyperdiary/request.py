@@ -31,6 +31,11 @@ class Request(PyramidRequest):
         return self.registry["request_dbsession"](self)
 
     @reify
+    def lineage(self):
+        """The caller and the records the path names, read in one statement (hyperdiary/lineage.py)."""
+        return self.registry["lineage"](self)
+
+    @reify
     def user(self):
         """The caller's identity (accounts.Identity: id, role, username), or None when anonymous."""
         return self.registry["request_identity"](self)

@@ -45,18 +45,19 @@ def page_csrf(request) -> str | None:
     return csrf_token(token) if token and request.user is not None else None
 
 
-def with_cookie(bearer_identity):
-    """The caller's identity: the Bearer token's, else the cookie's (with the CSRF check for writes)."""
+def with_cookie(bearer):
+    """The access token a request presents: the Bearer token's, else the cookie's (with the CSRF check for
+    writes: without it, the caller is signed out)."""
 
-    def identity(request):
-        token = cookie_token(request)
-        if token is None:
-            return bearer_identity(request)
-        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != csrf_token(token):
+    def token(request):
+        cookie = cookie_token(request)
+        if cookie is None:
+            return bearer(request)
+        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != csrf_token(cookie):
             return None
-        return accounts.identity_for_access_token(request.dbsession, token)
+        return cookie
 
-    return identity
+    return token
 
 
 def _set(response, request, name, value, max_age, path="/"):
@@ -90,5 +91,5 @@ def sign_out(context, request):
 
 
 def includeme(config):
-    config.registry["request_identity"] = with_cookie(config.registry["request_identity"])
+    config.registry["request_token"] = with_cookie(config.registry["request_token"])
     config.scan(__name__)

@@ -8,6 +8,8 @@ from sqlalchemy import bindparam, select
 from ..models import writes
 from ..models.meta import SoftDeleted
 
+NOT_READ = object()  # what Lineage.record answers for a record it did not read
+
 
 class Resource:
     """A location-aware node. `reveal_forbidden`: whether a caller who may not use it learns that it
@@ -24,6 +26,15 @@ class Resource:
     def __getitem__(self, name):
         raise KeyError(name)
 
+    @classmethod
+    def child_step(cls, registry, name):
+        """What `__getitem__(name)` of a resource of this class gives, as far as the class can tell without
+        data: (the child's class, the model of the record `name` is the id of, or None), or None when it
+        cannot tell. hyperdiary/lineage.py plans a request's lookups by it. By default: the collections of
+        the record kinds declared below this class."""
+        collection_class = registry.kinds.children.get((cls, name))
+        return None if collection_class is None else (collection_class, None)
+
     @property
     def dbsession(self):
         return self.request.dbsession
@@ -39,9 +50,15 @@ class Resource:
         404 (its parent's `deleted` is seen), rather than a second 204, a tag added to a deleted journal,
         or fields written back into a tombstone whose content the delete erased. Records that are never
         deleted (a client) are not locked: every write below a client would otherwise wait for the
-        others, and their own changes are guarded by If-Match."""
+        others, and their own changes are guarded by If-Match.
+
+        What the request's lineage read already (hyperdiary/lineage.py: the records its path names, with
+        the caller, in one statement) is not asked for again."""
         if not is_id(record_id):
             return None
+        found = self.request.lineage.record(model, record_id)
+        if found is not NOT_READ:
+            return found
         if not writes(self.request):
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
         return self.dbsession.get(model, record_id, with_for_update=issubclass(model, SoftDeleted))

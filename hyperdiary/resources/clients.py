@@ -7,7 +7,7 @@ from ..accounts import Identity, identity_of
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from ..kinds import Collection, Item
-from . import Resource, child_collection
+from . import Resource, child_collection, is_id
 from .reports import Reports
 from .feeds import CalendarFeeds
 from .audit import ClientAudit
@@ -20,6 +20,10 @@ class Clients(Resource):
     reveal_forbidden = True
     # DENY_ALL: nothing below is public, whatever the root allows everyone.
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), (Allow, PROFESSIONAL, Permissions.CLIENTS_LIST), DENY_ALL)
+
+    @classmethod
+    def child_step(cls, registry, name):
+        return (ClientResource, Client) if is_id(name) else None
 
     def __getitem__(self, name):
         client = self.find(Client, name)
@@ -66,6 +70,11 @@ class ClientResource(Resource):
     @property
     def record(self) -> Client:
         return self.client
+
+    @classmethod
+    def child_step(cls, registry, name):
+        child = CLIENT_CHILDREN.get(name)
+        return (child, None) if child is not None else super().child_step(registry, name)
 
     def __getitem__(self, name):
         child = CLIENT_CHILDREN.get(name)

@@ -23,6 +23,11 @@ class Root(Resource):
     def __init__(self, request):
         self.request = request
 
+    @classmethod
+    def child_step(cls, registry, name):
+        child = cls.children.get(name)
+        return (child, None) if child is not None else super().child_step(registry, name)
+
     def __getitem__(self, name):
         child = self.children.get(name)
         return child(self, name) if child is not None else child_collection(self, name)

@@ -41,12 +41,12 @@ def test_security_headers_on_every_response(client, anonymous):
 def test_a_fault_in_a_tween_has_the_error_shape(client, monkeypatch, errors):
     """pyramid_tm looks the caller up before any view runs (outside the exception views): a fault there
     was waitress's plain-text 500."""
-    from hyperdiary import accounts
+    from hyperdiary import lineage
 
-    def broken(dbsession, access):
+    def broken(self, request, root_class):
         raise RuntimeError("the identity lookup broke")
 
-    monkeypatch.setattr(accounts, "identity_for_access_token", broken)
+    monkeypatch.setattr(lineage.Lineage, "__init__", broken)
     response = client.patch("http://example.com/users/x/", json={}, status=500)
     assert_error(response, 500)
     assert response.json["message"] == "Internal server error."

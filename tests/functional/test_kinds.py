@@ -366,3 +366,60 @@ def test_column_lengths_hold_whatever_the_schema_file_says(kinds_app, api, owner
 
 def test_items_are_generic_resources(kinds_app):
     assert all(issubclass(kind.item_class, Item) for kind in kinds_app.registry.kinds.values())
+
+
+@pytest.fixture
+def statements(kinds_app):
+    """The SQL statements the app sends while a test runs (transaction control left out: on PostgreSQL a
+    read runs in autocommit, and SQLite's BEGIN is no round trip)."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+            sent.append(statement)
+
+    engine = kinds_app.registry["dbengine"]
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+# What a kind's representations read besides the lineage statement and the page's own query, by kind: a tag
+# shows its type's name; a subject log's subject decides who may see it (its row and the caller's membership),
+# and a log shows its entries and its subject.
+# (The subject and the membership are read twice for one log: once by its ACL, once by its representation.)
+REPRESENTATION_READS = {"tag": 1, "subjectlog": 5}
+LISTING_READS = {"tag": 1, "subjectlog": 3}
+WRITE_READS = {"tag", "subjectlog"}
+
+
+def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner, kind, statements):
+    """The caller's token and the records the path names are read in one statement (hyperdiary/lineage.py):
+    GET one record is that statement alone (plus what its kind's representation joins), a page adds its own
+    query, a create its INSERT and the audit trail's event; none of them reads the token or a record of the
+    path a second time."""
+    url, listing = urls(owner, kinds_app, kind)
+    record_url = made(owner, kinds_app, kind, url, listing).json["@url"]
+    body = example(api, kinds_app, kind, 7) if kind.creatable else None
+    statements.clear()
+    owner.get(record_url)
+    assert len(statements) == 1 + REPRESENTATION_READS.get(kind.name, 0), statements
+    read_once(statements)
+    statements.clear()
+    owner.get(listing)
+    assert len(statements) == 2 + LISTING_READS.get(kind.name, 0), statements
+    read_once(statements)
+    if kind.creatable:
+        statements.clear()
+        owner.post(url, json=body, status=201)
+        # the lineage, the INSERT, the audit event (a goal's tracking items are one more INSERT); a kind below
+        # another record locks that record first, and a tag or a log checks what it refers to
+        reads = [statement for statement in statements if not statement.lstrip().upper().startswith("INSERT")]
+        assert len(reads) == 1 or kind.name in WRITE_READS, statements
+        read_once(statements)
+
+
+def read_once(statements):
+    """No statement after the first reads the caller's token again."""
+    assert "tokens" in statements[0]
+    assert not any("tokens" in statement for statement in statements[1:]), statements
