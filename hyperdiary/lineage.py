@@ -36,9 +36,9 @@ from .resources import NOT_READ
 
 
 def plan(root_class, registry, path: str) -> tuple[tuple, tuple]:
-    """The (models, ids) of the records traversal will look up along `path`, as far as the resource
-    classes can tell without data."""
-    models, ids = [], []
+    """The steps ((resource class, model) each) of the records traversal will look up along `path`, and their
+    ids, as far as the resource classes can tell without data."""
+    steps, ids = [], []
     cls = root_class
     for name in path.split("/"):
         if not name:
@@ -48,84 +48,93 @@ def plan(root_class, registry, path: str) -> tuple[tuple, tuple]:
             break
         cls, model = step
         if model is not None:
-            models.append(model)
+            steps.append((cls, model))
             ids.append(name)
-    return tuple(models), tuple(ids)
+    return tuple(steps), tuple(ids)
 
 
 class Lineage:
     """The caller (accounts.Identity or None) and the records the path names, read in one statement:
-    `records` maps (model, id) to the record, or to None when there is no such record."""
+    `records` maps (model, id) to the record, or to None when there is no such record; `facts` maps it to
+    what its resource class asked to know about the caller and it (`caller_facts`: a client's caseload)."""
 
     def __init__(self, request, root_class):
         token = request.registry["request_token"](request)
-        models, ids = plan(root_class, request.registry, request.environ.get("PATH_INFO", ""))
+        steps, ids = plan(root_class, request.registry, request.environ.get("PATH_INFO", ""))
         writing = writes(request)
         if writing:  # records that can be deleted are locked one by one, by traversal (see above)
-            kept = [(model, name) for model, name in zip(models, ids) if not issubclass(model, SoftDeleted)]
-            models, ids = tuple(model for model, _ in kept), tuple(name for _, name in kept)
+            kept = [(step, name) for step, name in zip(steps, ids) if not issubclass(step[1], SoftDeleted)]
+            steps, ids = tuple(step for step, _ in kept), tuple(name for _, name in kept)
         self.identity = None
         self.records = {}
-        if token is None and not models:
+        self.facts = {}
+        if token is None and not steps:
             return
         params = {f"r{index}": name for index, name in enumerate(ids)}
         if token is not None:
             params.update(hash=accounts.token_hash(token), now=utcnow())
+        stmt, facts = _statement(steps, token is not None, writing)
         if writing:
-            self._read_objects(request.dbsession, models, ids, token is not None, params)
+            # (not .one(): a result whose only column is an entity that was not found counts as no row)
+            row = request.dbsession.execute(stmt, params).all()[0]
         else:
-            self._read_rows(request.dbsession, models, ids, token is not None, params)
-
-    def _read_rows(self, dbsession, models, ids, caller, params):
-        row = dbsession.connection().execute(_statement(models, caller, False), params).one()
-        start = 0
-        if caller:
+            row = request.dbsession.connection().execute(stmt, params).one()
+        position = 0
+        if token is not None:
             self.identity = accounts.Identity(*row[:3]) if row[0] is not None else None
-            start = 3
-        for model, name in zip(models, ids):
-            record_type = _row_type(model)
-            end = start + len(record_type._fields)
-            values = row[start:end]
-            self.records[(model, name)] = record_type(*values) if values[_id_index(model)] is not None else None
-            start = end
-
-    def _read_objects(self, dbsession, models, ids, caller, params):
-        # (not .one(): a result whose only column is an entity that was not found counts as no row)
-        row = dbsession.execute(_statement(models, caller, True), params).all()[0]
-        found = row[3:] if caller else row
-        if caller:
-            self.identity = accounts.Identity(*row[:3]) if row[0] is not None else None
-        for model, name, record in zip(models, ids, found):
-            self.records[(model, name)] = record
+            position = 3
+        for (cls, model), name, names in zip(steps, ids, facts):
+            key = (model, name)
+            if writing:  # an ORM object, or None
+                self.records[key] = row[position]
+                position += 1
+            else:
+                record_type = _row_type(model)
+                values = row[position:position + len(record_type._fields)]
+                self.records[key] = record_type(*values) if values[_id_index(model)] is not None else None
+                position += len(record_type._fields)
+            if names:
+                self.facts[key] = dict(zip(names, row[position:position + len(names)]))
+                position += len(names)
 
     def record(self, model, record_id: str):
         """The record as read here, None when there is none, NOT_READ when it was not read here."""
         return self.records.get((model, record_id), NOT_READ)
 
+    def fact(self, model, record_id: str, name: str):
+        """A fact about the caller and a record, as read here; NOT_READ when it was not."""
+        return self.facts.get((model, record_id), {}).get(name, NOT_READ)
+
 
 @functools.cache
-def _statement(models: tuple, caller: bool, objects: bool):
-    """Built once per shape of path: composing a statement costs more than running it."""
+def _statement(steps: tuple, caller: bool, objects: bool):
+    """(the statement, the names of each step's facts). Built once per shape of path: composing a statement
+    costs more than running it."""
     base = select(literal_column("1").label("one")).subquery("base")
-    columns, joins = [], []
+    columns, joins, facts = [], [], []
+    who = None
     if caller:
         who = accounts.CALLER.subquery("caller")
         columns += [who.c.id, who.c.role, who.c.username]
         joins.append((who, true()))
-    for index, model in enumerate(models):
+    for index, (cls, model) in enumerate(steps):
         name = f"r{index}"
         if objects:
             alias = aliased(model, name=name)
+            record_id = alias.id
             columns.append(alias)
-            joins.append((alias, alias.id == bindparam(name)))
         else:
             alias = model.__table__.alias(name)
+            record_id = alias.c.id
             columns += list(alias.c)
-            joins.append((alias, alias.c.id == bindparam(name)))
+        joins.append((alias, record_id == bindparam(name)))
+        asked = cls.caller_facts(record_id, who.c.id) if caller else {}
+        columns += [column.label(f"{name}_{fact}") for fact, column in asked.items()]
+        facts.append(tuple(asked))
     stmt = select(*columns).select_from(base)
     for target, on in joins:
         stmt = stmt.outerjoin(target, on)
-    return stmt
+    return stmt, tuple(facts)
 
 
 @functools.cache

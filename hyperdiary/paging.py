@@ -8,10 +8,11 @@ from .inputs import parse_datetime
 
 
 def keyset_page(dbsession, stmt, sort_column, id_column, limit, after, *, descending=False,
-                parse=lambda value: value):
+                parse=lambda value: value, core=False):
     """One page of what `stmt` selects (ORM objects for one entity, rows for columns), ordered by
     (sort_column, id_column); returns the page and whether more follow. `parse` turns the cursor's
-    string back into a sort value."""
+    string back into a sort value. `core`: `stmt` selects table columns only, and runs on the session's
+    connection (the ORM's execution path costs a tenth of a page more for the same rows)."""
     if after is not None:
         try:
             sort_value, last_id = decode_cursor(after)
@@ -21,8 +22,12 @@ def keyset_page(dbsession, stmt, sort_column, id_column, limit, after, *, descen
         key = tuple_(sort_column, id_column)
         stmt = stmt.where(key < (sort_value, last_id) if descending else key > (sort_value, last_id))
     order = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
-    result = dbsession.execute(stmt.order_by(*order).limit(limit + 1))
-    rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
+    stmt = stmt.order_by(*order).limit(limit + 1)
+    if core:
+        rows = dbsession.connection().execute(stmt).all()
+    else:
+        result = dbsession.execute(stmt)
+        rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
     return rows[:limit], len(rows) > limit
 
 
@@ -33,7 +38,8 @@ def cursor(sort_value, row_id) -> str:
 
 
 def records_page(request, stmt, record, sort_column, params, *, descending=True):
-    """One page of the soft-deleted records (models.meta.SoftDeleted) that `stmt` selects, as (rows,
+    """One page of the soft-deleted records (models.meta.SoftDeleted) that `stmt` selects (columns of their
+    table: a kind's `columns`), as (rows,
     next_query). Without `modified_after`: the live ones by `sort_column` (newest first unless
     `descending=False`). With it: every one changed after that instant, oldest change first, tombstones
     included, so that a device syncs by following `next` links. `params` come from inputs.Listing;
@@ -47,7 +53,7 @@ def records_page(request, stmt, record, sort_column, params, *, descending=True)
         sort_column, descending = record.modified, False
     parse = parse_datetime if isinstance(sort_column.type, DateTime) else (lambda value: value)
     rows, more = keyset_page(request.dbsession, stmt, sort_column, record.id, params["limit"], params["after"],
-                             descending=descending, parse=parse)
+                             descending=descending, parse=parse, core=True)
     if not more:
         return rows, None
     last = rows[-1]

@@ -35,6 +35,13 @@ class Resource:
         collection_class = registry.kinds.children.get((cls, name))
         return None if collection_class is None else (collection_class, None)
 
+    @classmethod
+    def caller_facts(cls, record_id, caller_id) -> dict:
+        """What the lineage should read about the caller and a record of this class with the record, as
+        {name: SQL expression} over the record's id and the caller's (an ACL fact: whether a professional
+        follows a client). Read it back with `request.lineage.fact(model, id, name)`."""
+        return {}
+
     @property
     def dbsession(self):
         return self.request.dbsession

@@ -1,13 +1,13 @@
 """Clients and what hangs below them: the diary, its entries, journals, goals, moods, reports."""
 from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow
 from pyramid.decorator import reify
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from ..accounts import Identity, identity_of
 from ..models import CaseloadAssignment, Client, Entry
 from ..security import ADMIN, PROFESSIONAL, Permissions, user_principal
 from ..kinds import Collection, Item
-from . import Resource, child_collection, is_id
+from . import NOT_READ, Resource, child_collection, is_id
 from .reports import Reports
 from .feeds import CalendarFeeds
 from .audit import ClientAudit
@@ -61,8 +61,18 @@ class ClientResource(Resource):
         for professional_id in self.professional_ids:
             yield (Allow, user_principal(professional_id), PROFESSIONAL_PERMISSIONS + granted.get("professional", ()))
 
+    @classmethod
+    def caller_facts(cls, record_id, caller_id) -> dict:
+        return {"follows": exists().where(CaseloadAssignment.client_id == record_id,
+                                          CaseloadAssignment.professional_id == caller_id)}
+
     @reify
     def professional_ids(self) -> list[str]:
+        """The professionals the ACL names: those who follow the client; when the request's lineage read
+        whether the caller is one of them, just the caller or nobody (the ACL is asked about the caller only)."""
+        follows = self.request.lineage.fact(Client, self.__name__, "follows")
+        if follows is not NOT_READ:
+            return [self.request.user.id] if follows else []
         return self.dbsession.scalars(
             select(CaseloadAssignment.professional_id).where(CaseloadAssignment.client_id == self.client.id)
         ).all()

@@ -35,7 +35,7 @@ def list_subject_logs(context, request):
     representation, at their own URLs (below `subjectlogs`)."""
     params = query(request, SubjectLogFilter())
     kind = SubjectLogKind.of(request)
-    stmt = kind.filter(request, context, select(SubjectLog).where(SubjectLog.subject_id == context.subject.id),
+    stmt = kind.filter(request, context, select(*kind.columns).where(SubjectLog.subject_id == context.subject.id),
                        params)
     rows, next_query = records_page(request, stmt, SubjectLog, SubjectLog.created, params)
     items = kind.representations(request, request.root["subjectlogs"], rows)
