@@ -125,7 +125,9 @@ class JournalKind(kinds.Kind):
 
     def filter(self, request, context, stmt, params):
         """`fromdate`/`todate` (in the client's time zone unless `time_zone` names another), `session`, `tag`."""
-        stmt = stmt.where(*span(params, context.client.time_zone).covering(Journal.journal_timestamp))
+        covering = span(params, context.client.time_zone).covering(Journal.journal_timestamp)
+        if covering:  # (an unfiltered listing keeps the kind's own statement, built once)
+            stmt = stmt.where(*covering)
         if params["session"] is not None:
             stmt = stmt.where(Journal.session == params["session"])
         if params["tag"] is not None:

@@ -24,13 +24,13 @@ from __future__ import annotations
 import functools
 
 from pyramid.httpexceptions import HTTPNoContent
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from . import hypermedia as hm
 from .bodies import column_limits
 from .inputs import REPRESENTATION_KEYS, Listing, json_object, query, writable
 from .models.meta import new_id
-from .paging import records_page
+from .paging import kept, records_page
 from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, soft_delete
 from .resources import Resource, child_collection, is_id
 from .security import Permissions
@@ -68,8 +68,10 @@ class Collection(Resource):
         return self.__parent__.client
 
     @property
-    def parent_id(self) -> str:
-        return self.__parent__.record.id
+    def parent_id(self) -> str | None:
+        """The id of the record the collection hangs below (None for a collection on the root)."""
+        record = getattr(self.__parent__, "record", None)
+        return None if record is None else record.id
 
     def owns(self, record) -> bool:
         return self.kind.owns(self, record)
@@ -145,6 +147,10 @@ class Kind:
         self.list_permission = self.list_permission or self.view_permission
         self.create_permission = self.create_permission or self.write_permission
         self.order_column = getattr(self.model, self.order)
+        # What a listing selects before its page is cut: built once (paging._derived says why), its parent's
+        # id a bind parameter (`parent_id`).
+        self.listing_select = kept(select(*self.columns).where(
+            getattr(self.model, self.parent_column) == bindparam("parent_id")))
         if self.collection_class is None:
             self.collection_class = type(_class_name(self.collection), (Collection,), {})
         if self.item_class is None:
@@ -192,9 +198,10 @@ class Kind:
         """Keys a listing's page carries besides its items (entries: the @schemas of the live ones)."""
         return {}
 
-    def scope(self, request, context, stmt, params):
-        """The listing's records: those of the collection's parent record."""
-        return stmt.where(getattr(self.model, self.parent_column) == context.parent_id)
+    def scope(self, request, context, params):
+        """What the listing selects (the kind's `columns`): the records of the collection's parent record (its
+        id is bound when the listing runs)."""
+        return self.listing_select
 
     def owns(self, collection, record) -> bool:
         """Whether a record found by its id belongs in this collection (else a 404)."""
@@ -332,9 +339,9 @@ def list_records(context, request):
     """A page of the live records (the kind's order), or with `modified_after` every change since then."""
     kind = context.kind
     params = query(request, kind.listing())
-    stmt = kind.filter(request, context, kind.scope(request, context, select(*kind.columns), params), params)
+    stmt = kind.filter(request, context, kind.scope(request, context, params), params)
     rows, next_query = records_page(request, stmt, kind.model, kind.order_column, params,
-                                    descending=not kind.ascending)
+                                    descending=not kind.ascending, values={"parent_id": context.parent_id})
     items = kind.representations(request, context, rows)
     return hm.collection(request, context, kind.collection_type, items, kind.page_links(request, context),
                          next_query=next_query,

@@ -85,9 +85,10 @@ class SubjectLogKind(kinds.Kind):
     example = {"type": "Weighing", "subject": "<the @url of a subject>", "description": "weekly"}
     change = {"description": "every Monday"}
 
-    def scope(self, request, context, stmt, params):
+    def scope(self, request, context, params):
         """The logs of the caller's subjects, or with `subject=` of one subject the caller may see (public
         ones included)."""
+        stmt = select(*self.columns)
         if params.get("subject") is not None:
             subject = visible_subject(request, params["subject"], QUERY_INVALID)
             return stmt.where(SubjectLog.subject_id == subject.subject.id)

@@ -426,3 +426,36 @@ def read_once(statements):
     """No statement after the first reads the caller's token again."""
     assert "tokens" in statements[0]
     assert not any("tokens" in statement for statement in statements[1:]), statements
+
+
+def test_a_listing_composes_its_statement_once(kinds_app, api, owner, kind, monkeypatch):
+    """A kind's listing, page and sync alike, runs statements built at the first request (paging._derived:
+    composing and keying a statement costs more than running it); later requests only bind their values.
+    Statements composed for one request (a filter's) are not kept."""
+    from hyperdiary import paging
+
+    url, listing = urls(owner, kinds_app, kind)
+    made(owner, kinds_app, kind, url, listing)
+    composed = []
+    original = paging._paged
+    monkeypatch.setattr(paging, "_paged", lambda *args: composed.append(args) or original(*args))
+    synced = {"modified_after": "2000-01-01T00:00:00Z", "limit": 1}
+
+
+    def listings():
+        assert owner.get(listing).json["@items"]
+        following = [entry["url"] for entry in owner.get(listing, params=synced).json["@links"]
+                     if entry["name"] == "next"]
+        if following:
+            owner.get(following[0])
+
+    listings()  # may compose (unless another test ran these listings already)
+    composed.clear()
+    listings()
+    if not research(kind):  # (a research kind's scope is the caller's subjects: composed for each request)
+        assert composed == [], "a listing composed its statement again"
+    if kind.name == "journal":  # a filtered listing composes a statement of its own, for its request
+        kept = len(paging._KEPT)
+        for n in range(5):
+            owner.get(listing, params={"session": f"evening {n}"})
+        assert len(paging._KEPT) == kept
