@@ -23,7 +23,6 @@ reaches them (`Resource.find`), parents first, which one outer-joined statement 
 """
 from __future__ import annotations
 
-import collections
 import functools
 
 from sqlalchemy import bindparam, literal_column, select, true
@@ -32,6 +31,7 @@ from sqlalchemy.orm import aliased
 from . import accounts
 from .models import writes
 from .models.meta import SoftDeleted, utcnow
+from .records import row_type
 from .resources import NOT_READ
 
 
@@ -139,9 +139,8 @@ def _statement(steps: tuple, caller: bool, objects: bool):
 
 @functools.cache
 def _row_type(model):
-    """A record read by a request that does not write: its columns by name, like a result row (a named tuple:
-    reading an attribute of SQLAlchemy's Row costs ten times more)."""
-    return collections.namedtuple(model.__name__ + "Row", [column.key for column in model.__table__.c])
+    """A record read by a request that does not write: its columns by name (records.row_type)."""
+    return row_type(tuple(column.key for column in model.__table__.c))
 
 
 @functools.cache
