@@ -17,16 +17,16 @@ decided here: a record the path names but that belongs elsewhere (an entry of an
 then refused by traversal exactly as before, and a lookup the plan did not foresee simply runs its own
 query. So the plan can only save round trips, never change an answer.
 
-A request that may write reads the records the same way as ORM objects, into its session (a later
-`Session.get` finds them without SQL), except records that can be deleted: those are locked as traversal
-reaches them (`Resource.find`), parents first, which one outer-joined statement cannot do on PostgreSQL.
+The records come as plain rows (records.row_type), for requests that write too: a view that changes a record
+that is never deleted asks for it as an ORM object itself (ClientResource.editable_client). Records that can
+be deleted are not read here by a request that may write: traversal locks them as it reaches them
+(`Resource.find`), parents first, which one outer-joined statement cannot do on PostgreSQL.
 """
 from __future__ import annotations
 
 import functools
 
 from sqlalchemy import bindparam, literal_column, select, true
-from sqlalchemy.orm import aliased
 
 from . import accounts
 from .models import writes
@@ -73,26 +73,18 @@ class Lineage:
         params = {f"r{index}": name for index, name in enumerate(ids)}
         if token is not None:
             params.update(hash=accounts.token_hash(token), now=utcnow())
-        stmt, facts = _statement(steps, token is not None, writing)
-        if writing:
-            # (not .one(): a result whose only column is an entity that was not found counts as no row)
-            row = request.dbsession.execute(stmt, params).all()[0]
-        else:
-            row = request.dbsession.connection().execute(stmt, params).one()
+        stmt, facts = _statement(steps, token is not None)
+        row = request.dbsession.connection().execute(stmt, params).one()
         position = 0
         if token is not None:
             self.identity = accounts.Identity(*row[:3]) if row[0] is not None else None
             position = 3
         for (cls, model), name, names in zip(steps, ids, facts):
             key = (model, name)
-            if writing:  # an ORM object, or None
-                self.records[key] = row[position]
-                position += 1
-            else:
-                record_type = _row_type(model)
-                values = row[position:position + len(record_type._fields)]
-                self.records[key] = record_type(*values) if values[_id_index(model)] is not None else None
-                position += len(record_type._fields)
+            record_type = _row_type(model)
+            values = row[position:position + len(record_type._fields)]
+            self.records[key] = record_type(*values) if values[_id_index(model)] is not None else None
+            position += len(record_type._fields)
             if names:
                 self.facts[key] = dict(zip(names, row[position:position + len(names)]))
                 position += len(names)
@@ -107,7 +99,7 @@ class Lineage:
 
 
 @functools.cache
-def _statement(steps: tuple, caller: bool, objects: bool):
+def _statement(steps: tuple, caller: bool):
     """(the statement, the names of each step's facts). Built once per shape of path: composing a statement
     costs more than running it."""
     base = select(literal_column("1").label("one")).subquery("base")
@@ -119,14 +111,9 @@ def _statement(steps: tuple, caller: bool, objects: bool):
         joins.append((who, true()))
     for index, (cls, model) in enumerate(steps):
         name = f"r{index}"
-        if objects:
-            alias = aliased(model, name=name)
-            record_id = alias.id
-            columns.append(alias)
-        else:
-            alias = model.__table__.alias(name)
-            record_id = alias.c.id
-            columns += list(alias.c)
+        alias = model.__table__.alias(name)
+        record_id = alias.c.id
+        columns += list(alias.c)
         joins.append((alias, record_id == bindparam(name)))
         asked = cls.caller_facts(record_id, who.c.id) if caller else {}
         columns += [column.label(f"{name}_{fact}") for fact, column in asked.items()]

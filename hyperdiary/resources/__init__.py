@@ -60,7 +60,8 @@ class Resource:
         others, and their own changes are guarded by If-Match.
 
         What the request's lineage read already (hyperdiary/lineage.py: the records its path names, with
-        the caller, in one statement) is not asked for again."""
+        the caller, in one statement) is not asked for again: a plain row, also for a request that writes
+        (the lineage reads no record that can be deleted for those)."""
         if not is_id(record_id):
             return None
         found = self.request.lineage.record(model, record_id)

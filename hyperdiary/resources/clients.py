@@ -81,6 +81,13 @@ class ClientResource(Resource):
     def record(self) -> Client:
         return self.client
 
+    def editable_client(self) -> Client:
+        """The client as an ORM object, for a view that changes it (what traversal found is a plain row, read
+        with the caller: hyperdiary/lineage.py); the resource holds it from then on, so that what the view
+        answers shows the change. Not locked, as before: changes are guarded by If-Match."""
+        self.client = self.dbsession.get(Client, self.client.id)
+        return self.client
+
     @classmethod
     def child_step(cls, registry, name):
         child = CLIENT_CHILDREN.get(name)

@@ -82,7 +82,7 @@ class ClientChange(colander.MappingSchema):
 @view_config(context=ClientResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_client(context, request):
     data = body(request, ClientChange())
-    client = context.client
+    client = context.editable_client()
     hm.check_if_match(request, client)
     for name, value in data.items():
         setattr(client, name, value)

@@ -52,8 +52,9 @@ def put_configuration(context, request):
                for index, schema_id in enumerate(wanted) if not registry.exists(request.dbsession, schema_id)]
     if unknown:
         raise ValidationFailure("Invalid JSON input", unknown)
-    context.client.diary_schemas = list(dict.fromkeys(wanted))  # in order, each once
-    records.bump(context.client)
+    client = context.__parent__.editable_client()
+    client.diary_schemas = list(dict.fromkeys(wanted))  # in order, each once
+    records.bump(client)
     return configuration_body(request, context)
 
 
