@@ -25,7 +25,6 @@ from goals_moods import REPEAT, analyze, link, main_, signed_in_client, timed
 
 from hyperdiary import localtime
 from hyperdiary import reports
-from hyperdiary.models import reader
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 MOMENT = "https://ns.hyperdiary.org/diary/schema/entry/moment:1"
@@ -64,7 +63,8 @@ def run(url):
     client_id = client["@url"].rstrip("/").rsplit("/", 1)[1]
     weeks = reports.weeks(datetime.date(2024, 12, 31), localtime.zone(ZONE))
     statements = []
-    with reader(engine).connect() as conn:  # as requests that only read connect
+    with app.registry["read_dbsession_factory"]() as session:  # as requests that only read connect
+        conn = session.connection()
         rows = reports.per_week(conn, client_id, weeks)  # warm-up: statement cache, plans
         times = []
         for _ in range(REPEAT):

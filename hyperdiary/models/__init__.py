@@ -35,7 +35,7 @@ def _json_text(value) -> str:
 JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
-def get_engine(settings, prefix="sqlalchemy."):
+def get_engine(settings, prefix="sqlalchemy.", **options):
     url = make_url(settings[prefix + "url"])
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -45,7 +45,7 @@ def get_engine(settings, prefix="sqlalchemy."):
         return engine
     # No pool_pre_ping: it costs a round trip on every request. A connection that died (a database
     # restart) fails one request, and the pool then replaces all of its connections.
-    return engine_from_config(settings, prefix, **JSON_CODEC)
+    return engine_from_config(settings, prefix, **JSON_CODEC, **options)
 
 
 def _configure_sqlite(engine):
@@ -87,14 +87,20 @@ def writer(engine):
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def reader(engine):
-    """The same engine (and pool) for requests that only read. On PostgreSQL they run in autocommit:
-    no BEGIN and COMMIT round trips, each statement sees the latest committed data (a read request
-    makes no decision that two of its statements must agree on). SQLite's transactions cost no round
-    trip, and a read transaction there keeps one consistent snapshot."""
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
-    return engine
+def reader(settings, engine):
+    """The engine for requests that only read. On PostgreSQL they run in autocommit: no BEGIN and COMMIT
+    round trips, each statement sees the latest committed data (a read request makes no decision that two
+    of its statements must agree on; the caller and the path's records come in one, hyperdiary/lineage.py).
+    It is a pool of its own, whose connections stay in autocommit and have no transaction to roll back when
+    they are returned: switching a shared pool's connection into autocommit and back at every checkout cost
+    a sixth of a statement's CPU. Disposing of the app's engine disposes of it too. (A process holds up to
+    two pools' worth of connections: sqlalchemy.pool_size and max_overflow apply to each.) On SQLite, the
+    same engine: its transactions cost no round trip, and a read transaction keeps one snapshot."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    read = get_engine(settings, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+    event.listen(engine, "engine_disposed", lambda disposed: read.dispose())
+    return read
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -117,12 +123,14 @@ def includeme(config):
     settings = config.get_settings()
     engine = get_engine(settings)
     session_factory = get_session_factory(engine)
-    read_session_factory = sessionmaker(bind=reader(engine), expire_on_commit=False)
+    read_engine = reader(settings, engine)
+    read_session_factory = sessionmaker(bind=read_engine, expire_on_commit=False)
     config.registry["dbsession_factory"] = session_factory
     # Sessions outside the request's transaction, for reads that must not hold a write lock meanwhile (a
     # sign-in verifies its password, 0.4 s of argon2, before its transaction begins: views/auth.py).
     config.registry["read_dbsession_factory"] = read_session_factory
     config.registry["dbengine"] = engine
+    config.registry["read_dbengine"] = read_engine  # (the same as dbengine on SQLite)
     write_engine = writer(engine)
 
     def dbsession(request):

@@ -378,10 +378,12 @@ def statements(kinds_app):
         if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
             sent.append(statement)
 
-    engine = kinds_app.registry["dbengine"]
-    sa.event.listen(engine, "before_cursor_execute", record)
+    engines = {kinds_app.registry["dbengine"], kinds_app.registry["read_dbengine"]}
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     yield sent
-    sa.event.remove(engine, "before_cursor_execute", record)
+    for engine in engines:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 # What a kind's representations read besides the lineage statement and the page's own query, by kind: a tag
