@@ -20,7 +20,8 @@ query. So the plan can only save round trips, never change an answer.
 The records come as plain rows (records.row_type), for requests that write too: a view that changes a record
 that is never deleted asks for it as an ORM object itself (ClientResource.editable_client). Records that can
 be deleted are not read here by a request that may write: traversal locks them as it reaches them
-(`Resource.find`), parents first, which one outer-joined statement cannot do on PostgreSQL.
+(`Resource.find`), parents first, which one outer-joined statement cannot do on PostgreSQL; nor are those of
+a resource class that says `lineage_on_writes = False` (a subject: its views lock and change it in place).
 """
 from __future__ import annotations
 
@@ -56,14 +57,16 @@ def plan(root_class, registry, path: str) -> tuple[tuple, tuple]:
 class Lineage:
     """The caller (accounts.Identity or None) and the records the path names, read in one statement:
     `records` maps (model, id) to the record, or to None when there is no such record; `facts` maps it to
-    what its resource class asked to know about the caller and it (`caller_facts`: a client's caseload)."""
+    what its resource class asked to know about the caller and it (`caller_facts`: a client's caseload).
+    A resource class's `related` records (a log's subject, which decides who may see the log) are read too,
+    with their own class's facts, under their own ids."""
 
     def __init__(self, request, root_class):
         token = request.registry["request_token"](request)
         steps, ids = plan(root_class, request.registry, request.environ.get("PATH_INFO", ""))
-        writing = writes(request)
-        if writing:  # records that can be deleted are locked one by one, by traversal (see above)
-            kept = [(step, name) for step, name in zip(steps, ids) if not issubclass(step[1], SoftDeleted)]
+        if writes(request):  # (see the module's doc)
+            kept = [(step, name) for step, name in zip(steps, ids)
+                    if step[0].lineage_on_writes and not issubclass(step[1], SoftDeleted)]
             steps, ids = tuple(step for step, _ in kept), tuple(name for _, name in kept)
         self.identity = None
         self.records = {}
@@ -73,21 +76,29 @@ class Lineage:
         params = {f"r{index}": name for index, name in enumerate(ids)}
         if token is not None:
             params.update(hash=accounts.token_hash(token), now=utcnow())
-        stmt, facts = _statement(steps, token is not None)
+        stmt, parts = _statement(steps, token is not None)
         row = request.dbsession.connection().execute(stmt, params).one()
         position = 0
         if token is not None:
             self.identity = accounts.Identity(*row[:3]) if row[0] is not None else None
             position = 3
-        for (cls, model), name, names in zip(steps, ids, facts):
-            key = (model, name)
+        for model, step, names in parts:
             record_type = _row_type(model)
             values = row[position:position + len(record_type._fields)]
-            self.records[key] = record_type(*values) if values[_id_index(model)] is not None else None
             position += len(record_type._fields)
+            record_id = values[_id_index(model)]
+            if step is not None:  # a record the path names: found or not
+                key = (model, ids[step])
+                self.records[key] = record_type(*values) if record_id is not None else None
+            elif record_id is not None:  # a related record, under its own id
+                key = (model, record_id)
+                self.records[key] = record_type(*values)
+            else:
+                position += len(names)
+                continue
             if names:
                 self.facts[key] = dict(zip(names, row[position:position + len(names)]))
-                position += len(names)
+            position += len(names)
 
     def record(self, model, record_id: str):
         """The record as read here, None when there is none, NOT_READ when it was not read here."""
@@ -100,28 +111,34 @@ class Lineage:
 
 @functools.cache
 def _statement(steps: tuple, caller: bool):
-    """(the statement, the names of each step's facts). Built once per shape of path: composing a statement
-    costs more than running it."""
+    """(the statement, its parts: (model, index of the path's id or None for a related record, the names of
+    its facts) in the order of their columns). Built once per shape of path: composing a statement costs
+    more than running it."""
     base = select(literal_column("1").label("one")).subquery("base")
-    columns, joins, facts = [], [], []
+    columns, joins, parts = [], [], []
     who = None
     if caller:
         who = accounts.CALLER.subquery("caller")
         columns += [who.c.id, who.c.role, who.c.username]
         joins.append((who, true()))
+
+    def read(cls, model, alias, on, step):
+        joins.append((alias, on))
+        asked = cls.caller_facts(alias.c.id, who.c.id) if caller else {}
+        columns.extend(alias.c)
+        columns.extend(column.label(f"{alias.name}_{fact}") for fact, column in asked.items())
+        parts.append((model, step, tuple(asked)))
+
     for index, (cls, model) in enumerate(steps):
-        name = f"r{index}"
-        alias = model.__table__.alias(name)
-        record_id = alias.c.id
-        columns += list(alias.c)
-        joins.append((alias, record_id == bindparam(name)))
-        asked = cls.caller_facts(record_id, who.c.id) if caller else {}
-        columns += [column.label(f"{name}_{fact}") for fact, column in asked.items()]
-        facts.append(tuple(asked))
+        alias = model.__table__.alias(f"r{index}")
+        read(cls, model, alias, alias.c.id == bindparam(f"r{index}"), index)
+        for column, related_class, related_model in cls.related:
+            other = related_model.__table__.alias(f"r{index}_{column}")
+            read(related_class, related_model, other, other.c.id == alias.c[column], None)
     stmt = select(*columns).select_from(base)
     for target, on in joins:
         stmt = stmt.outerjoin(target, on)
-    return stmt, tuple(facts)
+    return stmt, tuple(parts)
 
 
 @functools.cache

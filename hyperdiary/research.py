@@ -10,6 +10,7 @@ from .errors import Refused, ValidationFailure, problem
 from .inputs import REPRESENTATION_KEYS, Listing, StrictString
 from .models import Subject, SubjectLog, SubjectLogEntry, SubjectMember
 from .resources.root import Root
+from .resources import NOT_READ
 from .resources.subjects import SubjectLogResource, SubjectLogs, SubjectLogTypeResource, SubjectResource
 from .security import Permissions
 
@@ -30,10 +31,20 @@ def member_subject_ids(user_id: str):
 
 
 def subject_resources(request, subject_ids, is_member=None) -> dict[str, SubjectResource]:
-    """SubjectResources of these ids, loaded in one query (`is_member` when the caller's membership is known)."""
+    """SubjectResources of these ids (`is_member` when the caller's membership is known): those the request's
+    lineage read (a log's subject), the rest loaded in one query."""
     container = request.root["subjects"]
-    subjects = request.dbsession.scalars(select(Subject).where(Subject.id.in_(list(subject_ids))))
-    return {s.id: SubjectResource(container, s.id, s, is_member=is_member) for s in subjects}
+    found, missing = {}, []
+    for subject_id in subject_ids:
+        subject = request.lineage.record(Subject, subject_id)
+        if subject is NOT_READ or subject is None:
+            missing.append(subject_id)
+        else:
+            found[subject_id] = SubjectResource(container, subject_id, subject, is_member=is_member)
+    if missing:
+        for subject in request.dbsession.scalars(select(Subject).where(Subject.id.in_(missing))):
+            found[subject.id] = SubjectResource(container, subject.id, subject, is_member=is_member)
+    return found
 
 
 def visible_subject(request, reference, message=INVALID) -> SubjectResource:

@@ -17,6 +17,11 @@ class Resource:
 
     reveal_forbidden = False
     __acl__ = ()
+    # What hyperdiary/lineage.py reads with a record of this class besides the record: the records it refers to
+    # that decide who may do what, as (column, their resource class, their model); and whether a request that
+    # may write reads the record there at all (not when the views change it in place, as an ORM object).
+    related: tuple = ()
+    lineage_on_writes = True
 
     def __init__(self, parent, name):
         self.__parent__ = parent
@@ -73,7 +78,10 @@ class Resource:
 
     def record_of(self, model, record_id: str):
         """A record this one refers to (a log's subject), read without a lock whatever the request: it
-        decides who may do what, it is not written."""
+        decides who may do what, it is not written. The lineage may have read it (`related`)."""
+        found = self.request.lineage.record(model, record_id)
+        if found is not NOT_READ:
+            return found
         return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
 
     def link_row(self, model, key: tuple, name: str):

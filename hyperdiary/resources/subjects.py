@@ -4,11 +4,12 @@ Who may do what is decided by the subject, for itself and for each of its logs: 
 write it; anyone, signed in or not, reads a public one; nobody else learns that it exists."""
 from pyramid.authorization import DENY_ALL, Allow, Everyone
 from pyramid.decorator import reify
+from sqlalchemy import exists
 
 from ..models import Subject, SubjectLog, SubjectMember
 from ..security import RESEARCHER, Permissions, user_principal
 from ..kinds import Collection, Item
-from . import Resource
+from . import NOT_READ, Resource, is_id
 
 # Researchers list the research collections and create subjects and logs there. Nothing else is
 # inherited: each subject and log says who may see it (a signed-out caller asking for an unknown id gets
@@ -21,6 +22,10 @@ class Subjects(Resource):
     reveal_forbidden = True
     __acl__ = RESEARCH_ACL
 
+    @classmethod
+    def child_step(cls, registry, name):
+        return (SubjectResource, Subject) if is_id(name) else None
+
     def __getitem__(self, name):
         subject = self.find(Subject, name)
         if subject is None:
@@ -31,16 +36,27 @@ class Subjects(Resource):
 class SubjectResource(Resource):
     """A subject; its members below it (`members/`), its logs by the view name `logs`."""
 
+    lineage_on_writes = False  # its views lock it and change it in place (views/subjects.locked)
+
     def __init__(self, parent, name, subject: Subject, is_member: bool | None = None):
         super().__init__(parent, name)
         self.subject = subject
         if is_member is not None:  # known already (a listing of the caller's subjects): no query
             self.__dict__["is_member"] = is_member
 
+    @classmethod
+    def caller_facts(cls, record_id, caller_id) -> dict:
+        return {"member": exists().where(SubjectMember.subject_id == record_id, SubjectMember.user_id == caller_id)}
+
     @reify
     def is_member(self) -> bool:
         user = self.request.user
-        return user is not None and self.dbsession.get(SubjectMember, (self.subject.id, user.id)) is not None
+        if user is None:
+            return False
+        member = self.request.lineage.fact(Subject, self.subject.id, "member")
+        if member is not NOT_READ:
+            return bool(member)
+        return self.dbsession.get(SubjectMember, (self.subject.id, user.id)) is not None
 
     @property
     def __acl__(self):
@@ -93,6 +109,8 @@ class SubjectLogs(Collection):
 class SubjectLogResource(Item):
     """A log: its subject decides who may do what. Views by name: `entries`, `add_entry`, `change_entry`,
     `remove_entry`."""
+
+    related = (("subject_id", SubjectResource, Subject),)  # read with the log (hyperdiary/lineage.py)
 
     def __init__(self, parent, name, log: SubjectLog, subject: SubjectResource | None = None):
         super().__init__(parent, name, log)
