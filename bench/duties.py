@@ -39,6 +39,7 @@ from pyramid.paster import get_appsettings  # noqa: E402
 
 from hyperdiary import accounts, main, migrate  # noqa: E402
 from hyperdiary.models import Entry  # noqa: E402
+from hyperdiary.models import dispose
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPEAT = int(os.environ.get("REPEAT", 300))
@@ -142,7 +143,7 @@ def audit_cost(settings):
     with on.registry["dbengine"].connect() as conn:
         events = conn.execute(sa.text("SELECT count(*) FROM audit_events WHERE action = 'read'")).scalar()
     for app in (on, off):
-        app.registry["dbengine"].dispose()
+        dispose(app.registry)
     return results, events
 
 

@@ -30,6 +30,7 @@ import webtest  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
 from hyperdiary import main, migrate  # noqa: E402
+from hyperdiary.models import dispose
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPEAT = int(os.environ.get("REPEAT", 30))
@@ -101,7 +102,7 @@ def run(url):
                          ("goals.reminders", {"until": "2025-01-01T00:00:00Z"})):
         median, p90, size = timed(testapp, link(client, name), headers, params)
         print(f"{name:16} median {median:7.1f} ms   p90 {p90:7.1f} ms   {size / 1024:7.0f} KiB   ({REPEAT} calls)")
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 def main_(run=run):

@@ -20,6 +20,7 @@ from pyramid.paster import get_appsettings  # noqa: E402
 from webob import Request  # noqa: E402
 
 from hyperdiary import compression, main, migrate  # noqa: E402
+from hyperdiary.models import dispose
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPEAT = int(os.environ.get("REPEAT", 500))
@@ -83,7 +84,7 @@ def main_():
         alone = cpu(lambda: gzip.compress(body, compresslevel=level, mtime=0), REPEAT)
         size = len(gzip.compress(body, compresslevel=level, mtime=0))
         print(f"gzip.compress alone, level {level}: {alone:.3f} ms, {size:,} bytes")
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 if __name__ == "__main__":

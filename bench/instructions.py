@@ -55,6 +55,7 @@ import warnings
 warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
 
 import sqlalchemy as sa  # noqa: E402
+from hyperdiary.models import dispose
 
 BENCH = pathlib.Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -239,7 +240,7 @@ def seed_moods(url, token):
         moment = datetime.datetime(2024, 1, 1, 8) + datetime.timedelta(days=day, hours=day % 12)
         testapp.post_json(moods, {"logdate": moment.isoformat() + "Z", "mood": MOOD_NAMES[day % 5],
                                   "reasons": ["work", "sleep", "family"][: 1 + day % 3]}, headers=headers, status=201)
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 def since(engine, table):

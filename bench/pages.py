@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from goals_moods import analyze, link, main_, signed_in_client  # noqa: E402
 
 import goals_moods  # noqa: E402
+from hyperdiary.models import dispose
 
 goals_moods.REPEAT = int(os.environ.get("REPEAT", 100))
 NS = "https://ns.hyperdiary.org/diary/schema/entry/"
@@ -69,7 +70,7 @@ def run(url):
               f"p90 {values[int(len(values) * 0.9) - 1]:6.2f} ms   {sizes[name] / 1024:6.1f} KiB   "
               f"({goals_moods.REPEAT} calls)")
     print(f"HTML / JSON (medians): {statistics.median(times['HTML']) / statistics.median(times['JSON']):.2f}")
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from goals_moods import REPEAT, analyze, link, main_, signed_in_client, timed
 
 from hyperdiary import localtime
 from hyperdiary import reports
+from hyperdiary.models import dispose
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 MOMENT = "https://ns.hyperdiary.org/diary/schema/entry/moment:1"
@@ -95,7 +96,7 @@ def run(url):
             for statement, parameters in statements:
                 plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
                 print("\n".join("   " + line[:150] for line in plan))
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 if __name__ == "__main__":

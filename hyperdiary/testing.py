@@ -31,6 +31,7 @@ from . import ENVIRONMENT, accounts, main, migrate
 from . import server as waitress_server
 from .client import Client
 from .models.meta import Base
+from .models import dispose
 
 PASSWORD = "correct horse battery staple"
 # The shipped schemas, beside the package like the migrations (migrate.MIGRATIONS).
@@ -101,7 +102,7 @@ class LiveServer:
         server.trigger.pull_trigger(close)
         done.set()
         self.thread.join(timeout=30)
-        self.app.registry["dbengine"].dispose()
+        dispose(self.app.registry)
 
 
 class Caseload(NamedTuple):

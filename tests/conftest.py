@@ -17,6 +17,7 @@ from hyperdiary import accounts, main, migrate, server as hyperdiary_server
 from hyperdiary.models.meta import Base
 from hyperdiary.schemas import SchemaRegistry
 from tests import conformance
+from hyperdiary.models import dispose
 
 HERE = pathlib.Path(__file__).resolve().parent
 POSTGRES_URL = os.environ.get("HYPERDIARY_TEST_POSTGRES_URL")
@@ -68,7 +69,7 @@ def app_settings(request, database_url):
 def app(app_settings):
     app = main({}, **app_settings)
     yield app
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 def empty_tables(engine):

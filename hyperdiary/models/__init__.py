@@ -93,14 +93,22 @@ def reader(settings, engine):
     of its statements must agree on; the caller and the path's records come in one, hyperdiary/lineage.py).
     It is a pool of its own, whose connections stay in autocommit and have no transaction to roll back when
     they are returned: switching a shared pool's connection into autocommit and back at every checkout cost
-    a sixth of a statement's CPU. Disposing of the app's engine disposes of it too. (A process holds up to
+    a sixth of a statement's CPU. `dispose(registry)` closes it with the others. (A process holds up to
     two pools' worth of connections: sqlalchemy.pool_size and max_overflow apply to each.) On SQLite, the
     same engine: its transactions cost no round trip, and a read transaction keeps one snapshot."""
     if engine.dialect.name != "postgresql":
         return engine
-    read = get_engine(settings, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-    event.listen(engine, "engine_disposed", lambda disposed: read.dispose())
-    return read
+    return get_engine(settings, isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+
+
+def dispose(registry):
+    """Close every pooled connection of an app: its engine, its read engine and the audit trail's (a test
+    that makes apps of its own, a command that ends). (Not an `engine_disposed` listener on the app's engine:
+    an engine with any event listener runs every statement through SQLAlchemy's slower, dispatching path.)"""
+    for name in ("dbengine", "read_dbengine", "audit_engine"):
+        engine = registry.get(name)
+        if engine is not None:
+            engine.dispose()
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -8,6 +8,7 @@ from hyperdiary.models import Token
 from hyperdiary.models.meta import utcnow
 
 from tests.conftest import PASSWORD, Api, link, link_names, sign_in
+from hyperdiary.models import dispose
 
 ANONYMOUS_LINKS = {"auth.register", "auth.token", "auth.refresh", "auth.logout", "schemas", "openapi"}
 
@@ -211,7 +212,7 @@ def test_revocation_reaches_another_app_instance(app_settings, client, testapp):
         client.post(client.url("auth.logout"), json={"refresh": client.refresh})
         second.get(me_url, status=401)
     finally:
-        second_app.registry["dbengine"].dispose()
+        dispose(second_app.registry)
 
 
 # --- me --------------------------------------------------------------------------------------------

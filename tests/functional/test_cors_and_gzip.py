@@ -8,6 +8,7 @@ from webob import Request
 from hyperdiary import main
 
 from tests.conftest import PASSWORD, empty_tables, link
+from hyperdiary.models import dispose
 
 ORIGIN = "https://app.example.org"
 
@@ -16,7 +17,7 @@ ORIGIN = "https://app.example.org"
 def cors_app(app_settings):
     app = main({}, **dict(app_settings, **{"hyperdiary.cors.origins": f"{ORIGIN} https://other.example.org"}))
     yield app
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 @pytest.fixture

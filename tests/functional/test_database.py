@@ -38,11 +38,11 @@ def test_foreign_keys_are_enforced(app):
             raise AssertionError("an entry of an unknown client was stored")
 
 
-def test_reads_run_in_autocommit_on_a_pool_that_goes_with_the_apps_engine(app_settings):
+def test_reads_run_in_autocommit_on_a_pool_of_their_own(app_settings):
     """A request that only reads costs no BEGIN or ROLLBACK round trip on PostgreSQL: its connections come
-    from a pool of their own that stays in autocommit (models.reader), and disposing of the app's engine
-    closes them too. On SQLite reads share the app's engine (a transaction keeps their snapshot)."""
-    from hyperdiary.models import reader
+    from a pool of their own that stays in autocommit (models.reader), which models.dispose closes with the
+    app's. On SQLite reads share the app's engine (a transaction keeps their snapshot)."""
+    from hyperdiary.models import dispose, reader
 
     engine = get_engine(app_settings)
     read = reader(app_settings, engine)
@@ -55,5 +55,5 @@ def test_reads_run_in_autocommit_on_a_pool_that_goes_with_the_apps_engine(app_se
             assert conn.connection.driver_connection.autocommit
         assert read.pool.checkedin() == 1
     finally:
-        engine.dispose()
+        dispose({"dbengine": engine, "read_dbengine": read})
     assert read.pool.checkedin() == 0

@@ -14,6 +14,7 @@ import webtest
 from hyperdiary import main
 from hyperdiary.models.meta import Base
 from tests.conftest import PASSWORD, Api, create_user, link, sign_in
+from hyperdiary.models import dispose
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 
@@ -164,7 +165,7 @@ def test_a_second_server_process_sees_the_erasure_at_once(app_settings, app, tes
         Api(second).post(Api(second).url("auth.register"),
                          json={"username": "carol", "email": "c@example.org", "password": PASSWORD}, status=201)
     finally:
-        other.registry["dbengine"].dispose()
+        dispose(other.registry)
 
 
 def test_the_erased_text_is_gone_from_the_sqlite_files(app, app_settings, client, professional, caseload):

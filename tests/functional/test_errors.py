@@ -9,6 +9,7 @@ from pyramid.config import Configurator
 from hyperdiary import main
 
 from tests.conftest import link
+from hyperdiary.models import dispose
 
 SHAPE = {"code", "message", "extra"}
 
@@ -98,7 +99,7 @@ def test_unexpected_fault_is_a_500_in_the_error_shape(app_settings):
         assert_error(response, 500)
         assert "ZeroDivision" not in response.text
     finally:
-        app.registry["dbengine"].dispose()
+        dispose(app.registry)
 
 
 def test_nul_characters_are_refused_alike_on_both_databases(client, anonymous):

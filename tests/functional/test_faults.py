@@ -9,6 +9,7 @@ import webtest
 from hyperdiary import main
 from hyperdiary.faults import RETRY_AFTER
 from tests.conftest import link
+from hyperdiary.models import dispose
 
 JSON_UTF8 = "application/json; charset=UTF-8"
 
@@ -70,7 +71,7 @@ def unreachable_app(app_settings, tmp_path):
         settings["sqlalchemy.url"] = url.render_as_string(hide_password=False)
         app = main({}, **settings)
     yield webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 def test_an_unreachable_database_is_a_503(unreachable_app, client, errors):

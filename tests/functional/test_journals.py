@@ -11,6 +11,7 @@ import webtest
 
 from hyperdiary import localtime, main
 from tests.conftest import PASSWORD, Api, empty_tables, link, link_names, sign_in
+from hyperdiary.models import dispose
 
 
 def journal(when="2024-05-01T12:00:00Z", **fields):
@@ -459,4 +460,4 @@ def test_a_deployment_cannot_let_text_outgrow_its_column(app_settings, tmp_path)
         assert body["properties"]["title"]["maxLength"] == 255 and body["properties"]["session"]["maxLength"] == 255
     finally:
         empty_tables(app.registry["dbengine"])
-        app.registry["dbengine"].dispose()
+        dispose(app.registry)

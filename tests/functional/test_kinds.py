@@ -11,7 +11,7 @@ import webtest
 
 from hyperdiary import main
 from hyperdiary.kinds import Item
-from hyperdiary.models import User
+from hyperdiary.models import User, dispose
 from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
 from hyperdiary.resources.root import Root
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sign_in
@@ -32,7 +32,7 @@ def kinds_app(app_settings, tmp_path_factory):
     hydration.create_table(engine)
     yield app
     hydration.drop_table(engine)
-    engine.dispose()
+    dispose(app.registry)
 
 
 KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration"]

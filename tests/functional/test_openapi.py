@@ -17,6 +17,7 @@ from tests import conformance
 from tests.conformance import path_pattern
 from tests.conftest import PASSWORD, link, sign_in
 from tests.kinds import hydration
+from hyperdiary.models import dispose
 
 
 def registered_operations(app):
@@ -557,7 +558,7 @@ def test_request_bodies_are_read_from_the_deployment_s_files(app_settings, tmp_p
         assert schemas["SubjectLogBody"]["properties"]["description"]["maxLength"] == 80
         assert schemas["SubjectMemberBody"]["properties"]["username"]["maxLength"] == 30
     finally:
-        app.registry["dbengine"].dispose()
+        dispose(app.registry)
 
 
 def test_every_file_body_is_its_file(app, anonymous):
@@ -614,7 +615,7 @@ def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path)
         assert {name: schemas["HydrationBody"]["properties"][name] for name in own} == {
             name: dict(field, maxLength=200) if name == "note" else field for name, field in own.items()}
     finally:
-        app.registry["dbengine"].dispose()
+        dispose(app.registry)
 
 
 def test_each_declared_kind_s_representation_holds_its_fields(app, anonymous):

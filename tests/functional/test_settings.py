@@ -2,6 +2,7 @@
 import webtest
 
 from hyperdiary import main
+from hyperdiary.models import dispose
 
 
 def test_a_missing_namespace_takes_the_default(app_settings):
@@ -11,4 +12,4 @@ def test_a_missing_namespace_takes_the_default(app_settings):
         root = webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"}).get("/").json
         assert root["@type"] == "https://ns.hyperdiary.org/root"
     finally:
-        app.registry["dbengine"].dispose()
+        dispose(app.registry)

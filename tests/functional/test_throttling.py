@@ -16,6 +16,7 @@ import webtest
 from hyperdiary import main
 from hyperdiary.ratelimit import SETTING
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link
+from hyperdiary.models import dispose
 
 
 def sign_in(testapp, username, password, address="192.0.2.1", status="*"):
@@ -31,7 +32,7 @@ def testapp(app_settings, app):
     settings = {key: value for key, value in app_settings.items() if not key.startswith(SETTING)}
     throttled = main({}, **settings)
     yield webtest.TestApp(throttled, extra_environ={"HTTP_HOST": "example.com"})
-    throttled.registry["dbengine"].dispose()
+    dispose(throttled.registry)
     empty_tables(app.registry["dbengine"])
 
 
@@ -98,7 +99,7 @@ def quick_app(app_settings):
     settings["hyperdiary.ratelimit.token_username"] = "2 per 2 seconds"
     app = main({}, **settings)
     yield webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
-    app.registry["dbengine"].dispose()
+    dispose(app.registry)
 
 
 def test_the_right_password_works_again_once_the_window_has_passed(app, testapp, quick_app):
@@ -185,5 +186,5 @@ def test_an_unreachable_shared_store_is_a_503_not_an_open_door(app_settings, err
         response = sign_in(testapp, "dora", "wrong", status=503)
         assert response.json["code"] == 503 and response.headers["Retry-After"] == "5"
     finally:
-        unreachable.registry["dbengine"].dispose()
+        dispose(unreachable.registry)
     assert errors == []
