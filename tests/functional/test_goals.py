@@ -6,10 +6,12 @@ import zoneinfo
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 from dateutil import rrule
 
 from hyperdiary import goals as goals_model
 from hyperdiary import rendering
+from hyperdiary.models import Goal
 from tests.conftest import PASSWORD, create_user, link, link_names, pages, sign_in
 
 GOAL_LINKS = {"goals", "goals.batch", "goals.tracker", "goals.pending", "goals.reminders", "goals.ics"}
@@ -489,6 +491,23 @@ def test_tracker_answers_byte_for_byte_across_dst(client, goals_url, zone):
     days = {day["date"][5:]: [entry["duedate"][5:-1].replace("T", " ") for entry in day["goals"]]
             for day in response.json["goaltracker"]}
     assert {day: days[day] for day in DST_DAYS[zone]} == DST_DAYS[zone]
+
+
+def test_tracker_leaves_out_items_whose_goal_is_not_live(app, client, goals_url):
+    """Items of a goal that is not among the client's live goals (deleted without them, which the API never does;
+    or created while the tracker reads) are left out, and no day is listed for them alone."""
+    keep = client.post(goals_url, json=goal(title="Keep", startdate="2024-03-01T09:00:00Z",
+                                            targetdate="2024-03-01T00:00:00Z"), status=201).json
+    gone = client.post(goals_url, json=goal(title="Gone", startdate="2024-03-01T09:00:00Z",
+                                            targetdate="2024-03-03T00:00:00Z"), status=201).json
+    with app.registry["dbengine"].begin() as conn:
+        conn.execute(sa.update(Goal).where(Goal.id == gone["@url"].rstrip("/").rsplit("/", 1)[1])
+                     .values(deleted=datetime.datetime(2024, 3, 1)))
+    answer = client.get(link(client.client(), "goals.tracker"),
+                        params={"fromdate": "2024-03-01", "todate": "2024-03-05", "time_zone": "UTC"}).json
+    # 2024-03-02 and 03-03 have only items of the goal left out: no days at all, not empty ones.
+    assert [(day["date"], [g["goal"] for g in day["goals"]]) for day in answer["goaltracker"]] == [
+        ("2024-03-01", [keep["@url"]])]
 
 
 # Amsterdam: a winter day runs from 23:00 UTC, a summer day from 22:00 UTC; the spring change's day lasts 23 hours
