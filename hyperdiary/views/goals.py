@@ -153,7 +153,8 @@ def tracker(context, request):
             if goal_id not in titles:
                 continue
             tracking = GoalResource(context, goal_id, None)[TrackingKind.collection]
-            goal = goals_of[goal_id] = (hm.url(request, tracking.__parent__), titles[goal_id], hm.url(request, tracking))
+            goal = goals_of[goal_id] = (hm.url(request, tracking.__parent__), titles[goal_id],
+                                        hm.url(request, tracking))
         # Rows come by due date: the zone is asked once per local day, not once per row.
         if next_day is None or duedate >= next_day:
             day = localtime.local_day(duedate, tz)

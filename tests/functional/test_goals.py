@@ -431,8 +431,8 @@ def test_tracker_groups_by_local_day(client, goals_url, zone, expected):
 
 # Due times (UTC) that land on either side of local midnight as the offset changes: 22:00 and 23:00 are midnight
 # in Amsterdam in summer and in winter, 04:00 and 05:00 in New York; 22:59:59 is the last second of a winter day
-# in Amsterdam (due dates are whole seconds). Titles that JSON must escape, and ticked items and reminder times with seconds, so
-# that every kind of value of the answer is compared.
+# in Amsterdam (due dates are whole seconds). Titles that JSON must escape, ticked items and reminder times with
+# seconds, so that every kind of value of the answer is compared.
 BOUNDARY_GOALS = [
     ("Walk \"early\" \\ \u00e9t\u00e9 \U0001f6b6", "2024-01-01T22:00:00Z", "07:30:15"),
     ("Read\tat night\u2028", "2024-01-01T22:30:00Z", None),

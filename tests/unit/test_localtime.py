@@ -75,7 +75,8 @@ def test_day_start_and_local_day_are_zoneinfos_conversions(name):
         for seconds in (-86400, -3601, -1, 0, 1, 1799, 3600, 86400):
             moment = segment.until + datetime.timedelta(seconds=seconds, microseconds=seconds % 7)
             assert localtime.local_day(moment, tz) == moment.replace(tzinfo=datetime.UTC).astimezone(tz).date()
-            for day in (moment.date() - datetime.timedelta(days=1), moment.date(), moment.date() + datetime.timedelta(days=1)):
+            for days in (-1, 0, 1):
+                day = moment.date() + datetime.timedelta(days=days)
                 assert localtime.day_start(day, tz) == datetime.datetime.combine(
                     day, datetime.time(), tzinfo=tz).astimezone(datetime.UTC).replace(tzinfo=None)
 
