@@ -11,8 +11,8 @@ request executes does not. This is the steady measure for comparing two commits 
 What a run does:
 1. Seeds a fresh database (a PostgreSQL schema `hdinstr_<random>` at BENCH_POSTGRES_URL [postgresql+psycopg://
    postgres@127.0.0.1:5432/test], dropped afterwards; or a temporary SQLite file): bench/seed.py's client with
-   10,000 diary entries, a year of journals (1,098) and 20 daily goals, then 200 mood logs POSTed through the
-   API. Seeding runs natively.
+   10,000 diary entries, a year of journals (1,098) and 20 daily goals (the tracker scenario reads their 7,320
+   tracking items), then 200 mood logs POSTed through the API. Seeding runs natively.
 2. Starts one process under `valgrind --tool=callgrind --collect-atstart=no --toggle-collect=context_run
    --dump-after=context_run` with PYTHONHASHSEED=0. It builds the app with `hyperdiary.main` from
    production.ini's settings, finds every URL by link names from the root (as a client does), and for each
@@ -87,7 +87,11 @@ SCENARIOS = {
     "journals.page": "GET page of 50 journals",
     "journals.sync": "modified_after sync of journals (50)",
     "journals.post": "POST new journal (201)",
+    "goals.tracker": "GET goals.tracker, a year (7,320 items)",
 }
+# The year bench/run.py asks the tracker for: bench/seed.py's 20 daily goals through 2024, grouped by local day in
+# a zone with two DST transitions.
+TRACKER_QUERY = "?fromdate=2024-01-01&todate=2024-12-31&time_zone=Europe/Amsterdam"
 
 
 # --- the measured process (under valgrind) ---------------------------------------------------------
@@ -156,6 +160,7 @@ def requests_of(plan):
         scenarios[f"{kind}.page"] = get(f"{items}?limit=50")
         scenarios[f"{kind}.sync"] = get(f"{items}?limit=50&modified_after={plan['since'][kind]}")
         scenarios[f"{kind}.post"] = post(creates[kind], bodies[kind])
+    scenarios["goals.tracker"] = get(link(client, "goals.tracker") + TRACKER_QUERY)
     # What the sync scenarios answer is what they claim to measure: 50 changes.
     for kind in lists:
         url = f"{lists[kind]}?limit=50&modified_after={plan['since'][kind]}"

@@ -48,16 +48,23 @@ def naive_utc(moment: datetime.datetime) -> datetime.datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+# day_start and local_day run once per day of a tracker or a chart (hundreds per request). They avoid
+# datetime.replace(tzinfo=...): on Python 3.11 its keyword parsing costs about 9,000 instructions a call, 20 times
+# what the zone's own arithmetic costs; the results are the same to the microsecond.
+MIDNIGHT = datetime.time()
+
+
 def day_start(day: datetime.date, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
     """The first instant of a local calendar day, as naive UTC. (Where midnight does not exist, because
     the clocks jump forward at 00:00, zoneinfo reads it with the earlier offset: the first instant that
     does exist.)"""
-    return naive_utc(datetime.datetime.combine(day, datetime.time(), tzinfo=tz))
+    midnight = datetime.datetime.combine(day, MIDNIGHT)
+    return midnight - tz.utcoffset(midnight)  # the offset zoneinfo gives local midnight (fold=0)
 
 
 def local_day(moment: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.date:
     """The local calendar day of a naive UTC instant."""
-    return moment.replace(tzinfo=UTC).astimezone(tz).date()
+    return tz.fromutc(datetime.datetime.combine(moment.date(), moment.time(), tz)).date()
 
 
 # The instants whose local days hyperdiary reckons (naive UTC, [EARLIEST, LATEST)): resource bodies keep

@@ -132,30 +132,38 @@ def tracker(context, request):
     if bounds.end - bounds.start > datetime.timedelta(days=TRACKER_DAYS):
         raise ValidationFailure("Invalid query parameters", [problem(
             "todate", f"A tracker covers at most {TRACKER_DAYS} days; ask for the rest in another request.")])
-    stmt = (select(GoalTracking.id, GoalTracking.goal_id, GoalTracking.duedate, GoalTracking.iscompleted,
-                   GoalTracking.remindertime, Goal.title)
-            .join(Goal, Goal.id == GoalTracking.goal_id)
-            .where(GoalTracking.client_id == context.client.id, GoalTracking.deleted.is_(None), Goal.deleted.is_(None)))
-    stmt = stmt.where(*bounds.covering(GoalTracking.duedate))
-    days, next_day, goal_urls = [], None, {}
-    # Through the connection (Core): thousands of plain rows, which the ORM's result handling would slow;
-    # fetched at once (iterating the result fetches them one by one, a third slower). By due instant, so
-    # each day lists its items in the order they fall due.
-    rows = request.dbsession.connection().execute(stmt.order_by(GoalTracking.duedate, GoalTracking.id)).all()
-    for item_id, goal_id, duedate, done, remindertime, title in rows:
+    # Through the connection (Core): thousands of plain rows, which the ORM's result handling would slow.
+    conn = request.dbsession.connection()
+    # The client's live goals and their titles first, so that the items need not repeat them (a year of a daily
+    # goal names it 366 times: a tenth of the time to fetch the items). A deleted goal's items are deleted with
+    # it; one deleted after this query still shows, one created after it not yet, as if read a moment earlier.
+    titles = dict(conn.execute(select(Goal.id, Goal.title).where(
+        Goal.client_id == context.client.id, Goal.deleted.is_(None))).all())
+    # By due instant, so that each day lists its items in the order they fall due; fetched at once (iterating
+    # the result fetches them one by one, a third slower).
+    rows = conn.execute(select(GoalTracking.id, GoalTracking.goal_id, GoalTracking.duedate, GoalTracking.iscompleted,
+                               GoalTracking.remindertime)
+                        .where(GoalTracking.client_id == context.client.id, GoalTracking.deleted.is_(None),
+                               *bounds.covering(GoalTracking.duedate))
+                        .order_by(GoalTracking.duedate, GoalTracking.id)).all()
+    days, next_day, goals_of = [], None, {}
+    for item_id, goal_id, duedate, done, remindertime in rows:
+        goal = goals_of.get(goal_id)
+        if goal is None:  # the goal's URL, title and tracking collection's URL, from the tree, once per goal
+            if goal_id not in titles:
+                continue
+            tracking = GoalResource(context, goal_id, None)[TrackingKind.collection]
+            goal = goals_of[goal_id] = (hm.url(request, tracking.__parent__), titles[goal_id],
+                                        hm.url(request, tracking))
         # Rows come by due date: the zone is asked once per local day, not once per row.
         if next_day is None or duedate >= next_day:
             day = localtime.local_day(duedate, tz)
             next_day = localtime.day_start(day + datetime.timedelta(days=1), tz)
-            goals = []
-            days.append({"date": day.isoformat(), "goals": goals})
-        urls = goal_urls.get(goal_id)
-        if urls is None:  # the goal's URL and its tracking collection's, from the tree, once per goal
-            tracking = GoalResource(context, goal_id, None)[TrackingKind.collection]
-            urls = goal_urls[goal_id] = (hm.url(request, tracking.__parent__), hm.url(request, tracking))
-        goal_url, tracking_url = urls
-        goals.append({"goal": goal_url, "title": title, "tracking": f"{tracking_url}{item_id}/",
-                      "duedate": duedate, "iscompleted": done, "remindertime": remindertime})
+            items = []
+            days.append({"date": day.isoformat(), "goals": items})
+        goal_url, title, tracking_url = goal
+        items.append({"goal": goal_url, "title": title, "tracking": f"{tracking_url}{item_id}/", "duedate": duedate,
+                      "iscompleted": done, "remindertime": remindertime})
     return {"@url": request.url, "@type": hm.type_iri(request, "goal-tracker"), "@links": [],
             "time_zone": zone_name, "goaltracker": days}
 

@@ -6,9 +6,12 @@ import zoneinfo
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 from dateutil import rrule
 
 from hyperdiary import goals as goals_model
+from hyperdiary import rendering
+from hyperdiary.models import Goal
 from tests.conftest import PASSWORD, create_user, link, link_names, pages, sign_in
 
 GOAL_LINKS = {"goals", "goals.batch", "goals.tracker", "goals.pending", "goals.reminders", "goals.ics"}
@@ -424,6 +427,120 @@ def test_tracker_groups_by_local_day(client, goals_url, zone, expected):
     entry = answer["goaltracker"][0]["goals"][0]
     assert entry["goal"] == walk["@url"] and entry["title"] == "Morning walk" and entry["iscompleted"] is False
     assert client.get(entry["tracking"]).json["duedate"] == expected[0][1]
+
+
+# Due times (UTC) that land on either side of local midnight as the offset changes: 22:00 and 23:00 are midnight
+# in Amsterdam in summer and in winter, 04:00 and 05:00 in New York; 22:59:59 is the last second of a winter day
+# in Amsterdam (due dates are whole seconds). Titles that JSON must escape, ticked items and reminder times with
+# seconds, so that every kind of value of the answer is compared.
+BOUNDARY_GOALS = [
+    ("Walk \"early\" \\ \u00e9t\u00e9 \U0001f6b6", "2024-01-01T22:00:00Z", "07:30:15"),
+    ("Read\tat night\u2028", "2024-01-01T22:30:00Z", None),
+    ("Sleep\u0001", "2024-01-01T22:59:59Z", "22:00"),
+    ("Stretch", "2024-01-01T23:00:00Z", "06:00:59"),
+    ("Call </script>", "2024-01-01T04:00:00Z", None),
+    ("Water", "2024-01-01T04:30:00Z", "12:00"),
+    ("Tea", "2024-01-01T05:00:00Z", "00:00:01"),
+]
+
+
+def tracker_by_hand(client, goal_bodies, zone, fromdate, todate):
+    """What the tracker must answer, made from the goals' tracking listings: each item on the local day of its due
+    date (zoneinfo, item by item), days in order, each day's items by due date and id."""
+    tz, days = zoneinfo.ZoneInfo(zone), {}
+    first, last = datetime.date.fromisoformat(fromdate), datetime.date.fromisoformat(todate)
+    for body in goal_bodies:
+        for item in tracking(client, body):
+            due = datetime.datetime.fromisoformat(item["duedate"])
+            day = due.astimezone(tz).date()
+            if first <= day <= last:
+                item_id = item["@url"].rstrip("/").rsplit("/", 1)[1]
+                days.setdefault(day, []).append(((due, item_id), {
+                    "goal": body["@url"], "title": body["title"], "tracking": item["@url"], "duedate": item["duedate"],
+                    "iscompleted": item["iscompleted"], "remindertime": item["remindertime"]}))
+    return [{"date": day.isoformat(), "goals": [entry for _, entry in sorted(days[day], key=lambda e: e[0])]}
+            for day in sorted(days)]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "America/New_York"])
+def test_tracker_answers_byte_for_byte_across_dst(client, goals_url, zone):
+    """The whole answer over a range that crosses both DST changes, to the byte, against a grouping done item by
+    item in the test; and the days around each change, spelled out."""
+    bodies = []
+    for title, start, remindertime in BOUNDARY_GOALS:
+        fields = {"title": title, "startdate": start, "targetdate": "2024-11-10T00:00:00Z"}
+        if remindertime:
+            fields.update(reminder=True, remindertime=remindertime)
+        bodies.append(client.post(goals_url, json=goal(**fields), status=201).json)
+    for item in tracking(client, bodies[0])[::3]:
+        client.patch(item["@url"], json={"iscompleted": True})
+    for item in tracking(client, bodies[1])[::5]:
+        client.patch(item["@url"], json={"remindertime": "21:15:30"})
+    # A shorter schedule leaves the later items of a goal deleted (tombstones), a deleted goal all of its items.
+    client.patch(bodies[6]["@url"], json={"targetdate": "2024-10-01T00:00:00Z"})
+    gone = client.post(goals_url, json=goal(title="Gone", startdate="2024-01-01T12:00:00Z"), status=201).json
+    client.delete(gone["@url"], status=204)
+    tracker = link(client.client(), "goals.tracker")
+    query = {"fromdate": "2024-02-01", "todate": "2024-11-30", "time_zone": zone}
+    response = client.get(tracker, params=query)
+    expected = tracker_by_hand(client, bodies, zone, query["fromdate"], query["todate"])
+    assert response.body == rendering.dumps({
+        "@url": response.json["@url"], "@type": "https://ns.hyperdiary.org/goal-tracker", "@links": [],
+        "time_zone": zone, "goaltracker": expected})
+    # The days before, of and after each change, spelled out: their items' due dates (UTC, "MM-DD hh:mm:ss").
+    days = {day["date"][5:]: [entry["duedate"][5:-1].replace("T", " ") for entry in day["goals"]]
+            for day in response.json["goaltracker"]}
+    assert {day: days[day] for day in DST_DAYS[zone]} == DST_DAYS[zone]
+
+
+def test_tracker_leaves_out_items_whose_goal_is_not_live(app, client, goals_url):
+    """Items of a goal that is not among the client's live goals (deleted without them, which the API never does;
+    or created while the tracker reads) are left out, and no day is listed for them alone."""
+    keep = client.post(goals_url, json=goal(title="Keep", startdate="2024-03-01T09:00:00Z",
+                                            targetdate="2024-03-01T00:00:00Z"), status=201).json
+    gone = client.post(goals_url, json=goal(title="Gone", startdate="2024-03-01T09:00:00Z",
+                                            targetdate="2024-03-03T00:00:00Z"), status=201).json
+    with app.registry["dbengine"].begin() as conn:
+        conn.execute(sa.update(Goal).where(Goal.id == gone["@url"].rstrip("/").rsplit("/", 1)[1])
+                     .values(deleted=datetime.datetime(2024, 3, 1)))
+    answer = client.get(link(client.client(), "goals.tracker"),
+                        params={"fromdate": "2024-03-01", "todate": "2024-03-05", "time_zone": "UTC"}).json
+    # 2024-03-02 and 03-03 have only items of the goal left out: no days at all, not empty ones.
+    assert [(day["date"], [g["goal"] for g in day["goals"]]) for day in answer["goaltracker"]] == [
+        ("2024-03-01", [keep["@url"]])]
+
+
+# Amsterdam: a winter day runs from 23:00 UTC, a summer day from 22:00 UTC; the spring change's day lasts 23 hours
+# (its 22:xx items belong to the next day), the autumn change's 25 (it takes two days' 22:xx items). New York: a
+# winter day runs from 05:00 UTC, a summer day from 04:00 UTC.
+DST_DAYS = {
+    "Europe/Amsterdam": {
+        "03-30": ["03-29 23:00:00", "03-30 04:00:00", "03-30 04:30:00", "03-30 05:00:00", "03-30 22:00:00",
+                  "03-30 22:30:00", "03-30 22:59:59"],
+        "03-31": ["03-30 23:00:00", "03-31 04:00:00", "03-31 04:30:00", "03-31 05:00:00"],
+        "04-01": ["03-31 22:00:00", "03-31 22:30:00", "03-31 22:59:59", "03-31 23:00:00", "04-01 04:00:00",
+                  "04-01 04:30:00", "04-01 05:00:00"],
+        "10-26": ["10-25 22:00:00", "10-25 22:30:00", "10-25 22:59:59", "10-25 23:00:00", "10-26 04:00:00",
+                  "10-26 04:30:00", "10-26 05:00:00"],
+        "10-27": ["10-26 22:00:00", "10-26 22:30:00", "10-26 22:59:59", "10-26 23:00:00", "10-27 04:00:00",
+                  "10-27 04:30:00", "10-27 05:00:00", "10-27 22:00:00", "10-27 22:30:00", "10-27 22:59:59"],
+        "10-28": ["10-27 23:00:00", "10-28 04:00:00", "10-28 04:30:00", "10-28 05:00:00", "10-28 22:00:00",
+                  "10-28 22:30:00", "10-28 22:59:59"],
+    },
+    "America/New_York": {
+        "03-09": ["03-09 05:00:00", "03-09 22:00:00", "03-09 22:30:00", "03-09 22:59:59", "03-09 23:00:00",
+                  "03-10 04:00:00", "03-10 04:30:00"],
+        "03-10": ["03-10 05:00:00", "03-10 22:00:00", "03-10 22:30:00", "03-10 22:59:59", "03-10 23:00:00"],
+        "03-11": ["03-11 04:00:00", "03-11 04:30:00", "03-11 05:00:00", "03-11 22:00:00", "03-11 22:30:00",
+                  "03-11 22:59:59", "03-11 23:00:00"],
+        "11-02": ["11-02 04:00:00", "11-02 04:30:00", "11-02 05:00:00", "11-02 22:00:00", "11-02 22:30:00",
+                  "11-02 22:59:59", "11-02 23:00:00"],
+        "11-03": ["11-03 04:00:00", "11-03 04:30:00", "11-03 05:00:00", "11-03 22:00:00", "11-03 22:30:00",
+                  "11-03 22:59:59", "11-03 23:00:00", "11-04 04:00:00", "11-04 04:30:00"],
+        "11-04": ["11-04 05:00:00", "11-04 22:00:00", "11-04 22:30:00", "11-04 22:59:59", "11-04 23:00:00",
+                  "11-05 04:00:00", "11-05 04:30:00"],
+    },
+}
 
 
 def test_tracker_in_the_clients_zone_and_bad_queries(client, goals_url, caseload):

@@ -63,6 +63,23 @@ def test_day_start_and_local_day():
     assert localtime.local_day(start - datetime.timedelta(seconds=1), santiago) == datetime.date(2024, 9, 7)
 
 
+
+@pytest.mark.parametrize("name", ["Europe/Amsterdam", "America/New_York", "America/Santiago", "America/Goose_Bay",
+                                  "Australia/Lord_Howe", "Pacific/Apia", "Asia/Kolkata"])
+def test_day_start_and_local_day_are_zoneinfos_conversions(name):
+    """Around every change of offset from 1900 to 2200 (midnight skipped or repeated, a 30-minute shift, a day
+    skipped), the same instants and days as converting aware datetimes with zoneinfo: day_start and local_day
+    avoid datetime.replace for speed, not for another answer."""
+    tz = localtime.zone(name)
+    for segment in localtime.offsets(tz, localtime.EARLIEST, localtime.LATEST)[:-1]:
+        for seconds in (-86400, -3601, -1, 0, 1, 1799, 3600, 86400):
+            moment = segment.until + datetime.timedelta(seconds=seconds, microseconds=seconds % 7)
+            assert localtime.local_day(moment, tz) == moment.replace(tzinfo=datetime.UTC).astimezone(tz).date()
+            for days in (-1, 0, 1):
+                day = moment.date() + datetime.timedelta(days=days)
+                assert localtime.day_start(day, tz) == datetime.datetime.combine(
+                    day, datetime.time(), tzinfo=tz).astimezone(datetime.UTC).replace(tzinfo=None)
+
 def params(**query):
     return deserialize(DateRange(), query, "Invalid query parameters")
 
