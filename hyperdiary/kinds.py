@@ -296,10 +296,14 @@ class Kind:
         return row, created
 
     def _duplicate(self, request, values):
-        parent = getattr(self.model, self.parent_column)
-        return request.dbsession.connection().execute(
-            select(self.table).where(parent == values[self.parent_column],
-                                     self.model.dedupe_key == values["dedupe_key"])).first()
+        return request.dbsession.connection().execute(self.duplicate_select, {
+            "parent_id": values[self.parent_column], "dedupe_key": values["dedupe_key"]}).first()
+
+    @functools.cached_property
+    def duplicate_select(self):
+        """The record a dedupe key names below a parent: built once, like the listing's statement."""
+        return select(self.table).where(getattr(self.model, self.parent_column) == bindparam("parent_id"),
+                                        self.model.dedupe_key == bindparam("dedupe_key"))
 
     def update(self, request, item, *, replace: bool):
         """A PATCH (or PUT, `replace`): If-Match, the kind's checks, then the change; a change that makes the
