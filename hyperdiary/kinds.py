@@ -147,7 +147,7 @@ class Kind:
         self.list_permission = self.list_permission or self.view_permission
         self.create_permission = self.create_permission or self.write_permission
         self.order_column = getattr(self.model, self.order)
-        # What a listing selects before its page is cut: built once (paging._derived says why), its parent's
+        # What a listing selects before its page is cut: built once (paging.kept says why), its parent's
         # id a bind parameter (`parent_id`).
         self.listing_select = kept(select(*self.columns).where(
             getattr(self.model, self.parent_column) == bindparam("parent_id")))
