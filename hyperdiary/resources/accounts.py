@@ -21,14 +21,20 @@ class Users(Resource):
     # DENY_ALL: nothing below is public, whatever the root allows everyone.
     __acl__ = ((Allow, ADMIN, ALL_PERMISSIONS), DENY_ALL)
 
+    @classmethod
+    def child_step(cls, registry, name):
+        return (UserResource, User) if is_id(name) else None
+
     def __getitem__(self, name):
-        user = self.dbsession.get(User, name) if is_id(name) else None
+        user = self.find(User, name)
         if user is None:
             raise KeyError(name)
         return UserResource(self, name, user)
 
 
 class UserResource(Resource):
+    lineage_on_writes = False  # its views change it in place (an ORM object)
+
     def __init__(self, parent, name, user: User):
         super().__init__(parent, name)
         self.user = user
