@@ -1,6 +1,7 @@
 """One suite, two databases: every test runs on SQLite, and on PostgreSQL too when
 HYPERDIARY_TEST_POSTGRES_URL is set (`.ci/run` sets it). The schema comes from the alembic
 migrations, never from create_all; every test starts with empty tables."""
+import contextlib
 import logging
 import os
 import pathlib
@@ -70,6 +71,26 @@ def app(app_settings):
     app = main({}, **app_settings)
     yield app
     dispose(app.registry)
+
+
+@contextlib.contextmanager
+def sent_statements(app):
+    """The SQL statements `app` sends inside the block, on its engine and its read engine (transaction control
+    left out: on PostgreSQL a read runs in autocommit, and SQLite's BEGIN is no round trip)."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+            sent.append(statement)
+
+    engines = {app.registry["dbengine"], app.registry["read_dbengine"]}
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def empty_tables(engine):

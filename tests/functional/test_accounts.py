@@ -7,7 +7,7 @@ from hyperdiary import main
 from hyperdiary.models import Token
 from hyperdiary.models.meta import utcnow
 
-from tests.conftest import PASSWORD, Api, link, link_names, sign_in
+from tests.conftest import PASSWORD, Api, link, link_names, sent_statements, sign_in
 from hyperdiary.models import dispose
 
 ANONYMOUS_LINKS = {"auth.register", "auth.token", "auth.refresh", "auth.logout", "schemas", "openapi"}
@@ -390,25 +390,10 @@ def test_unchanged_profile_answers_304(client):
 def test_the_callers_own_user_is_read_with_the_token(app, client):
     """`me` (GET /users/<id>/): the token and the user come in one statement (hyperdiary/lineage.py), the
     user's client record in one more; a PATCH of it still changes the stored user."""
-    import sqlalchemy as sa
-
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
-            sent.append(statement)
-
-    engines = {app.registry["dbengine"], app.registry["read_dbengine"]}
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        me = client.me()
-        sent.clear()
+    me = client.me()
+    with sent_statements(app) as sent:
         client.get(me["@url"])
-        assert len(sent) == 2 and "tokens" in sent[0] and "users" in sent[0], sent
-    finally:
-        for engine in engines:
-            sa.event.remove(engine, "before_cursor_execute", record)
+    assert len(sent) == 2 and "tokens" in sent[0] and "users" in sent[0], sent
     changed = client.patch(me["@url"], json={"first_name": "Caroline"}, headers={"If-Match": client.get(
         me["@url"]).headers["ETag"]}).json
     assert changed["first_name"] == "Caroline" == client.get(me["@url"]).json["first_name"]

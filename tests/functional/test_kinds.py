@@ -14,7 +14,7 @@ from hyperdiary.kinds import Item
 from hyperdiary.models import User, dispose
 from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
 from hyperdiary.resources.root import Root
-from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sign_in
+from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sent_statements, sign_in
 from tests.kinds import hydration
 
 
@@ -370,20 +370,9 @@ def test_items_are_generic_resources(kinds_app):
 
 @pytest.fixture
 def statements(kinds_app):
-    """The SQL statements the app sends while a test runs (transaction control left out: on PostgreSQL a
-    read runs in autocommit, and SQLite's BEGIN is no round trip)."""
-    sent = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
-            sent.append(statement)
-
-    engines = {kinds_app.registry["dbengine"], kinds_app.registry["read_dbengine"]}
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    for engine in engines:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    """The SQL statements the app sends while a test runs (conftest.sent_statements)."""
+    with sent_statements(kinds_app) as sent:
+        yield sent
 
 
 # What a kind's representations read besides the lineage statement and the page's own query, by kind: a tag
