@@ -9,7 +9,7 @@ import sys
 
 # (bucket, a frame that puts a sample in it), tried in this order.
 BUCKETS = [
-    ("token lookup (accounts.identity_for_access_token)", "identity_for_access_token ("),
+    ("caller and path records, one statement (lineage.Lineage)", "Lineage.__init__ ("),
     ("client lookup (Clients.__getitem__)", "Clients.__getitem__ ("),
     ("entry lookup (Entries.__getitem__)", "Entries.__getitem__ ("),
     ("entry insert: SAVEPOINT, INSERT, RELEASE (diary.create_entry)", "create_entry (hyperdiary/diary.py"),

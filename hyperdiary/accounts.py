@@ -252,11 +252,3 @@ _IDENTITY_OF_USER = select(User.id, User.role, User.username).where(User.id == b
 
 def identity_of(dbsession, user_id: str) -> Identity:
     return Identity(*dbsession.connection().execute(_IDENTITY_OF_USER, {"id": user_id}).one())
-
-
-def identity_for_access_token(dbsession, access: str) -> Identity | None:
-    """Who is behind a live access token: one indexed query, through the session's connection (Core:
-    the ORM's statement handling would cost more than the query)."""
-    row = dbsession.connection().execute(CALLER,
-                                         {"hash": token_hash(access), "now": utcnow()}).first()
-    return None if row is None else Identity(*row)
