@@ -15,10 +15,10 @@ import webtest
 from pyramid.paster import get_appsettings
 
 from hyperdiary import accounts, main, migrate, server as hyperdiary_server
-from hyperdiary.models.meta import Base
 from hyperdiary.schemas import SchemaRegistry
-from tests import conformance
 from hyperdiary.models import dispose
+from hyperdiary.models.meta import Base
+from tests import conformance
 
 HERE = pathlib.Path(__file__).resolve().parent
 POSTGRES_URL = os.environ.get("HYPERDIARY_TEST_POSTGRES_URL")

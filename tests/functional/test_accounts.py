@@ -4,11 +4,10 @@ import transaction
 import webtest
 
 from hyperdiary import main
-from hyperdiary.models import Token
+from hyperdiary.models import Token, dispose
 from hyperdiary.models.meta import utcnow
 
 from tests.conftest import PASSWORD, Api, link, link_names, sent_statements, sign_in
-from hyperdiary.models import dispose
 
 ANONYMOUS_LINKS = {"auth.register", "auth.token", "auth.refresh", "auth.logout", "schemas", "openapi"}
 

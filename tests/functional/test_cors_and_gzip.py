@@ -6,9 +6,9 @@ import webtest
 from webob import Request
 
 from hyperdiary import main
+from hyperdiary.models import dispose
 
 from tests.conftest import PASSWORD, empty_tables, link
-from hyperdiary.models import dispose
 
 ORIGIN = "https://app.example.org"
 

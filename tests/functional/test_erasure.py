@@ -12,9 +12,9 @@ import sqlalchemy as sa
 import webtest
 
 from hyperdiary import main
-from hyperdiary.models.meta import Base
-from tests.conftest import PASSWORD, Api, create_user, link, sign_in
 from hyperdiary.models import dispose
+from hyperdiary.models.meta import Base
+from tests.conftest import PASSWORD, Api, link, sign_in
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 

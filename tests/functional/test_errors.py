@@ -7,9 +7,9 @@ import webtest
 from pyramid.config import Configurator
 
 from hyperdiary import main
+from hyperdiary.models import dispose
 
 from tests.conftest import link
-from hyperdiary.models import dispose
 
 SHAPE = {"code", "message", "extra"}
 

@@ -8,8 +8,8 @@ import webtest
 
 from hyperdiary import main
 from hyperdiary.faults import RETRY_AFTER
-from tests.conftest import link
 from hyperdiary.models import dispose
+from tests.conftest import link
 
 JSON_UTF8 = "application/json; charset=UTF-8"
 

@@ -10,8 +10,8 @@ import pytest
 import webtest
 
 from hyperdiary import localtime, main
-from tests.conftest import PASSWORD, Api, empty_tables, link, link_names, sign_in
 from hyperdiary.models import dispose
+from tests.conftest import PASSWORD, Api, empty_tables, link, link_names, sign_in
 
 
 def journal(when="2024-05-01T12:00:00Z", **fields):

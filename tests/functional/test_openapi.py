@@ -13,11 +13,11 @@ from openapi_spec_validator import validate
 from hyperdiary import main
 from hyperdiary import openapi as generation
 from hyperdiary.openapi import kind_operations, record_kinds
+from hyperdiary.models import dispose
 from tests import conformance
 from tests.conformance import path_pattern
 from tests.conftest import PASSWORD, link, sign_in
 from tests.kinds import hydration
-from hyperdiary.models import dispose
 
 
 def registered_operations(app):

@@ -15,8 +15,8 @@ import webtest
 
 from hyperdiary import main
 from hyperdiary.ratelimit import SETTING
-from tests.conftest import PASSWORD, Api, create_user, empty_tables, link
 from hyperdiary.models import dispose
+from tests.conftest import PASSWORD, Api, create_user, empty_tables, link
 
 
 def sign_in(testapp, username, password, address="192.0.2.1", status="*"):
