@@ -25,7 +25,7 @@ import sqlalchemy as sa  # noqa: E402
 import transaction  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
-from hyperdiary import accounts, goals, migrate, records  # noqa: E402
+from hyperdiary import DEFAULTS, accounts, goals, migrate, records  # noqa: E402
 from hyperdiary.models import Client, Entry, Goal, GoalTracking, Journal, User, get_engine, get_session_factory  # noqa: E402,E501
 from hyperdiary.models.meta import Base, new_id, utcnow  # noqa: E402
 from hyperdiary.records import dedupe_key  # noqa: E402
@@ -120,7 +120,8 @@ def seed_goals(engine, client_id):
 
 def seed(url, count):
     ensure_database(url)
-    settings = dict(get_appsettings(str(ROOT / "production.ini")))
+    # The app's defaults (production.ini names no schemas folder: the shipped one).
+    settings = dict(DEFAULTS, **get_appsettings(str(ROOT / "production.ini")))
     settings["sqlalchemy.url"] = url
     migrate.upgrade(settings)
     engine = get_engine(settings)

@@ -14,7 +14,7 @@ import transaction
 import webtest
 from pyramid.paster import get_appsettings
 
-from hyperdiary import accounts, main, migrate, server as hyperdiary_server
+from hyperdiary import DEFAULTS, accounts, main, migrate, server as hyperdiary_server
 from hyperdiary.schemas import SchemaRegistry
 from hyperdiary.models import dispose
 from hyperdiary.models.meta import Base
@@ -60,7 +60,8 @@ def database_url(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_settings(request, database_url):
-    settings = dict(get_appsettings(request.config.getoption("--ini")))
+    # The defaults as the app applies them (testing.ini names no schemas folder: the shipped one).
+    settings = dict(DEFAULTS, **get_appsettings(request.config.getoption("--ini")))
     settings["sqlalchemy.url"] = database_url
     migrate.upgrade(settings)
     return settings
