@@ -25,6 +25,7 @@ from pyramid.tweens import EXCVIEW
 from sqlalchemy import create_engine, insert
 from sqlalchemy import event as sqlalchemy_events
 
+from . import dbtimeout
 from .errors import error_response
 from .models import AuditEvent, writer, writes
 from .models.meta import new_id, utcnow
@@ -111,8 +112,9 @@ def read_events_engine(registry):
     engine = registry["dbengine"]
     if engine.dialect.name != "postgresql":
         return writer(engine)
-    events = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_EVENT_POOL,
-                           max_overflow=READ_EVENT_POOL)
+    events = dbtimeout.bound(create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_EVENT_POOL,
+                                           max_overflow=READ_EVENT_POOL, **dbtimeout.pool_options(registry.settings)),
+                             registry.settings)
 
     @sqlalchemy_events.listens_for(events, "connect")
     def asynchronous_commit(dbapi_connection, connection_record):

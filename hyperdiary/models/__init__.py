@@ -15,6 +15,7 @@ from .goals import Goal, GoalTracking  # noqa: F401
 from .moods import Mood  # noqa: F401
 from .feeds import CalendarFeed  # noqa: F401
 from .meta import Base  # noqa: F401
+from .. import dbtimeout
 from .subjects import Subject, SubjectLog, SubjectLogEntry, SubjectMember  # noqa: F401
 from .audit import AuditEvent  # noqa: F401
 
@@ -40,12 +41,17 @@ def get_engine(settings, prefix="sqlalchemy.", **options):
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
-        engine = engine_from_config(settings, prefix, connect_args={"timeout": 30}, **JSON_CODEC)
+        # sqlite3's busy timeout: how long a write waits for another writer's lock (dbtimeout.py).
+        engine = engine_from_config(settings, prefix, connect_args={"timeout": dbtimeout.timeout(settings)},
+                                    **JSON_CODEC)
         _configure_sqlite(engine)
         return engine
     # No pool_pre_ping: it costs a round trip on every request. A connection that died (a database
     # restart) fails one request, and the pool then replaces all of its connections.
-    return engine_from_config(settings, prefix, **JSON_CODEC, **options)
+    # Every wait for the database bounded (dbtimeout.py): a hung database is a 503, not a stalled server.
+    if prefix + "pool_timeout" not in settings:
+        options = dict(dbtimeout.pool_options(settings), **options)
+    return dbtimeout.bound(engine_from_config(settings, prefix, **JSON_CODEC, **options), settings)
 
 
 def _configure_sqlite(engine):
