@@ -5,11 +5,11 @@ import secrets
 from typing import NamedTuple
 
 import argon2
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import hashing, passwords
-from .models import AuthSession, Client, Role, Token, User
+from .models import AuthSession, CalendarFeed, Client, Role, Token, User
 from .models.meta import utcnow
 
 CLIENT_NAME_LENGTH = Client.__table__.c.name.type.length
@@ -209,11 +209,19 @@ def revoke(dbsession, session_id: str):
 
 def revoke_user(dbsession, user_id: str):
     """Every sign-in of the user ends: each access and refresh token stops working at once, in every
-    process (a changed password, a deactivated account)."""
+    process (a changed password, a deactivated account). So does every secret calendar feed of the user's
+    client (API.md §8): a feed URL is a key as much as a token is, and whoever is locked out by a new password
+    or a deactivation must not keep reading through one. The feeds are deleted (their URLs answer 404 for
+    good, reactivation included): the client makes new ones."""
     dbsession.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked.is_(None))
         .values(revoked=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    dbsession.execute(
+        delete(CalendarFeed)
+        .where(CalendarFeed.client_id.in_(select(Client.id).where(Client.user_id == user_id).scalar_subquery()))
         .execution_options(synchronize_session=False)
     )
 
