@@ -87,6 +87,16 @@ def set_active(dbsession, user: User, active: bool):
     user.is_active = active
 
 
+def last_active_admin(dbsession, user_id: str) -> bool:
+    """Is this user the only active admin (API.md §8: the last one may not deactivate or erase their own
+    account, or nobody could ever manage the server again)? The active admins' rows are locked for the rest of
+    the transaction (FOR UPDATE on PostgreSQL; SQLite's write transactions take turns anyway), so that two
+    admins leaving at the same moment cannot both see the other one stay."""
+    admins = dbsession.scalars(select(User.id).where(User.role == str(Role.ADMIN), User.is_active.is_(True))
+                               .with_for_update()).all()
+    return admins == [user_id]
+
+
 # A hash of a password nobody has, verified when the username is unknown, so that an unknown user
 # costs as much time as a wrong password and the answer cannot tell them apart.
 _DUMMY_HASHES = {}

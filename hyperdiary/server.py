@@ -4,12 +4,21 @@ takes waitress's own settings.
 One change: waitress 3.0 closes an HTTP/1.1 connection after every 204 and 304 (it sees neither a
 Content-Length nor chunking, which RFC 9110 forbids on them, and so cannot tell where the next answer
 starts). A 204 and a 304 end with their header, so the connection can carry the next request: a client
-deleting or revalidating many records should not pay a new TCP connection for each."""
+deleting or revalidating many records should not pay a new TCP connection for each.
+
+Two: what waitress answers itself, before the application sees a request (431 for headers over
+`max_request_header_size`, 400 for a malformed request line, chunking or Content-Length, 413 over
+`max_request_body_size`), is in the contract's error shape (API.md §2, §8) with the security headers
+every answer carries, not waitress's plain text."""
+import json
+
 import waitress
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.server import create_server as waitress_server
-from waitress.task import WSGITask
+from waitress.task import ErrorTask, WSGITask
+
+from .securityheaders import CONTENT_SECURITY_POLICY, HEADERS
 
 CLOSE = b"\r\nConnection: close"
 
@@ -28,8 +37,29 @@ class Task(WSGITask):
         return header
 
 
+# An error's message, as errors.py cuts its own.
+MESSAGE_LENGTH = 300
+
+
+class JsonErrorTask(ErrorTask):
+    """waitress's own error answers (waitress.utilities.Error) as `{"code", "message", "extra"}`."""
+
+    def execute(self):
+        error = self.request.error
+        message = f"{error.reason}: {error.body}" if error.body else error.reason
+        body = json.dumps({"code": error.code, "message": message[:MESSAGE_LENGTH], "extra": []}).encode("utf-8")
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.extend([("Content-Type", "application/json; charset=UTF-8"),
+                                      ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+                                      ("Cache-Control", "no-store"), *HEADERS.items()])
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
 class Channel(HTTPChannel):
     task_class = Task
+    error_task_class = JsonErrorTask
 
 
 def create_server(app, **settings):
