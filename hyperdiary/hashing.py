@@ -10,10 +10,9 @@ with 503 and Retry-After.
 The queue is deep by default (32, waiting up to 5 s each): a burst of sign-ins (20 people at nine in the
 morning) is queued and answered in turn (API.md §8), not refused. With the queue as short as the hashes
 running (the earlier default), a burst on a server of 4 worker threads got 18 × 503 out of 20: whatever
-worker thread picked up a sign-in beyond the second refused it at once, and the next one, and so on. The
-sign-ins that wait hold their worker threads meanwhile, so during a burst other requests wait in waitress's
-queue for a turn (a hash's time per sign-in ahead of them, shared by the threads); what protects the CPU is
-`concurrency`, and what bounds the wait is `max_wait`.
+worker thread picked up a sign-in beyond the second refused it at once, and the next one, and so on. A
+sign-in that waits here holds its worker thread; hyperdiary's waitress (server.SignInLane) lets sign-ins hold
+at most half of them, and the rest of a burst waits there, holding none, so other requests keep being served.
 
 The bound is per process on purpose: it shares out the CPU of the machine the process runs on.
 Throttling guessers across processes is ratelimit.py's work.

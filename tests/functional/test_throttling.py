@@ -154,17 +154,21 @@ def test_the_right_password_works_again_once_the_window_has_passed(app, testapp,
 # --- a burst of correct sign-ins is queued, not refused ----------------------------------------------------
 
 
-def test_a_burst_of_twenty_correct_sign_ins_is_answered(app_settings, testapp):
+def test_a_burst_of_twenty_correct_sign_ins_is_answered_and_others_are_served_meanwhile(app_settings, testapp):
     """20 sign-ins at once on a server of 4 worker threads (production.ini's), one hash at a time and the
     default queue: every one answers 200 (the earlier default queue, as short as the hashes running, gave
-    18 × 503 out of 20). The hash costs some milliseconds here, so that they overlap."""
+    18 × 503 out of 20). Meanwhile GET / is answered in a fraction of the burst's time: sign-ins hold at most
+    half the worker threads (server.SignInLane; in waitress's one queue, a GET waited behind the whole burst).
+    The hash costs enough here that the burst lasts a while."""
+    import threading
+
     from hyperdiary import server as hyperdiary_server
     from tests.conftest import stop_server
-    import threading
 
     settings = {key: value for key, value in app_settings.items()
                 if not key.startswith("hyperdiary.password_hashing.")}
-    settings.update({"hyperdiary.password_hashing.concurrency": "1", "hyperdiary.argon2.memory_cost": "32768"})
+    settings.update({"hyperdiary.password_hashing.concurrency": "1", "hyperdiary.argon2.memory_cost": "32768",
+                     "hyperdiary.argon2.time_cost": "3"})
     burst_app = main({}, **settings)
     server = hyperdiary_server.create_server(burst_app, host="127.0.0.1", port=0, threads=4)
     runner = threading.Thread(target=server.run, daemon=True)
@@ -174,19 +178,36 @@ def test_a_burst_of_twenty_correct_sign_ins_is_answered(app_settings, testapp):
             create_user(burst_app, f"person{number}", "client")
         base = f"http://127.0.0.1:{server.effective_port}"
         token_path = "/" + link(Api(testapp).root(), "auth.token").split("/", 3)[3]
-        start = threading.Barrier(20)
-        answers = []
+        start = threading.Barrier(21)
+        answers, others = [], []
+        done = threading.Event()
 
         def sign_in_now(number):
             start.wait(timeout=30)
             answers.append(post(base + token_path, {"username": f"person{number % 5}", "password": PASSWORD})[0])
 
+        def meanwhile():
+            start.wait(timeout=30)
+            while not done.is_set():
+                began = time.monotonic()
+                with urllib.request.urlopen(base + "/", timeout=120) as response:
+                    assert response.status == 200
+                others.append(time.monotonic() - began)
+                time.sleep(0.02)
+
         threads = [threading.Thread(target=sign_in_now, args=(number,)) for number in range(20)]
-        for thread in threads:
+        poller = threading.Thread(target=meanwhile)
+        for thread in [*threads, poller]:
             thread.start()
+        began = time.monotonic()
         for thread in threads:
-            thread.join(timeout=120)
+            thread.join(timeout=300)
+        burst = time.monotonic() - began
+        done.set()
+        poller.join(timeout=120)
         assert sorted(answers) == [200] * 20, answers
+        assert burst > 1, f"the burst took {burst:.2f} s: too short to tell"
+        assert others and max(others) < burst / 2, (burst, max(others))
     finally:
         stop_server(server, runner)
         dispose(burst_app.registry)
