@@ -23,6 +23,8 @@ from sqlalchemy import event
 
 SETTING = "hyperdiary.database.timeout"
 DEFAULT = 5.0
+# Migrations wait for a lock as long as they did before the bound (models.get_engine(bounded=False)).
+UNBOUNDED_SQLITE_BUSY_TIMEOUT = 30
 # libpq waits at least this long to connect, whatever connect_timeout says.
 LIBPQ_MIN_CONNECT_TIMEOUT = 2
 
