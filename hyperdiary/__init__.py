@@ -14,7 +14,7 @@ import warnings
 warnings.filterwarnings("ignore", "pkg_resources is deprecated as an API", UserWarning)
 warnings.filterwarnings("ignore", r"Deprecated call to `pkg_resources\.declare_namespace", DeprecationWarning)
 
-_APP = ("main", "apply_environment", "ENVIRONMENT", "DEFAULTS")
+_APP = ("main", "apply_environment", "ENVIRONMENT", "DEFAULTS", "DOMAINS")
 
 
 def __getattr__(name):

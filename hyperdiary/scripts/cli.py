@@ -16,8 +16,9 @@ except ImportError as error:  # `pip install hyperdiary` alone is the client: th
              "pip install 'hyperdiary[server]'")
 
 from .. import accounts, migrate
+from ..accounts.models import Role
 from ..app import apply_environment
-from ..models import Role, get_engine, get_session_factory
+from ..models import get_engine, get_session_factory
 from ..schemas import default_diary_schemas, shipped_schemas
 
 
@@ -65,10 +66,11 @@ def cmd_export(args):
     from sqlalchemy import select
 
     from .. import audit, export, fhir
-    from ..models import Client, User
+    from ..clients.models import Client
+    from ..accounts.models import User
     from ..request import Request
-    from ..resources.clients import ClientResource
-    from ..views.export import head
+    from ..clients.resources import ClientResource
+    from ..clients.export import head
 
     request = Request.blank("/", base_url=args.base_url.rstrip("/"))
     with bootstrap(args.config, request=request) as env:
