@@ -70,8 +70,9 @@ class TagKind(kinds.Kind):
 
 
 class JournalListing(Listing, DateRange):
-    session = colander.SchemaNode(StrictString(), missing=None)
-    tag = colander.SchemaNode(StrictString(), missing=None)
+    session = colander.SchemaNode(StrictString(), missing=None, description="only journals of this session")
+    tag = colander.SchemaNode(StrictString(), missing=None,
+                              description="only journals with a tag of this type (its @url or id)")
 
 
 class JournalKind(kinds.Kind):

@@ -9,8 +9,12 @@ Where it comes from:
   the document never describes a view that does not exist; tests/functional/test_openapi.py checks that
   no view lacks a description;
 - each record kind declared with config.add_record_kind (hyperdiary/kinds.py) is described from its
-  declaration (record_kind, then kind_operations and kind_schemas); the kinds not declared yet, and the
-  operations that are not a kind's (OPERATIONS), from the tables here;
+  declaration (record_kind, then kind_operations and kind_schemas); every hand-written view from the
+  documentation beside its view_config (hyperdiary/documented.py: `@documented(...)`, its docstring the
+  description); a registered view with neither is left out, and `undocumented` names it (a test asserts
+  there is none);
+- query parameters are the nodes of the colander schema a view or a kind's listing parses its query with
+  (`node_schema`: a node's type, validators, default and description);
 - every request body with a file in schemas/ is read from the deployment's own file when the document
   is built, never copied;
 - representations are closed (representation(): every field required, no other allowed), so a field a
@@ -24,7 +28,11 @@ import inspect
 import re
 from typing import NamedTuple
 
+import colander
+
 from .accounts import MIN_PASSWORD_LENGTH
+from .documented import Page
+from .inputs import DateTime, Listing, Paging, StrictBoolean
 from .kinds import Kind
 from .models import Role
 from .security import Permissions
@@ -339,23 +347,64 @@ PATH_PARAMETERS = {"schema_key": described(STRING, "from the schema's @url"),
                    "type_name": described(STRING, "a subject-log type's name"),
                    "chart_name": described(STRING, "from the chart's @url")}
 
-QUERY = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-    "after": described(STRING, "an opaque cursor: follow `next` links rather than building it"),
-    "modified_after": described(DATE_TIME, "only records changed after this instant (oldest first, tombstones too)"),
-    "login": described(STRING, "only the client with this username"),
-    "fromdate": described(STRING, "a date (from the start of that local day) or a date-time"),
-    "todate": described(STRING, "a date (to the end of that local day, inclusive) or a date-time"),
-    "time_zone": described(STRING, "the IANA zone of the days (default: the client's)"),
-    "until": described(DATE_TIME, "reminders before this instant (default: now)"),
-    "since": described(DATE_TIME, "reminders at or after this instant"),
-    "session": described(STRING, "only journals of this session"),
-    "tag": described(STRING, "only journals with a tag of this type (its @url or id)"),
-    "subject": described(STRING, "only the logs of this subject (its @url or id)"),
-    "type": described(STRING, "only the logs of this subject-log type"),
-    "reference_date": described(STRING, "a date (that local day) or a date-time; default: today in the zone"),
-    "actor": described(STRING, "only the events of this user (its @url or id)"),
-}
+def query_parameters(schema) -> list[dict]:
+    """The query parameters of a colander schema (class): what the view really parses its query with."""
+    if schema is None:
+        return []
+    return [{"name": node.name, "in": "query", "required": False, "schema": node_schema(node)}
+            for node in schema().children]
+
+
+def node_schema(node) -> dict:
+    """The JSON Schema of a colander node: its type, the bounds of its validators, its default and its
+    `description`; a node's `openapi` attribute (colander keeps any keyword a SchemaNode is given) adds what
+    colander cannot say. A type it does not know is described as what a query or body carries most: a string."""
+    typ = node.typ
+    if isinstance(typ, colander.Mapping):
+        schema = {"type": "object", "required": [child.name for child in node.children if child.required],
+                  "properties": {child.name: node_schema(child) for child in node.children},
+                  "additionalProperties": False}
+    elif isinstance(typ, colander.Sequence):
+        schema = {"type": "array", "items": node_schema(node.children[0])}
+    elif isinstance(typ, colander.Integer):
+        schema = {"type": "integer"}
+    elif isinstance(typ, (colander.Boolean, StrictBoolean)):
+        schema = {"type": "boolean"}
+    elif isinstance(typ, DateTime):
+        schema = dict(DATE_TIME)
+    else:
+        schema = {"type": "string"}
+        # body() refuses an empty string for a text field that does not allow one (inputs.body).
+        if isinstance(typ, colander.String) and not typ.allow_empty and node.required:
+            schema["minLength"] = 1
+    for validator in _validators(node.validator):
+        if isinstance(validator, colander.Range):
+            schema.update({key: value for key, value in (("minimum", validator.min), ("maximum", validator.max))
+                           if isinstance(value, (int, float))})
+        elif isinstance(validator, colander.Length):
+            schema.update({key: value for key, value in (("minLength", validator.min), ("maxLength", validator.max))
+                           if value is not None})
+        elif isinstance(validator, colander.Email):
+            schema["format"] = "email"
+        elif isinstance(validator, colander.Regex):
+            schema["pattern"] = validator.match_object.pattern
+        elif isinstance(validator, colander.OneOf):
+            schema = {"enum": list(validator.choices)}
+    if node.missing not in (colander.required, colander.drop, colander.null, None, ""):
+        schema["default"] = node.missing
+    if node.description:
+        schema["description"] = node.description
+    schema.update(getattr(node, "openapi", {}))
+    return schema
+
+
+def _validators(validator) -> list:
+    if validator is None:
+        return []
+    if isinstance(validator, colander.All):
+        return [inner for one in validator.validators for inner in _validators(one)]
+    return [validator]
+
 
 HEADERS = {
     "ETag": {"description": "The record's strong validator, for If-Match", "schema": STRING},
@@ -399,7 +448,7 @@ class Op(NamedTuple):
     ok: int = 200
     result: str | dict | None = None  # a component schema name, or a schema
     errors: tuple = ()  # 403, 404, 409; 400, 401, 412 and 413 follow from the traits below
-    query: tuple = ()
+    query: type | None = None  # the colander schema the view reads its query string with
     public: bool = False
     etag: bool = False  # answers an ETag
     if_match: bool = False  # honours If-Match (412)
@@ -494,7 +543,7 @@ class RecordKind(NamedTuple):
     schema: str | None = None  # the representation's component name (default: name)
     links: dict = {}  # {operation: the name of the link that leads to it}
     list_view: str = ""  # the listing's view name on the collection ("" is the collection's own GET)
-    query: tuple = SYNC  # the listing's query parameters
+    query: type = Listing  # the colander schema of the listing's query
     tombstones: bool = True  # listings show deleted records as tombstones (sync)
     if_none_match: bool = True  # GET honours If-None-Match
     dedupe: str | None = None  # create answers 200 with an identical record: what it says
@@ -719,7 +768,7 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         _camel(kind.name), _camel(kind.collection), KIND_TAGS.get(kind.name, kind.collection), representation_,
         kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
         schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
-        query=tuple(node.name for node in kind.listing().children),
+        query=kind.listing,
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
         errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
@@ -739,7 +788,7 @@ UNDECLARED = (
         item=TAGTYPES + "{tagtype_id}/", contexts=("TagTypes", "TagTypeResource"),
         operations={"list": "Every tag type, by name", "create": "Add a tag type (professionals, admins)",
                     "get": "A tag type"},
-        links={"list": "tagtypes", "create": "tagtypes"}, query=("limit", "after"), tombstones=False,
+        links={"list": "tagtypes", "create": "tagtypes"}, query=Paging, tombstones=False,
         errors={"create": (409,)}),
     RecordKind(
         "Subject", "Subjects", "subjects", REPRESENTATIONS["subject"], body="subject", collection="/subjects/",
@@ -747,7 +796,7 @@ UNDECLARED = (
         operations={"list": "The subjects the caller is a member of (researchers)",
                     "create": "Create a subject (researchers); the creator is its first member",
                     "get": "A subject (members; anyone for a public one)", "patch": "Change a subject (members)"},
-        links={"list": "subjects", "create": "subjects"}, query=("limit", "after"), tombstones=False,
+        links={"list": "subjects", "create": "subjects"}, query=Paging, tombstones=False,
         if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
 )
 
@@ -761,182 +810,6 @@ def record_kinds(registry) -> list[RecordKind]:
     found = [kind for kind in found if kind is not None]
     taken = {kind.contexts for kind in found}
     return found + [kind for kind in UNDECLARED if kind.contexts not in taken]
-
-
-# Operations that are not a record kind's (those follow from record_kinds()): one entry per view.
-OPERATIONS = (
-    Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
-    Op("getOpenAPI", "get", "/openapi.json", "Root", "openapi.json", "This document", "openapi",
-       result={"type": "object", "description": "An OpenAPI 3.1 document"}, public=True),
-    Op("getJSONLDContext", "get", "/context.jsonld", "Root", "context.jsonld",
-       "The JSON-LD context every answer's Link header points at", "context",
-       result={"type": "object", "required": ["@context"]}, public=True, media="application/ld+json"),
-    # Accounts (API.md §3).
-    Op("register", "post", "/auth/register", "Auth", "register", "Register as a client", "auth.register",
-       "Registration", 201, "User", public=True, etag=True, errors=(429,)),
-    Op("signIn", "post", "/auth/token", "Auth", "token", "Sign in: access and refresh tokens", "auth.token",
-       "Credentials", result="Tokens", errors=(401, 429), public=True),
-    Op("refreshTokens", "post", "/auth/refresh", "Auth", "refresh", "Trade a refresh token for new tokens",
-       "auth.refresh", "RefreshToken", result="Tokens", errors=(401, 429), public=True),
-    Op("signOut", "post", "/auth/logout", "Auth", "logout", "Revoke a sign-in and every token issued from it",
-       "auth.logout", "RefreshToken", result="SignedOut", errors=(401,), public=True),
-    Op("listUsers", "get", "/users/", "Users", "", "Every user (admins)", "users", result=page(ref("User")),
-       errors=(403,), query=("limit", "after")),
-    Op("addUser", "post", "/users/", "Users", "", "Create a user of any role (admins)", "users", "NewUser", 201,
-       "User", errors=(403,), etag=True),
-    Op("getUser", "get", USER, "UserResource", "", "A user's profile", "me", result="User", errors=(404,),
-       etag=True),
-    Op("changeUser", "patch", USER, "UserResource", "", "Change names, email, password; admins: is_active", "me", "ProfileChange",
-       result="User", errors=(403, 404), etag=True, if_match=True),
-    Op("listCaseload", "get", USER + "caseload/", "Caseload", "", "A professional's caseload", "caseload",
-       result=page(ref("Assignment")), errors=(404,), query=("limit", "after")),
-    Op("assignClient", "post", USER + "caseload/", "Caseload", "", "Assign a client (admins)", "caseload",
-       "NewAssignment", 201, "Assignment", errors=(403, 404), also={200: "The client was assigned already"}),
-    Op("getAssignment", "get", USER + "caseload/{client_id}/", "Assignment", "", "One assignment",
-       result="Assignment", errors=(404,)),
-    Op("unassignClient", "delete", USER + "caseload/{client_id}/", "Assignment", "", "End an assignment (admins)",
-       ok=204, errors=(403, 404)),
-    # Clients and diaries (API.md §4).
-    Op("listClients", "get", "/clients/", "Clients", "", "The caller's caseload (every client, for admins)",
-       "clients", result=page(ref("Client")), errors=(403,), query=("limit", "after", "login")),
-    Op("getClient", "get", CLIENT, "ClientResource", "", "A client, with links to its diary", "client",
-       result="Client", errors=(404,), etag=True),
-    Op("changeClient", "patch", CLIENT, "ClientResource", "", "Change a client's name or time zone", "client",
-       "ClientChange", result="Client", errors=(404,), etag=True, if_match=True),
-    Op("getDiary", "get", DIARY, "Diary", "", "A diary's links", "diary", result="Diary", errors=(404,)),
-    Op("getDiaryConfiguration", "get", DIARY + "configuration", "Diary", "configuration",
-       "The entry schemas this diary may hold", "diary.configuration", result="SchemaSet", errors=(404,),
-       etag=True),
-    Op("setDiaryConfiguration", "put", DIARY + "configuration", "Diary", "configuration",
-       "Set the entry schemas this diary may hold (professionals, admins)", "diary.configuration",
-       "Configuration", result="SchemaSet", errors=(403, 404), etag=True, if_match=True),
-    Op("listEntrySchemasInUse", "get", ENTRIES + "schemas", "Entries", "schemas",
-       "The schemas of the entry types in use in this diary", "diary.entries.schemas", result="SchemaSet",
-       errors=(404,)),
-    # Journals, tags and tag types (RESOURCES.md).
-    Op("getJournalStats", "get", JOURNALS + "stats", "Journals", "stats", "Journals per local calendar day",
-       "journals.stats", result="JournalStats", errors=(404,), query=RANGE),
-    # Entry schemas (API.md §5).
-    Op("listSchemas", "get", "/schemas/", "Schemas", "", "Every entry schema, shipped and uploaded", "schemas",
-       result=page(ref("SchemaDescriptor")), public=True),
-    Op("addSchema", "post", "/schemas/", "Schemas", "", "Upload an entry schema (professionals, admins)", "schemas",
-       "JSONSchema", 201, "SchemaDescriptor", errors=(403, 409)),
-    Op("getSchema", "get", SCHEMA, "SchemaResource", "", "An entry schema's descriptor", result="SchemaDescriptor",
-       errors=(404,), public=True),
-    Op("getJSONSchema", "get", SCHEMA + "jsonschema", "SchemaResource", "jsonschema", "The JSON Schema document",
-       "jsonschema", result="JSONSchema", errors=(404,), public=True, media="application/schema+json"),
-    # Goals and goal tracking (RESOURCES.md).
-    Op("batchGoals", "post", GOALS + "batch", "Goals", "batch",
-       "Create or update (items with an @url) a list of goals, all or nothing", "goals.batch", "GoalBatch",
-       result="GoalURLs", errors=(403, 404)),
-    Op("getGoalTracker", "get", GOALS + "tracker", "Goals", "tracker",
-       "Tracking items by local day (default: this week; at most 400 days)",
-       "goals.tracker", result="GoalTracker", errors=(404,), query=RANGE),
-    Op("listPendingGoals", "get", GOALS + "pending", "Goals", "pending",
-       "Approved goals not yet started, with their first due date as startdate", "goals.pending",
-       result=page(ref("Goal")), errors=(404,), query=("limit", "after")),
-    Op("listGoalReminders", "get", GOALS + "reminders", "Goals", "reminders",
-       "Incomplete tracking items whose reminder is due before `until`", "goals.reminders",
-       result=page(ref("GoalReminder")), errors=(404,), query=("until", "since", "limit", "after")),
-    Op("getGoalsCalendar", "get", GOALS + "ics", "Goals", "ics", "The goals as an iCalendar feed", "goals.ics",
-       result="Calendar", errors=(404,), media="text/calendar"),
-    # Secret calendar feeds of the goals (API.md §11).
-    Op("listCalendarFeeds", "get", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
-       "The client's secret calendar feeds, oldest first, without their secrets (the client)", "goals.ics.feeds",
-       result=page(ref("CalendarFeed")), errors=(404,), query=("limit", "after")),
-    Op("addCalendarFeed", "post", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
-       "A new secret URL of the goals calendar, for a calendar app (the client)", "goals.ics.feeds",
-       "CalendarFeedBody", 201, "CalendarFeed", errors=(404,), etag=True),
-    Op("getCalendarFeed", "get", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
-       "A secret calendar feed (the client)", result="CalendarFeed", errors=(404,), etag=True, if_none_match=True),
-    Op("endCalendarFeed", "delete", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
-       "End a feed: its secret URL answers 404 from now on", ok=204, errors=(404,), if_match=True),
-    Op("getSecretCalendar", "get", "/feeds/{feed_secret}/goals.ics", "SecretFeed", "goals.ics",
-       "The goals calendar, to anyone with the secret URL (no header needed)", result="Calendar", errors=(404,),
-       public=True, media="text/calendar"),
-    Op("setGoalReminder", "patch", GOAL + "reminder", "GoalResource", "reminder",
-       "Turn the reminder on or off and set its time, on the goal and every tracking item", "reminder",
-       "GoalReminderChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
-    # Moods.
-    Op("getMoodStats", "get", MOODS + "stats", "Moods", "stats", "Mood logs counted per local day and mood",
-       "moods.stats", result="MoodStats", errors=(404,), query=RANGE),
-    # Reports for professionals.
-    Op("listReports", "get", REPORTS, "Reports", "", "The report types of a client, as links", "reports",
-       result="Reports", errors=(404,)),
-    Op("getEntriesSinceReport", "get", REPORTS + "entriesSince/", "EntriesSinceReport", "",
-       "Entries, journals and mood logs since the reference date, newest first, with counts per kind",
-       "entriesSince", result="EntriesSinceReport", errors=(404,), query=REPORT + ("limit", "after")),
-    Op("getPerWeekReport", "get", REPORTS + "perWeek/", "PerWeekReport", "",
-       "Entries, journals, moods and completed goals per ISO week, 12 weeks", "perWeek", result="PerWeekReport",
-       errors=(404,), query=REPORT),
-    Op("getPerSchemaReport", "get", REPORTS + "perSchema/", "PerSchemaReport", "",
-       "Diary entries per ISO week and entry type, 12 weeks", "perSchema", result="PerSchemaReport",
-       errors=(404,), query=REPORT),
-    # Research: subjects and their members (RESOURCES.md).
-    Op("listSubjectLogsOfSubject", "get", SUBJECT + "logs", "SubjectResource", "logs",
-       "A subject's logs, newest first; or every change since modified_after", "logs", result=LOGS_PAGE,
-       errors=(404,), query=("limit", "after", "modified_after", "type")),
-    Op("listMembers", "get", MEMBERS, "Members", "", "A subject's members (members)", "members",
-       result=page(ref("Member")), errors=(403, 404), query=("limit", "after")),
-    Op("addMember", "post", MEMBERS, "Members", "", "Share the subject with a researcher (members)", "members",
-       "SubjectMemberBody", 201, "Member", errors=(403, 404),
-       also={200: "A member already: the membership is answered"}),
-    Op("getMember", "get", MEMBERS + "{user_id}/", "MemberResource", "", "One membership (members)",
-       result="Member", errors=(403, 404)),
-    Op("removeMember", "delete", MEMBERS + "{user_id}/", "MemberResource", "",
-       "End a membership (members; the creator stays)", ok=204, errors=(403, 404, 409)),
-    # Research: subject logs and their entries.
-    Op("listSubjectLogEntries", "get", LOG + "entries", "SubjectLogResource", "entries",
-       "A log's entries, oldest first, a page at a time", "entries", result=page(ref("LoggedEntry")),
-       errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone")),
-    Op("addSubjectLogEntry", "patch", LOG + "add_entry", "SubjectLogResource", "add_entry",
-       "Add an entry (members); answers the whole log", "add_entry", "SubjectLogEntry", result="SubjectLog",
-       errors=(403, 404, 409), etag=True, if_match=True),
-    Op("changeSubjectLogEntry", "patch", LOG + "change_entry", "SubjectLogResource", "change_entry",
-       "Change the entry at the body's time (members): merged, then checked; answers the whole log",
-       "change_entry", "SubjectLogEntry", result="SubjectLog", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("removeSubjectLogEntry", "patch", LOG + "remove_entry", "SubjectLogResource", "remove_entry",
-       "Remove the entry at the body's time (members); answers the whole log", "remove_entry",
-       "SubjectLogEntryTime", result="SubjectLog", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("listSubjectLogTypes", "get", "/subjectlogs/types/", "SubjectLogTypesResource", "", "Every subject-log type",
-       "types", result=page(ref("SubjectLogType")), public=True),
-    Op("getSubjectLogType", "get", LOG_TYPE, "SubjectLogTypeResource", "", "A subject-log type", "type",
-       result="SubjectLogType", errors=(404,), public=True),
-    Op("getSubjectLogTypeJSONSchema", "get", LOG_TYPE + "jsonschema", "SubjectLogTypeResource", "jsonschema",
-       "The JSON Schema of a type's entry details", "jsonschema", result="JSONSchema", errors=(404,), public=True,
-       media="application/schema+json"),
-    # Health-data duties (API.md §9): audit trail, erasure, who may see a client, the export.
-    Op("listAudit", "get", "/audit/", "Audit", "", "Every audit event, newest first (admins)", "audit",
-       result=page(ref("AuditEvent")), errors=(403,), query=("limit", "after", "fromdate", "todate", "time_zone", "actor")),
-    Op("listClientAudit", "get", CLIENT + "audit/", "ClientAudit", "",
-       "Who read or changed the client's data, newest first (the client, admins)", "audit",
-       result=page(ref("AuditEvent")), errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone", "actor")),
-    Op("listClientProfessionals", "get", CLIENT + "professionals", "ClientResource", "professionals",
-       "The professionals whose caseload holds the client, and since when", "professionals",
-       result=page(ref("Professional")), errors=(404,), query=("limit", "after")),
-    Op("exportClient", "get", CLIENT + "export", "ClientResource", "export",
-       "Everything stored for the client, as one JSON document or (Accept: application/fhir+json) a FHIR R4 "
-       "Bundle; streamed", "export", result="Export", errors=(404,),
-       alternatives={"application/fhir+json": ref("FHIRBundle")}),
-    Op("eraseUser", "delete", USER, "UserResource", "", "Erase a user and everything of theirs: one's own account "
-       "with one's password (`me`), or any user (admins, no body)", "me", "Erasure", ok=204, errors=(403, 404),
-       if_match=True),
-    # For people (API.md §10): the pages' sign-in, charts, the schema preview. Any GET also answers an HTML
-    # page to a request that prefers text/html; not listed per operation.
-    Op("signInPages", "post", "/auth/session", "Auth", "session",
-       "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body="Credentials",
-       result="PageSession", errors=(401,), public=True),
-    Op("signOutPages", "delete", "/auth/session", "Auth", "session",
-       "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True),
-    Op("previewSchema", "post", "/schemas/preview", "Schemas", "preview",
-       "The descriptor an upload of this schema would get, or its 400; nothing is stored", "schemas.preview",
-       "JSONSchema", result="SchemaDescriptor", errors=(403,)),
-    Op("listCharts", "get", CHARTS, "Charts", "", "A client's charts", "charts", result=page(ref("ChartLink")),
-       errors=(404,)),
-    Op("getChart", "get", CHARTS + "{chart_name}/", "ChartResource", "",
-       "A chart for a range of local days (default: the last 28); SVG for Accept: image/svg+xml",
-       result="Chart", errors=(404,), query=RANGE),
-)
 
 
 def body_schemas(bodies) -> dict:
@@ -972,7 +845,7 @@ def _parameters(op: Op) -> list[dict]:
     # A record's id unless PATH_PARAMETERS says otherwise (a kind's item path names its own).
     parameters = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, ID)}
                   for name in path_names(op.path)]
-    parameters += [{"name": name, "in": "query", "required": False, "schema": QUERY[name]} for name in op.query]
+    parameters += query_parameters(op.query)
     if op.if_match:
         parameters.append({"$ref": "#/components/parameters/If-Match"})
     if _revalidates(op):
@@ -1045,9 +918,33 @@ def registered_views(registry) -> dict:
     return views
 
 
-def all_operations(kinds) -> list[Op]:
-    """The table's operations, then each kind's."""
-    return list(OPERATIONS) + [op for kind in kinds for op in kind_operations(kind)]
+def documented_operations(views) -> list[Op]:
+    """The operations of the hand-written views, each from the documentation beside its view_config
+    (hyperdiary/documented.py); a view without any is left out (`undocumented` names it)."""
+    found = []
+    for (context, name, method), view in views.items():
+        doc = getattr(view["callable"], "__openapi__", None)
+        if doc is None:
+            continue
+        result = page({"anyOf": [ref(item) for item in doc.result.items]} if len(doc.result.items) > 1
+                      else ref(doc.result.items[0])) if isinstance(doc.result, Page) else doc.result
+        found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, doc.body, doc.ok,
+                        result, doc.errors, doc.query, doc.public, doc.etag, doc.if_match, doc.if_none_match,
+                        doc.also, doc.media, doc.tag, doc.description, doc.alternatives))
+    return found
+
+
+def all_operations(kinds, views) -> list[Op]:
+    """The hand-written views' operations, then each kind's."""
+    return documented_operations(views) + [op for kind in kinds for op in kind_operations(kind)]
+
+
+def undocumented(registry) -> list[tuple]:
+    """(context, view name, METHOD) of every registered view the document does not describe: a view that
+    forgot its documentation (tests/functional/test_openapi.py fails naming it)."""
+    described = {(op.context, op.name, op.method.upper()) for op in all_operations(record_kinds(registry),
+                                                                                  registered_views(registry))}
+    return sorted(set(registered_views(registry)) - described)
 
 
 def _operation(op: Op, view, links) -> dict:
@@ -1103,7 +1000,7 @@ def document(request) -> dict:
 def _build(registry) -> dict:
     views = registered_views(registry)
     kinds = record_kinds(registry)
-    operations = all_operations(kinds)
+    operations = all_operations(kinds, views)
     links = created_links(operations)
     paths = {}
     for op in operations:

@@ -13,6 +13,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from ..documented import Page, documented
 from .. import hypermedia as hm
 from .. import localtime
 from .. import moods as moods_model
@@ -168,6 +169,8 @@ def chart_item(request, chart: ChartResource) -> dict:
     return {"@url": hm.url(request, chart), "title": chart.title, "kind": chart.kind}
 
 
+@documented('listCharts', '/clients/{client_id}/charts/', "A client's charts", link='charts',
+            result=Page('ChartLink'), errors=(404,))
 @view_config(context=Charts, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_charts(context, request):
     """Every chart of the client, in one page (a handful)."""
@@ -180,6 +183,9 @@ def wants_svg(request) -> bool:
     return bool(offers) and offers[0][0] == SVG
 
 
+@documented('getChart', '/clients/{client_id}/charts/{chart_name}/',
+            'A chart for a range of local days (default: the last 28); SVG for Accept: image/svg+xml',
+            result='Chart', errors=(404,), query=DateRange)
 @view_config(context=ChartResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_chart(context, request):
     """SVG for `Accept: image/svg+xml` (what a browser's <img> asks for); else the chart's data as JSON

@@ -17,6 +17,7 @@ import hashlib
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
+from ..documented import documented
 from .. import accounts
 from ..resources.accounts import Auth
 from ..security import Permissions, bearer_token
@@ -65,6 +66,9 @@ def _set(response, request, name, value, max_age, path="/"):
                         secure=request.scheme == "https")
 
 
+@documented('signInPages', '/auth/session',
+            "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body='Credentials',
+            result='PageSession', errors=(401,), public=True)
 @view_config(context=Auth, name="session", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def sign_in(context, request):
     """auth.token's sign-in (the same checks, the same 401 and 400s), its tokens kept in cookies."""
@@ -78,6 +82,8 @@ def sign_in(context, request):
     return {"user": answer["user"], "expires_in": answer["expires_in"]}
 
 
+@documented('signOutPages', '/auth/session',
+            "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True)
 @view_config(context=Auth, name="session", request_method="DELETE", permission=Permissions.VIEW)
 def sign_out(context, request):
     """Revokes the sign-in the cookies hold (every token of it, in every process) and forgets them."""

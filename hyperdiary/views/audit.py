@@ -5,9 +5,11 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import exists, select
 
+from ..documented import Page, documented
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
-from ..inputs import DateOrDateTime, Paging, StrictString, parse_datetime, query, span, valid_time_zone
+from ..inputs import (FROMDATE, TODATE, ZONE, DateOrDateTime, Paging, StrictString, parse_datetime, query, span,
+                      valid_time_zone)
 from ..models import AuditEvent, User
 from ..paging import cursor, keyset_page
 from ..resources.audit import Audit, ClientAudit
@@ -17,10 +19,10 @@ EVENTS = AuditEvent.__table__
 
 
 class AuditQuery(Paging):
-    fromdate = colander.SchemaNode(DateOrDateTime(), missing=None)
-    todate = colander.SchemaNode(DateOrDateTime(), missing=None)
-    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
-    actor = colander.SchemaNode(StrictString(), missing=None)
+    fromdate = colander.SchemaNode(DateOrDateTime(), missing=None, description=FROMDATE)
+    todate = colander.SchemaNode(DateOrDateTime(), missing=None, description=TODATE)
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone, description=ZONE)
+    actor = colander.SchemaNode(StrictString(), missing=None, description="only the events of this user (its @url or id)")
 
 
 def event_body(request, row, users_url: str, clients_url: str) -> dict:
@@ -63,12 +65,17 @@ def audit_page(context, request, stmt, default_zone: str) -> dict:
     return hm.collection(request, context, "audit", items, next_query=next_query)
 
 
+@documented('listClientAudit', '/clients/{client_id}/audit/',
+            "Who read or changed the client's data, newest first (the client, admins)", link='audit',
+            result=Page('AuditEvent'), errors=(404,), query=AuditQuery)
 @view_config(context=ClientAudit, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def client_audit(context, request):
     stmt = select(EVENTS).where(EVENTS.c.client_id == context.client.id)
     return audit_page(context, request, stmt, context.client.time_zone)
 
 
+@documented('listAudit', '/audit/', 'Every audit event, newest first (admins)', link='audit',
+            result=Page('AuditEvent'), errors=(403,), query=AuditQuery)
 @view_config(context=Audit, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def every_event(context, request):
     return audit_page(context, request, select(EVENTS), "UTC")

@@ -2,6 +2,7 @@
 import colander
 from pyramid.view import view_config
 
+from ..documented import documented
 from .. import accounts, ratelimit
 from ..errors import error_response
 from ..inputs import StrictString, body
@@ -21,12 +22,16 @@ class RefreshToken(colander.MappingSchema):
     refresh = colander.SchemaNode(StrictString())
 
 
+@documented('register', '/auth/register', 'Register as a client', link='auth.register', body='Registration', ok=201,
+            result='User', errors=(429,), public=True, etag=True)
 @view_config(context=Auth, name="register", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def register(context, request):
     ratelimit.throttle(request).registration(request)
     return register_user(request, body(request, Registration()), role="client")
 
 
+@documented('signIn', '/auth/token', 'Sign in: access and refresh tokens', link='auth.token', body='Credentials',
+            result='Tokens', errors=(401, 429), public=True)
 @view_config(context=Auth, name="token", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def token(context, request):
     data = body(request, Credentials())
@@ -51,6 +56,8 @@ def token(context, request):
     return dict(tokens, user=user_body(request, user_resource(request, user)))
 
 
+@documented('refreshTokens', '/auth/refresh', 'Trade a refresh token for new tokens', link='auth.refresh',
+            body='RefreshToken', result='Tokens', errors=(401, 429), public=True)
 @view_config(context=Auth, name="refresh", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def refresh(context, request):
     data = body(request, RefreshToken())
@@ -62,6 +69,8 @@ def refresh(context, request):
     return tokens
 
 
+@documented('signOut', '/auth/logout', 'Revoke a sign-in and every token issued from it', link='auth.logout',
+            body='RefreshToken', result='SignedOut', errors=(401,), public=True)
 @view_config(context=Auth, name="logout", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def logout(context, request):
     data = body(request, RefreshToken())

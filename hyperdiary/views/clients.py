@@ -3,6 +3,7 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import Page, documented
 from .. import hypermedia as hm
 from .. import records
 from ..accounts import Identity
@@ -42,9 +43,11 @@ def client_body(request, resource: ClientResource) -> dict:
 
 
 class ClientFilter(Paging):
-    login = colander.SchemaNode(StrictString(), missing=None)
+    login = colander.SchemaNode(StrictString(), missing=None, description="only the client with this username")
 
 
+@documented('listClients', '/clients/', "The caller's caseload (every client, for admins)", link='clients',
+            result=Page('Client'), errors=(403,), query=ClientFilter)
 @view_config(context=Clients, request_method="GET", renderer="json", permission=Permissions.CLIENTS_LIST)
 def list_clients(context, request):
     """A professional's caseload; every client for an admin. `login=<username>` narrows to one."""
@@ -68,6 +71,8 @@ def list_clients(context, request):
     return hm.collection(request, context, "clients", items, next_query=next_query)
 
 
+@documented('getClient', '/clients/{client_id}/', 'A client, with links to its diary', link='client',
+            result='Client', errors=(404,), etag=True)
 @view_config(context=ClientResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_client(context, request):
     hm.set_etag(request, context.client)
@@ -79,6 +84,8 @@ class ClientChange(colander.MappingSchema):
     time_zone = colander.SchemaNode(StrictString(), missing=colander.drop, validator=valid_time_zone)
 
 
+@documented('changeClient', '/clients/{client_id}/', "Change a client's name or time zone", link='client',
+            body='ClientChange', result='Client', errors=(404,), etag=True, if_match=True)
 @view_config(context=ClientResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_client(context, request):
     data = body(request, ClientChange())

@@ -4,6 +4,7 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import documented
 from .. import hypermedia as hm
 from .. import records
 from ..errors import ValidationFailure, problem
@@ -16,6 +17,8 @@ from ..security import Permissions
 # --- the diary and its configuration ----------------------------------------------------------------
 
 
+@documented('getDiary', '/clients/{client_id}/diary/', "A diary's links", link='diary', result='Diary',
+            errors=(404,))
 @view_config(context=Diary, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_diary(context, request):
     links = hm.links(hm.link(request, "configuration", context, "configuration"), *kind_links(request, context))
@@ -32,6 +35,9 @@ def configuration_body(request, diary: Diary) -> dict:
     return body
 
 
+@documented('getDiaryConfiguration', '/clients/{client_id}/diary/configuration',
+            'The entry schemas this diary may hold', link='diary.configuration', result='SchemaSet', errors=(404,),
+            etag=True)
 @view_config(context=Diary, name="configuration", request_method="GET", renderer="json",
              permission=Permissions.VIEW)
 def get_configuration(context, request):
@@ -42,6 +48,9 @@ class Configuration(colander.MappingSchema):
     schemas = colander.SchemaNode(colander.Sequence(), colander.SchemaNode(StrictString()))
 
 
+@documented('setDiaryConfiguration', '/clients/{client_id}/diary/configuration',
+            'Set the entry schemas this diary may hold (professionals, admins)', link='diary.configuration',
+            body='Configuration', result='SchemaSet', errors=(403, 404), etag=True, if_match=True)
 @view_config(context=Diary, name="configuration", request_method="PUT", renderer="json",
              permission=Permissions.DIARY_CONFIGURE)
 def put_configuration(context, request):
@@ -58,6 +67,9 @@ def put_configuration(context, request):
     return configuration_body(request, context)
 
 
+@documented('listEntrySchemasInUse', '/clients/{client_id}/diary/entries/schemas',
+            'The schemas of the entry types in use in this diary', link='diary.entries.schemas', result='SchemaSet',
+            errors=(404,))
 @view_config(context=Entries, name="schemas", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def entry_schemas_in_use(context, request):
     used = request.dbsession.scalars(

@@ -4,6 +4,7 @@ The client, its professionals and admins may export; each export is audited (act
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..documented import documented
 from .. import export, fhir
 from ..rendering import preferred
 from ..resources.clients import ClientResource
@@ -24,6 +25,10 @@ def wants_fhir(request) -> bool:
     return preferred(request, OFFERS) == fhir.CONTENT_TYPE
 
 
+@documented('exportClient', '/clients/{client_id}/export',
+            'Everything stored for the client, as one JSON document or (Accept: application/fhir+json) a FHIR R4 Bundle; streamed',
+            link='export', result='Export', errors=(404,),
+            alternatives={'application/fhir+json': {'$ref': '#/components/schemas/FHIRBundle'}})
 @view_config(context=ClientResource, name="export", request_method="GET", permission=Permissions.VIEW)
 def export_client(context, request):
     engine = request.registry["dbengine"]

@@ -3,6 +3,7 @@ tag types are in views/tagtypes.py)."""
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from ..documented import documented
 from .. import hypermedia as hm
 from ..inputs import DateRange, query, span
 from ..models import Journal
@@ -10,6 +11,8 @@ from ..resources.journals import Journals
 from ..security import Permissions
 
 
+@documented('getJournalStats', '/clients/{client_id}/journals/stats', 'Journals per local calendar day',
+            link='journals.stats', result='JournalStats', errors=(404,), query=DateRange)
 @view_config(context=Journals, name="stats", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def journal_stats(context, request):
     """How many journals each local calendar day has, counted by the database (GROUP BY)."""

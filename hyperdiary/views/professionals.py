@@ -3,6 +3,7 @@ client sees who can read its data."""
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import Page, documented
 from .. import hypermedia as hm
 from ..inputs import Paging, parse_datetime, query
 from ..models import CaseloadAssignment, User
@@ -11,6 +12,9 @@ from ..resources.clients import ClientResource
 from ..security import Permissions
 
 
+@documented('listClientProfessionals', '/clients/{client_id}/professionals',
+            'The professionals whose caseload holds the client, and since when', link='professionals',
+            result=Page('Professional'), errors=(404,), query=Paging)
 @view_config(context=ClientResource, name="professionals", request_method="GET", renderer="json",
              permission=Permissions.VIEW)
 def professionals(context, request):

@@ -4,17 +4,20 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import documented
 from .. import hypermedia as hm
 from .. import localtime
 from .. import reports
 from ..errors import ValidationFailure, problem
-from ..inputs import DateOrDateTime, Paging, StrictString, query, valid_time_zone
+from ..inputs import ZONE, DateOrDateTime, Paging, StrictString, query, valid_time_zone
 from ..models import Entry, Journal, Mood
 from ..paging import merged_page
 from ..resources.reports import REPORT_TYPES, EntriesSinceReport, PerSchemaReport, PerWeekReport, Reports
 from ..security import Permissions
 
 
+@documented('listReports', '/clients/{client_id}/reports/', 'The report types of a client, as links', link='reports',
+            result='Reports', errors=(404,))
 @view_config(context=Reports, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_reports(context, request):
     """The report types, each a link by its name."""
@@ -29,8 +32,10 @@ class ReportQuery(colander.MappingSchema):
     """`reference_date`: a date (a local calendar day) or a date-time; default today. `time_zone`: the
     zone of the days and weeks, default the client's."""
 
-    reference_date = colander.SchemaNode(DateOrDateTime(), missing=None)
-    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
+    reference_date = colander.SchemaNode(
+        DateOrDateTime(), missing=None,
+        description="a date (that local day) or a date-time; default: today in the zone")
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone, description=ZONE)
 
 
 class EntriesSinceQuery(ReportQuery, Paging):
@@ -55,6 +60,9 @@ def report_body(request, kind: str, zone_name: str, **fields) -> dict:
 ITEM_COLUMNS = {"entries": (Entry.__table__,), "journals": (Journal.__table__,), "moods": (Mood.__table__,)}
 
 
+@documented('getEntriesSinceReport', '/clients/{client_id}/reports/entriesSince/',
+            'Entries, journals and mood logs since the reference date, newest first, with counts per kind',
+            link='entriesSince', result='EntriesSinceReport', errors=(404,), query=EntriesSinceQuery)
 @view_config(context=EntriesSinceReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def entries_since(context, request):
     """Diary entries, journals and mood logs at or after the reference instant, newest first, each in its
@@ -105,6 +113,9 @@ def report_weeks(request, context) -> tuple[str, list[reports.Week]]:
         raise out_of_calendar() from None
 
 
+@documented('getPerWeekReport', '/clients/{client_id}/reports/perWeek/',
+            'Entries, journals, moods and completed goals per ISO week, 12 weeks', link='perWeek',
+            result='PerWeekReport', errors=(404,), query=ReportQuery)
 @view_config(context=PerWeekReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_week(context, request):
     """`weeks`: entries, journals, moods and completed goals per ISO week, oldest first, zeros included."""
@@ -113,6 +124,9 @@ def per_week(context, request):
                        weeks=reports.per_week(request.dbsession, context.client.id, weeks))
 
 
+@documented('getPerSchemaReport', '/clients/{client_id}/reports/perSchema/',
+            'Diary entries per ISO week and entry type, 12 weeks', link='perSchema', result='PerSchemaReport',
+            errors=(404,), query=ReportQuery)
 @view_config(context=PerSchemaReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_schema(context, request):
     """`rows`: diary entries per ISO week and entry type (no zero rows), with `@schemas` of those types."""

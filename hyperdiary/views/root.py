@@ -1,12 +1,14 @@
 """The entry point: every URL a client needs starts from the links here."""
 from pyramid.view import view_config
 
+from ..documented import documented
 from .. import hypermedia as hm
 from ..resources.accounts import UserResource
 from ..resources.root import Root
 from ..security import Permissions
 
 
+@documented('getRoot', '/', 'The entry point: links to everything', result='Root', public=True)
 @view_config(context=Root, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def root(context, request):
     auth = context["auth"]

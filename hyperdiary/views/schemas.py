@@ -3,6 +3,7 @@ from pyramid.httpexceptions import HTTPConflict
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..documented import Page, documented
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
 from ..inputs import json_body
@@ -19,6 +20,8 @@ def schema_body(request, schema) -> dict:
     return hm.schema_descriptors(request, [schema])[0]
 
 
+@documented('listSchemas', '/schemas/', 'Every entry schema, shipped and uploaded', link='schemas',
+            result=Page('SchemaDescriptor'), public=True)
 @view_config(context=Schemas, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_schemas(context, request):
     """Every schema: few enough (tens to hundreds) to answer in one page."""
@@ -27,6 +30,8 @@ def list_schemas(context, request):
     return hm.collection(request, context, "schemas", hm.schema_descriptors(request, schemas), links_=links)
 
 
+@documented('addSchema', '/schemas/', 'Upload an entry schema (professionals, admins)', link='schemas',
+            body='JSONSchema', ok=201, result='SchemaDescriptor', errors=(403, 409))
 @view_config(context=Schemas, request_method="POST", renderer="json", permission=Permissions.SCHEMAS_ADD)
 def add_schema(context, request):
     document = json_body(request)
@@ -45,11 +50,15 @@ def add_schema(context, request):
     return body
 
 
+@documented('getSchema', '/schemas/{schema_key}/', "An entry schema's descriptor", result='SchemaDescriptor',
+            errors=(404,), public=True)
 @view_config(context=SchemaResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_schema(context, request):
     return schema_body(request, context.schema)
 
 
+@documented('getJSONSchema', '/schemas/{schema_key}/jsonschema', 'The JSON Schema document', link='jsonschema',
+            result='JSONSchema', errors=(404,), public=True, media='application/schema+json')
 @view_config(context=SchemaResource, name="jsonschema", request_method="GET", permission=Permissions.VIEW)
 def get_json_schema(context, request):
     """The full JSON Schema document, as stored."""

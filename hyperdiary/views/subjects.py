@@ -3,6 +3,7 @@ from pyramid.httpexceptions import HTTPConflict, HTTPNoContent, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import Page, documented
 from .. import hypermedia as hm
 from .. import records
 from ..errors import ValidationFailure, problem
@@ -97,6 +98,8 @@ def member_body(request, members: Members, member: SubjectMember, user: User) ->
     return body
 
 
+@documented('listMembers', '/subjects/{subject_id}/members/', "A subject's members (members)", link='members',
+            result=Page('Member'), errors=(403, 404), query=Paging)
 @view_config(context=Members, request_method="GET", renderer="json", permission=Permissions.SUBJECT_MEMBERS)
 def list_members(context, request):
     """The members, in the order they joined (the creator first)."""
@@ -130,6 +133,9 @@ def new_member(request, data: dict) -> User:
     return user
 
 
+@documented('addMember', '/subjects/{subject_id}/members/', 'Share the subject with a researcher (members)',
+            link='members', body='SubjectMemberBody', ok=201, result='Member', errors=(403, 404),
+            also={200: 'A member already: the membership is answered'})
 @view_config(context=Members, request_method="POST", renderer="json", permission=Permissions.SUBJECT_MEMBERS)
 def add_member(context, request):
     """Share the subject with a researcher: 201, or 200 with the membership when they are a member already."""
@@ -142,12 +148,16 @@ def add_member(context, request):
     return member_body(request, context, member, user)
 
 
+@documented('getMember', '/subjects/{subject_id}/members/{user_id}/', 'One membership (members)', result='Member',
+            errors=(403, 404))
 @view_config(context=MemberResource, request_method="GET", renderer="json", permission=Permissions.SUBJECT_MEMBERS)
 def get_member(context, request):
     user = request.dbsession.get(User, context.member.user_id)
     return member_body(request, context.__parent__, context.member, user)
 
 
+@documented('removeMember', '/subjects/{subject_id}/members/{user_id}/',
+            'End a membership (members; the creator stays)', ok=204, errors=(403, 404, 409))
 @view_config(context=MemberResource, request_method="DELETE", permission=Permissions.SUBJECT_MEMBERS)
 def remove_member(context, request):
     """End a membership (one's own too); the creator stays a member."""

@@ -4,6 +4,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import Page, documented
 from .. import account_changes, accounts
 from .. import hypermedia as hm
 from .. import records
@@ -74,6 +75,8 @@ def register_user(request, data, role):
     return user_body(request, resource)
 
 
+@documented('listUsers', '/users/', 'Every user (admins)', link='users', result=Page('User'), errors=(403,),
+            query=Paging)
 @view_config(context=Users, request_method="GET", renderer="json", permission=Permissions.USERS_LIST)
 def list_users(context, request):
     paging = query(request, Paging())
@@ -83,6 +86,8 @@ def list_users(context, request):
     return hm.collection(request, context, "users", items, next_query=next_query)
 
 
+@documented('addUser', '/users/', 'Create a user of any role (admins)', link='users', body='NewUser', ok=201,
+            result='User', errors=(403,), etag=True)
 @view_config(context=Users, request_method="POST", renderer="json", permission=Permissions.USERS_ADD)
 def add_user(context, request):
     data = body(request, NewUser())
@@ -90,6 +95,7 @@ def add_user(context, request):
     return register_user(request, data, role=role)
 
 
+@documented('getUser', '/users/{user_id}/', "A user's profile", link='me', result='User', errors=(404,), etag=True)
 @view_config(context=UserResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_user(context, request):
     hm.set_etag(request, context.user)
@@ -111,6 +117,8 @@ class ProfileChange(colander.MappingSchema):
     role = colander.SchemaNode(StrictString(), missing=colander.drop)
 
 
+@documented('changeUser', '/users/{user_id}/', 'Change names, email, password; admins: is_active', link='me',
+            body='ProfileChange', result='User', errors=(403, 404), etag=True, if_match=True)
 @view_config(context=UserResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_user(context, request):
     user = context.user
@@ -163,6 +171,8 @@ def client_from_reference(request, reference: str) -> Client | None:
     return request.dbsession.get(Client, client_id) if client_id is not None else None
 
 
+@documented('listCaseload', '/users/{user_id}/caseload/', "A professional's caseload", link='caseload',
+            result=Page('Assignment'), errors=(404,), query=Paging)
 @view_config(context=Caseload, request_method="GET", renderer="json", permission=Permissions.CASELOAD_VIEW)
 def list_caseload(context, request):
     paging = query(request, Paging())
@@ -175,6 +185,9 @@ def list_caseload(context, request):
     return hm.collection(request, context, "caseload", items, next_query=next_query)
 
 
+@documented('assignClient', '/users/{user_id}/caseload/', 'Assign a client (admins)', link='caseload',
+            body='NewAssignment', ok=201, result='Assignment', errors=(403, 404),
+            also={200: 'The client was assigned already'})
 @view_config(context=Caseload, request_method="POST", renderer="json", permission=Permissions.CASELOAD_MANAGE)
 def assign(context, request):
     data = body(request, NewAssignment())
@@ -189,12 +202,16 @@ def assign(context, request):
     return assignment_body(request, context, assignment, client)
 
 
+@documented('getAssignment', '/users/{user_id}/caseload/{client_id}/', 'One assignment', result='Assignment',
+            errors=(404,))
 @view_config(context=Assignment, request_method="GET", renderer="json", permission=Permissions.CASELOAD_VIEW)
 def get_assignment(context, request):
     client = request.dbsession.get(Client, context.assignment.client_id)
     return assignment_body(request, context.__parent__, context.assignment, client)
 
 
+@documented('unassignClient', '/users/{user_id}/caseload/{client_id}/', 'End an assignment (admins)', ok=204,
+            errors=(403, 404))
 @view_config(context=Assignment, request_method="DELETE", permission=Permissions.CASELOAD_MANAGE)
 def unassign(context, request):
     request.dbsession.delete(context.assignment)

@@ -6,6 +6,7 @@ import pathlib
 import re
 import shutil
 
+import colander
 import pytest
 import webtest
 from openapi_spec_validator import validate
@@ -71,14 +72,94 @@ def test_every_view_is_described_and_nothing_else(app, anonymous):
             assert path.endswith("/" + name if name else "/"), (path, name)
 
 
-def test_a_described_view_that_does_not_exist_is_left_out(app, monkeypatch):
-    """The operations are those of the registered views: a table entry whose view is gone is not described."""
-    ghost = generation.Op("getGhost", "get", "/ghost/", "Root", "ghost", "No view serves this")
-    monkeypatch.setattr(generation, "OPERATIONS", generation.OPERATIONS + (ghost,))
-    document = generation._build(app.registry)
-    assert "/ghost/" not in document["paths"]
-    assert "getGhost" not in {op["operationId"] for op in operations(document)}
-    assert "getRoot" in {op["operationId"] for op in operations(document)}
+def test_every_view_is_documented_beside_its_view_config(app):
+    """Each hand-written view carries its documentation (hyperdiary/documented.py); the kinds' views are
+    described from their declarations. A view that forgets it is named here."""
+    assert generation.undocumented(app.registry) == []
+    for (context, name, method), view in generation.registered_views(app.registry).items():
+        doc = getattr(view["callable"], "__openapi__", None)
+        if doc is not None:
+            assert doc.path.endswith("/" + name if name else "/"), (doc.id, doc.path, name)
+
+
+def test_a_view_that_forgot_its_documentation_is_named_not_a_500(app_settings):
+    """A view registered without documentation: the document is still served (without it), and
+    `undocumented` (what the test above asserts empty) names it."""
+    from pyramid.config import Configurator
+
+    def forgotten(config: Configurator):
+        config.add_view(lambda request: {}, name="forgotten", context="hyperdiary.resources.root.Root",
+                        request_method="GET", renderer="json")
+
+    import sys
+    import types
+    module = types.ModuleType("tests_forgotten_view")
+    module.includeme = forgotten
+    sys.modules[module.__name__] = module
+    app = main({}, **dict(app_settings, **{"hyperdiary.includes": module.__name__}))
+    try:
+        document = webtest.TestApp(app).get("/openapi.json").json
+        assert "/forgotten" not in document["paths"]
+        assert generation.undocumented(app.registry) == [("Root", "forgotten", "GET")]
+    finally:
+        dispose(app.registry)
+        del sys.modules[module.__name__]
+
+
+def test_query_parameters_are_the_listing_schema_s(app, anonymous):
+    """A view's and a kind's query parameters are the nodes of the colander schema it parses its query
+    with: a node of a type the generator does not know is described as a string, never a 500."""
+    document = openapi(anonymous)
+    by_id = {op["operationId"]: op for op in operations(document)}
+    names = [p["name"] for p in by_id["listGoalReminders"]["parameters"] if p.get("in") == "query"]
+    assert sorted(names) == ["after", "limit", "since", "until"]
+    journals = [p["name"] for p in by_id["listJournals"]["parameters"] if p.get("in") == "query"]
+    assert set(journals) == {node.name for node in app.registry.kinds["journal"].listing().children}
+
+    class Mystery(colander.SchemaType):
+        def deserialize(self, node, cstruct):
+            return cstruct
+
+    assert generation.node_schema(colander.SchemaNode(Mystery(), name="x", missing=None)) == {"type": "string"}
+    assert generation.node_schema(colander.SchemaNode(colander.Integer(), name="n", missing=50,
+                                                      validator=colander.Range(1, 500))) == {
+        "type": "integer", "minimum": 1, "maximum": 500, "default": 50}
+
+
+def test_a_kind_s_new_filter_needs_no_edit_of_the_generator(app_settings, tmp_path, monkeypatch):
+    """The issue's case: a kind whose listing gains a filter. Its parameter is in the document, from the
+    listing schema alone (the hand QUERY table this replaced answered 500 for a name it lacked)."""
+    schemas_dir = tmp_path / "schemas"
+    shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
+    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+
+    class HydrationListing(hydration.kinds.Listing):
+        minimum_ml = colander.SchemaNode(colander.Integer(), missing=None, description="only from this amount")
+
+    monkeypatch.setattr(hydration.HydrationKind, "listing", HydrationListing)
+    app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir),
+                                           "hyperdiary.includes": "tests.kinds.hydration"}))
+    try:
+        listing = webtest.TestApp(app).get("/openapi.json").json["paths"]["/clients/{client_id}/hydration/"]["get"]
+        assert {"name": "minimum_ml", "in": "query", "required": False,
+                "schema": {"type": "integer", "description": "only from this amount"}} in listing["parameters"]
+    finally:
+        dispose(app.registry)
+
+
+def test_the_contract_check_fails_when_the_document_is_not_served(app_settings, monkeypatch):
+    """The suite-wide check (tests/conformance.py) cannot turn itself off: an app whose /openapi.json is
+    not a 200 fails every request's check, naming the answer it got."""
+    def broken(registry):
+        raise KeyError("a piece the generator lacks")
+
+    monkeypatch.setattr(generation, "_build", broken)
+    app = main({}, **app_settings)
+    try:
+        with pytest.raises(AssertionError, match="does not serve its OpenAPI document: GET /openapi.json answered 500"):
+            webtest.TestApp(app).get("/")
+    finally:
+        dispose(app.registry)
 
 
 def test_link_names_are_those_of_the_contract(client, anonymous, researcher):
