@@ -255,7 +255,6 @@ SCHEMAS = {
         "A secret calendar feed of a client's goals; its secret URL only in the answer that created it.",
         optional=("feed",), name=NULLABLE_TEXT,
         feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
-    "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
     # Reports for professionals (RESOURCES.md).
     "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
                               changes=False),
@@ -305,25 +304,7 @@ SCHEMAS = {
                    "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"}},
                    "description": "A FHIR R4 Bundle of type collection (the export tests check it with FHIR's own "
                                   "models)"},
-    "Erasure": obj(("password",), password=described(STRING, "the user's own password (not needed by admins)")),
     # Request bodies.
-    "Registration": obj(("username", "email", "password"),
-                        username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                        email=EMAIL, password=PASSWORD, first_name=NAME, last_name=NAME),
-    "NewUser": obj(("username", "email", "password", "role"),
-                   username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                   email=EMAIL, password=PASSWORD, role=ROLE, first_name=NAME, last_name=NAME),
-    "Credentials": obj(("username", "password"), username=STRING, password=STRING),
-    "RefreshToken": obj(("refresh",), refresh=STRING),
-    "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=PASSWORD,
-                         current_password=described(STRING, "needed to change one's own password"),
-                         is_active=described(BOOLEAN, "admins: false deactivates (every token stops working)"),
-                         username=described(STRING, "read-only: only the current value"),
-                         role=described(ROLE, "read-only: only the current value")),
-    "NewAssignment": obj(("client",), client=described(STRING, "the client's @url")),
-    "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
-                        time_zone=described(STRING, "an IANA time zone")),
-    "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(STRING, "a schema $id")}),
     "SubjectLogEntryTime": {
         "type": "object",
         "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
@@ -928,7 +909,8 @@ def documented_operations(views) -> list[Op]:
             continue
         result = page({"anyOf": [ref(item) for item in doc.result.items]} if len(doc.result.items) > 1
                       else ref(doc.result.items[0])) if isinstance(doc.result, Page) else doc.result
-        found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, doc.body, doc.ok,
+        body = doc.body if doc.body is None or isinstance(doc.body, str) else doc.body.__name__
+        found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, body, doc.ok,
                         result, doc.errors, doc.query, doc.public, doc.etag, doc.if_match, doc.if_none_match,
                         doc.also, doc.media, doc.tag, doc.description, doc.alternatives))
     return found
@@ -937,6 +919,20 @@ def documented_operations(views) -> list[Op]:
 def all_operations(kinds, views) -> list[Op]:
     """The hand-written views' operations, then each kind's."""
     return documented_operations(views) + [op for kind in kinds for op in kind_operations(kind)]
+
+
+def colander_bodies(views) -> dict:
+    """{name: schema} of the request bodies the hand-written views read with a colander schema (the
+    `body` of their documentation): generated from the schema itself, so the document says what is checked."""
+    found = {}
+    for view in views.values():
+        body = getattr(getattr(view["callable"], "__openapi__", None), "body", None)
+        if body is not None and not isinstance(body, str):
+            schema = node_schema(body())
+            if body.__doc__:
+                schema["description"] = inspect.cleandoc(body.__doc__)
+            found[body.__name__] = schema
+    return found
 
 
 def undocumented(registry) -> list[tuple]:
@@ -1013,6 +1009,7 @@ def _build(registry) -> dict:
     for kind in kinds:
         schemas.update(kind_schemas(kind, bodies))
     schemas.update(body_schemas(bodies))
+    schemas.update(colander_bodies(views))
     used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
     kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
     tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]

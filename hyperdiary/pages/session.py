@@ -67,7 +67,7 @@ def _set(response, request, name, value, max_age, path="/"):
 
 
 @documented('signInPages', '/auth/session',
-            "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body='Credentials',
+            "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body=auth_views.Credentials,
             result='PageSession', errors=(401,), public=True)
 @view_config(context=Auth, name="session", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def sign_in(context, request):

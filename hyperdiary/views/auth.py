@@ -22,7 +22,7 @@ class RefreshToken(colander.MappingSchema):
     refresh = colander.SchemaNode(StrictString())
 
 
-@documented('register', '/auth/register', 'Register as a client', link='auth.register', body='Registration', ok=201,
+@documented('register', '/auth/register', 'Register as a client', link='auth.register', body=Registration, ok=201,
             result='User', errors=(429,), public=True, etag=True)
 @view_config(context=Auth, name="register", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def register(context, request):
@@ -30,7 +30,7 @@ def register(context, request):
     return register_user(request, body(request, Registration()), role="client")
 
 
-@documented('signIn', '/auth/token', 'Sign in: access and refresh tokens', link='auth.token', body='Credentials',
+@documented('signIn', '/auth/token', 'Sign in: access and refresh tokens', link='auth.token', body=Credentials,
             result='Tokens', errors=(401, 429), public=True)
 @view_config(context=Auth, name="token", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def token(context, request):
@@ -57,7 +57,7 @@ def token(context, request):
 
 
 @documented('refreshTokens', '/auth/refresh', 'Trade a refresh token for new tokens', link='auth.refresh',
-            body='RefreshToken', result='Tokens', errors=(401, 429), public=True)
+            body=RefreshToken, result='Tokens', errors=(401, 429), public=True)
 @view_config(context=Auth, name="refresh", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def refresh(context, request):
     data = body(request, RefreshToken())
@@ -70,7 +70,7 @@ def refresh(context, request):
 
 
 @documented('signOut', '/auth/logout', 'Revoke a sign-in and every token issued from it', link='auth.logout',
-            body='RefreshToken', result='SignedOut', errors=(401,), public=True)
+            body=RefreshToken, result='SignedOut', errors=(401,), public=True)
 @view_config(context=Auth, name="logout", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def logout(context, request):
     data = body(request, RefreshToken())

@@ -81,11 +81,12 @@ def get_client(context, request):
 
 class ClientChange(colander.MappingSchema):
     name = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Length(1, 300))
-    time_zone = colander.SchemaNode(StrictString(), missing=colander.drop, validator=valid_time_zone)
+    time_zone = colander.SchemaNode(StrictString(), missing=colander.drop, validator=valid_time_zone,
+                                    description="an IANA time zone")
 
 
 @documented('changeClient', '/clients/{client_id}/', "Change a client's name or time zone", link='client',
-            body='ClientChange', result='Client', errors=(404,), etag=True, if_match=True)
+            body=ClientChange, result='Client', errors=(404,), etag=True, if_match=True)
 @view_config(context=ClientResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_client(context, request):
     data = body(request, ClientChange())

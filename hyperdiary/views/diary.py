@@ -45,12 +45,12 @@ def get_configuration(context, request):
 
 
 class Configuration(colander.MappingSchema):
-    schemas = colander.SchemaNode(colander.Sequence(), colander.SchemaNode(StrictString()))
+    schemas = colander.SchemaNode(colander.Sequence(), colander.SchemaNode(StrictString(), description="a schema $id"))
 
 
 @documented('setDiaryConfiguration', '/clients/{client_id}/diary/configuration',
             'Set the entry schemas this diary may hold (professionals, admins)', link='diary.configuration',
-            body='Configuration', result='SchemaSet', errors=(403, 404), etag=True, if_match=True)
+            body=Configuration, result='SchemaSet', errors=(403, 404), etag=True, if_match=True)
 @view_config(context=Diary, name="configuration", request_method="PUT", renderer="json",
              permission=Permissions.DIARY_CONFIGURE)
 def put_configuration(context, request):

@@ -31,12 +31,13 @@ def feed_body(request, feeds: CalendarFeeds, feed) -> dict:
 
 
 class NewFeed(colander.MappingSchema):
-    name = colander.SchemaNode(StrictString(), missing=None, validator=colander.Length(1, 100))
+    name = colander.SchemaNode(StrictString(), missing=None, validator=colander.Length(1, 100),
+                               description="a label of one's own")
 
 
 @documented('addCalendarFeed', '/clients/{client_id}/calendarfeeds/',
             'A new secret URL of the goals calendar, for a calendar app (the client)', link='goals.ics.feeds',
-            body='CalendarFeedBody', ok=201, result='CalendarFeed', errors=(404,), etag=True)
+            body=NewFeed, ok=201, result='CalendarFeed', errors=(404,), etag=True)
 @view_config(context=CalendarFeeds, request_method="POST", renderer="json", permission=Permissions.CALENDAR_FEEDS)
 def create_feed(context, request):
     """A new feed: 201 with its `feed`, the secret URL, which is shown this once (only its hash is kept)."""

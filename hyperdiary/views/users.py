@@ -46,18 +46,24 @@ def user_body(request, resource: UserResource) -> dict:
 EMAIL = colander.All(colander.Email(), colander.Length(max=User.__table__.c.email.type.length))
 
 
+# What validated_password asks of a password (zxcvbn decides, not colander): said in the OpenAPI document.
+STRONG = {"minLength": accounts.MIN_PASSWORD_LENGTH, "description": "not a weak one: zxcvbn scores it 3 or more, "
+          "counting the username, email and names as guessable"}
+ROLES = [str(role) for role in Role]
+
+
 class Registration(colander.MappingSchema):
     username = colander.SchemaNode(
         StrictString(), validator=colander.Regex(r"^[A-Za-z0-9_.@+-]{3,150}$", "3 to 150 letters, digits or _ . @ + -")
     )
     email = colander.SchemaNode(StrictString(), validator=EMAIL)
-    password = colander.SchemaNode(StrictString())
+    password = colander.SchemaNode(StrictString(), openapi=STRONG)
     first_name = colander.SchemaNode(StrictString(allow_empty=True), missing="", validator=colander.Length(max=150))
     last_name = colander.SchemaNode(StrictString(allow_empty=True), missing="", validator=colander.Length(max=150))
 
 
 class NewUser(Registration):
-    role = colander.SchemaNode(StrictString(), validator=colander.OneOf([str(r) for r in Role]))
+    role = colander.SchemaNode(StrictString(), validator=colander.OneOf(ROLES))
 
 
 def register_user(request, data, role):
@@ -86,7 +92,7 @@ def list_users(context, request):
     return hm.collection(request, context, "users", items, next_query=next_query)
 
 
-@documented('addUser', '/users/', 'Create a user of any role (admins)', link='users', body='NewUser', ok=201,
+@documented('addUser', '/users/', 'Create a user of any role (admins)', link='users', body=NewUser, ok=201,
             result='User', errors=(403,), etag=True)
 @view_config(context=Users, request_method="POST", renderer="json", permission=Permissions.USERS_ADD)
 def add_user(context, request):
@@ -108,17 +114,21 @@ class ProfileChange(colander.MappingSchema):
                                      validator=colander.Length(max=150))
     last_name = colander.SchemaNode(StrictString(allow_empty=True), missing=colander.drop,
                                     validator=colander.Length(max=150))
-    password = colander.SchemaNode(StrictString(), missing=colander.drop)
-    current_password = colander.SchemaNode(StrictString(), missing=colander.drop)
+    password = colander.SchemaNode(StrictString(), missing=colander.drop, openapi=STRONG)
+    current_password = colander.SchemaNode(StrictString(), missing=colander.drop,
+                                           description="needed to change one's own password")
     # Admins only (account_changes.py); anyone may send the representation's value back.
-    is_active = colander.SchemaNode(StrictBoolean(), missing=colander.drop)
+    is_active = colander.SchemaNode(StrictBoolean(), missing=colander.drop,
+                                    description="admins: false deactivates (every token stops working)")
     # Fixed for good: a different value is a 400 saying so (account_changes.py).
-    username = colander.SchemaNode(StrictString(), missing=colander.drop)
-    role = colander.SchemaNode(StrictString(), missing=colander.drop)
+    username = colander.SchemaNode(StrictString(), missing=colander.drop,
+                                   description="read-only: only the current value")
+    role = colander.SchemaNode(StrictString(), missing=colander.drop, description="read-only: only the current value",
+                               openapi={"enum": ROLES})
 
 
 @documented('changeUser', '/users/{user_id}/', 'Change names, email, password; admins: is_active', link='me',
-            body='ProfileChange', result='User', errors=(403, 404), etag=True, if_match=True)
+            body=ProfileChange, result='User', errors=(403, 404), etag=True, if_match=True)
 @view_config(context=UserResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_user(context, request):
     user = context.user
@@ -162,7 +172,7 @@ def assignment_body(request, caseload: Caseload, assignment: CaseloadAssignment,
 
 
 class NewAssignment(colander.MappingSchema):
-    client = colander.SchemaNode(StrictString())
+    client = colander.SchemaNode(StrictString(), description="the client's @url")
 
 
 def client_from_reference(request, reference: str) -> Client | None:
@@ -186,7 +196,7 @@ def list_caseload(context, request):
 
 
 @documented('assignClient', '/users/{user_id}/caseload/', 'Assign a client (admins)', link='caseload',
-            body='NewAssignment', ok=201, result='Assignment', errors=(403, 404),
+            body=NewAssignment, ok=201, result='Assignment', errors=(403, 404),
             also={200: 'The client was assigned already'})
 @view_config(context=Caseload, request_method="POST", renderer="json", permission=Permissions.CASELOAD_MANAGE)
 def assign(context, request):
