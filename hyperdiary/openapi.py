@@ -24,6 +24,7 @@ Where it comes from:
 413; a signed-in caller is needed: 401 and `security`; If-Match is honoured: 412; a GET with an ETag
 answers 304; a create links to the GET of what it made) so the tables stay short.
 """
+import datetime
 import inspect
 import re
 from typing import NamedTuple
@@ -219,7 +220,7 @@ SCHEMAS = {
                   expires_in=described({"type": "integer"}, "seconds until the access token expires"),
                   user=described(ref("User"), "on sign-in: the caller's profile")),
     "SignedOut": obj(("message",), message=STRING),
-    # Goals and moods (RESOURCES.md): the representations of the kinds are in REPRESENTATIONS.
+    # Goals and moods (RESOURCES.md): the representations of the kinds follow from their declarations.
     "GoalReminder": representation(
         "A tracking item whose reminder is due.",
         **TRACKING_FIELDS, goal=described(URI, "the goal's @url"), title=STRING,
@@ -609,101 +610,76 @@ def read_only_keys(*names) -> dict:
     return dict(READ_ONLY, **{name: {"description": "read-only, ignored"} for name in names})
 
 
-# What the declarations (kinds.Kind) do not say, by kind name. A kind missing here still gets a document:
-# its representation's fields take their schemas from its body file, its tag is its collection's name, and
-# its operations are summed up by rule.
-REPRESENTATIONS = {
-    "entry": {
-        "type": "object", "description": "An entry; @type is the $id of its schema.",
-        "required": ["@url", "@type", "@links", "@changes", "dt"],
-        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME),
-        "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
-    },
-    "journal": representation(
-        "A self-reflection note, with its live tags.", title=NULLABLE_TEXT, description=NULLABLE_TEXT,
-        journal_timestamp=DATE_TIME, session=NULLABLE_TEXT, tags={"type": "array", "items": ref("Tag")}),
-    "tag": representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
-                          name=described(STRING, "the tag type's name"), description=NULLABLE_TEXT),
-    "tagtype": representation("A kind of tag, shared by every journal.", name=STRING, description=NULLABLE_TEXT),
-    "goal": representation(
-        "A goal; `tracking` lists its items, `reminder` changes its reminder.",
-        title=STRING, description=NULLABLE_TEXT, status=NULLABLE_TEXT, is_onetime=BOOLEAN,
-        frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
-        days=nullable({"type": "array", "items": STRING}), criticality=NULLABLE_TEXT, startdate=DATE_TIME,
-        targetdate=nullable(DATE_TIME), reminder=BOOLEAN, remindertime=nullable(TIME),
-        reminderdate=nullable(DATE), is_therapist_approved=BOOLEAN),
-    "goal-tracking": representation("One due date of a goal; its `goal` link leads back.", **TRACKING_FIELDS),
-    "mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING,
-                           reasons=nullable({"type": "array", "items": STRING})),
-    "subject": representation(
-        "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
-        description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")),
-    "subjectlog": representation(
-        "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
-        "(remove_entry) and answer the whole log.",
-        id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
-        subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
-        entries={"type": "array", "items": ref("LoggedEntry"), "description": "sorted by time"}),
-}
-SUMMARIES = {
-    "entry": {"create": "Write an entry",
-              "list": "Entries, newest dt first; or every change since modified_after, oldest first",
-              "get": "An entry (every field, null when not set)",
-              "patch": "Change an entry's fields (merged, revalidated)",
-              "delete": "Delete an entry (a tombstone stays for sync)"},
-    "journal": {"list": "Journals, most recent first, with their tags; or every change since modified_after",
-                "create": "Write a journal", "get": "A journal with its tags",
-                "patch": "Change a journal's fields (null clears one)", "put": "Replace a journal's fields",
-                "delete": "Delete a journal and its tags (a tombstone stays)"},
-    "tag": {"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
-            "patch": "Change a tag", "put": "Replace a tag", "delete": "Delete a tag"},
-    "goal": {"list": "Goals, newest first; or every change since modified_after",
-             "create": "Set a goal: its tracking items are generated", "get": "A goal",
-             "patch": "Change a goal (merged, revalidated); a schedule change regenerates the items due after today",
-             "delete": "Delete a goal and its tracking (tombstones stay)"},
-    "goal-tracking": {"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
-                      "patch": "Tick a tracking item (iscompleted); the goal's status follows"},
-    "mood": {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
-             "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
-             "delete": "Delete a mood log (a tombstone stays for sync)"},
-    "subjectlog": {"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
-                           "change since modified_after",
-                   "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
-                   "patch": "Change a log's description (members)",
-                   "delete": "Delete a log and its entries (a tombstone stays for sync)"},
-}
-# Component names and tags that are not the rule's (the kind's name in CamelCase; its collection's name).
-COMPONENTS = {"entry": "StoredEntry", "goal-tracking": "TrackingItem"}
-KIND_TAGS = {"entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
-             "subjectlog": "subject logs"}
-# The client's names for the links to the entries (its diary's are entries, entries.items).
-KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"}}
-LIST_EXTRAS = {"entry": {"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                                      "description": "the descriptors of the entry types present in @items"}}}
-# Where the collections of kinds below these (not record) resources hang.
-PARENT_PATHS = {"Root": "/", "ClientResource": CLIENT, "Diary": DIARY}
-
-
-# Names that are one word in a kind's name but two in CamelCase.
-WORDS = {"subjectlog": "SubjectLog", "subjectlogs": "SubjectLogs", "tagtype": "TagType", "tagtypes": "TagTypes"}
-
-
 def _camel(name: str) -> str:
-    return "".join(WORDS.get(part, part.capitalize()) for part in name.replace("-", "_").split("_"))
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
 
 
-def _item_path(kind, declared) -> str | None:
+def column_schema(column) -> dict:
+    """What a column holds, as a representation shows it: its type (a date-time, a wall-clock time ...), its
+    length, and null when the column allows it. A JSON column says nothing of its shape: the kind's
+    `represented` does."""
+    python = _python_type(column.type)
+    schema = dict({
+        datetime.datetime: DATE_TIME, datetime.date: DATE, datetime.time: TIME, bool: BOOLEAN,
+        int: {"type": "integer"}, float: {"type": "number"}, str: STRING,
+    }.get(python, {}))
+    length = getattr(column.type, "length", None)
+    if python is str and length:
+        schema["maxLength"] = length
+    return nullable_type(schema) if column.nullable and schema else schema
+
+
+def _python_type(column_type):
+    try:
+        return column_type.python_type
+    except NotImplementedError:  # a JSON column
+        return None
+
+
+def nullable_type(schema: dict) -> dict:
+    """`schema`, or null."""
+    if isinstance(schema.get("type"), str):
+        return dict(schema, type=[schema["type"], "null"])
+    return nullable(schema)
+
+
+def kind_representation(kind, bodies, about: str) -> dict:
+    """The closed representation of a declared kind: the hypermedia keys, then each of its fields, typed by
+    its column (column_schema) or by the declaration's `represented`, titled as in its body file."""
+    own = bodies[kind.body].properties if kind.body else {}
+    columns = kind.model.__table__.c
+    fields = {}
+    for name in list(kind.fields) + [name for name in kind.represented if name not in kind.fields]:
+        schema = kind.represented.get(name)
+        if schema is None:
+            schema = column_schema(columns[name]) if name in columns else {}
+        # The body file's title names the field; its description speaks of what a body may send.
+        title = own.get(name, {}).get("title")
+        fields[name] = dict({"title": title} if title else {}, **schema)
+    shape = representation(about, **fields)
+    if kind.others is not None:
+        shape["additionalProperties"] = kind.others
+    return shape
+
+
+def context_paths(views) -> dict:
+    """{resource class name: its path template}, from the documented views (a view's path is its context's
+    path and its view name): where the collections of kinds below resources that are no record hang."""
+    return {op.context: op.path[:len(op.path) - len(op.name)] for op in documented_operations(views)}
+
+
+def _item_path(kind, declared, above_paths) -> str | None:
     """The path template of one record of a declared kind (None when its parent's path is unknown)."""
     parent = next((other for other in declared.values() if other.item_class is kind.parent), None)
-    above = _item_path(parent, declared) if parent is not None else PARENT_PATHS.get(kind.parent.__name__)
+    above = _item_path(parent, declared, above_paths) if parent is not None else above_paths.get(kind.parent.__name__)
     if above is None:
         return None
     return f"{above}{kind.collection}/{{{kind.name.replace('-', '_')}_id}}/"
 
 
-def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
+def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> RecordKind | None:
     """The document's description of a declared kind (kinds.Kind, registered by config.add_record_kind)."""
-    item = _item_path(kind, declared)
+    item = _item_path(kind, declared, above_paths)
     if item is None:
         return None
     collection = item[:item.rindex("{")]
@@ -727,9 +703,8 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         links.setdefault("list", kind.collection)
     if kind.creatable:
         links.setdefault("create", kind.collection)
-    links.update(KIND_LINKS.get(kind.name, {}))
+    links.update(kind.link_names)
     what = kind.name.replace("-", " ")
-    summaries = SUMMARIES.get(kind.name, {})
     operations = {"list": f"The {kind.collection}, a page at a time; or every change since modified_after"}
     if kind.creatable:
         operations["create"] = f"Add a {what}"
@@ -738,24 +713,22 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         operations["put"] = f"Replace a {what}'s fields"
     if kind.deletable:
         operations["delete"] = f"Delete a {what} (a tombstone stays for sync)"
-    operations = {op: summaries.get(op, summary) for op, summary in operations.items()}
-    about = inspect.cleandoc(type(kind).__doc__) if type(kind).__doc__ else None  # its own, not Kind's
-    representation_ = REPRESENTATIONS.get(kind.name)
-    if representation_ is None:
-        own = bodies[kind.body].properties if kind.body else {}
-        representation_ = representation((about or what).split("\n")[0],
-                                          **{name: own.get(name, {}) for name in kind.fields})
+    operations = {op: kind.summaries.get(op, summary) for op, summary in operations.items()}
+    about = inspect.cleandoc(type(kind).__doc__) if type(kind).__doc__ else what  # its own, not Kind's
+    name = kind.api_name or _camel(kind.name)
+    # The collection's name in operationIds: the kind's plural (subjectlogs: SubjectLogs), or its own.
+    plural = name + "s" if kind.collection == kind.name + "s" else _camel(kind.collection)
     return RecordKind(
-        _camel(kind.name), _camel(kind.collection), KIND_TAGS.get(kind.name, kind.collection), representation_,
+        name, plural, kind.tag or kind.collection, kind_representation(kind, bodies, about),
         kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
-        schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
+        schema=kind.component, links=links, list_view=kind.listing_view,
         query=kind.listing,
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
         errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
-        read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
+        read_only=read_only_keys(*sorted(kind.read_only)), list_extra=kind.page_fields,
         body_component=None if kind.body else "Entry", about=about,
         # A kind whose records' @type is its own IRI (an entry's is its schema's $id).
         types=(namespace + kind.name if type(kind).type_of is Kind.type_of else None,
@@ -765,14 +738,17 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
 # The kinds that are not declared (yet): described here by hand, until a declaration takes their place.
 UNDECLARED = (
     RecordKind(
-        "TagType", "TagTypes", "tag types", REPRESENTATIONS["tagtype"], body="tagtype", collection=TAGTYPES,
+        "TagType", "TagTypes", "tag types",
+        representation("A kind of tag, shared by every journal.", name=STRING, description=NULLABLE_TEXT), body="tagtype", collection=TAGTYPES,
         item=TAGTYPES + "{tagtype_id}/", contexts=("TagTypes", "TagTypeResource"),
         operations={"list": "Every tag type, by name", "create": "Add a tag type (professionals, admins)",
                     "get": "A tag type"},
         links={"list": "tagtypes", "create": "tagtypes"}, query=Paging, tombstones=False,
         errors={"create": (409,)}),
     RecordKind(
-        "Subject", "Subjects", "subjects", REPRESENTATIONS["subject"], body="subject", collection="/subjects/",
+        "Subject", "Subjects", "subjects", representation(
+            "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
+            description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")), body="subject", collection="/subjects/",
         item=SUBJECT, contexts=("Subjects", "SubjectResource"),
         operations={"list": "The subjects the caller is a member of (researchers)",
                     "create": "Create a subject (researchers); the creator is its first member",
@@ -787,7 +763,8 @@ def record_kinds(registry) -> list[RecordKind]:
     the undeclared ones that no declaration has taken the place of."""
     declared = getattr(registry, "kinds", {})
     namespace = registry.settings["hyperdiary.namespace"]
-    found = [record_kind(kind, declared, registry["bodies"], namespace) for kind in declared.values()]
+    above = context_paths(registered_views(registry))
+    found = [record_kind(kind, declared, registry["bodies"], namespace, above) for kind in declared.values()]
     found = [kind for kind in found if kind is not None]
     taken = {kind.contexts for kind in found}
     return found + [kind for kind in UNDECLARED if kind.contexts not in taken]

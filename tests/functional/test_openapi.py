@@ -692,7 +692,12 @@ def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path)
         shape = schemas["Hydration"]
         assert shape["additionalProperties"] is False
         assert shape["required"] == ["@url", "@type", "@links", "@changes", "drank_at", "amount_ml", "note"]
-        assert {name: shape["properties"][name] for name in own} == own
+        # Each field typed by its column (a nullable one allows null, a String(n) at most n characters),
+        # titled as in the body file.
+        assert {name: shape["properties"][name] for name in own} == {
+            "drank_at": {"title": "When", "type": "string", "format": "date-time"},
+            "amount_ml": {"title": "How much (mL)", "type": "integer"},
+            "note": {"title": "Note", "type": ["string", "null"], "maxLength": 200}}
         assert {name: schemas["HydrationBody"]["properties"][name] for name in own} == {
             name: dict(field, maxLength=200) if name == "note" else field for name, field in own.items()}
     finally:
@@ -700,7 +705,7 @@ def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path)
 
 
 def test_each_declared_kind_s_representation_holds_its_fields(app, anonymous):
-    """A field added to a kind's declaration without its schema in openapi.REPRESENTATIONS shows up here
+    """A field added to a kind's declaration that is neither a column nor `represented` shows up here
     by name (the suite-wide check would refuse the kind's answers too, less plainly)."""
     schemas = openapi(anonymous)["components"]["schemas"]
     kinds = {kind.contexts: kind for kind in record_kinds(app.registry)}
@@ -708,3 +713,23 @@ def test_each_declared_kind_s_representation_holds_its_fields(app, anonymous):
         described = kinds[(declared.collection_class.__name__, declared.item_class.__name__)]
         properties = schemas[described.schema or described.name]["properties"]
         assert set(declared.fields) <= set(properties), (declared.name, set(declared.fields) - set(properties))
+
+
+def test_a_field_no_column_types_is_a_start_up_error(app_settings, tmp_path, monkeypatch):
+    """A kind's field that the document could not type (no column, or a JSON column, and nothing in the
+    declaration's `represented`) stops the app at start-up, naming it: not a 500 of /openapi.json."""
+    schemas_dir = tmp_path / "schemas"
+    shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
+    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+    settings = dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir),
+                                     "hyperdiary.includes": "tests.kinds.hydration"})
+    monkeypatch.setattr(hydration.HydrationKind, "fields", ("drank_at", "amount_ml", "note", "sip_count"))
+    with pytest.raises(ValueError, match="'hydration' represents sip_count: neither a column"):
+        main({}, **settings)
+    monkeypatch.setattr(hydration.HydrationKind, "represented", {"sip_count": {"type": "integer"}})
+    app = main({}, **settings)
+    try:
+        shape = webtest.TestApp(app).get("/openapi.json").json["components"]["schemas"]["Hydration"]
+        assert shape["properties"]["sip_count"] == {"type": "integer"} and "sip_count" in shape["required"]
+    finally:
+        dispose(app.registry)
