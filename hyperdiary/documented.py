@@ -55,3 +55,23 @@ class Page:
 
     def __init__(self, *items: str):
         self.items = items
+
+
+class Shape:
+    """A representation declared beside the views that render it, as a kind's is: the hypermedia keys, then
+    `fields`, each typed by the column of that name of `model` (openapi.column_schema), or by `represented`
+    (a field that is no column, or says more). `changes`: it carries @changes (a stored record's)."""
+
+    def __init__(self, name: str, description: str, model=None, fields=(), represented=None, changes=True):
+        self.name, self.description, self.model = name, description, model
+        self.fields, self.represented, self.changes = tuple(fields), dict(represented or {}), changes
+
+
+class File:
+    """A request body checked by schemas/<name>.json, read from the deployment's own file when the document
+    is built, as the component `component`. `read_only`: the fields of a representation a body may send back
+    unchanged (ignored), besides its hypermedia keys (None: a body that is no representation); `change`: a
+    PATCH that merges what it sends (every field optional)."""
+
+    def __init__(self, name: str, component: str, read_only=None, change=False):
+        self.name, self.component, self.read_only, self.change = name, component, read_only, change

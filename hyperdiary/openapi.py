@@ -32,8 +32,8 @@ from typing import NamedTuple
 import colander
 
 from .accounts import MIN_PASSWORD_LENGTH
-from .documented import Page
-from .inputs import DateTime, Listing, Paging, StrictBoolean
+from .documented import File, Page, Shape
+from .inputs import DateTime, Listing, StrictBoolean
 from .kinds import Kind
 from .models import Role
 from .security import Permissions
@@ -182,20 +182,11 @@ SCHEMAS = {
     # Resources.
     "Root": representation("The entry point: its links lead everywhere the caller may go.", changes=False,
                            title=STRING),
-    "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,
-                           first_name=NULLABLE_TEXT, last_name=NULLABLE_TEXT,
-                           is_active=described(BOOLEAN, "false: deactivated by an admin, cannot sign in")),
-    "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
-                             time_zone=described(STRING, "an IANA time zone")),
-    "Assignment": representation("A client in a professional's caseload.",
-                                 client=described(URI, "the client's @url"), name=STRING),
     "Diary": representation("A diary: links to its configuration and entries.", changes=False),
     "JournalStats": representation("Journals per local calendar day.", changes=False, journalstats={
         "type": "array", "items": obj(("journaldate", "count"), journaldate={"type": "string", "format": "date"},
                                       count={"type": "integer", "minimum": 1})}),
     # Research (RESOURCES.md, "Subjects and subject logs").
-    "Member": representation("A member of a subject: reads and writes it and its logs.",
-                             user=described(URI, "the member's @url"), username=STRING, is_creator=BOOLEAN),
     "SubjectLogEntry": {
         "type": "object",
         "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME, "end_date_time": DATE_TIME,
@@ -735,39 +726,13 @@ def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> Re
                namespace + kind.collection_type))
 
 
-# The kinds that are not declared (yet): described here by hand, until a declaration takes their place.
-UNDECLARED = (
-    RecordKind(
-        "TagType", "TagTypes", "tag types",
-        representation("A kind of tag, shared by every journal.", name=STRING, description=NULLABLE_TEXT), body="tagtype", collection=TAGTYPES,
-        item=TAGTYPES + "{tagtype_id}/", contexts=("TagTypes", "TagTypeResource"),
-        operations={"list": "Every tag type, by name", "create": "Add a tag type (professionals, admins)",
-                    "get": "A tag type"},
-        links={"list": "tagtypes", "create": "tagtypes"}, query=Paging, tombstones=False,
-        errors={"create": (409,)}),
-    RecordKind(
-        "Subject", "Subjects", "subjects", representation(
-            "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
-            description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")), body="subject", collection="/subjects/",
-        item=SUBJECT, contexts=("Subjects", "SubjectResource"),
-        operations={"list": "The subjects the caller is a member of (researchers)",
-                    "create": "Create a subject (researchers); the creator is its first member",
-                    "get": "A subject (members; anyone for a public one)", "patch": "Change a subject (members)"},
-        links={"list": "subjects", "create": "subjects"}, query=Paging, tombstones=False,
-        if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
-)
-
-
 def record_kinds(registry) -> list[RecordKind]:
-    """Every record kind of the application: each declared one (the registry, in declaration order), then
-    the undeclared ones that no declaration has taken the place of."""
+    """Every record kind of the application: each declared one (the registry, in declaration order)."""
     declared = getattr(registry, "kinds", {})
     namespace = registry.settings["hyperdiary.namespace"]
     above = context_paths(registered_views(registry))
     found = [record_kind(kind, declared, registry["bodies"], namespace, above) for kind in declared.values()]
-    found = [kind for kind in found if kind is not None]
-    taken = {kind.contexts for kind in found}
-    return found + [kind for kind in UNDECLARED if kind.contexts not in taken]
+    return [kind for kind in found if kind is not None]
 
 
 def body_schemas(bodies) -> dict:
@@ -776,8 +741,6 @@ def body_schemas(bodies) -> dict:
     return {
         "GoalBatch": {"type": "array", "maxItems": 100, "items": dict(
             goal, required=[], description="A new goal, or (with the @url of one) the fields to change")},
-        "GoalReminderChange": file_body(bodies, "goalreminder"),
-        "SubjectMemberBody": file_body(bodies, "subject_member"),
     }
 
 
@@ -884,9 +847,11 @@ def documented_operations(views) -> list[Op]:
         doc = getattr(view["callable"], "__openapi__", None)
         if doc is None:
             continue
-        result = page({"anyOf": [ref(item) for item in doc.result.items]} if len(doc.result.items) > 1
-                      else ref(doc.result.items[0])) if isinstance(doc.result, Page) else doc.result
-        body = doc.body if doc.body is None or isinstance(doc.body, str) else doc.body.__name__
+        body = doc.body if doc.body is None or isinstance(doc.body, str) else _body_name(doc.body)
+        result = doc.result.name if isinstance(doc.result, Shape) else doc.result
+        if isinstance(doc.result, Page):
+            items = [ref(item.name if isinstance(item, Shape) else item) for item in doc.result.items]
+            result = page({"anyOf": items} if len(items) > 1 else items[0])
         found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, body, doc.ok,
                         result, doc.errors, doc.query, doc.public, doc.etag, doc.if_match, doc.if_none_match,
                         doc.also, doc.media, doc.tag, doc.description, doc.alternatives))
@@ -898,18 +863,44 @@ def all_operations(kinds, views) -> list[Op]:
     return documented_operations(views) + [op for kind in kinds for op in kind_operations(kind)]
 
 
-def colander_bodies(views) -> dict:
-    """{name: schema} of the request bodies the hand-written views read with a colander schema (the
-    `body` of their documentation): generated from the schema itself, so the document says what is checked."""
+def _body_name(body) -> str:
+    return body.component if isinstance(body, File) else body.__name__
+
+
+def documented_schemas(views, bodies) -> dict:
+    """{name: schema} of what the hand-written views' documentation names: the request bodies they read
+    with a colander schema (generated from it, so the document says what is checked) or with a file of
+    schemas/ (read from the deployment's file), and the representations they declare (Shape)."""
     found = {}
     for view in views.values():
-        body = getattr(getattr(view["callable"], "__openapi__", None), "body", None)
-        if body is not None and not isinstance(body, str):
+        doc = getattr(view["callable"], "__openapi__", None)
+        if doc is None:
+            continue
+        body = doc.body
+        if isinstance(body, File):
+            schema = file_body(bodies, body.name, None if body.read_only is None else read_only_keys(*body.read_only))
+            if body.change:
+                schema = dict(schema, required=[], description=schema["description"] + "; a PATCH sends the fields "
+                              "to change (null clears one), merged and checked")
+            found[_body_name(body)] = schema
+        elif body is not None and not isinstance(body, str):
             schema = node_schema(body())
             if body.__doc__:
                 schema["description"] = inspect.cleandoc(body.__doc__)
             found[body.__name__] = schema
+        shapes = doc.result.items if isinstance(doc.result, Page) else (doc.result,)
+        for shape in shapes:
+            if isinstance(shape, Shape):
+                found[shape.name] = shape_schema(shape)
     return found
+
+
+def shape_schema(shape: Shape) -> dict:
+    """A representation declared beside its views: its fields typed as a kind's are."""
+    columns = shape.model.__table__.c if shape.model is not None else {}
+    fields = {name: shape.represented.get(name) or column_schema(columns[name])
+              for name in list(shape.fields) + [name for name in shape.represented if name not in shape.fields]}
+    return representation(shape.description, changes=shape.changes, **fields)
 
 
 def undocumented(registry) -> list[tuple]:
@@ -986,7 +977,7 @@ def _build(registry) -> dict:
     for kind in kinds:
         schemas.update(kind_schemas(kind, bodies))
     schemas.update(body_schemas(bodies))
-    schemas.update(colander_bodies(views))
+    schemas.update(documented_schemas(views, bodies))
     used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
     kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
     tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]

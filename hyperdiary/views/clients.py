@@ -3,7 +3,7 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..documented import Page, documented
+from ..documented import Page, Shape, documented
 from .. import hypermedia as hm
 from .. import records
 from ..accounts import Identity
@@ -14,6 +14,12 @@ from ..resources.accounts import UserResource
 from ..resources.clients import ClientResource, Clients
 from ..paging import cursor, keyset_page
 from ..security import Permissions
+
+
+# A client's representation (hyperdiary/documented.py).
+CLIENT = Shape("Client", "A client: links to its diary.", Client, ("name", "login", "time_zone"),
+               represented={"login": {"type": "string", "description": "the username"},
+                            "time_zone": {"type": "string", "description": "an IANA time zone"}})
 
 
 def client_body(request, resource: ClientResource) -> dict:
@@ -47,7 +53,7 @@ class ClientFilter(Paging):
 
 
 @documented('listClients', '/clients/', "The caller's caseload (every client, for admins)", link='clients',
-            result=Page('Client'), errors=(403,), query=ClientFilter)
+            result=Page(CLIENT), errors=(403,), query=ClientFilter)
 @view_config(context=Clients, request_method="GET", renderer="json", permission=Permissions.CLIENTS_LIST)
 def list_clients(context, request):
     """A professional's caseload; every client for an admin. `login=<username>` narrows to one."""
@@ -72,7 +78,7 @@ def list_clients(context, request):
 
 
 @documented('getClient', '/clients/{client_id}/', 'A client, with links to its diary', link='client',
-            result='Client', errors=(404,), etag=True)
+            result=CLIENT, errors=(404,), etag=True)
 @view_config(context=ClientResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_client(context, request):
     hm.set_etag(request, context.client)
@@ -86,7 +92,7 @@ class ClientChange(colander.MappingSchema):
 
 
 @documented('changeClient', '/clients/{client_id}/', "Change a client's name or time zone", link='client',
-            body=ClientChange, result='Client', errors=(404,), etag=True, if_match=True)
+            body=ClientChange, result=CLIENT, errors=(404,), etag=True, if_match=True)
 @view_config(context=ClientResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_client(context, request):
     data = body(request, ClientChange())

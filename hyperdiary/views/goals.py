@@ -8,7 +8,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import and_, func, or_, select
 
-from ..documented import Page, documented
+from ..documented import File, Page, documented
 from .. import goals as goals_model
 from .. import hypermedia as hm
 from .. import records
@@ -99,7 +99,7 @@ def batch(context, request):
 
 @documented('setGoalReminder', '/clients/{client_id}/goals/{goal_id}/reminder',
             'Turn the reminder on or off and set its time, on the goal and every tracking item', link='reminder',
-            body='GoalReminderChange', result='Goal', errors=(403, 404), etag=True, if_match=True)
+            body=File("goalreminder", "GoalReminderChange"), result='Goal', errors=(403, 404), etag=True, if_match=True)
 @view_config(context=GoalResource, name="reminder", request_method="PATCH", renderer="json",
              permission=Permissions.GOALS_WRITE)
 def patch_reminder(context, request):

@@ -4,7 +4,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..documented import Page, documented
+from ..documented import Page, Shape, documented
 from .. import account_changes, accounts
 from .. import hypermedia as hm
 from .. import records
@@ -51,6 +51,15 @@ STRONG = {"minLength": accounts.MIN_PASSWORD_LENGTH, "description": "not a weak 
           "counting the username, email and names as guessable"}
 ROLES = [str(role) for role in Role]
 
+# A user's representation (`me`), and an assignment's (hyperdiary/documented.py).
+USER = Shape("User", "A user's profile (`me`).", User, ("username", "email", "role", "first_name", "last_name", "is_active"),
+             represented={"role": {"enum": ROLES},
+                          "is_active": {"type": "boolean",
+                                        "description": "false: deactivated by an admin, cannot sign in"}})
+ASSIGNMENT = Shape("Assignment", "A client in a professional's caseload.",
+                   represented={"client": {"type": "string", "format": "uri", "description": "the client's @url"},
+                                "name": {"type": "string"}})
+
 
 class Registration(colander.MappingSchema):
     username = colander.SchemaNode(
@@ -81,7 +90,7 @@ def register_user(request, data, role):
     return user_body(request, resource)
 
 
-@documented('listUsers', '/users/', 'Every user (admins)', link='users', result=Page('User'), errors=(403,),
+@documented('listUsers', '/users/', 'Every user (admins)', link='users', result=Page(USER), errors=(403,),
             query=Paging)
 @view_config(context=Users, request_method="GET", renderer="json", permission=Permissions.USERS_LIST)
 def list_users(context, request):
@@ -93,7 +102,7 @@ def list_users(context, request):
 
 
 @documented('addUser', '/users/', 'Create a user of any role (admins)', link='users', body=NewUser, ok=201,
-            result='User', errors=(403,), etag=True)
+            result=USER, errors=(403,), etag=True)
 @view_config(context=Users, request_method="POST", renderer="json", permission=Permissions.USERS_ADD)
 def add_user(context, request):
     data = body(request, NewUser())
@@ -101,7 +110,7 @@ def add_user(context, request):
     return register_user(request, data, role=role)
 
 
-@documented('getUser', '/users/{user_id}/', "A user's profile", link='me', result='User', errors=(404,), etag=True)
+@documented('getUser', '/users/{user_id}/', "A user's profile", link='me', result=USER, errors=(404,), etag=True)
 @view_config(context=UserResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_user(context, request):
     hm.set_etag(request, context.user)
@@ -128,7 +137,7 @@ class ProfileChange(colander.MappingSchema):
 
 
 @documented('changeUser', '/users/{user_id}/', 'Change names, email, password; admins: is_active', link='me',
-            body=ProfileChange, result='User', errors=(403, 404), etag=True, if_match=True)
+            body=ProfileChange, result=USER, errors=(403, 404), etag=True, if_match=True)
 @view_config(context=UserResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_user(context, request):
     user = context.user
@@ -182,7 +191,7 @@ def client_from_reference(request, reference: str) -> Client | None:
 
 
 @documented('listCaseload', '/users/{user_id}/caseload/', "A professional's caseload", link='caseload',
-            result=Page('Assignment'), errors=(404,), query=Paging)
+            result=Page(ASSIGNMENT), errors=(404,), query=Paging)
 @view_config(context=Caseload, request_method="GET", renderer="json", permission=Permissions.CASELOAD_VIEW)
 def list_caseload(context, request):
     paging = query(request, Paging())
@@ -196,7 +205,7 @@ def list_caseload(context, request):
 
 
 @documented('assignClient', '/users/{user_id}/caseload/', 'Assign a client (admins)', link='caseload',
-            body=NewAssignment, ok=201, result='Assignment', errors=(403, 404),
+            body=NewAssignment, ok=201, result=ASSIGNMENT, errors=(403, 404),
             also={200: 'The client was assigned already'})
 @view_config(context=Caseload, request_method="POST", renderer="json", permission=Permissions.CASELOAD_MANAGE)
 def assign(context, request):
@@ -212,7 +221,7 @@ def assign(context, request):
     return assignment_body(request, context, assignment, client)
 
 
-@documented('getAssignment', '/users/{user_id}/caseload/{client_id}/', 'One assignment', result='Assignment',
+@documented('getAssignment', '/users/{user_id}/caseload/{client_id}/', 'One assignment', result=ASSIGNMENT,
             errors=(404,))
 @view_config(context=Assignment, request_method="GET", renderer="json", permission=Permissions.CASELOAD_VIEW)
 def get_assignment(context, request):
