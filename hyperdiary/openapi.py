@@ -15,6 +15,9 @@ Where it comes from:
   there is none);
 - query parameters are the nodes of the colander schema a view or a kind's listing parses its query with
   (`node_schema`: a node's type, validators, default and description);
+- a representation's fields are typed by their model's columns (`column_schema`), the rest declared by the
+  kind (`represented`) or, for a hand-written view, by the Shape beside it; the colander schemas the views
+  read their bodies with are described by `node_schema` too;
 - every request body with a file in schemas/ is read from the deployment's own file when the document
   is built, never copied;
 - representations are closed (representation(): every field required, no other allowed), so a field a
@@ -22,7 +25,7 @@ Where it comes from:
 
 `_operation` adds what follows from an operation's traits (a body can be malformed or too large: 400 and
 413; a signed-in caller is needed: 401 and `security`; If-Match is honoured: 412; a GET with an ETag
-answers 304; a create links to the GET of what it made) so the tables stay short.
+answers 304; a create links to the GET of what it made) so the documentation beside each view stays short.
 """
 import datetime
 import inspect
@@ -31,11 +34,9 @@ from typing import NamedTuple
 
 import colander
 
-from .accounts import MIN_PASSWORD_LENGTH
 from .documented import File, Page, Shape
 from .inputs import DateTime, Listing, StrictBoolean
 from .kinds import Kind
-from .models import Role
 from .security import Permissions
 
 OPENAPI_VERSION = "3.1.0"
@@ -86,12 +87,7 @@ def described(schema: dict, description: str) -> dict:
 STRING = {"type": "string"}
 URI = {"type": "string", "format": "uri"}
 DATE_TIME = {"type": "string", "format": "date-time"}
-NAME = {"type": "string", "maxLength": 150}
-EMAIL = {"type": "string", "format": "email", "maxLength": 254}
-PASSWORD = described({"type": "string", "minLength": MIN_PASSWORD_LENGTH},
-                     "not a weak one: zxcvbn scores it 3 or more, counting the username, email and names as guessable")
 ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
-ROLE = {"enum": [str(role) for role in Role]}
 ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
 DATE = {"type": "string", "format": "date"}
 COUNT = {"type": "integer", "minimum": 0}
@@ -428,69 +424,42 @@ class Op(NamedTuple):
     if_none_match: bool = False  # honours If-None-Match (304)
     also: dict = {}  # other successful answers: status -> description (same body)
     media: str = JSON
-    tag: str | None = None  # default: the tag of the longest PATH_TAGS prefix of the path
+    tag: str | None = None  # default: tag_of
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
 
 
-USER = "/users/{user_id}/"
-CLIENT = "/clients/{client_id}/"
-DIARY = CLIENT + "diary/"
-ENTRIES = DIARY + "entries/"
-SCHEMA = "/schemas/{schema_key}/"
-JOURNALS = CLIENT + "journals/"
-JOURNAL = JOURNALS + "{journal_id}/"
-TAGS = JOURNAL + "tags/"
-TAG = TAGS + "{tag_id}/"
-TAGTYPES = "/tagtypes/"
-GOALS = CLIENT + "goals/"
-GOAL = GOALS + "{goal_id}/"
-TRACKING = GOAL + "tracking/"
-MOODS = CLIENT + "moods/"
-MOOD = MOODS + "{mood_id}/"
-SYNC = ("limit", "after", "modified_after")
-RANGE = ("fromdate", "todate", "time_zone")
-REPORTS = CLIENT + "reports/"
-REPORT = ("reference_date", "time_zone")
-SUBJECT = "/subjects/{subject_id}/"
-MEMBERS = SUBJECT + "members/"
-LOGS = "/subjectlogs/"
-LOG = LOGS + "{subjectlog_id}/"
-LOG_TYPE = "/subjectlogs/types/{type_name}/"
-CHARTS = CLIENT + "charts/"
-LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
-
-# The tags, one per kind (and per group of other operations), in the order a reader meets them.
+# The tags of the operations that are no kind's (a kind's tag is its declaration's, its description the
+# kind's docstring), in the order a reader meets them.
 TAGS_DESCRIBED = {
     "discovery": "The entry point and the documents that describe the API",
     "accounts": "Registration, sign-in, users and professionals' caseloads",
     "clients": "Clients and their diaries' configuration",
-    "diary entries": "A client's diary entries, each of an entry type",
     "entry schemas": "The entry types: JSON Schemas, shipped and uploaded",
-    "journals": "A client's self-reflection notes",
-    "tags": "The tags on a journal",
     "tag types": "The kinds of tag, shared by every journal",
-    "goals": "A client's goals",
-    "tracking": "The due dates of a goal",
     "calendar feeds": "Secret URLs of a client's goals calendar, for calendar apps that send no header",
-    "moods": "A client's mood logs",
     "reports": "Reports on a client for professionals",
     "audit": "Who read or changed a client's data: the audit trail",
     "charts": "A client's charts: data for a range of days, or (Accept: image/svg+xml) their drawing",
     "subjects": "Research subjects and their members",
-    "subject logs": "Logs of a subject, their entries and their types",
 }
-# An operation's tag when it names none: the tag of the longest of these prefixes its path starts with.
+# The tag of an operation below no kind's collection: that of the longest of these prefixes of its path.
+CLIENT = "/clients/{client_id}/"
 PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
-             ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
-             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
-             CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs",
-             "/audit/": "audit", CLIENT + "audit/": "audit", CLIENT + "calendarfeeds/": "calendar feeds",
-             "/feeds/": "calendar feeds"}
+             "/schemas/": "entry schemas", "/tagtypes/": "tag types", CLIENT + "reports/": "reports",
+             CLIENT + "charts/": "charts", "/subjects/": "subjects", "/audit/": "audit", CLIENT + "audit/": "audit",
+             CLIENT + "calendarfeeds/": "calendar feeds", "/feeds/": "calendar feeds"}
 
 
-def tag_of(op: Op) -> str:
-    return op.tag or PATH_TAGS[max((prefix for prefix in PATH_TAGS if op.path.startswith(prefix)), key=len)]
+def tag_of(op: Op, kinds=()) -> str:
+    """The operation's own tag; else that of the kind whose collection its path is below (a kind's
+    statistics are under the kind's tag); else its path's (PATH_TAGS)."""
+    if op.tag:
+        return op.tag
+    below = [kind for kind in kinds if op.path.startswith(kind.collection)]
+    if below:
+        return max(below, key=lambda kind: len(kind.collection)).tag
+    return PATH_TAGS[max((prefix for prefix in PATH_TAGS if op.path.startswith(prefix)), key=len)]
 
 
 # --- record kinds ---------------------------------------------------------------------------------------
@@ -911,8 +880,8 @@ def undocumented(registry) -> list[tuple]:
     return sorted(set(registered_views(registry)) - described)
 
 
-def _operation(op: Op, view, links) -> dict:
-    description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op)]}
+def _operation(op: Op, view, links, kinds=()) -> dict:
+    description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op, kinds)]}
     explained = op.description if op.description is not None else inspect.getdoc(view["callable"])
     if explained:
         description["description"] = explained
@@ -971,7 +940,7 @@ def _build(registry) -> dict:
         view = views.get((op.context, op.name, op.method.upper()))
         if view is None:  # the document never describes a view that does not exist
             continue
-        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id))
+        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id), kinds)
     bodies = registry["bodies"]
     schemas = dict(SCHEMAS)
     for kind in kinds:
@@ -980,7 +949,9 @@ def _build(registry) -> dict:
     schemas.update(documented_schemas(views, bodies))
     used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
     kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
-    tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]
+    # The groups' tags, then the kinds' in declaration order (then any other a view names).
+    ordered = list(TAGS_DESCRIBED) + [kind.tag for kind in kinds]
+    tags = [name for name in ordered if name in used] + [name for name in used if name not in ordered]
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -31,7 +31,7 @@ class SubjectLogFilter(Listing):
 
 @documented('listSubjectLogsOfSubject', '/subjects/{subject_id}/logs',
             "A subject's logs, newest first; or every change since modified_after", link='logs',
-            result=Page('SubjectLog', 'Tombstone'), errors=(404,), query=SubjectLogFilter)
+            result=Page('SubjectLog', 'Tombstone'), errors=(404,), query=SubjectLogFilter, tag='subject logs')
 @view_config(context=SubjectResource, name="logs", request_method="GET", renderer="json",
              permission=Permissions.VIEW)
 def list_subject_logs(context, request):
