@@ -75,3 +75,11 @@ class File:
 
     def __init__(self, name: str, component: str, read_only=None, change=False):
         self.name, self.component, self.read_only, self.change = name, component, read_only, change
+
+
+class Named:
+    """A component schema declared beside the views that answer or read it (the words of hyperdiary/shapes.py
+    build it): any Named or Shape at the top of a module holding a documented view is in the document."""
+
+    def __init__(self, name: str, schema: dict):
+        self.name, self.schema = name, schema

@@ -34,78 +34,16 @@ from typing import NamedTuple
 
 import colander
 
-from .documented import File, Page, Shape
+from .documented import File, Named, Page, Shape
 from .inputs import DateTime, Listing, StrictBoolean
 from .kinds import Kind
 from .security import Permissions
+from .shapes import (BOOLEAN, DATE, DATE_TIME, HYPERMEDIA, ID, STRING, TIME, URI, described, nullable, obj, page, ref,
+                     representation)
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 LINKED_DATA = "application/ld+json"
-
-
-# --- schema helpers -----------------------------------------------------------------------------------
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(required=(), **properties) -> dict:
-    """A closed object: what a fixed request body may hold."""
-    return {"type": "object", "required": list(required), "properties": properties, "additionalProperties": False}
-
-
-# The hypermedia keys of every representation (API.md §1); @changes only on a stored record's.
-HYPERMEDIA = {
-    "@url": {"type": "string", "format": "uri"},
-    "@type": {"type": "string", "description": "an IRI naming what this is"},
-    "@links": {"type": "array", "items": ref("Link"), "description": "present only when the caller may use them"},
-}
-
-
-def representation(what: str, /, optional=(), changes=True, **fields) -> dict:
-    """A closed resource shape: the hypermedia keys (with @changes when `changes`, a stored record's),
-    then its own fields; every key is required unless named in `optional`, and no other key may appear,
-    so a dropped or renamed field fails validation."""
-    properties = dict(HYPERMEDIA, **({"@changes": ref("Changes")} if changes else {}), **fields)
-    return {"type": "object", "description": what, "required": [name for name in properties if name not in optional],
-            "properties": properties, "additionalProperties": False}
-
-
-def page(items: dict, optional=(), **extra) -> dict:
-    """One page of a collection of `items` (closed: `extra` names the fields a listing adds); a `next` link in
-    @links leads to the following page."""
-    return representation("One page; a `next` link in @links leads to the following page.", optional, False,
-                          **{"@items": {"type": "array", "items": items}}, **extra)
-
-
-def described(schema: dict, description: str) -> dict:
-    return {**schema, "description": description}
-
-
-STRING = {"type": "string"}
-URI = {"type": "string", "format": "uri"}
-DATE_TIME = {"type": "string", "format": "date-time"}
-ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
-ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
-DATE = {"type": "string", "format": "date"}
-COUNT = {"type": "integer", "minimum": 0}
-ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
-# Wall-clock times: the jsonschema "time" format wants an offset, which these never carry.
-TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:[0-9]{2}$"}
-
-
-def nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
-BOOLEAN = {"type": "boolean"}
-NULLABLE_TEXT = {"type": ["string", "null"]}
-NULLABLE_URI = {"type": ["string", "null"], "format": "uri"}
-
-
-# A tracking item's own fields: its representation's, and a reminder's.
-TRACKING_FIELDS = {"duedate": DATE_TIME, "iscompleted": BOOLEAN, "reminderdate": nullable(DATE),
-                   "remindertime": nullable(TIME), "status": NULLABLE_TEXT}
 
 
 # --- components/schemas ---------------------------------------------------------------------------------
@@ -139,171 +77,6 @@ SCHEMAS = {
                 STRING, "the offending field: a dotted path, `@type`, `dt`, `body` or a query parameter"),
                 message=STRING)},
         },
-    },
-    # Entry schemas (API.md §5).
-    "SchemaDescriptor": representation(
-        "An entry type, described for building forms; its `jsonschema` link leads to the full document.",
-        changes=False,
-        **{"@id": described(STRING, "the schema's $id: the @type of its entries"),
-           "title": STRING,
-           "description": NULLABLE_TEXT,
-           "fields": {"type": "array", "items": ref("Field")},
-           "charts": {"type": "array", "description": "the schema's x-charts"},
-           "resources": {"type": "array", "description": "the schema's x-resources"}},
-    ),
-    "Field": {
-        "type": "object",
-        "required": ["name", "title", "type", "required"],
-        "properties": {
-            "name": STRING,
-            "title": STRING,
-            "type": {"enum": ["text", "integer", "number", "boolean", "choice", "multichoice", "image", "date",
-                              "datetime"]},
-            "required": {"type": "boolean"},
-            "choices": {"type": "array", "items": {
-                "type": "object", "required": ["name", "value"], "additionalProperties": False,
-                "properties": {"name": STRING, "value": {}, "icon": {"type": ["string", "null"]}}}},
-            "min": {"type": "number"},
-            "max": {"type": "number"},
-            "default": {},
-            "description": STRING,
-            "widget": STRING,
-        },
-        "additionalProperties": False,
-    },
-    "SchemaSet": representation("The entry schemas of a diary (configured, or in use).", changes=False,
-                                **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor")}}),
-    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id "
-                                                    "of at most 500 characters."},
-    # Resources.
-    "Root": representation("The entry point: its links lead everywhere the caller may go.", changes=False,
-                           title=STRING),
-    "Diary": representation("A diary: links to its configuration and entries.", changes=False),
-    "JournalStats": representation("Journals per local calendar day.", changes=False, journalstats={
-        "type": "array", "items": obj(("journaldate", "count"), journaldate={"type": "string", "format": "date"},
-                                      count={"type": "integer", "minimum": 1})}),
-    # Research (RESOURCES.md, "Subjects and subject logs").
-    "SubjectLogEntry": {
-        "type": "object",
-        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME, "end_date_time": DATE_TIME,
-                       "notes": NULLABLE_TEXT,
-                       "details": described({"type": "object"}, "checked by the JSON Schema of the log's type")},
-        "description": "Instant types: `date_time`; interval types: `start_date_time` and `end_date_time` (not "
-                       "before the start). `details` fits the type's `jsonschema`. Two entries of a log are "
-                       "never at the same instant.",
-    },
-    "LoggedEntry": {
-        "oneOf": [obj(("date_time", "notes", "details"), date_time=DATE_TIME, notes=NULLABLE_TEXT,
-                      details={"type": "object"}),
-                  obj(("start_date_time", "end_date_time", "notes", "details"), start_date_time=DATE_TIME,
-                      end_date_time=nullable(DATE_TIME), notes=NULLABLE_TEXT, details={"type": "object"})],
-        "description": "An entry of a log, as the log shows it: an instant type's, or an interval type's.",
-    },
-    "SubjectLogType": representation(
-        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.", changes=False,
-        name=STRING, title=STRING, description=NULLABLE_TEXT,
-        entries={"enum": ["instant", "interval"]}, **{"@id": described(STRING, "the schema's $id")}),
-    "Tokens": obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
-                  expires_in=described({"type": "integer"}, "seconds until the access token expires"),
-                  user=described(ref("User"), "on sign-in: the caller's profile")),
-    "SignedOut": obj(("message",), message=STRING),
-    # Goals and moods (RESOURCES.md): the representations of the kinds follow from their declarations.
-    "GoalReminder": representation(
-        "A tracking item whose reminder is due.",
-        **TRACKING_FIELDS, goal=described(URI, "the goal's @url"), title=STRING,
-        remind_at=described(DATE_TIME, "when it reminds (UTC)")),
-    "GoalTracker": representation(
-        "Tracking items grouped by the local day of their due date.", changes=False,
-        time_zone=described(STRING, "the IANA zone of the days"),
-        goaltracker={"type": "array", "items": obj(("date", "goals"), date=DATE, goals={"type": "array", "items": obj(
-            ("goal", "title", "tracking", "duedate", "iscompleted", "remindertime"), goal=URI, title=STRING,
-            tracking=described(URI, "the item's @url"), duedate=DATE_TIME, iscompleted={"type": "boolean"},
-            remindertime=nullable(TIME))})}),
-    # Pages and charts.
-    "Chart": representation(
-        "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
-        optional=("time_zone", "type", "x_label", "y_label"),
-        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
-        time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
-        categories={"type": "array", "items": STRING},
-        series={"type": "array", "items": obj(("name", "values"), name=STRING, values={
-            "type": "array", "items": {"type": ["number", "null"]}})}),
-    "ChartLink": obj(("@url", "title", "kind"), **{"@url": URI, "title": STRING, "kind": STRING}),
-    "PageSession": obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}),
-    "GoalURLs": {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."},
-    "MoodStats": representation(
-        "Mood logs counted per local day and mood.", changes=False,
-        time_zone=described(STRING, "the IANA zone of the days"),
-        moodstats={"type": "array", "items": obj(
-            ("logdate", "mood", "count", "reasons"), logdate=DATE, mood=STRING,
-            count={"type": "integer", "minimum": 1}, reasons={"type": "array", "items": STRING})}),
-    "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
-    # Secret calendar feeds (API.md §11).
-    "CalendarFeed": representation(
-        "A secret calendar feed of a client's goals; its secret URL only in the answer that created it.",
-        optional=("feed",), name=NULLABLE_TEXT,
-        feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
-    # Reports for professionals (RESOURCES.md).
-    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
-                              changes=False),
-    "EntriesSinceReport": described(page(
-        {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
-        counts=obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
-        since=described(DATE_TIME, "the reference instant: the items are at or after it"),
-        time_zone=described(STRING, "the IANA zone a reference date was read in"),
-        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                        "description": "the descriptors of the entry types present in @items"}}),
-        "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; `counts` are "
-        "of everything since then, not just this page."),
-    "PerWeekReport": representation(
-        "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
-        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
-        weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
-            ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
-            journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
-    ),
-    "PerSchemaReport": representation(
-        "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
-        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
-        rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
-            "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
-        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                        "description": "the descriptors of the entry types in `rows`"}},
-    ),
-    # Health-data duties (API.md §9): the audit trail, who may see a client, the export.
-    "AuditEvent": obj(("@type", "time", "actor", "actor_role", "action", "resource", "status", "client"), **{
-        "@type": URI, "time": DATE_TIME,
-        "actor": described(NULLABLE_URI, "the @url of the user who acted (null: anonymous, or erased)"),
-        "actor_role": {"type": ["string", "null"]},
-        "action": {"enum": ["read", "create", "update", "delete", "export", "erase"]},
-        "resource": described(NULLABLE_URI, "the @url acted on (null once its client is erased)"),
-        "status": {"type": "integer", "description": "the HTTP status of the answer"},
-        "client": described(NULLABLE_URI, "the @url of the client whose data it was"),
-    }),
-    "Professional": obj(("@url", "@type", "username", "first_name", "last_name", "since"), **{
-        "@url": URI, "@type": URI, "username": STRING, "first_name": STRING, "last_name": STRING,
-        "since": described(DATE_TIME, "when the client was put in their caseload")}),
-    "Export": {"type": "object", "required": ["@type", "exported", "client", "configuration", "schemas"],
-               "description": "Everything stored for a client (with Accept: application/fhir+json a FHIR R4 "
-                              "Bundle of type collection instead): the client, its diary configuration, the "
-                              "schemas its entries use, and its records of every kind, each in its API "
-                              "representation."},
-    "FHIRBundle": {"type": "object", "required": ["resourceType", "type"],
-                   "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"}},
-                   "description": "A FHIR R4 Bundle of type collection (the export tests check it with FHIR's own "
-                                  "models)"},
-    # Request bodies.
-    "SubjectLogEntryTime": {
-        "type": "object",
-        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
-        "description": "The time of the entry to remove: `date_time`, or `start_date_time` for interval types.",
-    },
-    "Entry": {
-        "type": "object",
-        "properties": {"@type": described(STRING, "the $id of one of the diary's configured schemas"),
-                       "dt": described(DATE_TIME, "when it happened (UTC)")},
-        "additionalProperties": ENTRY_FIELDS,
-        "description": "POST needs @type and dt; PATCH merges the fields given (null clears one) and revalidates.",
     },
 }
 
@@ -817,9 +590,9 @@ def documented_operations(views) -> list[Op]:
         if doc is None:
             continue
         body = doc.body if doc.body is None or isinstance(doc.body, str) else _body_name(doc.body)
-        result = doc.result.name if isinstance(doc.result, Shape) else doc.result
+        result = doc.result.name if isinstance(doc.result, (Shape, Named)) else doc.result
         if isinstance(doc.result, Page):
-            items = [ref(item.name if isinstance(item, Shape) else item) for item in doc.result.items]
+            items = [ref(item if isinstance(item, str) else item.name) for item in doc.result.items]
             result = page({"anyOf": items} if len(items) > 1 else items[0])
         found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, body, doc.ok,
                         result, doc.errors, doc.query, doc.public, doc.etag, doc.if_match, doc.if_none_match,
@@ -833,7 +606,9 @@ def all_operations(kinds, views) -> list[Op]:
 
 
 def _body_name(body) -> str:
-    return body.component if isinstance(body, File) else body.__name__
+    if isinstance(body, (File, Named)):
+        return body.component if isinstance(body, File) else body.name
+    return body.__name__
 
 
 def documented_schemas(views, bodies) -> dict:
@@ -852,15 +627,17 @@ def documented_schemas(views, bodies) -> dict:
                 schema = dict(schema, required=[], description=schema["description"] + "; a PATCH sends the fields "
                               "to change (null clears one), merged and checked")
             found[_body_name(body)] = schema
-        elif body is not None and not isinstance(body, str):
+        elif body is not None and not isinstance(body, (str, Named)):
             schema = node_schema(body())
             if body.__doc__:
                 schema["description"] = inspect.cleandoc(body.__doc__)
             found[body.__name__] = schema
-        shapes = doc.result.items if isinstance(doc.result, Page) else (doc.result,)
-        for shape in shapes:
-            if isinstance(shape, Shape):
-                found[shape.name] = shape_schema(shape)
+        # What the view's module declares beside its views (what they answer, and what that refers to).
+        for declared in vars(inspect.getmodule(view["callable"])).values():
+            if isinstance(declared, Shape):
+                found[declared.name] = shape_schema(declared)
+            elif isinstance(declared, Named):
+                found[declared.name] = declared.schema
     return found
 
 

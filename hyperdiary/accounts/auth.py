@@ -2,7 +2,8 @@
 import colander
 from pyramid.view import view_config
 
-from ..documented import documented
+from ..shapes import STRING, described, obj, ref
+from ..documented import Named, documented
 from .. import accounts, ratelimit
 from ..errors import error_response
 from ..inputs import StrictString, body
@@ -11,6 +12,13 @@ from ..security import Permissions
 from .users import Registration, register_user, user_body, user_resource
 
 INVALID_CREDENTIALS = "Unknown username or wrong password."
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+TOKENS_SCHEMA = Named('Tokens', obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
+                  expires_in=described({"type": "integer"}, "seconds until the access token expires"),
+                  user=described(ref("User"), "on sign-in: the caller's profile")))
+SIGNED_OUT_SCHEMA = Named('SignedOut', obj(("message",), message=STRING))
 
 
 class Credentials(colander.MappingSchema):
@@ -31,7 +39,7 @@ def register(context, request):
 
 
 @documented('signIn', '/auth/token', 'Sign in: access and refresh tokens', link='auth.token', body=Credentials,
-            result='Tokens', errors=(401, 429), public=True)
+            result=TOKENS_SCHEMA, errors=(401, 429), public=True)
 @view_config(context=Auth, name="token", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def token(context, request):
     data = body(request, Credentials())
@@ -57,7 +65,7 @@ def token(context, request):
 
 
 @documented('refreshTokens', '/auth/refresh', 'Trade a refresh token for new tokens', link='auth.refresh',
-            body=RefreshToken, result='Tokens', errors=(401, 429), public=True)
+            body=RefreshToken, result=TOKENS_SCHEMA, errors=(401, 429), public=True)
 @view_config(context=Auth, name="refresh", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def refresh(context, request):
     data = body(request, RefreshToken())
@@ -70,7 +78,7 @@ def refresh(context, request):
 
 
 @documented('signOut', '/auth/logout', 'Revoke a sign-in and every token issued from it', link='auth.logout',
-            body=RefreshToken, result='SignedOut', errors=(401,), public=True)
+            body=RefreshToken, result=SIGNED_OUT_SCHEMA, errors=(401,), public=True)
 @view_config(context=Auth, name="logout", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def logout(context, request):
     data = body(request, RefreshToken())

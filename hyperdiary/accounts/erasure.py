@@ -17,7 +17,8 @@ class OwnErasure(colander.MappingSchema):
 
 
 @documented('eraseUser', '/users/{user_id}/',
-            "Erase a user and everything of theirs: one's own account with one's password (`me`), or any user (admins, no body)",
+            "Erase a user and everything of theirs: one's own account with one's password (`me`), or any user "
+            "(admins, no body)",
             link='me', body=OwnErasure, ok=204, errors=(403, 404), if_match=True)
 @view_config(context=UserResource, request_method="DELETE", permission=Permissions.PROFILE_EDIT)
 def erase_user(context, request):

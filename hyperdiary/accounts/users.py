@@ -54,7 +54,8 @@ STRONG = {"minLength": accounts.MIN_PASSWORD_LENGTH, "description": "not a weak 
 ROLES = [str(role) for role in Role]
 
 # A user's representation (`me`), and an assignment's (hyperdiary/documented.py).
-USER = Shape("User", "A user's profile (`me`).", User, ("username", "email", "role", "first_name", "last_name", "is_active"),
+USER = Shape("User", "A user's profile (`me`).", User,
+             ("username", "email", "role", "first_name", "last_name", "is_active"),
              represented={"role": {"enum": ROLES},
                           "is_active": {"type": "boolean",
                                         "description": "false: deactivated by an admin, cannot sign in"}})

@@ -9,7 +9,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import delete, select
 
-from ..documented import Page, documented
+from ..shapes import NULLABLE_TEXT, URI, described, representation
+from ..documented import Named, Page, documented
 from .. import goals as goals_model
 from .. import hypermedia as hm
 from ..accounts import token_hash
@@ -22,6 +23,13 @@ from .resources import CalendarFeedResource, CalendarFeeds, SecretFeed
 from ..security import Permissions
 
 CALENDAR = "goals.ics"
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+CALENDAR_FEED_SCHEMA = Named('CalendarFeed', representation(
+        "A secret calendar feed of a client's goals; its secret URL only in the answer that created it.",
+        optional=("feed",), name=NULLABLE_TEXT,
+        feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")))
 
 
 def feed_body(request, feeds: CalendarFeeds, feed) -> dict:
@@ -37,7 +45,7 @@ class NewFeed(colander.MappingSchema):
 
 @documented('addCalendarFeed', '/clients/{client_id}/calendarfeeds/',
             'A new secret URL of the goals calendar, for a calendar app (the client)', link='goals.ics.feeds',
-            body=NewFeed, ok=201, result='CalendarFeed', errors=(404,), etag=True)
+            body=NewFeed, ok=201, result=CALENDAR_FEED_SCHEMA, errors=(404,), etag=True)
 @view_config(context=CalendarFeeds, request_method="POST", renderer="json", permission=Permissions.CALENDAR_FEEDS)
 def create_feed(context, request):
     """A new feed: 201 with its `feed`, the secret URL, which is shown this once (only its hash is kept)."""
@@ -56,7 +64,7 @@ def create_feed(context, request):
 
 @documented('listCalendarFeeds', '/clients/{client_id}/calendarfeeds/',
             "The client's secret calendar feeds, oldest first, without their secrets (the client)",
-            link='goals.ics.feeds', result=Page('CalendarFeed'), errors=(404,), query=Paging)
+            link='goals.ics.feeds', result=Page(CALENDAR_FEED_SCHEMA), errors=(404,), query=Paging)
 @view_config(context=CalendarFeeds, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_feeds(context, request):
     """The client's feeds, oldest first, without their secrets."""
@@ -70,7 +78,7 @@ def list_feeds(context, request):
 
 
 @documented('getCalendarFeed', '/clients/{client_id}/calendarfeeds/{feed_id}/',
-            'A secret calendar feed (the client)', result='CalendarFeed', errors=(404,), etag=True,
+            'A secret calendar feed (the client)', result=CALENDAR_FEED_SCHEMA, errors=(404,), etag=True,
             if_none_match=True)
 @view_config(context=CalendarFeedResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_feed(context, request):

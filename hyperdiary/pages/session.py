@@ -17,7 +17,8 @@ import hashlib
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
-from ..documented import documented
+from ..shapes import obj, ref
+from ..documented import Named, documented
 from .. import accounts
 from ..accounts.resources import Auth
 from ..security import Permissions, bearer_token
@@ -27,6 +28,11 @@ ACCESS_COOKIE = "hd_access"
 REFRESH_COOKIE = "hd_refresh"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+PAGE_SESSION_SCHEMA = Named('PageSession',
+    obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}))
 
 
 def csrf_token(access: str) -> str:
@@ -67,8 +73,9 @@ def _set(response, request, name, value, max_age, path="/"):
 
 
 @documented('signInPages', '/auth/session',
-            "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body=auth_views.Credentials,
-            result='PageSession', errors=(401,), public=True)
+            "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies",
+            body=auth_views.Credentials,
+            result=PAGE_SESSION_SCHEMA, errors=(401,), public=True)
 @view_config(context=Auth, name="session", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def sign_in(context, request):
     """auth.token's sign-in (the same checks, the same 401 and 400s), its tokens kept in cookies."""

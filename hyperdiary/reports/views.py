@@ -4,7 +4,8 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..documented import documented
+from ..shapes import DATE_TIME, STRING, described, obj, page, ref, representation
+from ..documented import Named, documented
 from .. import hypermedia as hm
 from .. import localtime
 from .. import reports
@@ -18,8 +19,40 @@ from .resources import REPORT_TYPES, EntriesSinceReport, PerSchemaReport, PerWee
 from ..security import Permissions
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+COUNT = {"type": "integer", "minimum": 0}
+ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
+REPORTS_SCHEMA = Named('Reports',
+    representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
+                              changes=False))
+ENTRIES_SINCE_REPORT_SCHEMA = Named('EntriesSinceReport', described(page(
+        {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
+        counts=obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
+        since=described(DATE_TIME, "the reference instant: the items are at or after it"),
+        time_zone=described(STRING, "the IANA zone a reference date was read in"),
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types present in @items"}}),
+        "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; `counts` are "
+        "of everything since then, not just this page."))
+PER_WEEK_REPORT_SCHEMA = Named('PerWeekReport', representation(
+        "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+        weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
+            ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
+            journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
+    ))
+PER_SCHEMA_REPORT_SCHEMA = Named('PerSchemaReport', representation(
+        "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+        rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
+            "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types in `rows`"}},
+    ))
+
+
 @documented('listReports', '/clients/{client_id}/reports/', 'The report types of a client, as links', link='reports',
-            result='Reports', errors=(404,))
+            result=REPORTS_SCHEMA, errors=(404,))
 @view_config(context=Reports, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_reports(context, request):
     """The report types, each a link by its name."""
@@ -64,7 +97,7 @@ ITEM_COLUMNS = {"entries": (Entry.__table__,), "journals": (Journal.__table__,),
 
 @documented('getEntriesSinceReport', '/clients/{client_id}/reports/entriesSince/',
             'Entries, journals and mood logs since the reference date, newest first, with counts per kind',
-            link='entriesSince', result='EntriesSinceReport', errors=(404,), query=EntriesSinceQuery)
+            link='entriesSince', result=ENTRIES_SINCE_REPORT_SCHEMA, errors=(404,), query=EntriesSinceQuery)
 @view_config(context=EntriesSinceReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def entries_since(context, request):
     """Diary entries, journals and mood logs at or after the reference instant, newest first, each in its
@@ -117,7 +150,7 @@ def report_weeks(request, context) -> tuple[str, list[reports.Week]]:
 
 @documented('getPerWeekReport', '/clients/{client_id}/reports/perWeek/',
             'Entries, journals, moods and completed goals per ISO week, 12 weeks', link='perWeek',
-            result='PerWeekReport', errors=(404,), query=ReportQuery)
+            result=PER_WEEK_REPORT_SCHEMA, errors=(404,), query=ReportQuery)
 @view_config(context=PerWeekReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_week(context, request):
     """`weeks`: entries, journals, moods and completed goals per ISO week, oldest first, zeros included."""
@@ -127,7 +160,7 @@ def per_week(context, request):
 
 
 @documented('getPerSchemaReport', '/clients/{client_id}/reports/perSchema/',
-            'Diary entries per ISO week and entry type, 12 weeks', link='perSchema', result='PerSchemaReport',
+            'Diary entries per ISO week and entry type, 12 weeks', link='perSchema', result=PER_SCHEMA_REPORT_SCHEMA,
             errors=(404,), query=ReportQuery)
 @view_config(context=PerSchemaReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_schema(context, request):

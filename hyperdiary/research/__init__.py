@@ -75,7 +75,8 @@ def entry_times(log_type, row) -> tuple:
 
 
 class LogFilter(Listing):
-    subject = colander.SchemaNode(StrictString(), missing=None, description="only the logs of this subject (its @url or id)")
+    subject = colander.SchemaNode(StrictString(), missing=None,
+                                  description="only the logs of this subject (its @url or id)")
     type = colander.SchemaNode(StrictString(), missing=None, description="only the logs of this subject-log type")
 
 

@@ -6,7 +6,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..documented import Page, documented
+from ..shapes import DATE_TIME, NULLABLE_TEXT, STRING, described, nullable, obj, representation
+from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from .. import records
 from . import subjectlogs as logs_model
@@ -17,6 +18,34 @@ from ..rendering import dumps
 from . import SubjectLogKind, entry_times
 from .resources import SubjectLogResource, SubjectLogTypeResource, SubjectLogTypesResource, SubjectResource
 from ..security import Permissions
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+SUBJECT_LOG_ENTRY_SCHEMA = Named('SubjectLogEntry', {
+        "type": "object",
+        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME, "end_date_time": DATE_TIME,
+                       "notes": NULLABLE_TEXT,
+                       "details": described({"type": "object"}, "checked by the JSON Schema of the log's type")},
+        "description": "Instant types: `date_time`; interval types: `start_date_time` and `end_date_time` (not "
+                       "before the start). `details` fits the type's `jsonschema`. Two entries of a log are "
+                       "never at the same instant.",
+    })
+LOGGED_ENTRY_SCHEMA = Named('LoggedEntry', {
+        "oneOf": [obj(("date_time", "notes", "details"), date_time=DATE_TIME, notes=NULLABLE_TEXT,
+                      details={"type": "object"}),
+                  obj(("start_date_time", "end_date_time", "notes", "details"), start_date_time=DATE_TIME,
+                      end_date_time=nullable(DATE_TIME), notes=NULLABLE_TEXT, details={"type": "object"})],
+        "description": "An entry of a log, as the log shows it: an instant type's, or an interval type's.",
+    })
+SUBJECT_LOG_TYPE_SCHEMA = Named('SubjectLogType', representation(
+        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.", changes=False,
+        name=STRING, title=STRING, description=NULLABLE_TEXT,
+        entries={"enum": ["instant", "interval"]}, **{"@id": described(STRING, "the schema's $id")}))
+SUBJECT_LOG_ENTRY_TIME_SCHEMA = Named('SubjectLogEntryTime', {
+        "type": "object",
+        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
+        "description": "The time of the entry to remove: `date_time`, or `start_date_time` for interval types.",
+    })
 
 
 def log_answer(request, resource: SubjectLogResource) -> dict:
@@ -65,7 +94,7 @@ def write_entry(request, context: SubjectLogResource, change) -> dict:
 
 
 @documented('addSubjectLogEntry', '/subjectlogs/{subjectlog_id}/add_entry',
-            'Add an entry (members); answers the whole log', link='add_entry', body='SubjectLogEntry',
+            'Add an entry (members); answers the whole log', link='add_entry', body=SUBJECT_LOG_ENTRY_SCHEMA,
             result='SubjectLog', errors=(403, 404, 409), etag=True, if_match=True)
 @view_config(context=SubjectLogResource, name="add_entry", request_method="PATCH", renderer="json",
              permission=Permissions.SUBJECT_WRITE)
@@ -75,7 +104,7 @@ def add_entry(context, request):
 
 @documented('changeSubjectLogEntry', '/subjectlogs/{subjectlog_id}/change_entry',
             "Change the entry at the body's time (members): merged, then checked; answers the whole log",
-            link='change_entry', body='SubjectLogEntry', result='SubjectLog', errors=(403, 404, 409), etag=True,
+            link='change_entry', body=SUBJECT_LOG_ENTRY_SCHEMA, result='SubjectLog', errors=(403, 404, 409), etag=True,
             if_match=True)
 @view_config(context=SubjectLogResource, name="change_entry", request_method="PATCH", renderer="json",
              permission=Permissions.SUBJECT_WRITE)
@@ -85,7 +114,7 @@ def change_entry(context, request):
 
 @documented('removeSubjectLogEntry', '/subjectlogs/{subjectlog_id}/remove_entry',
             "Remove the entry at the body's time (members); answers the whole log", link='remove_entry',
-            body='SubjectLogEntryTime', result='SubjectLog', errors=(403, 404, 409), etag=True, if_match=True)
+            body=SUBJECT_LOG_ENTRY_TIME_SCHEMA, result='SubjectLog', errors=(403, 404, 409), etag=True, if_match=True)
 @view_config(context=SubjectLogResource, name="remove_entry", request_method="PATCH", renderer="json",
              permission=Permissions.SUBJECT_WRITE)
 def remove_entry(context, request):
@@ -97,7 +126,7 @@ class EntryRange(Paging, DateRange):
 
 
 @documented('listSubjectLogEntries', '/subjectlogs/{subjectlog_id}/entries',
-            "A log's entries, oldest first, a page at a time", link='entries', result=Page('LoggedEntry'),
+            "A log's entries, oldest first, a page at a time", link='entries', result=Page(LOGGED_ENTRY_SCHEMA),
             errors=(404,), query=EntryRange)
 @view_config(context=SubjectLogResource, name="entries", request_method="GET", renderer="json",
              permission=Permissions.VIEW)
@@ -130,7 +159,7 @@ def type_body(request, resource: SubjectLogTypeResource) -> dict:
 
 
 @documented('listSubjectLogTypes', '/subjectlogs/types/', 'Every subject-log type', link='types',
-            result=Page('SubjectLogType'), public=True)
+            result=Page(SUBJECT_LOG_TYPE_SCHEMA), public=True)
 @view_config(context=SubjectLogTypesResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_types(context, request):
     """Every subject-log type (a few dozen at most: one page)."""
@@ -139,7 +168,7 @@ def list_types(context, request):
 
 
 @documented('getSubjectLogType', '/subjectlogs/types/{type_name}/', 'A subject-log type', link='type',
-            result='SubjectLogType', errors=(404,), public=True)
+            result=SUBJECT_LOG_TYPE_SCHEMA, errors=(404,), public=True)
 @view_config(context=SubjectLogTypeResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_type(context, request):
     return type_body(request, context)
