@@ -37,6 +37,8 @@ class Doc(NamedTuple):
     tag: str | None = None  # default: the tag of the path (openapi.tag_of)
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
+    parameters: dict = {}  # {path parameter: what it is}, for one that is no record's id (`<kind>_id`); said
+                           # once, on any operation of the path, it holds for all
 
 
 def documented(operation_id: str, path: str, summary: str, **traits):

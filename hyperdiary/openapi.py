@@ -83,11 +83,6 @@ SCHEMAS = {
 
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
-# Path parameters that are not a record's id (a record's, `<kind>_id`, is ID).
-PATH_PARAMETERS = {"schema_key": described(STRING, "from the schema's @url"),
-                   "feed_secret": described(STRING, "the secret of a feed, from its `feed` URL"),
-                   "type_name": described(STRING, "a subject-log type's name"),
-                   "chart_name": described(STRING, "from the chart's @url")}
 
 def query_parameters(schema) -> list[dict]:
     """The query parameters of a colander schema (class): what the view really parses its query with."""
@@ -200,6 +195,7 @@ class Op(NamedTuple):
     tag: str | None = None  # default: tag_of
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
+    parameters: dict = {}  # {path parameter: its description}
 
 
 # The tags of the operations that are no kind's (a kind's tag is its declaration's, its description the
@@ -504,9 +500,15 @@ def path_names(path: str) -> list[str]:
     return re.findall(r"\{(\w+)\}", path)
 
 
-def _parameters(op: Op) -> list[dict]:
-    # A record's id unless PATH_PARAMETERS says otherwise (a kind's item path names its own).
-    parameters = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, ID)}
+def path_parameter(name: str, described_as: dict) -> dict:
+    """A record's id (`<kind>_id`), or a parameter some view's documentation describes (else plain text)."""
+    if name.endswith("_id"):
+        return ID
+    return described(STRING, described_as[name]) if name in described_as else STRING
+
+
+def _parameters(op: Op, described_as: dict) -> list[dict]:
+    parameters = [{"name": name, "in": "path", "required": True, "schema": path_parameter(name, described_as)}
                   for name in path_names(op.path)]
     parameters += query_parameters(op.query)
     if op.if_match:
@@ -596,7 +598,7 @@ def documented_operations(views) -> list[Op]:
             result = page({"anyOf": items} if len(items) > 1 else items[0])
         found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, body, doc.ok,
                         result, doc.errors, doc.query, doc.public, doc.etag, doc.if_match, doc.if_none_match,
-                        doc.also, doc.media, doc.tag, doc.description, doc.alternatives))
+                        doc.also, doc.media, doc.tag, doc.description, doc.alternatives, doc.parameters))
     return found
 
 
@@ -657,7 +659,7 @@ def undocumented(registry) -> list[tuple]:
     return sorted(set(registered_views(registry)) - described)
 
 
-def _operation(op: Op, view, links, kinds=()) -> dict:
+def _operation(op: Op, view, links, kinds=(), described_as=None) -> dict:
     description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op, kinds)]}
     explained = op.description if op.description is not None else inspect.getdoc(view["callable"])
     if explained:
@@ -667,7 +669,7 @@ def _operation(op: Op, view, links, kinds=()) -> dict:
     description["x-view"] = {"context": op.context, "name": op.name, "method": op.method.upper()}
     if view["permission"] is not None:
         description["x-permission"] = str(view["permission"])
-    parameters = _parameters(op)
+    parameters = _parameters(op, described_as or {})
     if parameters:
         description["parameters"] = parameters
     if op.body:
@@ -712,12 +714,13 @@ def _build(registry) -> dict:
     kinds = record_kinds(registry)
     operations = all_operations(kinds, views)
     links = created_links(operations)
+    described_as = {name: words for op in operations for name, words in op.parameters.items()}
     paths = {}
     for op in operations:
         view = views.get((op.context, op.name, op.method.upper()))
         if view is None:  # the document never describes a view that does not exist
             continue
-        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id), kinds)
+        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id), kinds, described_as)
     bodies = registry["bodies"]
     schemas = dict(SCHEMAS)
     for kind in kinds:

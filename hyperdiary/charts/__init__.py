@@ -200,7 +200,8 @@ def wants_svg(request) -> bool:
 
 @documented('getChart', '/clients/{client_id}/charts/{chart_name}/',
             'A chart for a range of local days (default: the last 28); SVG for Accept: image/svg+xml',
-            result=CHART_SCHEMA, errors=(404,), query=DateRange)
+            result=CHART_SCHEMA, errors=(404,), query=DateRange,
+            parameters={"chart_name": "from the chart's @url"})
 @view_config(context=ChartResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_chart(context, request):
     """SVG for `Accept: image/svg+xml` (what a browser's <img> asks for); else the chart's data as JSON

@@ -88,7 +88,8 @@ def add_schema(context, request):
 
 
 @documented('getSchema', '/schemas/{schema_key}/', "An entry schema's descriptor", result=SCHEMA_DESCRIPTOR_SCHEMA,
-            errors=(404,), public=True)
+            errors=(404,), public=True,
+            parameters={"schema_key": "from the schema's @url"})
 @view_config(context=SchemaResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_schema(context, request):
     return schema_body(request, context.schema)

@@ -104,7 +104,8 @@ def end_feed(context, request):
 
 @documented('getSecretCalendar', '/feeds/{feed_secret}/goals.ics',
             'The goals calendar, to anyone with the secret URL (no header needed)', result='Calendar', errors=(404,),
-            public=True, media='text/calendar')
+            public=True, media='text/calendar',
+            parameters={"feed_secret": "the secret of a feed, from its `feed` URL"})
 @view_config(context=SecretFeed, name=CALENDAR, request_method="GET", permission=Permissions.VIEW)
 def secret_calendar(context, request):
     """The client's goals calendar, the same document as its `goals.ics`."""

@@ -168,7 +168,8 @@ def list_types(context, request):
 
 
 @documented('getSubjectLogType', '/subjectlogs/types/{type_name}/', 'A subject-log type', link='type',
-            result=SUBJECT_LOG_TYPE_SCHEMA, errors=(404,), public=True)
+            result=SUBJECT_LOG_TYPE_SCHEMA, errors=(404,), public=True,
+            parameters={"type_name": "a subject-log type's name"})
 @view_config(context=SubjectLogTypeResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_type(context, request):
     return type_body(request, context)
