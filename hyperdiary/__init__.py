@@ -53,7 +53,6 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".lineage")
         config.include(".ratelimit")
-        config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")
         for domain in DOMAINS:

@@ -15,13 +15,14 @@ module and nothing per kind:
   JSON-LD context, export, the contract test suite.
 
 Hooks (`values`, `represent_many`, `type_of`, `page_extras`, `page_links`, `scope`, `owns`, `filter`, `created`,
-`store`, `changed`, `deleting`) let a kind add its domain rules to the one pipeline; views by hand remain only
+`store`, `changed`, `deleting`, `page_forms`, `export_parts`, `fhir`) let a kind add its domain rules to the one pipeline; views by hand remain only
 for what is not record CRUD (statistics, tracker, batch, reports, subject-log entries ...).
 docs/architecture.md walks through adding a kind.
 """
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from pyramid.httpexceptions import HTTPNoContent
 from sqlalchemy import bindparam, select
@@ -231,6 +232,23 @@ class Kind:
 
     def deleting(self, request, record):
         """Before the soft delete of `record` (e.g. a journal's tags go with it)."""
+
+    def page_forms(self, request, context, write, body: dict, tz, etag) -> list | None:
+        """The forms a page of this kind's collection or record (`context`) shows for one of its writes
+        (pages.forms.Write), or None for the forms made from the write's body schema (entries: a form per
+        entry type). hyperdiary/pages/forms.py."""
+        return None
+
+    def export_parts(self, request, connection, client_id: str) -> list:
+        """(key, value)s of a client's export document besides the kind's records, read on the export's
+        snapshot `connection` (entries: the entry schemas in use). hyperdiary/export.py."""
+        return []
+
+    def fhir(self, request, bodies, context) -> Iterable[dict]:
+        """The FHIR R4 Bundle entries ({"fullUrl", "resource"}) of a client's live records of this kind, from
+        their representations (`bodies`, an iterator) and `context` (fhir.Export: the snapshot, the client's
+        id, the Patient's reference). None by default: the kind is in the JSON export only. hyperdiary/fhir.py."""
+        return ()
 
     # --- the pipeline -----------------------------------------------------------------------------------
 

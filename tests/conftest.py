@@ -15,7 +15,7 @@ import webtest
 from pyramid.paster import get_appsettings
 
 from hyperdiary import accounts, main, migrate, server as hyperdiary_server
-from hyperdiary.schemas import SchemaRegistry
+from hyperdiary.diary.schema_store import SchemaRegistry
 from hyperdiary.models import dispose
 from hyperdiary.models.meta import Base
 from tests import conformance

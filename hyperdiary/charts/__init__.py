@@ -229,5 +229,6 @@ def on_page(request, context, body: dict) -> dict | None:
 
 
 def includeme(config):
+    config.registry["page_charts"] = on_page
     config.add_child(ClientResource, "charts", Charts)
     config.scan(__name__)

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..models.meta import Base, SoftDeleted, utcnow
+from ..schemas import ID_LENGTH
 
 
 LIVE = text("deleted IS NULL")
@@ -38,7 +39,7 @@ class StoredSchema(Base):
 
     __tablename__ = "entry_schemas"
 
-    id: Mapped[str] = mapped_column(String(500), primary_key=True)  # the $id
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)  # the $id
     # A short URL-safe name for the schema's resource, derived from the $id (see schemas.schema_key).
     key: Mapped[str] = mapped_column(String(32), unique=True)
     document: Mapped[str] = mapped_column(Text)

@@ -16,6 +16,7 @@ from sqlalchemy import exists, insert, select, update
 from .. import kinds, localtime
 from ..errors import Refused, ValidationFailure, problem
 from ..inputs import parse_datetime
+from . import fhir
 from .models import Goal, GoalTracking
 from ..clients.resources import ClientResource
 from .resources import GoalResource, Goals, Tracking, TrackingResource
@@ -437,6 +438,10 @@ class GoalKind(kinds.Kind):
 
     def deleting(self, request, record):
         delete_tracking(request.dbsession, record, request.now)
+
+    def fhir(self, request, bodies, context):
+        """A Goal per goal (goals/fhir.py)."""
+        return fhir.resources(request, bodies, context)
 
 
 class TrackingKind(kinds.Kind):

@@ -8,6 +8,7 @@ from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..goals import OUT_OF_RANGE
 from ..inputs import DateRange, Listing, StrictString, parse_datetime, span
+from . import fhir
 from .models import Journal, Tag, TagType
 from ..records import bump
 from ..clients.resources import ClientResource
@@ -162,9 +163,14 @@ class JournalKind(kinds.Kind):
             update(Tag).where(Tag.journal_id == record.id, Tag.deleted.is_(None))
             .values(deleted=request.now, modified=request.now, version=Tag.version + 1, description=None))
 
+    def fhir(self, request, bodies, context):
+        """A DocumentReference per journal (journals/fhir.py)."""
+        return fhir.resources(request, bodies, context)
+
 
 def includeme(config):
     config.add_child(Root, "tagtypes", TagTypes)
+    config.add_root_link("tagtypes", "tagtypes", signed_in=True)
     config.add_body_columns("tagtype", TagType)
     config.add_record_kind(JournalKind)
     config.add_record_kind(TagKind)

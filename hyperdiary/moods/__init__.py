@@ -5,6 +5,7 @@ from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..goals import OUT_OF_RANGE
 from ..inputs import parse_datetime
+from . import fhir
 from .models import Mood
 from ..clients.resources import ClientResource
 from .resources import MoodResource, Moods
@@ -35,6 +36,10 @@ class MoodKind(kinds.Kind):
             raise ValidationFailure("Invalid JSON input", [problem("logdate", OUT_OF_RANGE)])
         return {"logdate": parse_datetime(logdate) if logdate else request.now, "mood": fields["mood"],
                 "reasons": list(fields.get("reasons") or ())}
+
+    def fhir(self, request, bodies, context):
+        """An Observation per mood log (moods/fhir.py)."""
+        return fhir.resources(request, bodies, context)
 
 
 def _reasons(column, dialect: str):

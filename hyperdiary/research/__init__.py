@@ -175,6 +175,8 @@ def includeme(config):
     from .resources import Subjects
 
     config.add_child(Root, "subjects", Subjects)
+    config.add_root_link("subjects", "subjects", permission=Permissions.SUBJECTS_LIST, signed_in=True)
+    config.add_root_link("subjectlogs", "subjectlogs", permission=Permissions.SUBJECTS_LIST, signed_in=True)
     config.add_body_columns("subject", Subject)
     config.add_record_kind(SubjectLogKind)
     config.include(".subjectlogs")
