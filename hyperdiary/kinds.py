@@ -120,7 +120,8 @@ class Kind:
     parent_links: tuple = ()     # (link name, view name, permission): the parent's links to the collection
                                  # (view "") and its views
     collection_links: tuple = ()  # (link name, view name, permission): a listing page's links to its views
-    order: str = None            # the listing's sort column (newest first unless `ascending`)
+    order: str = None            # the listing's sort column (newest first unless `ascending`; default: the
+                                 # model's `listing_order`, clients.models.ClientOwned)
     listing_view: str = ""       # the view name the collection lists at ("" is the collection itself)
     ascending: bool = False
     listing = Listing            # the colander schema of the listing's query
@@ -147,6 +148,10 @@ class Kind:
         self.columns = self.columns or (self.table,)
         self.list_permission = self.list_permission or self.view_permission
         self.create_permission = self.create_permission or self.write_permission
+        indexed = getattr(self.model, "listing_order", None)
+        self.order = self.order or indexed
+        if indexed is not None and indexed != self.order:
+            raise ValueError(f"The kind {self.name!r} lists by {self.order!r}, its model's index by {indexed!r}.")
         self.order_column = getattr(self.model, self.order)
         # What a listing selects before its page is cut: built once (paging.kept says why), its parent's
         # id a bind parameter (`parent_id`).

@@ -1,5 +1,5 @@
 """Diary entries: the kind's declaration, validation against the entry's schema, dedupe. The diary and its
-configuration are in views/diary.py."""
+configuration are in views.py."""
 from .. import hypermedia as hm
 from sqlalchemy import select
 

@@ -1,5 +1,5 @@
 """Journals (a client's self-reflection notes) and their tags: the two kinds' declarations and rules. Tag
-types, which tags are made from, are in views/tagtypes.py; the statistics per day in views/journals.py."""
+types, which tags are made from, are in tagtypes.py; the statistics per day in views.py."""
 import colander
 from sqlalchemy import exists, select, update
 

@@ -583,12 +583,12 @@ def test_every_file_body_is_its_file(app, anonymous):
 
 
 def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path):
-    """The test-only kind (tests/kinds/hydration.py) is in the document from its declaration alone: its
+    """The test-only kind (tests/kinds/hydration/) is in the document from its declaration alone: its
     operations (tagged with its collection's name), its closed representation (the fields' schemas from
     its body file) and its bodies, read from that file."""
     schemas_dir = tmp_path / "schemas"
     shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
-    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+    shutil.copy(hydration.SCHEMA, schemas_dir / "hydration.json")
     app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir),
                                            "hyperdiary.includes": "tests.kinds.hydration"}))
     try:
