@@ -7,7 +7,10 @@ from sqlalchemy import select
 
 from .. import accounts, audit, erasure
 from .. import hypermedia as hm
+from ..errors import ValidationFailure
 from ..inputs import StrictString, body
+from .changes import LAST_ADMIN
+from .models import Role
 from .resources import UserResource
 from ..clients.models import Client
 from ..security import Permissions
@@ -38,6 +41,8 @@ def erase_user(context, request):
         if accounts.check_credentials(request.dbsession, request.registry["password_hasher"], user.username,
                                       password) is None:
             raise HTTPUnauthorized("The password is wrong: nothing was erased.")
+        if user.role == Role.ADMIN and accounts.last_active_admin(request.dbsession, user.id):
+            raise ValidationFailure(LAST_ADMIN)
     hm.check_if_match(request, user)
     erase(request.dbsession, user.id, erasure.metadatas(request.registry))
     # The audit keeps that an erasure happened: by whom (no one, once the actor is the erased user), not

@@ -5,13 +5,14 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from . import changes as account_changes
-from .. import accounts
+from .. import accounts, audit
 from .. import hypermedia as hm
 from .. import records
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, StrictBoolean, StrictString, body, query
 from .models import CaseloadAssignment, Role, User
 from ..clients.models import Client
+from ..models import writes
 from ..models.meta import utcnow
 from ..paging import cursor, keyset_page
 from .resources import Assignment, Caseload, UserResource, Users
@@ -92,8 +93,18 @@ def add_user(context, request):
     return register_user(request, data, role=role)
 
 
+def concerns_client(request, context: UserResource):
+    """A client's user (names, email, whether it may sign in) is the client's data: someone else's read of
+    it, and any change of it, go into the client's audit trail (API.md §9), not only into the root's."""
+    if Role(context.user.role).keeps_diary and (writes(request) or request.user.id != context.user.id):
+        client = context.client
+        if client is not None:
+            audit.note(request, client_id=client.id)
+
+
 @view_config(context=UserResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_user(context, request):
+    concerns_client(request, context)
     hm.set_etag(request, context.user)
     return user_body(request, context)
 
@@ -119,6 +130,7 @@ def patch_user(context, request):
     data = body(request, ProfileChange())
     hm.check_if_match(request, user)
     account_changes.check(request, user, data)
+    concerns_client(request, context)
     hasher = request.registry["password_hasher"]
     if "password" in data:
         validated_password(data["password"], user.username, data.get("email", user.email),
@@ -188,6 +200,8 @@ def assign(context, request):
         request.dbsession, CaseloadAssignment, {"professional_id": key[0], "client_id": key[1], "created": utcnow()},
         lambda: request.dbsession.get(CaseloadAssignment, key))
     hm.written(request, hm.url(request, Assignment(context, client.id, assignment)), created=created)
+    # Who may see the client changed: an event in the client's trail (API.md §9), so the client sees it.
+    audit.note(request, client_id=client.id)
     return assignment_body(request, context, assignment, client)
 
 
@@ -199,5 +213,6 @@ def get_assignment(context, request):
 
 @view_config(context=Assignment, request_method="DELETE", permission=Permissions.CASELOAD_MANAGE)
 def unassign(context, request):
+    audit.note(request, client_id=context.assignment.client_id)
     request.dbsession.delete(context.assignment)
     return HTTPNoContent()

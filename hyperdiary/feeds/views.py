@@ -9,6 +9,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import delete, select
 
+from .. import audit
 from .. import goals as goals_model
 from .. import hypermedia as hm
 from ..accounts import token_hash
@@ -83,7 +84,11 @@ def end_feed(context, request):
 
 @view_config(context=SecretFeed, name=CALENDAR, request_method="GET", permission=Permissions.VIEW)
 def secret_calendar(context, request):
-    """The client's goals calendar, the same document as its `goals.ics`."""
+    """The client's goals calendar, the same document as its `goals.ics`. Audited (API.md §9) as a read by no
+    user (`actor` null) of the feed's @url: the secret itself is kept out of the trail, which the client and
+    admins read."""
     client = ClientResource(request.root["clients"], context.client.id, context.client)
+    feed = CalendarFeedResource(CalendarFeeds(client, "calendarfeeds"), context.feed_id, None)
+    audit.note(request, client_id=context.client.id, resource=audit.path_below_root(request, hm.url(request, feed)))
     document = goals_model.client_calendar(request.dbsession, context.client, hm.url(request, client["goals"]))
     return Response(body=document, content_type="text/calendar", charset="UTF-8")

@@ -113,6 +113,9 @@ def list_members(context, request):
     return hm.collection(request, context, "subject-members", items, next_query=next_query)
 
 
+NO_RESEARCHER = "No researcher has this @url, id or username: only researchers can be members of a subject."
+
+
 def new_member(request, data: dict) -> User:
     """The researcher a member body names, by `user` (their @url or id) or by `username`; a 400 otherwise."""
     if ("user" in data) == ("username" in data):
@@ -124,10 +127,10 @@ def new_member(request, data: dict) -> User:
     else:
         name = "username"
         user = request.dbsession.scalar(select(User).where(User.username == data["username"].strip().lower()))
-    if user is None:
-        raise ValidationFailure("Invalid JSON input", [problem(name, "No user has this @url, id or username.")])
-    if user.role != Role.RESEARCHER:
-        raise ValidationFailure("Invalid JSON input", [problem(name, "Only researchers can be members of a subject.")])
+    # One answer whether nobody has that name or someone of another role has it: a researcher must not learn
+    # from it which usernames exist, nor who is a client or a professional (issue 25).
+    if user is None or user.role != Role.RESEARCHER:
+        raise ValidationFailure("Invalid JSON input", [problem(name, NO_RESEARCHER)])
     return user
 
 
