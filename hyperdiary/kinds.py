@@ -139,6 +139,8 @@ class Kind:
     columns: tuple = None        # what a listing reads (default: every column)
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
     change: dict = None          # a valid PATCH body
+    references: dict = {}        # {field: (the root's link to where such records are made, a body making one)}:
+                                 # the `example` fields that hold the @url of a record elsewhere (a tag's type)
 
     def __init__(self):
         if self.body is None:

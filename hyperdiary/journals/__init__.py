@@ -41,6 +41,7 @@ class TagKind(kinds.Kind):
     erase = {"description": None}
     example = {"tagtype": "<the @url of a tag type>", "description": "after the meeting"}
     change = {"description": "before the meeting"}
+    references = {"tagtype": ("tagtypes", {"name": "trigger"})}
 
     def values(self, request, data, current=None, *, replace=False):
         if current is not None and not replace:

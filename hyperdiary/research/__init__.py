@@ -95,6 +95,7 @@ class SubjectLogKind(kinds.Kind):
     erase = {"description": None}
     example = {"type": "Weighing", "subject": "<the @url of a subject>", "description": "weekly"}
     change = {"description": "every Monday"}
+    references = {"subject": ("subjects", {"name": "Mouse 1"})}
 
     def scope(self, request, context, params):
         """The logs of the caller's subjects, or with `subject=` of one subject the caller may see (public
