@@ -10,14 +10,14 @@ from pyramid.config import Configurator
 DOMAINS = (
     "accounts",
     "clients",
+    "reports",
+    "charts",
     "diary",
     "goals",
     "journals",
     "moods",
     "feeds",
     "research",
-    "reports",
-    "charts",
 )
 
 # Environment variables that override the ini file's settings.

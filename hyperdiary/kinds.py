@@ -22,6 +22,7 @@ docs/architecture.md walks through adding a kind.
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 from collections.abc import Iterable
 
 from pyramid.httpexceptions import HTTPNoContent
@@ -88,6 +89,17 @@ class Collection(Resource):
         return self.child(self, name, record)
 
 
+class Counted(NamedTuple):
+    """How a client's reports (hyperdiary/reports/) count a kind's live records: under `name` (default: the
+    kind's collection name), by the column of each record's own time, only those whose column `where` is true;
+    `listed`: entriesSince lists the records too (in their representation) besides counting them."""
+
+    time: str
+    name: str | None = None
+    where: str | None = None
+    listed: bool = True
+
+
 class Link:
     """A link of each record's representation to a resource below the record (`path`: traversal names; a
     view name last, without a slash, when `view`). Shown to every caller who may see the record, or with a
@@ -139,6 +151,7 @@ class Kind:
     columns: tuple = None        # what a listing reads (default: every column)
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
     change: dict = None          # a valid PATCH body
+    counted: tuple = ()          # Counted(...)s: how the client's reports count its records
     references: dict = {}        # {field: (the root's link to where such records are made, a body making one)}:
                                  # the `example` fields that hold the @url of a record elsewhere (a tag's type)
 

@@ -7,7 +7,8 @@ from .. import kinds
 from ..bodies import problems
 from ..errors import ValidationFailure, problem
 from ..inputs import json_object, parse_datetime, writable
-from . import fhir, pages
+from . import charts, fhir, pages, reports
+from ..reports.resources import Reports
 from .models import Entry
 from ..clients.resources import ClientResource
 from ..resources.root import Root
@@ -52,6 +53,7 @@ class EntryKind(kinds.Kind):
     example = {"@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1", "dt": "2024-05-01T09:00:00Z",
                "emotion": "happy", "intensity": 5}
     change = {"intensity": 3}
+    counted = (kinds.Counted("dt"),)
 
     def checked_body(self, request) -> dict:
         return writable(json_object(request), READ_ONLY_KEYS)
@@ -144,7 +146,11 @@ def includeme(config):
     config.add_root_link("schemas", "schemas")
     config.add_root_link("schemas.preview", "schemas", "preview", permission=Permissions.SCHEMAS_ADD)
     config.add_child(ClientResource, "diary", Diary)
+    config.add_child(Reports, "perSchema", reports.PerSchemaReport)
+    config.add_chart_source(charts.sources)
+    config.add_chart("entries", charts.data)
     config.add_record_kind(EntryKind)
     config.scan(".views")
     config.scan(".schema_views")
     config.scan(".preview")
+    config.scan(".reports")

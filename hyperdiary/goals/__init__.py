@@ -16,7 +16,7 @@ from sqlalchemy import exists, insert, select, update
 from .. import kinds, localtime
 from ..errors import Refused, ValidationFailure, problem
 from ..inputs import parse_datetime
-from . import fhir
+from . import charts, fhir
 from .models import Goal, GoalTracking
 from ..clients.resources import ClientResource
 from .resources import GoalResource, Goals, Tracking, TrackingResource
@@ -457,6 +457,8 @@ class TrackingKind(kinds.Kind):
     creatable = deletable = False
     write_permission, grants = Permissions.GOALS_TRACK, ("owner",)
     change = {"iscompleted": True}
+    # Tracking items count when completed, by their due date (perWeek; entriesSince does not list them).
+    counted = (kinds.Counted("duedate", name="goals_completed", where="iscompleted", listed=False),)
 
     def values(self, request, data, current=None, *, replace=False):
         """Only the fields given: a tick changes nothing else."""
@@ -476,6 +478,7 @@ class TrackingKind(kinds.Kind):
 
 
 def includeme(config):
+    config.add_chart("goals", charts.data, name="goals", title="Goals completed per week", place=3)
     config.add_body_columns("goal", Goal)
     config.add_body_columns("goaltracking", GoalTracking)
     config.add_record_kind(GoalKind)

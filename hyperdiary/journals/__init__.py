@@ -8,7 +8,7 @@ from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..goals import OUT_OF_RANGE
 from ..inputs import DateRange, Listing, StrictString, parse_datetime, span
-from . import fhir
+from . import charts, fhir
 from .models import Journal, Tag, TagType
 from ..records import bump
 from ..clients.resources import ClientResource
@@ -99,6 +99,7 @@ class JournalKind(kinds.Kind):
     identical = "An identical journal (same timestamp, title and description) exists already."
     example = {"title": "A good day", "description": "Walked by the sea.", "journal_timestamp": "2024-05-01T20:00:00Z"}
     change = {"title": "A very good day"}
+    counted = (kinds.Counted("journal_timestamp"),)
 
     def values(self, request, data, current=None, *, replace=False):
         """A POST (the timestamp defaults to now), a PATCH (merged onto `current`) or a PUT (`replace`: what
@@ -170,6 +171,7 @@ class JournalKind(kinds.Kind):
 
 
 def includeme(config):
+    config.add_chart("journals", charts.data, name="journals", title="Journals per day", place=2)
     config.add_child(Root, "tagtypes", TagTypes)
     config.add_root_link("tagtypes", "tagtypes", signed_in=True)
     config.add_body_columns("tagtype", TagType)

@@ -5,7 +5,7 @@ from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..goals import OUT_OF_RANGE
 from ..inputs import parse_datetime
-from . import fhir
+from . import charts, fhir
 from .models import Mood
 from ..clients.resources import ClientResource
 from .resources import MoodResource, Moods
@@ -24,6 +24,7 @@ class MoodKind(kinds.Kind):
     erase = {"mood": None, "reasons": []}
     example = {"logdate": "2024-05-01T08:30:00Z", "mood": "calm", "reasons": ["slept well"]}
     change = {"mood": "happy"}
+    counted = (kinds.Counted("logdate"),)
 
     def values(self, request, data, current=None, *, replace=False):
         """A PATCH's null logdate keeps the stored one; a log without a logdate is of the moment it is
@@ -72,5 +73,6 @@ def stats(dbsession, client_id: str, bounds: localtime.Span) -> list[dict]:
 
 
 def includeme(config):
+    config.add_chart("moods", charts.data, name="moods", title="Moods per day", place=1)
     config.add_record_kind(MoodKind)
     config.scan(".views")
