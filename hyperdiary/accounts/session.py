@@ -4,10 +4,15 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from .. import accounts
+from ..documented import Named, documented
 from ..pages.session import ACCESS_COOKIE, REFRESH_COOKIE
+from ..shapes import obj, ref
 from ..security import Permissions
 from . import auth as auth_views
 from .resources import Auth
+
+PAGE_SESSION_SCHEMA = Named('PageSession',
+    obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}))
 
 
 def _set(response, request, name, value, max_age, path="/"):
@@ -15,6 +20,10 @@ def _set(response, request, name, value, max_age, path="/"):
                         secure=request.scheme == "https")
 
 
+@documented('signInPages', '/auth/session',
+            "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies",
+            body=auth_views.Credentials,
+            result=PAGE_SESSION_SCHEMA, errors=(401,), public=True)
 @view_config(context=Auth, name="session", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def sign_in(context, request):
     """auth.token's sign-in (the same checks, the same 401 and 400s), its tokens kept in cookies."""
@@ -28,6 +37,8 @@ def sign_in(context, request):
     return {"user": answer["user"], "expires_in": answer["expires_in"]}
 
 
+@documented('signOutPages', '/auth/session',
+            "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True)
 @view_config(context=Auth, name="session", request_method="DELETE", permission=Permissions.VIEW)
 def sign_out(context, request):
     """Revokes the sign-in the cookies hold (every token of it, in every process) and forgets them."""

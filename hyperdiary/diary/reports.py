@@ -4,8 +4,10 @@ from pyramid.view import view_config
 
 from .. import hypermedia as hm
 from .. import reports
+from ..documented import Named, documented
 from ..reports.resources import Report
-from ..reports.views import report_body, report_weeks
+from ..reports.views import ISO_WEEK, ReportQuery, report_body, report_weeks
+from ..shapes import STRING, described, obj, ref, representation
 from ..security import Permissions
 from .models import Entry
 
@@ -29,6 +31,19 @@ def per_schema(dbsession, client_id: str, weeks_: list[reports.Week]) -> list[di
             for row in dbsession.execute(PER_SCHEMA, reports._parameters(client_id, weeks_))]
 
 
+PER_SCHEMA_REPORT_SCHEMA = Named('PerSchemaReport', representation(
+        "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+        rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
+            "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types in `rows`"}},
+    ))
+
+
+@documented('getPerSchemaReport', '/clients/{client_id}/reports/perSchema/',
+            'Diary entries per ISO week and entry type, 12 weeks', link='perSchema', result=PER_SCHEMA_REPORT_SCHEMA,
+            errors=(404,), query=ReportQuery)
 @view_config(context=PerSchemaReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_schema_report(context, request):
     """`rows`: diary entries per ISO week and entry type (no zero rows), with `@schemas` of those types."""

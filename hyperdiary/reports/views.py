@@ -4,11 +4,13 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..shapes import DATE_TIME, STRING, described, obj, page, ref, representation
+from ..documented import Named, documented
 from .. import hypermedia as hm
 from .. import export, localtime
 from .. import reports
 from ..errors import ValidationFailure, problem
-from ..inputs import DateOrDateTime, Paging, StrictString, query, valid_time_zone
+from ..inputs import ZONE, DateOrDateTime, Paging, StrictString, query, valid_time_zone
 from ..paging import merged_page
 from .resources import EntriesSinceReport, PerWeekReport, Reports
 from ..security import Permissions
@@ -19,6 +21,32 @@ def report_types(request) -> list[str]:
     return [name for (parent, name) in request.registry.kinds.children if parent is Reports]
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+COUNT = {"type": "integer", "minimum": 0}
+ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
+REPORTS_SCHEMA = Named('Reports',
+    representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
+                              changes=False))
+ENTRIES_SINCE_REPORT_SCHEMA = Named('EntriesSinceReport', described(page(
+        {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
+        counts=obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
+        since=described(DATE_TIME, "the reference instant: the items are at or after it"),
+        time_zone=described(STRING, "the IANA zone a reference date was read in"),
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types present in @items"}}),
+        "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; `counts` are "
+        "of everything since then, not just this page."))
+PER_WEEK_REPORT_SCHEMA = Named('PerWeekReport', representation(
+        "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+        weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
+            ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
+            journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
+    ))
+
+
+@documented('listReports', '/clients/{client_id}/reports/', 'The report types of a client, as links', link='reports',
+            result=REPORTS_SCHEMA, errors=(404,))
 @view_config(context=Reports, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_reports(context, request):
     """The report types, each a link by its name."""
@@ -33,8 +61,10 @@ class ReportQuery(colander.MappingSchema):
     """`reference_date`: a date (a local calendar day) or a date-time; default today. `time_zone`: the
     zone of the days and weeks, default the client's."""
 
-    reference_date = colander.SchemaNode(DateOrDateTime(), missing=None)
-    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
+    reference_date = colander.SchemaNode(
+        DateOrDateTime(), missing=None,
+        description="a date (that local day) or a date-time; default: today in the zone")
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone, description=ZONE)
 
 
 class EntriesSinceQuery(ReportQuery, Paging):
@@ -55,6 +85,9 @@ def report_body(request, kind: str, zone_name: str, **fields) -> dict:
 
 # --- entriesSince ---------------------------------------------------------------------------------------------
 
+@documented('getEntriesSinceReport', '/clients/{client_id}/reports/entriesSince/',
+            'Entries, journals and mood logs since the reference date, newest first, with counts per kind',
+            link='entriesSince', result=ENTRIES_SINCE_REPORT_SCHEMA, errors=(404,), query=EntriesSinceQuery)
 @view_config(context=EntriesSinceReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def entries_since(context, request):
     """Diary entries, journals and mood logs (the kinds counted as `listed`) at or after the reference instant,
@@ -104,6 +137,9 @@ def report_weeks(request, context) -> tuple[str, list[reports.Week]]:
         raise out_of_calendar() from None
 
 
+@documented('getPerWeekReport', '/clients/{client_id}/reports/perWeek/',
+            'Entries, journals, moods and completed goals per ISO week, 12 weeks', link='perWeek',
+            result=PER_WEEK_REPORT_SCHEMA, errors=(404,), query=ReportQuery)
 @view_config(context=PerWeekReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_week(context, request):
     """`weeks`: entries, journals, moods and completed goals per ISO week, oldest first, zeros included."""

@@ -10,11 +10,6 @@ PACKAGE = pathlib.Path(hyperdiary.__file__).parent
 # What is not the core: the domains, and what uses the whole application from outside (the command line,
 # the pytest plugin, the HTTP client, the package's own list of domains).
 OUTSIDE = {"__init__.py", "scripts", "testing.py", "client.py"}
-# The one exception left, named with what it imports: openapi.py's hand-written operations of the accounts
-# (a password's minimum length, the roles) until the OpenAPI document is made from the views' own
-# documentation (issue 20's OpenAPI part), which takes them to the accounts domain.
-KNOWN = {"hyperdiary.openapi": ["hyperdiary.accounts", "hyperdiary.accounts.MIN_PASSWORD_LENGTH",
-                                "hyperdiary.accounts.models", "hyperdiary.accounts.models.Role"]}
 
 
 def module_name(path: pathlib.Path) -> str:
@@ -52,7 +47,7 @@ def test_the_core_imports_no_domain():
     reaching = {module_name(path): sorted(name for name in imported(path)
                                           if name in domains or name.startswith(tuple(d + "." for d in domains)))
                 for path in core_modules()}
-    assert {name: found for name, found in reaching.items() if found} == KNOWN
+    assert {name: found for name, found in reaching.items() if found} == {}
 
 
 def test_the_check_sees_the_core_and_its_imports():
