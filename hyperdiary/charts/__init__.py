@@ -20,7 +20,6 @@ from ..errors import ValidationFailure, problem
 from ..inputs import DateRange, query
 from .resources import ChartResource, Charts
 from ..clients.resources import ClientResource
-from ..diary.resources import Diary
 from ..security import Permissions
 from ..pages import svg
 
@@ -154,6 +153,10 @@ def on_page(request, context, body: dict) -> dict | None:
     """The charts a page shows, with the range its query asks for: every chart of the client on the
     client's and the diary's page (when the body links `charts` or the diary's client has it), the one
     chart on its own page."""
+    # Here, not at the top: hyperdiary.DOMAINS loads charts before diary, and diary's package imports charts
+    # (diary/charts.py), so a fresh process (pserve) failed with a circular import at start-up.
+    from ..diary.resources import Diary
+
     if isinstance(context, ChartResource):
         charts = [context]
     elif isinstance(context, (ClientResource, Diary)) and not request.view_name:
