@@ -12,14 +12,14 @@ from . import shipped
 DOMAINS = (
     "accounts",
     "clients",
+    "reports",
+    "charts",
     "diary",
     "goals",
     "journals",
     "moods",
     "feeds",
     "research",
-    "reports",
-    "charts",
 )
 
 # Environment variables that override the ini file's settings.
@@ -57,7 +57,6 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".lineage")
         config.include(".ratelimit")
-        config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")
         for domain in DOMAINS:
