@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import icalendar
 from dateutil import rrule
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 
 from . import kinds, localtime
 from .errors import Refused, ValidationFailure, problem
@@ -284,6 +284,41 @@ def reminder_instant(duedate, reminderdate, remindertime, tz) -> datetime.dateti
 # An item's reminder lies within a day and a zone's offset of its due date (or of its reminder date):
 # two days on either side bound every zone, so the database narrows the candidates, Python decides.
 REMINDER_SLACK = datetime.timedelta(days=2)
+# For the worker, tighter: the reminder falls on the due instant's local day (within 25 hours of it, a
+# day of 25 hours included), or on its reminder date's (within a day of that UTC date).
+DUE_SLACK = datetime.timedelta(hours=25)
+
+
+class GoalReminders:
+    """The goals' source of reminders for `hyperdiary deliver` (hyperdiary/reminders/worker.py): each live,
+    incomplete tracking item of a live goal with `reminder` on, at its reminder instant in the client's zone.
+    One statement; the database narrows by date, the zone decides."""
+
+    name = "goal"
+
+    def due(self, connection, since, until, unsettled):
+        from .models import Client
+        from .reminders.worker import Reminder
+        no_date = GoalTracking.reminderdate.is_(None)
+        day = datetime.timedelta(days=1)
+        rows = connection.execute(
+            select(GoalTracking.id, GoalTracking.goal_id, GoalTracking.client_id, GoalTracking.duedate,
+                   GoalTracking.reminderdate, GoalTracking.remindertime, Goal.title, Client.time_zone)
+            .join(Goal, Goal.id == GoalTracking.goal_id).join(Client, Client.id == GoalTracking.client_id)
+            .where(GoalTracking.deleted.is_(None), GoalTracking.iscompleted.is_(False),
+                   GoalTracking.remindertime.is_not(None), Goal.deleted.is_(None), Goal.reminder.is_(True),
+                   or_(and_(no_date, GoalTracking.duedate >= since - DUE_SLACK,
+                            GoalTracking.duedate <= until + DUE_SLACK),
+                       and_(~no_date, GoalTracking.reminderdate >= (since - day).date(),
+                            GoalTracking.reminderdate <= (until + day).date())),
+                   unsettled(GoalTracking.id)))
+        zones = {}
+        for row in rows:
+            tz = zones.get(row.time_zone) or zones.setdefault(row.time_zone, localtime.zone(row.time_zone))
+            at = reminder_instant(row.duedate, row.reminderdate, row.remindertime, tz)
+            if since <= at <= until:
+                yield Reminder(self.name, row.id, row.client_id, at,
+                               f"clients/{row.client_id}/goals/{row.goal_id}/tracking/{row.id}/", row.title)
 
 
 # --- iCalendar ----------------------------------------------------------------------------------------------
@@ -481,3 +516,4 @@ class TrackingKind(kinds.Kind):
 def includeme(config):
     config.add_record_kind(GoalKind)
     config.add_record_kind(TrackingKind)
+    config.add_reminder_source(GoalReminders())

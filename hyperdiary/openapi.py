@@ -89,6 +89,7 @@ COUNT = {"type": "integer", "minimum": 0}
 ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
 # Wall-clock times: the jsonschema "time" format wants an offset, which these never carry.
 TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:[0-9]{2}$"}
+HH_MM = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "a wall-clock time in the client's zone"}
 
 
 def nullable(schema: dict) -> dict:
@@ -248,6 +249,18 @@ SCHEMAS = {
         optional=("feed",), name=NULLABLE_TEXT,
         feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
     "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
+    # Reminders that reach people (API.md §12).
+    "NotificationSettings": representation(
+        "How reminders reach the client; links `subscriptions` and `deliveries`. No @changes while the defaults "
+        "hold (nothing stored yet).", optional=("@changes",),
+        email=described(BOOLEAN, "also by e-mail, to the user's address"),
+        quiet_hours=nullable(obj(("start", "end"), start=HH_MM, end=HH_MM)),
+        details=described(BOOLEAN, "messages name what they remind of"),
+        channels=described(obj(("email", "push"), email=BOOLEAN, push=BOOLEAN),
+                           "the channels this server has configured")),
+    "PushKey": representation("The VAPID public key a browser subscribes with.", changes=False,
+                              vapid_public_key=described(STRING, "applicationServerKey: an uncompressed P-256 point, "
+                                                                 "base64url")),
     # Reports for professionals (RESOURCES.md).
     "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
                               changes=False),
@@ -451,6 +464,9 @@ TAGS_DESCRIBED = {
     "goals": "A client's goals",
     "tracking": "The due dates of a goal",
     "calendar feeds": "Secret URLs of a client's goals calendar, for calendar apps that send no header",
+    "notifications": "How reminders reach a client: its settings, and the server's VAPID key",
+    "push subscriptions": "A client's browsers that take Web Push reminders (the client alone)",
+    "deliveries": "What reminders were sent or tried (the client alone)",
     "moods": "A client's mood logs",
     "reports": "Reports on a client for professionals",
     "audit": "Who read or changed a client's data: the audit trail",
@@ -464,7 +480,7 @@ PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/cl
              TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
              CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs",
              "/audit/": "audit", CLIENT + "audit/": "audit", CLIENT + "calendarfeeds/": "calendar feeds",
-             "/feeds/": "calendar feeds"}
+             "/feeds/": "calendar feeds", CLIENT + "notifications/": "notifications", "/push-key": "notifications"}
 
 
 def tag_of(op: Op) -> str:
@@ -603,6 +619,12 @@ REPRESENTATIONS = {
         targetdate=nullable(DATE_TIME), reminder=BOOLEAN, remindertime=nullable(TIME),
         reminderdate=nullable(DATE), is_therapist_approved=BOOLEAN),
     "goal-tracking": representation("One due date of a goal; its `goal` link leads back.", **TRACKING_FIELDS),
+    "push-subscription": representation(
+        "A browser's push subscription.", endpoint=URI,
+        keys=obj(("p256dh", "auth"), p256dh=STRING, auth=STRING)),
+    "reminder-delivery": representation(
+        "One attempt to reach the client with a reminder.", time=DATE_TIME, channel={"enum": ["push", "email"]},
+        status={"enum": ["sent", "failed", "missed", "gone"]}, about=described(URI, "the @url it reminded of")),
     "mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING,
                            reasons=nullable({"type": "array", "items": STRING})),
     "subject": representation(
@@ -636,6 +658,10 @@ SUMMARIES = {
     "mood": {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
              "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
              "delete": "Delete a mood log (a tombstone stays for sync)"},
+    "push-subscription": {"create": "Subscribe a browser (its PushSubscription); the same endpoint again "
+                                    "answers the existing one", "delete": "End a push subscription"},
+    "reminder-delivery": {"list": "What was sent or tried, newest first",
+                          "patch": "Deliveries cannot be changed (403)"},
     "subjectlog": {"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
                            "change since modified_after",
                    "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
@@ -644,14 +670,14 @@ SUMMARIES = {
 }
 # Component names and tags that are not the rule's (the kind's name in CamelCase; its collection's name).
 COMPONENTS = {"entry": "StoredEntry", "goal-tracking": "TrackingItem"}
-KIND_TAGS = {"entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
+KIND_TAGS = {"push-subscription": "push subscriptions", "reminder-delivery": "deliveries", "entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
              "subjectlog": "subject logs"}
 # The client's names for the links to the entries (its diary's are entries, entries.items).
 KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"}}
 LIST_EXTRAS = {"entry": {"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
                                       "description": "the descriptors of the entry types present in @items"}}}
 # Where the collections of kinds below these (not record) resources hang.
-PARENT_PATHS = {"Root": "/", "ClientResource": CLIENT, "Diary": DIARY}
+PARENT_PATHS = {"Root": "/", "ClientResource": CLIENT, "Diary": DIARY, "Notifications": CLIENT + "notifications/"}
 
 
 # Names that are one word in a kind's name but two in CamelCase.
@@ -851,6 +877,16 @@ OPERATIONS = (
        "A secret calendar feed (the client)", result="CalendarFeed", errors=(404,), etag=True, if_none_match=True),
     Op("endCalendarFeed", "delete", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
        "End a feed: its secret URL answers 404 from now on", ok=204, errors=(404,), if_match=True),
+    # Reminders that reach people (API.md §12).
+    Op("getNotificationSettings", "get", CLIENT + "notifications/", "Notifications", "",
+       "How reminders reach the client, and which channels the server has (the client)", "notifications",
+       result="NotificationSettings", errors=(404,)),
+    Op("changeNotificationSettings", "patch", CLIENT + "notifications/", "Notifications", "",
+       "Change the notification settings (the fields given)", "notifications", "NotificationSettingsChange",
+       result="NotificationSettings", errors=(404,), etag=True, if_match=True),
+    Op("getPushKey", "get", "/push-key", "Root", "push-key",
+       "The VAPID public key for a browser's PushManager.subscribe (no link while Web Push is off)", "push.key",
+       result="PushKey", errors=(404,), public=True),
     Op("getSecretCalendar", "get", "/feeds/{feed_secret}/goals.ics", "SecretFeed", "goals.ics",
        "The goals calendar, to anyone with the secret URL (no header needed)", result="Calendar", errors=(404,),
        public=True, media="text/calendar"),
@@ -946,6 +982,7 @@ def body_schemas(bodies) -> dict:
         "GoalBatch": {"type": "array", "maxItems": 100, "items": dict(
             goal, required=[], description="A new goal, or (with the @url of one) the fields to change")},
         "GoalReminderChange": file_body(bodies, "goalreminder"),
+        "NotificationSettingsChange": file_body(bodies, "notifications", read_only_keys("channels")),
         "SubjectMemberBody": file_body(bodies, "subject_member"),
     }
 

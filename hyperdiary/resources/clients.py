@@ -12,6 +12,7 @@ from .reports import Reports
 from .feeds import CalendarFeeds
 from .audit import ClientAudit
 from .charts import Charts
+from ..reminders.resources import Notifications
 
 
 class Clients(Resource):
@@ -126,4 +127,4 @@ class Entries(Collection):
 
 # What hangs below a client, by name, besides the collections of the record kinds declared below it.
 CLIENT_CHILDREN = {"diary": Diary, "reports": Reports, "charts": Charts, "audit": ClientAudit,
-                   "calendarfeeds": CalendarFeeds}
+                   "calendarfeeds": CalendarFeeds, "notifications": Notifications}

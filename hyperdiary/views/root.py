@@ -21,6 +21,8 @@ def root(context, request):
         hm.link(request, "openapi", context, "openapi.json"),
         hm.link(request, "context", context, "context.jsonld"),
     ]
+    if request.registry["reminders"].channels.push is not None:
+        links.append(hm.link(request, "push.key", context, "push-key"))
     if user is not None:
         links += [
             # The caller's own user resource, made from the identity: no need to load the user.
