@@ -670,7 +670,8 @@ SUMMARIES = {
 }
 # Component names and tags that are not the rule's (the kind's name in CamelCase; its collection's name).
 COMPONENTS = {"entry": "StoredEntry", "goal-tracking": "TrackingItem"}
-KIND_TAGS = {"push-subscription": "push subscriptions", "reminder-delivery": "deliveries", "entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
+KIND_TAGS = {"push-subscription": "push subscriptions", "reminder-delivery": "deliveries",
+             "entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
              "subjectlog": "subject logs"}
 # The client's names for the links to the entries (its diary's are entries, entries.items).
 KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"}}

@@ -131,7 +131,7 @@ def configured(settings) -> Channels:
     (a misconfiguration, not an unconfigured channel)."""
     key = settings.get("hyperdiary.webpush.vapid_private_key")
     sender = settings.get("hyperdiary.mail.from")
-    subject = settings.get("hyperdiary.webpush.subject") or (f"mailto:{sender}" if sender else "mailto:hyperdiary@localhost")
+    subject = settings.get("hyperdiary.webpush.subject") or f"mailto:{sender or 'hyperdiary@localhost'}"
     push = Push(key, subject) if key else None
     smtp = settings.get("hyperdiary.smtp.url")
     mail = Mail(smtp, sender) if smtp and sender else None

@@ -10,6 +10,7 @@ from ..resources.clients import ClientResource
 from ..security import Permissions
 from .clients import client_body
 from .diary import configuration_body
+from ..reminders.views import settings_body, stored_settings
 
 OFFERS = ("application/json", fhir.CONTENT_TYPE)
 
@@ -17,7 +18,10 @@ OFFERS = ("application/json", fhir.CONTENT_TYPE)
 def head(request, client_resource) -> dict:
     """What the document starts with: the client and its diary configuration, as the API shows them."""
     configuration = configuration_body(request, client_resource["diary"])
-    return {"client": client_body(request, client_resource), "configuration": configuration}
+    notifications = client_resource["notifications"]
+    return {"client": client_body(request, client_resource), "configuration": configuration,
+            "notifications": settings_body(request, notifications,
+                                           stored_settings(request.dbsession, client_resource.client.id))}
 
 
 def wants_fhir(request) -> bool:

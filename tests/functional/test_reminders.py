@@ -175,7 +175,8 @@ def test_settings_subscriptions_and_who_sees_them(client, professional, caseload
     assert settings["channels"] == {"email": False, "push": True}
     assert "notifications" not in {entry["name"] for entry in professional.get(caseload).json["@links"]}
     professional.get(notifications, status=404)
-    changed = client.patch(notifications, json={"details": True, "quiet_hours": {"start": "22:00", "end": "07:30"}}).json
+    quiet = {"start": "22:00", "end": "07:30"}
+    changed = client.patch(notifications, json={"details": True, "quiet_hours": quiet}).json
     assert changed["details"] is True and changed["quiet_hours"] == {"start": "22:00", "end": "07:30"}
     for bad in ({"email": "yes"}, {"quiet_hours": {"start": "7"}}, {"colour": "red"}):
         client.patch(notifications, json=bad, status=400)
@@ -248,6 +249,10 @@ def test_gone_ends_the_subscription_and_failures_are_retried(client, receiver, a
     receiver.status = 201
     assert worker(app).run_pass(at("2026-03-01T09:01:30")).sent == 1  # the retry
     assert sorted(deliveries(client, settings)) == [("push", "failed"), ("push", "sent")]
+    delivery = client.get(link(settings, "deliveries")).json["@items"][0]
+    assert client.get(delivery["@url"]).json == delivery
+    client.patch(delivery["@url"], json={"status": "sent"}, status=403)
+    client.delete(delivery["@url"], status=405)
     receiver.status = 410
     assert worker(app).run_pass(at("2026-03-02T09:00:00")).gone == 1
     assert client.get(subscriptions).json["@items"] == []
@@ -297,7 +302,9 @@ def test_export_and_erasure_take_the_reminders_along(client, receiver, app):
     client.post(link(settings, "subscriptions"), json=receiver.subscription("phone"), status=201)
     daily_goal(client)
     worker(app).run_pass(at("2026-03-01T09:00:00"))
+    client.patch(link(me, "notifications"), json={"details": True})
     exported = client.get(link(me, "export")).json
+    assert exported["notifications"]["details"] is True
     assert [s["endpoint"] for s in exported["subscriptions"]] == [receiver.origin + "/phone"]
     assert [d["status"] for d in exported["deliveries"]] == ["sent"]
     client.delete(client.url("me"), json={"password": PASSWORD}, status=204)
@@ -342,8 +349,8 @@ def test_a_daily_9_oclock_goal_is_due_at_9_local_on_both_sides_of_both_changes(c
         assert tracker["goaltracker"][0]["date"] == change
         assert at(listed["duedate"].replace("Z", "+00:00")) == days[change]
     # The reminders, as the API lists them and as the worker finds them, fall at 09:00 local too.
-    reminders = [at(item["remind_at"].replace("Z", "+00:00")) for page in pages(
-        client, link(me, "goals.reminders"), {"until": "2026-12-01T00:00:00Z", "limit": 500}) for item in page["@items"]]
+    listed = pages(client, link(me, "goals.reminders"), {"until": "2026-12-01T00:00:00Z", "limit": 500})
+    reminders = [at(item["remind_at"].replace("Z", "+00:00")) for page in listed for item in page["@items"]]
     assert sorted(reminders) == sorted(due)
     with app.registry["dbengine"].connect() as conn:
         source = goals.GoalReminders()
