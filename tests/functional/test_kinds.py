@@ -35,7 +35,8 @@ def kinds_app(app_settings, tmp_path_factory):
     dispose(app.registry)
 
 
-KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration", "push-subscription"]
+KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration",
+              "push-subscription"]
 # Kinds whose records no API call makes: deliveries are written by `hyperdiary deliver` alone, and
 # tests/functional/test_reminders.py drives them through the worker (listing, export, erasure, a PATCH's 403).
 WORKER_WRITTEN = ["reminder-delivery"]
