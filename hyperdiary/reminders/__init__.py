@@ -2,7 +2,7 @@
 subscriptions, the deliveries it can read, the channels (Web Push, e-mail) and the worker that sends due
 reminders (`hyperdiary deliver`), asking the sources other domains register with
 `config.add_reminder_source(source)` (hyperdiary/reminders/worker.py says what a source is)."""
-# (hyperdiary.models imports .models from here: nothing at this level may import hyperdiary.models.)
+# (Nothing at this level imports hyperdiary.models or another domain: includeme and the methods import late.)
 
 
 class Reminders:
@@ -34,7 +34,11 @@ def add_reminder_source(config, source):
 
 
 def includeme(config):
+    from ..clients.resources import ClientResource
+    from .resources import Notifications
+
     config.registry["reminders"] = Reminders(config.get_settings())
+    config.add_child(ClientResource, "notifications", Notifications)
     config.add_directive("add_reminder_source", add_reminder_source)
     config.include(".kinds")
     config.scan(".views")

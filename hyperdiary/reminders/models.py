@@ -2,11 +2,12 @@
 it can read, and the worker's ledger of what was claimed for sending (hyperdiary/reminders/worker.py)."""
 import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Time, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models.diary import LIVE
 from ..models.meta import Base, Record, SoftDeleted
+
+LIVE = text("deleted IS NULL")
 
 
 class NotificationSettings(Record, Base):

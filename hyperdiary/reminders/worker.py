@@ -29,7 +29,8 @@ from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..localtime import naive_utc, zone
-from ..models import Client, User
+from ..accounts.models import User
+from ..clients.models import Client
 from ..models.meta import new_id
 from .channels import FAILED, GONE, SENT, Channels, now as utc_now
 from .models import Delivery, Dispatch, NotificationSettings, PushSubscription

@@ -11,8 +11,9 @@ import webtest
 
 from hyperdiary import main
 from hyperdiary.kinds import Item
-from hyperdiary.models import User, dispose
-from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
+from hyperdiary.accounts.models import User
+from hyperdiary.models import dispose
+from hyperdiary.clients.resources import ClientResource
 from hyperdiary.resources.root import Root
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sent_statements, sign_in
 from tests.kinds import hydration
@@ -151,7 +152,8 @@ def parent_body(caller, app, kind, owner):
         return client
     parent = parent_kind(app, kind)
     if parent is None:
-        name = next(name for name, cls in CLIENT_CHILDREN.items() if cls is kind.parent)
+        name = next(name for (parent, name), cls in app.registry.kinds.children.items()
+                    if parent is ClientResource and cls is kind.parent)
         return caller.get(link(client, name)).json
     record = owner.post(collection_url(owner, app, parent), json=example(caller.testapp, app, parent), status=201)
     return caller.get(record.json["@url"]).json
@@ -343,7 +345,7 @@ def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner
         for target in (url, listing, record["@url"]):
             follower.get(target, status=404)
         follower.patch(record["@url"], json=kind.change, status=404)
-        parent = next(name for name, cls in CLIENT_CHILDREN.items() if cls is kind.parent)
+        parent = next(name for (_, name), cls in kinds_app.registry.kinds.children.items() if cls is kind.parent)
         assert parent not in link_names(follower.get(owner.client()["@url"]).json)
         return
     # The professional of the caseload reads what the client keeps (a member, what a subject keeps): the

@@ -15,7 +15,8 @@ from openapi_spec_validator import validate
 from hyperdiary import main
 from hyperdiary import openapi as generation
 from hyperdiary.openapi import kind_operations, record_kinds
-from hyperdiary.models import Delivery, dispose
+from hyperdiary.models import dispose
+from hyperdiary.reminders.models import Delivery
 from hyperdiary.reminders.kinds import SubscriptionKind
 from tests import conformance
 from tests.conformance import path_pattern
