@@ -660,8 +660,7 @@ SUMMARIES = {
              "delete": "Delete a mood log (a tombstone stays for sync)"},
     "push-subscription": {"create": "Subscribe a browser (its PushSubscription); the same endpoint again "
                                     "answers the existing one", "delete": "End a push subscription"},
-    "reminder-delivery": {"list": "What was sent or tried, newest first",
-                          "patch": "Deliveries cannot be changed (403)"},
+    "reminder-delivery": {"list": "What was sent or tried, newest first"},
     "subjectlog": {"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
                            "change since modified_after",
                    "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
@@ -730,7 +729,9 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
     operations = {"list": f"The {kind.collection}, a page at a time; or every change since modified_after"}
     if kind.creatable:
         operations["create"] = f"Add a {what}"
-    operations.update(get=f"A {what}", patch=f"Change a {what} (merged, checked)")
+    operations["get"] = f"A {what}"
+    if kind.changeable:
+        operations["patch"] = f"Change a {what} (merged, checked)"
     if kind.put:
         operations["put"] = f"Replace a {what}'s fields"
     if kind.deletable:

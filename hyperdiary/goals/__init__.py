@@ -395,7 +395,8 @@ def _local_rule(schedule: Schedule, days: list[datetime.date], tz):
     """The schedule's RRULE: its rule runs in local time already (Schedule.rule), so it expands to exactly
     these local days; checked all the same, else None (the caller lists the days)."""
     rule = schedule.rule()
-    until = rule._until  # (naive local: the rule's own)
+    # UNTIL at the last occurrence (naive local, converted below): the rule ends where its items end.
+    until = datetime.datetime.combine(days[-1], schedule.local(schedule.start).time())
     if [moment.date() for moment in itertools.islice(rule, len(days) + 1)] != days:
         return None
     recurrence = icalendar.vRecur.from_ical(str(rule).split("RRULE:", 1)[1])

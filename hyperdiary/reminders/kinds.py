@@ -50,7 +50,7 @@ class SubscriptionKind(kinds.Kind):
 
 class DeliveryKind(kinds.Kind):
     """One attempt to reach the client: `{time, channel, status, about}`. Written by the worker only: nobody
-    creates, changes or deletes one through the API (`write_permission` is granted to no one)."""
+    creates, changes or deletes one through the API (405; `write_permission` is granted to no one besides)."""
 
     name, model, body = "reminder-delivery", Delivery, False
     parent, parent_column, collection = Notifications, "client_id", "deliveries"
@@ -58,7 +58,7 @@ class DeliveryKind(kinds.Kind):
     fields = ("time", "channel", "status", "about")
     parent_links = (("deliveries", "", Permissions.NOTIFICATIONS),)
     order = "time"
-    creatable = deletable = False
+    creatable = deletable = changeable = False
     view_permission = Permissions.NOTIFICATIONS
     write_permission = Permissions.DELIVERIES_WRITE
 
@@ -66,9 +66,6 @@ class DeliveryKind(kinds.Kind):
         # `about` is kept as a path below the API's root: the @url is the request's own base.
         return [{"time": row.time, "channel": row.channel, "status": row.status,
                  "about": request.base_url + row.about} for row in rows]
-
-    def values(self, request, data, current=None, *, replace=False):
-        raise ValidationFailure("Invalid JSON input", [problem("body", "Deliveries cannot be changed.")])
 
 
 def includeme(config):

@@ -5,6 +5,7 @@ import collections
 
 import pytest
 
+from hyperdiary.reminders.kinds import SubscriptionKind
 from tests.conftest import PASSWORD, link
 from tests.functional.test_openapi import path_pattern
 
@@ -33,6 +34,8 @@ def world(admin, client, professional, caseload, researcher):
     professional.post(link(carol, "goals"), json={"title": "Walk", "is_onetime": True,
                                                   "startdate": "2024-05-01T08:00:00Z"}, status=201)
     client.post(link(carol, "moods"), json={"mood": "calm"}, status=201)
+    notifications = client.get(link(carol, "notifications")).json
+    client.post(link(notifications, "subscriptions"), json=SubscriptionKind.example, status=201)
     subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
     log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
                           status=201).json

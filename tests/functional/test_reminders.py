@@ -251,7 +251,7 @@ def test_gone_ends_the_subscription_and_failures_are_retried(client, receiver, a
     assert sorted(deliveries(client, settings)) == [("push", "failed"), ("push", "sent")]
     delivery = client.get(link(settings, "deliveries")).json["@items"][0]
     assert client.get(delivery["@url"]).json == delivery
-    client.patch(delivery["@url"], json={"status": "sent"}, status=403)
+    client.patch(delivery["@url"], json={"status": "sent"}, status=405)
     client.delete(delivery["@url"], status=405)
     receiver.status = 410
     assert worker(app).run_pass(at("2026-03-02T09:00:00")).gone == 1
@@ -311,6 +311,17 @@ def test_export_and_erasure_take_the_reminders_along(client, receiver, app):
     with app.registry["dbengine"].connect() as conn:
         for table in ("push_subscriptions", "reminder_deliveries", "reminder_dispatches", "notification_settings"):
             assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
+
+
+def test_the_clients_writes_are_audited(client, receiver):
+    me = client.client()
+    notifications = link(me, "notifications")
+    client.patch(notifications, json={"email": True})
+    settings = client.get(notifications).json
+    subscription = client.post(link(settings, "subscriptions"), json=receiver.subscription("phone"), status=201).json
+    client.delete(subscription["@url"], status=204)
+    events = {(event["action"], event["resource"]) for event in client.get(link(me, "audit")).json["@items"]}
+    assert {("update", notifications), ("create", subscription["@url"]), ("delete", subscription["@url"])} <= events
 
 
 # --- due times across daylight saving time --------------------------------------------------------------
