@@ -327,10 +327,15 @@ class Worker:
     # --- until stopped ------------------------------------------------------------------------------------
 
     def run(self, once=False, interval=INTERVAL, stop: threading.Event | None = None):
-        stop = stop or threading.Event()
-        if not once:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
+        """Passes `interval` seconds apart (at most INTERVAL) until `stop` is set, or SIGTERM or SIGINT arrive
+        when no `stop` is given (the command); one pass with `once`. A pass that fails is logged and the next
+        one tries again (a database restart does not end the worker)."""
+        interval = min(interval, INTERVAL)
+        if stop is None:
+            stop = threading.Event()
+            if not once:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(signum, lambda *_: stop.set())
         while True:
             try:
                 stats = self.run_pass()

@@ -15,6 +15,7 @@ import time
 import zoneinfo
 
 import http_ece
+import webtest
 import icalendar
 import pytest
 import recurring_ical_events
@@ -24,11 +25,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from hyperdiary import goals
-from hyperdiary.models import writer
+from hyperdiary import goals, main
+from hyperdiary.models import dispose, writer
+from hyperdiary.scripts import cli
 from hyperdiary.reminders.channels import Channels, Mail
 from hyperdiary.reminders.worker import Worker
-from tests.conftest import PASSWORD, create_user, link, pages
+from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, pages, sign_in
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -324,6 +326,73 @@ def test_the_clients_writes_are_audited(client, receiver):
     assert {("update", notifications), ("create", subscription["@url"]), ("delete", subscription["@url"])} <= events
 
 
+def test_without_settings_the_channels_are_off(app_settings):
+    """`make serve` needs no SMTP server and no VAPID key: the channels are off and say so."""
+    settings = {key: value for key, value in app_settings.items() if not key.startswith("hyperdiary.webpush.")}
+    bare = main({}, **settings)
+    try:
+        testapp = webtest.TestApp(bare, extra_environ={"HTTP_HOST": "example.com"})
+        anonymous = Api(testapp)
+        assert "push.key" not in {entry["name"] for entry in anonymous.root()["@links"]}
+        testapp.get("http://example.com/push-key", status=404)
+        testapp.post_json(anonymous.url("auth.register"), {"username": "nina", "email": "nina@example.org",
+                                                            "password": PASSWORD}, status=201)
+        nina = sign_in(testapp, "nina")
+        assert nina.get(link(nina.client(), "notifications")).json["channels"] == {"email": False, "push": False}
+    finally:
+        empty_tables(bare.registry["dbengine"])
+        dispose(bare.registry)
+
+
+def test_the_worker_runs_until_stopped(app, client, receiver):
+    settings = client.get(link(client.client(), "notifications")).json
+    client.post(link(settings, "subscriptions"), json=receiver.subscription("phone"), status=201)
+    daily_goal(client, startdate="2026-03-01T08:00:00Z")
+    passes, stop = [], threading.Event()
+    the_worker = worker(app)
+    run_pass = the_worker.run_pass
+
+    def counted(now=None):
+        passes.append(run_pass(now))
+        if len(passes) == 3:
+            stop.set()
+        return passes[-1]
+    the_worker.run_pass = counted
+    thread = threading.Thread(target=the_worker.run, kwargs={"interval": 0.01, "stop": stop})
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive() and len(passes) == 3
+
+
+def test_deliver_once_from_the_command_line(app, app_settings, client, receiver):
+    """`hyperdiary deliver --once --config INI` sends what is due now and logs a line for its pass."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0) - datetime.timedelta(minutes=2)
+    settings = client.get(link(client.client(), "notifications")).json
+    client.post(link(settings, "subscriptions"), json=receiver.subscription("phone"), status=201)
+    client.post(link(client.client(), "goals"), json={
+        "title": "Walk", "is_onetime": True, "targetdate": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "reminder": True,
+        "remindertime": now.strftime("%H:%M:%S"), "reminderdate": now.date().isoformat()}, status=201)
+    environment = dict(os.environ, HYPERDIARY_DATABASE_URL=app_settings["sqlalchemy.url"],
+                       HYPERDIARY_VAPID_PRIVATE_KEY=app_settings["hyperdiary.webpush.vapid_private_key"],
+                       HYPERDIARY_WEBPUSH_ALLOW_HTTP_HOSTS="127.0.0.1")
+    result = subprocess.run([sys.executable, "-m", "hyperdiary.scripts.cli", "deliver", "--once", "--config",
+                             os.path.join(HERE, "..", "..", "testing.ini")], env=environment, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "deliver pass: 1 due, 1 sent, 0 failed, 0 missed, 0 gone" in result.stderr + result.stdout
+    assert [name for name, _, _ in receiver.received] == ["phone"]
+
+
+def test_vapid_keys_never_overwrite_a_key(tmp_path, capsys):
+    key = tmp_path / "vapid.pem"
+    cli.main(["vapid-keys", "--out", str(key)])
+    assert oct(key.stat().st_mode & 0o777) == "0o600" and b"PRIVATE KEY" in key.read_bytes()
+    public = capsys.readouterr().out.rsplit(" ", 1)[1].strip()
+    assert len(unb64(public)) == 65
+    with pytest.raises(SystemExit):
+        cli.main(["vapid-keys", "--out", str(key)])
+
+
 # --- due times across daylight saving time --------------------------------------------------------------
 
 
@@ -432,6 +501,5 @@ def test_two_deliver_processes_send_each_reminder_once(app, receiver, app_settin
         assert names == sorted(f"client{n}" for n in range(clients)), "each reminder exactly once"
         assert sum(sent) == clients
     finally:
-        from tests.conftest import empty_tables
         empty_tables(engine)
     assert len(ids) == clients
