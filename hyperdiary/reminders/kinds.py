@@ -5,6 +5,7 @@ import urllib.parse
 from .. import kinds
 from ..errors import ValidationFailure, problem
 from ..security import Permissions
+from ..shapes import STRING, URI, described, obj
 from .channels import allowed_http_hosts
 from .models import Delivery, PushSubscription
 from .resources import Deliveries, DeliveryResource, Notifications, SubscriptionResource, Subscriptions
@@ -30,6 +31,10 @@ class SubscriptionKind(kinds.Kind):
         "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
         "auth": "tBHItJI5svbpez7KI4CCXg"}}
     change = {"keys": {"p256dh": example["keys"]["p256dh"], "auth": "AAAAAAAAAAAAAAAAAAAAAA"}}
+    represented = {"endpoint": URI, "keys": obj(("p256dh", "auth"), p256dh=STRING, auth=STRING)}
+    tag = "push subscriptions"
+    summaries = {"create": "Subscribe a browser (its PushSubscription); the same endpoint again answers that one",
+                 "delete": "End a push subscription"}
 
     def values(self, request, data, current=None, *, replace=False):
         fields = super().values(request, data, current, replace=replace)
@@ -58,6 +63,10 @@ class DeliveryKind(kinds.Kind):
     fields = ("time", "channel", "status", "about")
     parent_links = (("deliveries", "", Permissions.NOTIFICATIONS),)
     order = "time"
+    represented = {"channel": {"enum": ["push", "email"]}, "status": {"enum": ["sent", "failed", "missed", "gone"]},
+                   "about": described(URI, "the @url of what it reminded of")}
+    tag = "deliveries"
+    summaries = {"list": "What was sent or tried, newest first"}
     creatable = deletable = changeable = False
     view_permission = Permissions.NOTIFICATIONS
     write_permission = Permissions.DELIVERIES_WRITE

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from .. import hypermedia as hm
 from .. import records
+from ..documented import File, Named, documented
+from ..shapes import BOOLEAN, STRING, described, nullable, obj, representation
 from ..inputs import json_object, writable
 from ..kinds import kind_links
 from ..models.meta import new_id
@@ -14,6 +16,20 @@ from ..resources.root import Root
 from ..security import Permissions
 from .models import NotificationSettings
 from .resources import Notifications
+
+
+# The schemas of what these views answer (hyperdiary/documented.py).
+HH_MM = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "a wall-clock time in the client's zone"}
+SETTINGS = Named("NotificationSettings", representation(
+    "How reminders reach the client; links `subscriptions` and `deliveries`. No @changes while the defaults hold "
+    "(nothing stored yet).", optional=("@changes",),
+    email=described(BOOLEAN, "also by e-mail, to the user's address"),
+    quiet_hours=nullable(obj(("start", "end"), start=HH_MM, end=HH_MM)),
+    details=described(BOOLEAN, "messages name what they remind of"),
+    channels=described(obj(("email", "push"), email=BOOLEAN, push=BOOLEAN), "the channels this server has")))
+PUSH_KEY = Named("PushKey", representation(
+    "The VAPID public key a browser subscribes with.", changes=False,
+    vapid_public_key=described(STRING, "applicationServerKey: an uncompressed P-256 point, base64url")))
 
 
 def stored_settings(dbsession, client_id: str) -> NotificationSettings | None:
@@ -35,14 +51,22 @@ def settings_body(request, context: Notifications, settings: NotificationSetting
         channels=request.registry["reminders"].channels.states())
 
 
+@documented("getNotificationSettings", "/clients/{client_id}/notifications/",
+            "How reminders reach the client, and which channels the server has (the client)", link="notifications",
+            result=SETTINGS, errors=(404,))
 @view_config(context=Notifications, request_method="GET", renderer="json", permission=Permissions.NOTIFICATIONS)
 def get_settings(context, request):
+    """The settings: the defaults until the client first changes them."""
     settings = stored_settings(request.dbsession, context.client.id)
     if settings is not None:
         hm.set_etag(request, settings)
     return settings_body(request, context, settings)
 
 
+@documented("changeNotificationSettings", "/clients/{client_id}/notifications/",
+            "Change the notification settings (the fields given)", link="notifications",
+            body=File("notifications", "NotificationSettingsChange", ("channels",), change=True), result=SETTINGS,
+            errors=(404,), etag=True, if_match=True)
 @view_config(context=Notifications, request_method="PATCH", renderer="json", permission=Permissions.NOTIFICATIONS)
 def patch_settings(context, request):
     """The fields given change; `quiet_hours: null` ends quiet hours. The first PATCH stores the row."""
@@ -71,6 +95,9 @@ def patch_settings(context, request):
 _READ_ONLY = frozenset({"@url", "@type", "@links", "@changes", "channels"})
 
 
+@documented("getPushKey", "/push-key",
+            "The VAPID public key for a browser's PushManager.subscribe (no link while Web Push is off)",
+            link="push.key", result=PUSH_KEY, errors=(404,), public=True)
 @view_config(context=Root, name="push-key", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def push_key(context, request):
     """The VAPID public key a browser subscribes with (its applicationServerKey); 404 while Web Push is off."""
