@@ -10,6 +10,8 @@ from pyramid.config import Configurator
 DOMAINS = (
     "accounts",
     "clients",
+    "reports",
+    "charts",
     # Before the domains that register reminder sources (goals): it adds config.add_reminder_source.
     "reminders",
     "diary",
@@ -18,8 +20,6 @@ DOMAINS = (
     "moods",
     "feeds",
     "research",
-    "reports",
-    "charts",
 )
 
 # Environment variables that override the ini file's settings.
@@ -61,7 +61,6 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".lineage")
         config.include(".ratelimit")
-        config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")
         for domain in DOMAINS:

@@ -37,8 +37,10 @@ def includeme(config):
     from ..clients.resources import ClientResource
     from .resources import Notifications
 
-    config.registry["reminders"] = Reminders(config.get_settings())
+    reminders = config.registry["reminders"] = Reminders(config.get_settings())
     config.add_child(ClientResource, "notifications", Notifications)
+    if reminders.channels.push is not None:  # no link while Web Push is not configured
+        config.add_root_link("push.key", None, "push-key")
     config.add_directive("add_reminder_source", add_reminder_source)
     config.include(".kinds")
     config.scan(".views")
