@@ -158,11 +158,6 @@ def on_page(request, context, body: dict) -> dict | None:
     """The charts a page shows, with the range its query asks for: every chart of the client on the
     client's and the diary's page (when the body links `charts` or the diary's client has it), the one
     chart on its own page."""
-    # Imported here: the diary package imports this one for its charts (Range, day_labels); importing the
-    # diary's resources at the top made `hyperdiary.main` fail in a fresh interpreter (models.load imports
-    # the charts package before the diary's: a circular import).
-    from ..diary.resources import Diary
-
     if isinstance(context, ChartResource):
         charts = [context]
     elif isinstance(context, request.registry["charts"].pages) and not request.view_name:
