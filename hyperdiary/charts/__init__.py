@@ -85,6 +85,7 @@ class ChartKinds:
 
     def __init__(self):
         self.data, self.fixed, self.sources, self.places = {}, {}, [], {}
+        self.pages = (ClientResource,)  # the pages that show every chart of the client (and below a client)
 
 
 def add_chart(config, kind: str, data, name: str | None = None, title: str | None = None, place: int = 0):
@@ -98,9 +99,13 @@ def add_chart(config, kind: str, data, name: str | None = None, title: str | Non
         charts.fixed = dict(sorted(charts.fixed.items(), key=lambda item: charts.places.setdefault(item[0], place)))
 
 
-def add_chart_source(config, source):
-    """`config.add_chart_source(source)`: charts a client has of its own (entries: its diary's `x-charts`)."""
-    config.registry["charts"].sources.append(source)
+def add_chart_source(config, source, page: type | None = None):
+    """`config.add_chart_source(source)`: charts a client has of its own (entries: its diary's `x-charts`); a
+    `page`, a resource class below a client whose page shows every chart of the client too (the diary)."""
+    charts = config.registry["charts"]
+    charts.sources.append(source)
+    if page is not None:
+        charts.pages += (page,)
 
 
 def data(request, chart: ChartResource, bounds: Range) -> dict:
@@ -153,15 +158,12 @@ def on_page(request, context, body: dict) -> dict | None:
     """The charts a page shows, with the range its query asks for: every chart of the client on the
     client's and the diary's page (when the body links `charts` or the diary's client has it), the one
     chart on its own page."""
-    # Imported here: the diary package imports this one for its charts (Range, day_labels); importing the
-    # diary's resources at the top made `hyperdiary.main` fail in a fresh interpreter (models.load imports
-    # the charts package before the diary's: a circular import).
-    from ..diary.resources import Diary
-
     if isinstance(context, ChartResource):
         charts = [context]
-    elif isinstance(context, (ClientResource, Diary)) and not request.view_name:
-        resource = context if isinstance(context, ClientResource) else context.__parent__
+    elif isinstance(context, request.registry["charts"].pages) and not request.view_name:
+        resource = context
+        while not resource.holds_client:  # the client's resource, whose charts these are
+            resource = resource.__parent__
         container = resource["charts"]
         if not request.has_permission(Permissions.VIEW, container):
             return None

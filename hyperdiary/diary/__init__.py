@@ -159,7 +159,7 @@ def includeme(config):
     config.add_root_link("schemas.preview", "schemas", "preview", permission=Permissions.SCHEMAS_ADD)
     config.add_child(ClientResource, "diary", Diary)
     config.add_child(Reports, "perSchema", reports.PerSchemaReport)
-    config.add_chart_source(charts.sources)
+    config.add_chart_source(charts.sources, page=Diary)
     config.add_chart("entries", charts.data)
     config.add_record_kind(EntryKind)
     config.scan(".views")
