@@ -41,6 +41,7 @@ def main(global_config, **settings):
         config.include(".ratelimit")
         config.include(".schemas")
         config.include(".bodies")
+        config.include(".images")
         config.include(".kinds")
         # The record kinds, each declared once (kinds.Kind).
         config.include(".diary")

@@ -409,6 +409,7 @@ class Op(NamedTuple):
     tag: str | None = None  # default: the tag of the longest PATH_TAGS prefix of the path
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
+    body_required: bool = True  # False: the body may be left out (every field has a default)
 
 
 USER = "/users/{user_id}/"
@@ -575,8 +576,9 @@ def kind_schemas(kind: RecordKind, bodies) -> dict:
 
 
 def read_only_keys(*names) -> dict:
-    """The read-only keys a body of a kind may send back: the hypermedia keys, and `names` of its fields."""
-    return dict(READ_ONLY, **{name: {"description": "read-only, ignored"} for name in names})
+    """The keys a body of a kind may send back (ignored): the hypermedia keys. Its read-only fields (`names`)
+    are not among them: a body with one is a 400 naming it (API.md §8)."""
+    return dict(READ_ONLY)
 
 
 # What the declarations (kinds.Kind) do not say, by kind name. A kind missing here still gets a document:
@@ -846,7 +848,7 @@ OPERATIONS = (
        result=page(ref("CalendarFeed")), errors=(404,), query=("limit", "after")),
     Op("addCalendarFeed", "post", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
        "A new secret URL of the goals calendar, for a calendar app (the client)", "goals.ics.feeds",
-       "CalendarFeedBody", 201, "CalendarFeed", errors=(404,), etag=True),
+       "CalendarFeedBody", 201, "CalendarFeed", errors=(404,), etag=True, body_required=False),
     Op("getCalendarFeed", "get", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
        "A secret calendar feed (the client)", result="CalendarFeed", errors=(404,), etag=True, if_none_match=True),
     Op("endCalendarFeed", "delete", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
@@ -925,7 +927,7 @@ OPERATIONS = (
     # page to a request that prefers text/html; not listed per operation.
     Op("signInPages", "post", "/auth/session", "Auth", "session",
        "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body="Credentials",
-       result="PageSession", errors=(401,), public=True),
+       result="PageSession", errors=(401, 429), public=True),
     Op("signOutPages", "delete", "/auth/session", "Auth", "session",
        "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True),
     Op("previewSchema", "post", "/schemas/preview", "Schemas", "preview",
@@ -1064,15 +1066,14 @@ def _operation(op: Op, view, links) -> dict:
     if parameters:
         description["parameters"] = parameters
     if op.body:
-        description["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(op.body)}}}
+        description["requestBody"] = {"required": op.body_required, "content": {JSON: {"schema": ref(op.body)}}}
     responses = {str(op.ok): _success(op, SUCCESS[op.ok], links)}
     for status, text in op.also.items():
         responses[str(status)] = _success(op, text)
     if _revalidates(op):
         responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag, or `*`"}
-    errors = set(op.errors)
-    if op.body or op.query:
-        errors.add(400)
+    # Any operation refuses a query parameter it does not take (API.md §8: inputs.strict_query).
+    errors = set(op.errors) | {400}
     if op.body:
         errors.update((413, 415))
     # Any operation may find the database out of reach (faults.py).
