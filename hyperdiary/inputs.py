@@ -110,7 +110,8 @@ def _unstorable(value):
     while stack:
         path, item, depth, nul_in_key = stack.pop()
         if nul_in_key:
-            return problem(path, NUL)
+            # named with the NUL written out: an error's `name` holds none either (API.md §8)
+            return problem(path.replace("\x00", "\\u0000"), NUL)
         if isinstance(item, str):
             if "\x00" in item:
                 return problem(path or "body", NUL)

@@ -20,10 +20,12 @@ Where it comes from:
 413; a signed-in caller is needed: 401 and `security`; If-Match is honoured: 412; a GET with an ETag
 answers 304; a create links to the GET of what it made) so the tables stay short.
 """
+import copy
 import inspect
 import re
 from typing import NamedTuple
 
+from . import localtime
 from .accounts import MIN_PASSWORD_LENGTH
 from .kinds import Kind
 from .models import Role
@@ -75,6 +77,14 @@ def described(schema: dict, description: str) -> dict:
 
 
 STRING = {"type": "string"}
+# What the server checks of dates and zones, said where JSON Schema can (API.md §8: the document and the
+# server agree): a date or a date-time; a zone among localtime.IANA_NAMES; a stored record's date within
+# the years every zone reckons (localtime.EARLIEST..LATEST).
+DATE_OR_DATE_TIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+RECKONED = {"type": "string", "pattern": "^(19|20|21)[0-9]{2}-[^\\u0000]*$",
+            "description": f"from {localtime.EARLIEST.year} to {localtime.LATEST.year - 1}"}
+# A string of a colander-checked body (inputs.body): an empty one is a 400 ("Must not be empty.").
+TEXT = {"type": "string", "minLength": 1}
 URI = {"type": "string", "format": "uri"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 NAME = {"type": "string", "maxLength": 150}
@@ -135,6 +145,11 @@ SCHEMAS = {
                 message=STRING)},
         },
     },
+    "TimeZone": {"type": "string", "enum": sorted(localtime.IANA_NAMES), "description": "an IANA time zone"},
+    # Any JSON value (what a body may send back in a representation's hypermedia keys, ignored).
+    "JSONValue": {"anyOf": [{"type": ["null", "boolean", "number"]}, {"type": "string"},
+                            {"type": "array", "items": ref("JSONValue")},
+                            {"type": "object", "additionalProperties": ref("JSONValue")}]},
     # Entry schemas (API.md §5).
     "SchemaDescriptor": representation(
         "An entry type, described for building forms; its `jsonschema` link leads to the full document.",
@@ -177,7 +192,7 @@ SCHEMAS = {
                            first_name=NULLABLE_TEXT, last_name=NULLABLE_TEXT,
                            is_active=described(BOOLEAN, "false: deactivated by an admin, cannot sign in")),
     "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
-                             time_zone=described(STRING, "an IANA time zone")),
+                             time_zone=described(ref("TimeZone"), "an IANA time zone")),
     "Assignment": representation("A client in a professional's caseload.",
                                  client=described(URI, "the client's @url"), name=STRING),
     "Diary": representation("A diary: links to its configuration and entries.", changes=False),
@@ -247,7 +262,7 @@ SCHEMAS = {
         "A secret calendar feed of a client's goals; its secret URL only in the answer that created it.",
         optional=("feed",), name=NULLABLE_TEXT,
         feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
-    "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
+    "CalendarFeedBody": obj((), name=described(dict(TEXT, maxLength=100), "a label of one's own")),
     # Reports for professionals (RESOURCES.md).
     "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
                               changes=False),
@@ -297,7 +312,7 @@ SCHEMAS = {
                    "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"}},
                    "description": "A FHIR R4 Bundle of type collection (the export tests check it with FHIR's own "
                                   "models)"},
-    "Erasure": obj(("password",), password=described(STRING, "the user's own password (not needed by admins)")),
+    "Erasure": obj(("password",), password=described(TEXT, "the user's own password (not needed by admins)")),
     # Request bodies.
     "Registration": obj(("username", "email", "password"),
                         username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
@@ -305,17 +320,17 @@ SCHEMAS = {
     "NewUser": obj(("username", "email", "password", "role"),
                    username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
                    email=EMAIL, password=PASSWORD, role=ROLE, first_name=NAME, last_name=NAME),
-    "Credentials": obj(("username", "password"), username=STRING, password=STRING),
-    "RefreshToken": obj(("refresh",), refresh=STRING),
+    "Credentials": obj(("username", "password"), username=TEXT, password=TEXT),
+    "RefreshToken": obj(("refresh",), refresh=TEXT),
     "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=PASSWORD,
-                         current_password=described(STRING, "needed to change one's own password"),
+                         current_password=described(TEXT, "needed to change one's own password"),
                          is_active=described(BOOLEAN, "admins: false deactivates (every token stops working)"),
                          username=described(STRING, "read-only: only the current value"),
                          role=described(ROLE, "read-only: only the current value")),
-    "NewAssignment": obj(("client",), client=described(STRING, "the client's @url")),
+    "NewAssignment": obj(("client",), client=described(TEXT, "the client's @url")),
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
-                        time_zone=described(STRING, "an IANA time zone")),
-    "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(STRING, "a schema $id")}),
+                        time_zone=described(TEXT, "an IANA time zone")),
+    "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(TEXT, "a schema $id")}),
     "SubjectLogEntryTime": {
         "type": "object",
         "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
@@ -344,16 +359,17 @@ QUERY = {
     "after": described(STRING, "an opaque cursor: follow `next` links rather than building it"),
     "modified_after": described(DATE_TIME, "only records changed after this instant (oldest first, tombstones too)"),
     "login": described(STRING, "only the client with this username"),
-    "fromdate": described(STRING, "a date (from the start of that local day) or a date-time"),
-    "todate": described(STRING, "a date (to the end of that local day, inclusive) or a date-time"),
-    "time_zone": described(STRING, "the IANA zone of the days (default: the client's)"),
+    "fromdate": described(DATE_OR_DATE_TIME, "a date (from the start of that local day) or a date-time"),
+    "todate": described(DATE_OR_DATE_TIME, "a date (to the end of that local day, inclusive) or a date-time"),
+    "time_zone": described(ref("TimeZone"), "the IANA zone of the days (default: the client's)"),
     "until": described(DATE_TIME, "reminders before this instant (default: now)"),
     "since": described(DATE_TIME, "reminders at or after this instant"),
     "session": described(STRING, "only journals of this session"),
     "tag": described(STRING, "only journals with a tag of this type (its @url or id)"),
     "subject": described(STRING, "only the logs of this subject (its @url or id)"),
     "type": described(STRING, "only the logs of this subject-log type"),
-    "reference_date": described(STRING, "a date (that local day) or a date-time; default: today in the zone"),
+    "reference_date": described(DATE_OR_DATE_TIME, "a date (that local day) or a date-time; default: today in the "
+                                                     "zone"),
     "actor": described(STRING, "only the events of this user (its @url or id)"),
 }
 
@@ -478,8 +494,8 @@ def tag_of(op: Op) -> str:
 # deployment's own schemas/<body>.json). This is the seam for the kind declarations of issue 11: a declared
 # kind maps onto one RecordKind, and document() loops over them.
 
-# The keys of a representation that a body may send back unchanged (inputs.writable drops them).
-READ_ONLY = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
+# The keys of a representation that a body may send back (inputs.writable drops them, whatever they hold).
+READ_ONLY = {key: described(ref("JSONValue"), "ignored") for key in ("@url", "@type", "@links", "@changes")}
 
 
 class RecordKind(NamedTuple):
@@ -547,6 +563,12 @@ def kind_operations(kind: RecordKind) -> list[Op]:
     return found
 
 
+# The fields of body files whose dates the server keeps within the years every zone reckons (goals.parse,
+# moods, journals): a date outside them is a 400 ("Choose a date from 1900 to 2199.").
+RECKONED_FIELDS = {"goal": ("startdate", "targetdate", "reminderdate"), "goalreminder": ("reminderdate",),
+                   "mood": ("logdate",), "journal": ("journal_timestamp",)}
+
+
 def file_body(bodies, name: str, read_only=None, **changes) -> dict:
     """The deployment's own schemas/<name>.json as a request body, read when the document is built (so a
     deployment that tightens the file gets a document that says so), with the read-only keys a body may
@@ -554,6 +576,9 @@ def file_body(bodies, name: str, read_only=None, **changes) -> dict:
     loaded = bodies[name]
     document = {key: value for key, value in loaded.document.items() if key != "$schema"}
     properties = dict(read_only or {}, **document.get("properties", {}))
+    for field in RECKONED_FIELDS.get(name, ()):
+        if isinstance(properties.get(field), dict):
+            properties[field] = dict(properties[field], pattern=RECKONED["pattern"])
     for field, limit in loaded.limits.items():
         if isinstance(properties.get(field), dict):
             properties[field] = dict(properties[field], maxLength=min(properties[field].get("maxLength", limit), limit))
@@ -1101,7 +1126,43 @@ def document(request) -> dict:
     return dict(built, servers=[{"url": request.application_url}])
 
 
+# What API.md §8 says of every input (hyperdiary/inputs.py), declared where the document has a string: no
+# string holds the NUL character (PostgreSQL's text cannot; nor do answers), nor does a key of an open
+# object; a query parameter given is not empty.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _declare_input_rules(node, query=False):
+    if isinstance(node, list):
+        for item in node:
+            _declare_input_rules(item, query)
+        return
+    if not isinstance(node, dict):
+        return
+    types = node.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "string" in types and not {"pattern", "const", "enum"} & set(node):
+        node["pattern"] = NO_NUL
+    if "string" in types and query:
+        node.setdefault("minLength", 1)
+    if "object" in types and node.get("additionalProperties", True) is not False and "propertyNames" not in node:
+        node["propertyNames"] = {"pattern": NO_NUL}
+    for key, value in node.items():
+        if key == "parameters" and isinstance(value, list):
+            for parameter in value:
+                if isinstance(parameter, dict) and parameter.get("in") == "query":
+                    _declare_input_rules(parameter.get("schema"), True)
+        elif key not in ("pattern", "propertyNames"):
+            _declare_input_rules(value, query)
+
+
 def _build(registry) -> dict:
+    built = copy.deepcopy(_built(registry))  # (the tables' dicts are shared between places)
+    _declare_input_rules(built)
+    return built
+
+
+def _built(registry) -> dict:
     views = registered_views(registry)
     kinds = record_kinds(registry)
     operations = all_operations(kinds)
