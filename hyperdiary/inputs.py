@@ -110,8 +110,7 @@ def _unstorable(value):
     while stack:
         path, item, depth, nul_in_key = stack.pop()
         if nul_in_key:
-            # named with the NUL written out: an error's `name` holds none either (API.md §8)
-            return problem(path.replace("\x00", "\\u0000"), NUL)
+            return problem(path, NUL)
         if isinstance(item, str):
             if "\x00" in item:
                 return problem(path or "body", NUL)

@@ -1158,7 +1158,10 @@ def _declare_input_rules(node, query=False):
 
 def _build(registry) -> dict:
     built = copy.deepcopy(_built(registry))  # (the tables' dicts are shared between places)
+    # An error names an offending key as it was sent, NUL included.
+    error = built["components"]["schemas"].pop("Error")
     _declare_input_rules(built)
+    built["components"]["schemas"]["Error"] = error
     return built
 
 
