@@ -329,7 +329,7 @@ SCHEMAS = {
                          role=described(ROLE, "read-only: only the current value")),
     "NewAssignment": obj(("client",), client=described(TEXT, "the client's @url")),
     "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
-                        time_zone=described(TEXT, "an IANA time zone")),
+                        time_zone=described(ref("TimeZone"), "an IANA time zone")),
     "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(TEXT, "a schema $id")}),
     "SubjectLogEntryTime": {
         "type": "object",
