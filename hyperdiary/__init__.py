@@ -10,14 +10,14 @@ from pyramid.config import Configurator
 DOMAINS = (
     "accounts",
     "clients",
+    "reports",
+    "charts",
     "diary",
     "goals",
     "journals",
     "moods",
     "feeds",
     "research",
-    "reports",
-    "charts",
 )
 
 # Environment variables that override the ini file's settings.
@@ -53,7 +53,6 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".lineage")
         config.include(".ratelimit")
-        config.include(".schemas")
         config.include(".bodies")
         config.include(".images")
         config.include(".kinds")
