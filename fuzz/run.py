@@ -79,12 +79,13 @@ CONFIG = """
 # Rules of the input that JSON Schema cannot say, so that data valid by the document may still be a 400 naming
 # the field: an opaque paging cursor (`after`), a date range longer than a listing allows or backwards, a
 # password zxcvbn finds weak, an entry schema whose fields cannot be described, a goal batch naming goals that
-# do not exist, a journal with neither title nor description. Without --strict, the check that valid data is
+# do not exist, a journal with neither title nor description; and an If-Match that is not the record's ETag
+# (412: that is what If-Match is for). Without --strict, the check that valid data is
 # accepted takes a 400 as an answer; every other check (5xx, status codes, schemas of answers, headers,
 # negative data refused, ...) stays as strict.
 LENIENT = """
 [checks.positive_data_acceptance]
-expected-statuses = ["2XX", "3XX", 400, 401, 403, 404, 409, 429]
+expected-statuses = ["2XX", "3XX", 400, 401, 403, 404, 409, 412, 429]
 """
 # Paths the caller may not see: they answer 404 to every method, TRACE included (API.md §2: a hidden resource
 # answers 404), where schemathesis expects 405 for a method the document does not list.
