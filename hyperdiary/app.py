@@ -66,6 +66,7 @@ def main(global_config, **settings):
         config.include(".lineage")
         config.include(".ratelimit")
         config.include(".bodies")
+        config.include(".images")
         config.include(".kinds")
         for domain in DOMAINS:
             config.include(f".{domain}")

@@ -37,6 +37,7 @@ class Doc(NamedTuple):
     tag: str | None = None  # default: the tag of the path (openapi.tag_of)
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
+    body_required: bool = True  # False: the body may be left out (every field has a default)
     parameters: dict = {}  # {path parameter: what it is}, for one that is no record's id (`<kind>_id`); said
                            # once, on any operation of the path, it holds for all
 

@@ -68,7 +68,7 @@ class EntryKind(kinds.Kind):
     link_names = {"create": "diary.entries", "list": "diary.entries.items"}
 
     def checked_body(self, request) -> dict:
-        return writable(json_object(request), READ_ONLY_KEYS)
+        return writable(json_object(request), ignored=READ_ONLY_KEYS)
 
     def values(self, request, data, current=None, *, replace=False):
         """{schema_id, dt, fields} from a POST body or (merged onto `current`) a PATCH body; a 400 with one
