@@ -177,7 +177,18 @@ SCHEMAS = {
                            first_name=NULLABLE_TEXT, last_name=NULLABLE_TEXT,
                            is_active=described(BOOLEAN, "false: deactivated by an admin, cannot sign in")),
     "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
-                             time_zone=described(STRING, "an IANA time zone")),
+                             time_zone=described(STRING, "an IANA time zone"),
+                             # The caseload's columns (views/clients.add_caseload_column): in the listing only.
+                             optional=("attention", "latest_scores"),
+                             attention=described(COUNT, "in the `clients` listing: flagged answers not yet "
+                                                        "acknowledged"),
+                             latest_scores=described({"type": "array", "items": ref("LatestScore")},
+                                                     "in the `clients` listing: the latest score of each scored "
+                                                     "type, newest first")),
+    "LatestScore": obj(("schema", "title", "value", "band", "time"), schema=described(STRING, "the schema's $id"),
+                       title=STRING, value={"type": "integer"}, band=NULLABLE_TEXT, time=DATE_TIME),
+    "Score": nullable(obj(("value", "band", "flags"), value={"type": "integer"}, band=NULLABLE_TEXT, flags={
+        "type": "array", "items": obj(("field", "label"), field=STRING, label=STRING)})),
     "Assignment": representation("A client in a professional's caseload.",
                                  client=described(URI, "the client's @url"), name=STRING),
     "Diary": representation("A diary: links to its configuration and entries.", changes=False),
@@ -586,7 +597,9 @@ REPRESENTATIONS = {
     "entry": {
         "type": "object", "description": "An entry; @type is the $id of its schema.",
         "required": ["@url", "@type", "@links", "@changes", "dt"],
-        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME),
+        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME, score=described(
+            ref("Score"), "entries of a scored schema (x-scoring): read-only, null while an answer it sums is "
+                          "missing")),
         "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
     },
     "journal": representation(
@@ -608,6 +621,18 @@ REPRESENTATIONS = {
     "subject": representation(
         "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
         description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")),
+    "questionnaire": representation(
+        "A questionnaire assigned to a client, due every `every_days` days from `first_due`.",
+        schema=described(STRING, "the entry schema's $id"), title=STRING,
+        every_days={"type": "integer", "minimum": 1}, first_due=DATE,
+        next_due=described(DATE, "the client's local date it is due next"),
+        remindertime=described({"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$"}, "local wall-clock time, HH:MM"),
+        last_answered=described(nullable(DATE_TIME), "the dt of the latest answer")),
+    "attention": representation(
+        "A flagged answer for the client's professionals.", entry=described(URI, "the entry's @url"),
+        flags={"type": "array", "items": obj(("field", "label"), field=STRING, label=STRING)},
+        time=described(DATE_TIME, "the entry's dt"), acknowledged=BOOLEAN,
+        acknowledged_by=described(NULLABLE_URI, "the professional's @url"), acknowledged_at=nullable(DATE_TIME)),
     "subjectlog": representation(
         "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
         "(remove_entry) and answer the whole log.",
@@ -650,6 +675,9 @@ KIND_TAGS = {"entry": "diary entries", "goal-tracking": "tracking", "tagtype": "
 KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"}}
 LIST_EXTRAS = {"entry": {"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
                                       "description": "the descriptors of the entry types present in @items"}}}
+# Statuses a kind's operations answer beyond the rule's: {kind: {operation: statuses}}.
+KIND_ERRORS = {"questionnaire": {"create": (409,)},
+               "attention": {"list": (403,), "get": (403,), "patch": (403,)}}  # the client may not review
 # Where the collections of kinds below these (not record) resources hang.
 PARENT_PATHS = {"Root": "/", "ClientResource": CLIENT, "Diary": DIARY}
 
@@ -721,7 +749,7 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
         query=tuple(node.name for node in kind.listing().children),
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
-        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
+        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {}, **KIND_ERRORS.get(kind.name, {}),
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
@@ -931,6 +959,10 @@ OPERATIONS = (
     Op("previewSchema", "post", "/schemas/preview", "Schemas", "preview",
        "The descriptor an upload of this schema would get, or its 400; nothing is stored", "schemas.preview",
        "JSONSchema", result="SchemaDescriptor", errors=(403,)),
+    # Questionnaires (API.md §13).
+    Op("listQuestionnairesDue", "get", CLIENT + "questionnaires/due", "Questionnaires", "due",
+       "The client's questionnaires due today or overdue, in the client's zone", "questionnaires.due",
+       result=page(ref("Questionnaire")), errors=(404,), query=("limit", "after"), tag="questionnaires"),
     Op("listCharts", "get", CHARTS, "Charts", "", "A client's charts", "charts", result=page(ref("ChartLink")),
        errors=(404,)),
     Op("getChart", "get", CHARTS + "{chart_name}/", "ChartResource", "",

@@ -58,8 +58,17 @@ def list_clients(context, request):
     if params["login"] is not None:
         stmt = stmt.where(User.username == params["login"].strip().lower())
     rows, more = keyset_page(request.dbsession, stmt, Client.name, Client.id, params["limit"], params["after"])
-    items = [client_body(request, ClientResource(context, c.id, c, Identity(c.user_id, c.role, c.username)))
-             for c in rows]
+    # The ACL is asked about the caller only: a professional follows every client listed (the join above), an
+    # admin none; so no client's caseload is read (a statement per client, when each link asked its ACL).
+    following = [request.user.id] if request.user.role != Role.ADMIN else []
+    items = [client_body(request, ClientResource(context, c.id, c, Identity(c.user_id, c.role, c.username),
+                                                 following)) for c in rows]
+    if rows:
+        ids = [c.id for c in rows]
+        for column in request.registry.get("caseload_columns", ()):
+            found = column(request, ids)
+            for item, client_id in zip(items, ids):
+                item.update(found.get(client_id, {}))
     next_query = None
     if more:
         next_query = {"limit": params["limit"], "after": cursor(rows[-1].name, rows[-1].id)}
@@ -89,3 +98,14 @@ def patch_client(context, request):
     records.bump(client)
     hm.set_etag(request, client)
     return client_body(request, context)
+
+
+def add_caseload_column(config, fn):
+    """`config.add_caseload_column(fn)`: more fields per client in the `clients` listing. `fn(request,
+    client_ids) -> {client_id: {field: value}}` runs one query for the whole page (never one per client);
+    each client's representation in the listing gets its fields."""
+    config.registry.setdefault("caseload_columns", []).append(fn)
+
+
+def includeme(config):
+    config.add_directive("add_caseload_column", add_caseload_column)

@@ -36,12 +36,17 @@ def kinds_app(app_settings, tmp_path_factory):
 
 
 KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration"]
+# Kinds the suite cannot drive yet, because their owner does not write them: a client's questionnaire
+# assignments are written by its professionals, its attention items come from its entries and only its
+# professionals read them. tests/functional/test_questionnaires.py covers both: create, PATCH, delete, bad
+# bodies, 403 for the client, 404 for strangers.
+NOT_OWNER_WRITTEN = ["questionnaire", "attention"]
 
 
 def test_every_kind_is_in_the_contract_suite(kinds_app):
     """A kind added to the app without being listed here fails this test (the list is a parameter list, so
     that each kind's tests carry its name)."""
-    assert sorted(kinds_app.registry.kinds) == sorted(KIND_NAMES)
+    assert sorted(kinds_app.registry.kinds) == sorted(KIND_NAMES + NOT_OWNER_WRITTEN)
 
 
 @pytest.fixture
