@@ -74,6 +74,11 @@ class Questionnaires(kinds.Collection):
     """A client's assignments; the view `due` lists those due today or overdue."""
 
 
+class QuestionnaireResource(kinds.Item):
+    """One assignment. (Declared here with its collection: a class made per app would leave the shared
+    collection class leading to another app's item class.)"""
+
+
 class AssignmentKind(kinds.Kind):
     """A questionnaire assigned to a client: `{schema, every_days, first_due, remindertime}`; it shows
     `next_due` (the client's local date) and `last_answered`. The client's professionals create, change
@@ -82,9 +87,8 @@ class AssignmentKind(kinds.Kind):
 
     name, model, body = "questionnaire", Assignment, "questionnaire"
     parent, parent_column, collection = ClientResource, "client_id", "questionnaires"
-    collection_type, collection_class = "questionnaires", Questionnaires
+    collection_type, collection_class, item_class = "questionnaires", Questionnaires, QuestionnaireResource
     fields = ("schema", "title", "every_days", "first_due", "next_due", "remindertime", "last_answered")
-    read_only = frozenset({"title", "next_due", "last_answered"})
     parent_links = (("questionnaires", "", Permissions.VIEW), ("questionnaires.due", "due", Permissions.VIEW))
     collection_links = (("due", "due", Permissions.VIEW),)
     order, ascending = "created", True

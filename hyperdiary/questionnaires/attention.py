@@ -18,7 +18,6 @@ class AttentionKind(kinds.Kind):
     name, model, body = "attention", Attention, "attention"
     parent, parent_column, collection = ClientResource, "client_id", "attention"
     fields = ("entry", "flags", "time", "acknowledged", "acknowledged_by", "acknowledged_at")
-    read_only = frozenset({"entry", "flags", "time", "acknowledged_by", "acknowledged_at"})
     parent_links = (("attention", "", REVIEW),)
     order = "time"
     creatable, deletable = False, False

@@ -265,7 +265,7 @@ def test_who_may_assign(client, professional, amsterdam, app, testapp):
     professional.post(questionnaires, json=body, status=409)
     for bad, field in (({"schema": "https://example.org/nope:1"}, "schema"), ({"every_days": 0}, "every_days"),
                        ({"first_due": "2026-02-30"}, "first_due"), ({"remindertime": "25:00"}, "remindertime"),
-                       ({"every_day": 3}, "every_day")):
+                       ({"every_day": 3}, "every_day"), ({"next_due": "2026-01-01"}, "next_due")):
         response = professional.post(questionnaires, json={**body, "schema": GAD7, **bad}, status=400)
         assert field in [p["name"] for p in response.json["extra"]], bad
     # A stranger (another professional) sees nothing of it.
