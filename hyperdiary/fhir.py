@@ -30,6 +30,7 @@ from . import export
 from . import hypermedia as hm
 from .inputs import parse_datetime
 from .models import User
+from .questionnaires.fhir import score_observation
 
 CONTENT_TYPE = "application/fhir+json"
 ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
@@ -243,7 +244,10 @@ def resources(request, connection, client_resource) -> Iterator[dict]:
         mapping = mappings.get(section.kind)
         if mapping is not None:
             for body in section.items:
-                yield entry(mapping(body))
+                made = entry(mapping(body))
+                yield made
+                if section.kind == "entry" and body.get("score"):  # a scored entry: its score too (API.md §13)
+                    yield entry(score_observation(body, schemas[body["@type"]], subject, made["fullUrl"]))
 
 
 def bundle(request, engine, client_resource) -> Iterator[bytes]:
