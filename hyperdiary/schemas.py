@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from .bodies import Validator
 from .patterns import with_regex_format
-from .models import StoredSchema
+from .diary.models import StoredSchema
 from .questionnaires.scoring import ScoringProblem, scoring_of
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")

@@ -4,10 +4,11 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 from hyperdiary import apply_environment
-from hyperdiary.models import get_engine
+from hyperdiary.models import get_engine, load
 from hyperdiary.models.meta import Base
 
 config = context.config
+load()  # every domain's models: the metadata autogenerate compares
 target_metadata = Base.metadata
 
 
@@ -29,7 +30,8 @@ def run_migrations_offline():
 def run_migrations_online():
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = get_engine(_settings())
+        # Unbounded: a migration's statement (an index over a large table) may rightly take longer than a request.
+        engine = get_engine(_settings(), bounded=False)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

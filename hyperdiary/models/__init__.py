@@ -1,4 +1,6 @@
 """Database wiring: the engine, a session per request joined to pyramid_tm, and the models."""
+import importlib
+import importlib.util
 import os
 
 import orjson
@@ -8,18 +10,23 @@ from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from .accounts import AuthSession, CaseloadAssignment, Role, Token, User  # noqa: F401
-from .diary import Client, Entry, StoredSchema  # noqa: F401
-from .journals import Journal, Tag, TagType  # noqa: F401
-from .goals import Goal, GoalTracking  # noqa: F401
-from .moods import Mood  # noqa: F401
-from .feeds import CalendarFeed  # noqa: F401
-from .meta import Base  # noqa: F401
-from .subjects import Subject, SubjectLog, SubjectLogEntry, SubjectMember  # noqa: F401
+from .. import dbtimeout
 from .audit import AuditEvent  # noqa: F401
-from ..questionnaires.models import Assignment, Attention, Score  # noqa: F401
+from .meta import Base  # noqa: F401
 
-configure_mappers()
+
+def load(domains=None):
+    """Import every domain's models (`hyperdiary/<domain>/models.py`, for the domains of hyperdiary.DOMAINS), so
+    that the metadata holds every table (alembic, erasure) and the mappers are configured. Not at import time:
+    a domain's package imports the core (its kinds, resources), and the core imports this package."""
+    if domains is None:
+        from .. import DOMAINS as domains
+    for domain in domains:
+        name = f"hyperdiary.{domain}.models"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    configure_mappers()
+
 
 # Requests that may write take SQLite's write lock when their transaction begins (BEGIN IMMEDIATE):
 # a deferred transaction that read first and writes later can fail at once with "database is locked"
@@ -36,17 +43,26 @@ def _json_text(value) -> str:
 JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
-def get_engine(settings, prefix="sqlalchemy.", **options):
+def get_engine(settings, prefix="sqlalchemy.", bounded=True, **options):
+    """The engine of `settings`; `bounded=False` for work that may rightly take long (migrations): no bound on
+    its waits for PostgreSQL (dbtimeout.py), SQLite's busy timeout as it was (30 s)."""
     url = make_url(settings[prefix + "url"])
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
-        engine = engine_from_config(settings, prefix, connect_args={"timeout": 30}, **JSON_CODEC)
+        # sqlite3's busy timeout: how long a write waits for another writer's lock (dbtimeout.py).
+        busy_timeout = dbtimeout.timeout(settings) if bounded else dbtimeout.UNBOUNDED_SQLITE_BUSY_TIMEOUT
+        engine = engine_from_config(settings, prefix, connect_args={"timeout": busy_timeout}, **JSON_CODEC)
         _configure_sqlite(engine)
         return engine
     # No pool_pre_ping: it costs a round trip on every request. A connection that died (a database
     # restart) fails one request, and the pool then replaces all of its connections.
-    return engine_from_config(settings, prefix, **JSON_CODEC, **options)
+    # Every wait for the database bounded (dbtimeout.py): a hung database is a 503, not a stalled server.
+    if not bounded:
+        return engine_from_config(settings, prefix, **JSON_CODEC, **options)
+    if prefix + "pool_timeout" not in settings:
+        options = dict(dbtimeout.pool_options(settings), **options)
+    return dbtimeout.bound(engine_from_config(settings, prefix, **JSON_CODEC, **options), settings)
 
 
 def _configure_sqlite(engine):
@@ -129,6 +145,7 @@ def includeme(config):
     # makes Pyramid build a request class per request; hyperdiary.request.Request defines `tm` itself.
     config.add_tween("pyramid_tm.tm_tween_factory", over=EXCVIEW)
 
+    load()
     settings = config.get_settings()
     engine = get_engine(settings)
     session_factory = get_session_factory(engine)

@@ -16,10 +16,10 @@ from .. import hypermedia as hm
 from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, query
-from ..models import Client
+from ..clients.models import Client
 from ..paging import kept, records_page
 from ..records import bump
-from ..resources.clients import ClientResource
+from ..clients.resources import ClientResource
 from ..security import Permissions
 from .models import Assignment
 

@@ -4,7 +4,7 @@ from .. import hypermedia as hm
 from .. import kinds
 from ..errors import Refused
 from ..models.meta import utcnow
-from ..resources.clients import ClientResource
+from ..clients.resources import ClientResource
 from .models import Attention
 
 # The client's professionals (and admins) read and acknowledge; the client does not see this list.
