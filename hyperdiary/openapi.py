@@ -237,8 +237,11 @@ SCHEMAS = {
     # Pages and charts.
     "Chart": representation(
         "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
-        optional=("time_zone", "type", "x_label", "y_label"),
-        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
+        optional=("time_zone", "type", "x_label", "y_label", "bands"),
+        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals", "scores"]},
+        bands=described({"type": "array", "items": obj(("min", "max", "label"), min={"type": "integer"},
+                                                       max={"type": "integer"}, label=STRING)},
+                        "a score chart's bands (x-scoring), shaded in its drawing"), fromdate=DATE, todate=DATE,
         time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
         categories={"type": "array", "items": STRING},
         series={"type": "array", "items": obj(("name", "values"), name=STRING, values={
@@ -260,7 +263,7 @@ SCHEMAS = {
         feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
     "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
     # Reports for professionals (RESOURCES.md).
-    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
+    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`, `scores`.",
                               changes=False),
     "EntriesSinceReport": described(page(
         {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
@@ -278,6 +281,16 @@ SCHEMAS = {
             ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
             journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
     ),
+    "ScoresReport": representation(
+        "The scores of the client's scored questionnaires over the 12 weeks ending with the reference date's.",
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+        rows={"type": "array", "items": obj(("schema", "title", "entry", "time", "value", "band"),
+                                            schema=STRING, title=STRING, entry=URI, time=DATE_TIME,
+                                            value={"type": "integer"}, band=NULLABLE_TEXT)},
+        summary={"type": "array", "items": obj(("schema", "title", "count", "first", "latest", "change", "band"),
+                                               schema=STRING, title=STRING, count=COUNT, first={"type": "integer"},
+                                               latest={"type": "integer"}, change={"type": "integer"},
+                                               band=NULLABLE_TEXT)}),
     "PerSchemaReport": representation(
         "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
         changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
@@ -897,6 +910,8 @@ OPERATIONS = (
     Op("getPerWeekReport", "get", REPORTS + "perWeek/", "PerWeekReport", "",
        "Entries, journals, moods and completed goals per ISO week, 12 weeks", "perWeek", result="PerWeekReport",
        errors=(404,), query=REPORT),
+    Op("getScoresReport", "get", REPORTS + "scores/", "ScoresReport", "",
+       "Scores of the scored questionnaires, 12 weeks", "scores", result="ScoresReport", errors=(404,), query=REPORT),
     Op("getPerSchemaReport", "get", REPORTS + "perSchema/", "PerSchemaReport", "",
        "Diary entries per ISO week and entry type, 12 weeks", "perSchema", result="PerSchemaReport",
        errors=(404,), query=REPORT),

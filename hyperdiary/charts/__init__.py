@@ -26,6 +26,7 @@ from ..clients.resources import ClientResource
 from ..diary.resources import Diary
 from ..security import Permissions
 from ..pages import svg
+from ..questionnaires.charts import score_chart
 
 DEFAULT_DAYS = 28
 MAX_DAYS = 400  # as goals.tracker: one drawing stays readable and one answer small
@@ -159,7 +160,7 @@ def _goals(request, chart, bounds: Range) -> dict:
             "series": [{"name": "goals completed", "values": [weeks.get(week, 0) for week in wanted]}]}
 
 
-DATA = {"entries": _entries, "moods": _moods, "journals": _journals, "goals": _goals}
+DATA = {"entries": _entries, "moods": _moods, "journals": _journals, "goals": _goals, "scores": score_chart}
 
 
 def data(request, chart: ChartResource, bounds: Range) -> dict:

@@ -1,5 +1,6 @@
 """A client's charts: one per `x-charts` entry of its diary's configured schemas, plus moods per day,
 journals per day and goals completed per week. Read by whoever may read the client."""
+from ..questionnaires.charts import specs as score_charts
 from ..resources import Resource
 
 # The charts every client has, by name: (title, kind).
@@ -21,6 +22,7 @@ class Charts(Resource):
                 if isinstance(chart, dict) and isinstance(chart.get("series"), list):
                     title = chart.get("title") if isinstance(chart.get("title"), str) else schema.descriptor["title"]
                     found[f"{schema.key}-{index}"] = (title, "entries", schema, chart)
+            found.update(score_charts(schema))  # a scored questionnaire's score over time (API.md §13)
         for name, (title, kind) in FIXED.items():
             found[name] = (title, kind, None, None)
         return found

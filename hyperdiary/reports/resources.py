@@ -27,8 +27,13 @@ class PerSchemaReport(Report):
     """Diary entries per ISO week and entry type, over 12 weeks."""
 
 
+class ScoresReport(Report):
+    """Scored questionnaires' scores over 12 weeks, per type (hyperdiary/questionnaires/views/report.py)."""
+
+
 # The report types, by the names of their links (and URL steps): an unknown name is a KeyError (404).
-REPORT_TYPES = {"entriesSince": EntriesSinceReport, "perWeek": PerWeekReport, "perSchema": PerSchemaReport}
+REPORT_TYPES = {"entriesSince": EntriesSinceReport, "perWeek": PerWeekReport, "perSchema": PerSchemaReport,
+                "scores": ScoresReport}
 
 
 class Reports(Resource):

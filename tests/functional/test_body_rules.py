@@ -33,6 +33,12 @@ def world(admin, client, professional, caseload, researcher):
     professional.post(link(carol, "goals"), json={"title": "Walk", "is_onetime": True,
                                                   "startdate": "2024-05-01T08:00:00Z"}, status=201)
     client.post(link(carol, "moods"), json={"mood": "calm"}, status=201)
+    # A questionnaire assigned, and answered with a flag: an assignment and an attention item to PATCH.
+    phq9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
+    professional.post(link(professional.get(carol["@url"]).json, "questionnaires"), status=201,
+                      json={"schema": phq9, "every_days": 7, "first_due": "2024-05-06"})
+    client.post(link(carol, "diary.entries"), status=201,
+                json={"@type": phq9, "dt": "2024-05-06T09:00:00Z", **{f"q{n}": 1 for n in range(1, 10)}})
     subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
     log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
                           status=201).json

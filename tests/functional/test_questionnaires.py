@@ -359,3 +359,44 @@ def test_the_caseload_listing_takes_a_fixed_number_of_statements(app, testapp, a
     assert len(page["@items"]) == 12
     assert few == many, sent_list
     assert all(item["attention"] == 1 and len(item["latest_scores"]) == 2 for item in page["@items"])
+
+
+# --- charts and the report ----------------------------------------------------------------------------
+
+
+def test_a_chart_per_scored_type_with_its_bands(client, configured):
+    client.post(configured, json=phq9(7, dt="2024-05-02T09:00:00Z"), status=201)
+    client.post(configured, json=phq9(12, dt="2024-05-02T18:00:00Z"), status=201)  # the day's latest
+    client.post(configured, json=phq9(21, dt="2024-05-04T09:00:00Z"), status=201)
+    charts = client.get(link(client.client(), "charts")).json["@items"]
+    scored = {c["title"]: c for c in charts if c["kind"] == "scores"}
+    assert set(scored) == {"PHQ-9 score", "GAD-7 score", "WHO-5 score"}
+    url = scored["PHQ-9 score"]["@url"]
+    body = client.get(url, params={"fromdate": "2024-05-01", "todate": "2024-05-05", "time_zone": "UTC"}).json
+    assert body["categories"] == [f"2024-05-0{d}" for d in range(1, 6)]
+    assert body["series"] == [{"name": "PHQ-9 score", "values": [None, 12, None, 21, None]}]
+    assert [(b["min"], b["max"], b["label"]) for b in body["bands"]] == [
+        (0, 4, "minimal"), (5, 9, "mild"), (10, 14, "moderate"), (15, 19, "moderately severe"), (20, 27, "severe")]
+    drawing = client.get(url, params={"fromdate": "2024-05-01", "todate": "2024-05-05", "time_zone": "UTC"},
+                         headers={"Accept": "image/svg+xml"})
+    assert drawing.content_type == "image/svg+xml"
+    for label in ("minimal", "mild", "moderately severe", "severe"):
+        assert f"<title>{label}</title>" in drawing.text
+    assert "PHQ-9 score, 2024-05-04: 21" in drawing.text
+
+
+def test_the_scores_report(client, professional, configured):
+    first = client.post(configured, json=phq9(16, dt="2024-05-02T09:00:00Z"), status=201).json
+    client.post(configured, json=phq9(8, dt="2024-05-09T09:00:00Z"), status=201)
+    client.post(configured, json={"@type": WHO5, "dt": "2024-05-03T09:00:00Z", **answers(10, 5, 5)}, status=201)
+    client.post(configured, json=phq9(3, dt="2023-01-09T09:00:00Z"), status=201)  # long before the 12 weeks
+    reports = link(professional.get(client.client()["@url"]).json, "reports")
+    report = professional.get(link(professional.get(reports).json, "scores"),
+                              params={"reference_date": "2024-05-10", "time_zone": "UTC"}).json
+    assert [(r["title"], r["value"], r["band"]) for r in report["rows"]] == [
+        ("PHQ-9", 16, "moderately severe"), ("WHO-5", 40, "poor wellbeing"), ("PHQ-9", 8, "mild")]
+    assert report["rows"][0]["entry"] == first["@url"]
+    assert report["summary"] == [
+        {"schema": PHQ9, "title": "PHQ-9", "count": 2, "first": 16, "latest": 8, "change": -8, "band": "mild"},
+        {"schema": WHO5, "title": "WHO-5", "count": 1, "first": 40, "latest": 40, "change": 0,
+         "band": "poor wellbeing"}]
