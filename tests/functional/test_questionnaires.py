@@ -400,3 +400,33 @@ def test_the_scores_report(client, professional, configured):
         {"schema": PHQ9, "title": "PHQ-9", "count": 2, "first": 16, "latest": 8, "change": -8, "band": "mild"},
         {"schema": WHO5, "title": "WHO-5", "count": 1, "first": 40, "latest": 40, "change": 0,
          "band": "poor wellbeing"}]
+
+
+# --- pages --------------------------------------------------------------------------------------------
+
+HTML = {"Accept": "text/html"}
+
+
+def test_the_pages_say_the_score_and_put_attention_first(app, testapp, admin, client, professional, configured):
+    from bs4 import BeautifulSoup
+
+    # The diary's entries page offers the questionnaire as a form: each question with its answers as choices.
+    soup = BeautifulSoup(client.get(link(client.client(), "diary.entries.items"), headers=HTML).text, "html.parser")
+    form = next(f for f in soup.find_all("form") if f.find("h3") and f.find("h3").get_text() == "New entry: PHQ-9")
+    question = form.find("input", attrs={"name": "q9"}).find_parent(class_="field")
+    assert "better off dead" in question.get_text()
+    assert [label.get_text(strip=True) for label in question.find_all("label", class_="choice")] == [
+        "Not at all", "Several days", "More than half the days", "Nearly every day"]
+    # After saving, the entry's page says the score and its band in words.
+    entry = client.post(configured, json=phq9(12, q9=1), status=201).json
+    soup = BeautifulSoup(client.get(entry["@url"], headers=HTML).text, "html.parser")
+    said = soup.find("p", class_="score").get_text()
+    assert said.startswith("The PHQ-9 score is 12: moderate.") and "question 9" in said
+    # The caseload page lists the client whose answer needs attention first, with the latest scores.
+    create_user(app, "abe", "client", first_name="Abe")  # listed before Carol by name
+    abe = sign_in(testapp, "abe").client()["@url"]
+    admin.post(link(professional.me(), "caseload"), json={"client": abe}, status=201)
+    assert [c["@url"] for c in professional.get(professional.url("clients")).json["@items"]][0] == abe
+    soup = BeautifulSoup(professional.get(professional.url("clients"), headers=HTML).text, "html.parser")
+    rows = soup.find("table", class_="items").find("tbody").find_all("tr")
+    assert "PHQ-9 12 (moderate)" in rows[0].get_text() and "Carol" in rows[0].get_text()
