@@ -430,3 +430,28 @@ def test_the_pages_say_the_score_and_put_attention_first(app, testapp, admin, cl
     soup = BeautifulSoup(professional.get(professional.url("clients"), headers=HTML).text, "html.parser")
     rows = soup.find("table", class_="items").find("tbody").find_all("tr")
     assert "PHQ-9 12 (moderate)" in rows[0].get_text() and "Carol" in rows[0].get_text()
+
+
+def test_the_reminder_source_finds_due_questionnaires_at_local_time_in_every_season(app, professional, amsterdam):
+    """The source the reminder worker will read (hyperdiary/questionnaires/assignments.due_reminders): a
+    questionnaire reminds on its due day at its reminder time in the client's zone."""
+    from hyperdiary.questionnaires.assignments import due_reminders
+
+    questionnaires = link(professional.get(amsterdam).json, "questionnaires")
+    winter = professional.post(questionnaires, json={"schema": PHQ9, "every_days": 7, "first_due": "2026-03-28"},
+                               status=201).json
+    summer = professional.post(questionnaires, json={"schema": GAD7, "every_days": 7, "first_due": "2026-03-30"},
+                               status=201).json
+    dbsession = app.registry["dbsession_factory"]()
+    try:
+        def found(start, end):
+            return {r["path"].rstrip("/").rsplit("/", 1)[-1]: r["time"] for r in due_reminders(dbsession, start, end)}
+
+        day = datetime.datetime
+        assert found(day(2026, 3, 28, 7, 59), day(2026, 3, 28, 8, 1)) == {winter["@url"].rstrip("/").rsplit("/", 1)[-1]:
+                                                                          day(2026, 3, 28, 8)}
+        assert found(day(2026, 3, 30, 6, 59), day(2026, 3, 30, 7, 1)) == {summer["@url"].rstrip("/").rsplit("/", 1)[-1]:
+                                                                          day(2026, 3, 30, 7)}
+        assert found(day(2026, 3, 30, 7, 59), day(2026, 3, 30, 8, 1)) == {}
+    finally:
+        dbsession.close()
