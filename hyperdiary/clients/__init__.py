@@ -6,10 +6,12 @@ def includeme(config):
     from ..resources.audit import ClientAudit
     from ..resources.root import Root
     from .resources import ClientResource, Clients
+    from .views import add_caseload_column
+
+    config.add_directive("add_caseload_column", add_caseload_column)
 
     config.add_child(Root, "clients", Clients)
     config.add_child(ClientResource, "audit", ClientAudit)
     config.scan(".views")
-    config.include(".views")  # config.add_caseload_column
     config.scan(".professionals")
     config.scan(".export")

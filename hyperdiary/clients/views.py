@@ -64,12 +64,10 @@ def list_clients(context, request):
     following = [request.user.id] if request.user.role != Role.ADMIN else []
     items = [client_body(request, ClientResource(context, c.id, c, Identity(c.user_id, c.role, c.username),
                                                  following)) for c in rows]
-    if rows:
-        ids = [c.id for c in rows]
-        for column in request.registry.get("caseload_columns", ()):
-            found = column(request, ids)
-            for item, client_id in zip(items, ids):
-                item.update(found.get(client_id, {}))
+    ids = [c.id for c in rows]
+    for column in request.registry.get("caseload_columns", ()):
+        for item, fields in zip(items, map(column(request, ids).get, ids)):
+            item.update(fields or {})
     next_query = None
     if more:
         next_query = {"limit": params["limit"], "after": cursor(rows[-1].name, rows[-1].id)}
@@ -101,11 +99,10 @@ def patch_client(context, request):
     return client_body(request, context)
 
 
-def add_caseload_column(config, fn):
-    """`config.add_caseload_column(fn)`: more fields per client in the `clients` listing. `fn(request,
-    client_ids) -> {client_id: {field: value}}` runs one query for the whole page (never one per client);
-    each client's representation in the listing gets its fields."""
-    config.registry.setdefault("caseload_columns", []).append(fn)
+def add_caseload_column(config, column):
+    """`config.add_caseload_column(fn)`: `fn(request, client_ids) -> {client_id: {field: value}}`, one query for a
+    whole page of the `clients` listing; each client's representation there gets those fields."""
+    config.registry.setdefault("caseload_columns", []).append(column)
 
 
 def includeme(config):
