@@ -397,7 +397,7 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
     check(client.get(since + "?after=garbage", status=400))
     check(researcher.get(since, status=404))
     check(anonymous.get(since, status=401))
-    for name in ("perWeek", "perSchema"):
+    for name in ("perWeek", "perSchema", "scores"):
         check(client.get(link(kinds, name) + "?reference_date=2024-05-01"))
         check(client.get(link(kinds, name) + "?reference_date=9999-12-31", status=400))
         check(researcher.get(link(kinds, name), status=404))
