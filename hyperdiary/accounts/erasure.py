@@ -4,6 +4,7 @@ import colander
 from pyramid.httpexceptions import HTTPNoContent, HTTPUnauthorized
 from pyramid.view import view_config
 
+from ..documented import documented
 from .. import accounts, audit, erasure
 from .. import hypermedia as hm
 from ..errors import ValidationFailure
@@ -15,9 +16,13 @@ from ..security import Permissions
 
 
 class OwnErasure(colander.MappingSchema):
-    password = colander.SchemaNode(StrictString())
+    password = colander.SchemaNode(StrictString(), description="the user's own password (not needed by admins)")
 
 
+@documented('eraseUser', '/users/{user_id}/',
+            "Erase a user and everything of theirs: one's own account with one's password (`me`), or any user "
+            "(admins, no body)",
+            link='me', body=OwnErasure, ok=204, errors=(403, 404), if_match=True)
 @view_config(context=UserResource, request_method="DELETE", permission=Permissions.PROFILE_EDIT)
 def erase_user(context, request):
     """PROFILE_EDIT: the user itself, and admins. The user itself must give its password (a stolen access

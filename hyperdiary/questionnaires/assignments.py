@@ -13,6 +13,7 @@ from pyramid.httpexceptions import HTTPConflict
 from sqlalchemy import bindparam, select
 
 from .. import hypermedia as hm
+from ..documented import Page, documented
 from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, query
@@ -94,6 +95,16 @@ class AssignmentKind(kinds.Kind):
     order, ascending = "created", True
     write_permission, grants = WRITE, ("professional",)
     erase = {}
+    represented = {"schema": {"type": "string", "description": "the entry schema's $id"},
+                   "title": {"type": "string", "description": "the schema's title"},
+                   "remindertime": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$",
+                                    "description": "local wall-clock time of its reminder, HH:MM"},
+                   "next_due": {"type": "string", "format": "date", "description": "the client's local date it is "
+                                "due next"}}
+    summaries = {"create": "Assign a questionnaire to the client (its professionals); it joins the diary",
+                 "patch": "Change how often it is due, or its reminder time (its professionals)",
+                 "delete": "End an assignment (its professionals)"}
+    statuses = {"create": (409,)}
     example = {"schema": "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1", "every_days": 14,
                "first_due": "2024-05-06", "remindertime": "09:00"}
     change = {"every_days": 7}
@@ -161,6 +172,9 @@ class AssignmentKind(kinds.Kind):
         return kept(self.listing_select.where(Assignment.next_due <= bindparam("today", type_=Assignment.next_due.type)))
 
 
+@documented("listQuestionnairesDue", "/clients/{client_id}/questionnaires/due",
+            "The client's questionnaires due today or overdue, in the client's zone", link="questionnaires.due",
+            result=Page("Questionnaire"), errors=(404,), query=Paging, tag="questionnaires")
 def list_due(context, request):
     """The client's questionnaires due today or overdue, in the client's zone, oldest assignment first."""
     kind = context.kind

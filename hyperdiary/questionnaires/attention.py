@@ -23,6 +23,18 @@ class AttentionKind(kinds.Kind):
     creatable, deletable = False, False
     view_permission = write_permission = REVIEW
     grants = ("professional",)
+    represented = {"entry": {"type": "string", "format": "uri", "description": "the entry's @url"},
+                   "flags": {"type": "array", "items": {
+                       "type": "object", "required": ["field", "label"], "additionalProperties": False,
+                       "properties": {"field": {"type": "string"}, "label": {"type": "string"}}}},
+                   "time": {"type": "string", "format": "date-time", "description": "the entry's dt"},
+                   "acknowledged": {"type": "boolean"},
+                   "acknowledged_by": {"type": ["string", "null"], "format": "uri",
+                                       "description": "the @url of the professional who acknowledged it"}}
+    summaries = {"list": "Flagged answers, newest first (the client's professionals)",
+                 "patch": "Acknowledge a flagged answer (a professional of the client's)"}
+    # The client may see its own client resource, but not this list of its care team's: 403.
+    statuses = {"list": (403,), "get": (403,), "patch": (403,)}
     example = None
     change = {"acknowledged": True}
 

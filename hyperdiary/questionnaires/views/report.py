@@ -6,11 +6,27 @@ from sqlalchemy import select
 
 from ... import hypermedia as hm
 from ...reports.resources import ScoresReport
-from ...reports.views import report_body, report_weeks
+from ...documented import Named, documented
+from ...reports.views import ReportQuery, report_body, report_weeks
+from ...shapes import DATE_TIME, STRING, URI, described, nullable, obj, representation
 from ...security import Permissions
 from ..models import Score
 
 
+SCORES_REPORT_SCHEMA = Named("ScoresReport", representation(
+    "The scores of the client's scored questionnaires over the 12 weeks ending with the reference date's.",
+    changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+    rows={"type": "array", "items": obj(("schema", "title", "entry", "time", "value", "band"), schema=STRING,
+                                        title=STRING, entry=URI, time=DATE_TIME, value={"type": "integer"},
+                                        band=nullable(STRING))},
+    summary={"type": "array", "items": obj(("schema", "title", "count", "first", "latest", "change", "band"),
+                                           schema=STRING, title=STRING, count={"type": "integer", "minimum": 1},
+                                           first={"type": "integer"}, latest={"type": "integer"},
+                                           change={"type": "integer"}, band=nullable(STRING))}))
+
+
+@documented("getScoresReport", "/clients/{client_id}/reports/scores/", "Scores of the scored questionnaires, 12 weeks",
+            link="scores", result=SCORES_REPORT_SCHEMA, errors=(404,), query=ReportQuery)
 @view_config(context=ScoresReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def scores_report(context, request):
     """`rows`: each score in the 12 weeks, oldest first; `summary`: per scored type, its count, first and
