@@ -10,6 +10,8 @@ from pyramid.config import Configurator
 DOMAINS = (
     "accounts",
     "clients",
+    "reports",
+    "charts",
     "diary",
     "goals",
     "journals",
@@ -17,8 +19,6 @@ DOMAINS = (
     "feeds",
     "research",
     "questionnaires",
-    "reports",
-    "charts",
 )
 
 # Environment variables that override the ini file's settings.
@@ -54,7 +54,6 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".lineage")
         config.include(".ratelimit")
-        config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")
         for domain in DOMAINS:

@@ -13,9 +13,7 @@ from markupsafe import Markup
 from pyramid.traversal import lineage
 
 from .. import hypermedia as hm
-from ..clients.resources import ClientResource, Clients
 from ..resources.root import Root
-from .. import charts
 from . import forms, session
 from ..questionnaires import pages as questionnaire_pages
 
@@ -32,7 +30,7 @@ def esc(value) -> str:
 def client_of(context):
     """The client whose records the page shows (its zone is the page's), or None."""
     for resource in lineage(context) if context is not None else ():
-        if isinstance(resource, ClientResource):
+        if getattr(resource, "holds_client", False):
             return resource.client
     return None
 
@@ -298,6 +296,8 @@ def page(request, body, response) -> str:
     shown = Shown(tz, choice_titles(request, body))
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
+    # The charts a page shows below its content (the charts domain's `page_charts`), if any.
+    charts = request.registry.get("page_charts", lambda request, context, body: None)
     page_forms = forms.forms(request, context, request.view_name, body, tz, f'"{etag}"' if etag else None) \
         if request.method == "GET" else []
     if isinstance(body.get("fields"), list) and "@id" in body:
@@ -307,7 +307,7 @@ def page(request, body, response) -> str:
     links = [link for link in body.get("@links", ()) if link.get("name") != "next"]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
-    if items and isinstance(context, Clients):  # the caseload: clients whose answers need attention first
+    if items and type(context).__name__ == "Clients":  # the caseload: clients whose answers need attention first
         items = questionnaire_pages.by_attention(items)
     fields = {key: value for key, value in body.items() if not key.startswith("@")}
     cols, mixed = item_columns(items) if items else ([], False)
@@ -321,5 +321,5 @@ def page(request, body, response) -> str:
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
         score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in choice_descriptors(
             request, body)}) if "score" in body else None,
-        charts=charts.on_page(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
+        charts=charts(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
         **common)

@@ -11,6 +11,14 @@ def includeme(config):
     from ..diary import EntryChanged
     from . import caseload, scores
 
+    from ..clients.resources import ClientResource  # noqa: F401 (the kinds hang below it)
+    from ..reports.resources import Reports
+    from . import charts
+    from .views.report import ScoresReport
+
+    config.add_child(Reports, "scores", ScoresReport)
+    config.add_chart_source(charts.sources)
+    config.add_chart("scores", charts.score_chart)
     config.include(".assignments")
     config.include(".attention")
     config.add_subscriber(scores.entry_changed, EntryChanged)

@@ -5,12 +5,14 @@ from sqlalchemy import select
 from .. import localtime
 from .models import Score
 
-def specs(schema) -> dict:
-    """The charts a configured schema adds to a client's: its score's, when it is scored."""
-    if schema.scoring is None:
-        return {}
-    title = schema.descriptor["title"]
-    return {f"{schema.key}-score": (f"{title} score", "scores", schema, None)}
+def sources(charts) -> dict:
+    """The client's score charts (charts.add_chart_source): one per scored schema of its diary's configuration,
+    name -> (title, "scores", the schema, None)."""
+    found = {}
+    for schema in charts.request.entry_schemas.get_many(charts.dbsession, charts.client.diary_schemas):
+        if schema.scoring is not None:
+            found[f"{schema.key}-score"] = (f"{schema.descriptor['title']} score", "scores", schema, None)
+    return found
 
 
 def score_chart(request, chart, bounds) -> dict:

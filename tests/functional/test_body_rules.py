@@ -5,7 +5,7 @@ import collections
 
 import pytest
 
-from tests.conftest import PASSWORD, link
+from tests.conftest import PASSWORD, link, record_of_every_kind
 from tests.functional.test_openapi import path_pattern
 
 UNKNOWN = "zz_not_a_field"
@@ -21,27 +21,11 @@ TYPED = {"addEntry": {"@type": "https://ns.hyperdiary.org/diary/schema/entry/emo
 
 
 @pytest.fixture
-def world(admin, client, professional, caseload, researcher):
-    """One record of every kind, made through links, and the callers who may write them."""
-    carol = client.client()
-    client.post(link(carol, "diary.entries"), json={"@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1",
-                                                    "dt": "2024-05-01T12:00:00Z", "emotion": "happy", "intensity": 3},
-                status=201)
-    trigger = professional.post(professional.url("tagtypes"), json={"name": "trigger"}, status=201).json
-    journal = client.post(link(carol, "journals"), json={"title": "A walk"}, status=201).json
-    client.post(link(journal, "tags"), json={"tagtype": trigger["@url"]}, status=201)
-    professional.post(link(carol, "goals"), json={"title": "Walk", "is_onetime": True,
-                                                  "startdate": "2024-05-01T08:00:00Z"}, status=201)
-    client.post(link(carol, "moods"), json={"mood": "calm"}, status=201)
-    # A questionnaire assigned, and answered with a flag: an assignment and an attention item to PATCH.
-    phq9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
-    professional.post(link(professional.get(carol["@url"]).json, "questionnaires"), status=201,
-                      json={"schema": phq9, "every_days": 7, "first_due": "2024-05-06"})
-    client.post(link(carol, "diary.entries"), status=201,
-                json={"@type": phq9, "dt": "2024-05-06T09:00:00Z", **{f"q{n}": 1 for n in range(1, 10)}})
-    subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
-    log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
-                          status=201).json
+def world(app, admin, client, professional, caseload, researcher):
+    """A record of every kind in the registry, made from its declaration through links, and the callers who
+    may write them; and an entry of the subject log (its entries are no kind: a view of the log's)."""
+    made = record_of_every_kind(app, client, [professional, researcher, admin])
+    log = made["subjectlog"]
     researcher.patch(link(log, "add_entry"), json={"date_time": "2024-05-01T08:00:00Z",
                                                    "details": {"weight": {"value": 21.5, "unit": "g"}}})
     return [admin, client, professional, researcher]

@@ -5,12 +5,16 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ... import hypermedia as hm
-from ...reports.resources import ScoresReport
+from ...reports.resources import Report
 from ...documented import Named, documented
 from ...reports.views import ReportQuery, report_body, report_weeks
 from ...shapes import DATE_TIME, STRING, URI, described, nullable, obj, representation
 from ...security import Permissions
 from ..models import Score
+
+
+class ScoresReport(Report):
+    """Scored questionnaires' scores over 12 weeks, per type."""
 
 
 SCORES_REPORT_SCHEMA = Named("ScoresReport", representation(
