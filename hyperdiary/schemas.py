@@ -15,7 +15,7 @@ from jsonschema.exceptions import SchemaError
 
 from .bodies import Validator
 from .patterns import with_regex_format
-from .questionnaires.scoring import ScoringProblem, scoring_of
+from .scoring import ScoringProblem, scoring_of
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
 # Names an entry's own envelope uses; a schema may not define fields with these names.
@@ -148,7 +148,7 @@ class EntrySchema:
         self.fields = field_descriptors(document)
         self.field_names = tuple(f["name"] for f in self.fields)
         self.required = frozenset(document.get("required", ()))
-        # How its entries are scored (API.md §13), or None: questionnaires/scoring.py.
+        # How its entries are scored (API.md §13), or None: scoring.py.
         self.scoring = scoring_of(document, _properties(document))
         self.descriptor = {
             "@id": self.id,

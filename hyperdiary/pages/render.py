@@ -15,7 +15,7 @@ from pyramid.traversal import lineage
 from .. import hypermedia as hm
 from ..resources.root import Root
 from . import forms, session
-from ..questionnaires import pages as questionnaire_pages
+from . import scores as questionnaire_pages
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 UTC = datetime.UTC

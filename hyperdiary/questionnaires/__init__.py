@@ -1,10 +1,9 @@
 """Scored questionnaires (API.md §13, issue 22): PHQ-9, GAD-7 and WHO-5 as entry schemas with `x-scoring`
-(scoring.py), each scored entry's `score`, the flagged answers that need a professional's `attention`,
+(hyperdiary/scoring.py, in the core with the schemas), each scored entry's `score`, the flagged answers that need a professional's `attention`,
 assignments that make a questionnaire due every N days in the client's zone, the caseload's `attention` and
 `latest_scores`, a chart per scored type, the `scores` report and the FHIR Observations.
 
-Kept light: schemas.py imports scoring.py from here while the models load, so the package itself imports
-nothing; `includeme` brings in the rest."""
+The package itself imports nothing; `includeme` brings in the rest."""
 
 
 def includeme(config):

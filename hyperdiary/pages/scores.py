@@ -1,4 +1,4 @@
-"""What the pages show of questionnaires (API.md §13, §15): a scored entry's score in plain words, the
+"""What the pages show of scores (x-scoring; the questionnaires domain makes them) (API.md §13, §15): a scored entry's score in plain words, the
 caseload's latest scores in a table's cell, and the caseload with the clients who need attention first."""
 
 

@@ -5,7 +5,8 @@ uploaded or previewed, and applied to an entry's fields.
                   "flags": [{"field", "min", "label"}, ...], "code": {"system", "code", "display"}}
 
 This module knows nothing of requests or the database: schemas.py asks it whether a document's
-`x-scoring` holds, and keeps the parsed `Scoring` beside the schema's validator.
+`x-scoring` holds, and keeps the parsed `Scoring` beside the schema's validator. (A schema feature, like
+`x-charts`, so it is part of the core; the questionnaires domain builds on it.)
 """
 from __future__ import annotations
 
