@@ -7,10 +7,9 @@ number of periods) after the answer's local date; an earlier answer leaves the d
 """
 import datetime
 import functools
-import hashlib
 
 from pyramid.httpexceptions import HTTPConflict
-from sqlalchemy import bindparam, select
+from sqlalchemy import String, bindparam, cast, func, select, true
 
 from .. import hypermedia as hm
 from ..documented import Page, documented
@@ -187,33 +186,49 @@ def list_due(context, request):
 
 
 def reminder_key(assignment_id: str, next_due: datetime.date) -> str:
-    """A reminder's subject id: one per assignment and due date (32 hex characters)."""
-    return hashlib.sha256(f"{assignment_id}:{next_due.isoformat()}".encode()).hexdigest()[:32]
+    """A reminder's subject id: one per assignment and due date, in 32 characters (the ledger's width): the
+    assignment's id's first 24, then the due date as YYYYMMDD. `reminder_key_sql` is the same in SQL."""
+    return assignment_id[:24] + next_due.strftime("%Y%m%d")
+
+
+def reminder_key_sql():
+    return func.substr(Assignment.id, 1, 24).concat(func.replace(cast(Assignment.next_due, String), "-", ""))
+
+
+class QuestionnaireReminders:
+    """The questionnaires' source of reminders for `hyperdiary deliver` (hyperdiary/reminders/worker.py): each
+    live assignment on its due date at its reminder time, a wall-clock time in the client's zone. The database
+    narrows by date (every zone's offset is under a day), Python decides with the zone's rules."""
+
+    name = "questionnaire"
+
+    def due(self, connection, since, until, unsettled):
+        from ..reminders.worker import Reminder
+        day = datetime.timedelta(days=2)
+        rows = connection.execute(
+            select(Assignment.id, Assignment.client_id, Assignment.schema_id, Assignment.next_due,
+                   Assignment.remindertime, Client.time_zone)
+            .join(Client, Client.id == Assignment.client_id)
+            .where(Assignment.deleted.is_(None), Assignment.next_due >= (since - day).date(),
+                   Assignment.next_due <= (until + day).date(), unsettled(reminder_key_sql())))
+        for row in rows:
+            at = due_instant(row.next_due, row.remindertime, localtime.zone(row.time_zone))
+            if since <= at <= until:
+                title = row.schema_id.rstrip("/").rsplit("/", 1)[-1].split(":")[0].upper()
+                yield Reminder(self.name, reminder_key(row.id, row.next_due), row.client_id, at,
+                               f"clients/{row.client_id}/questionnaires/{row.id}/", f"Questionnaire: {title}")
 
 
 def due_reminders(dbsession, start: datetime.datetime, end: datetime.datetime) -> list[dict]:
-    """The reminder source for the reminder worker (API.md §12): each live assignment whose due date at its
-    reminder time, in its client's zone, falls in [start, end) (naive UTC). The database narrows the
-    candidates to due dates within a day of the window (every zone's offset is under a day); Python decides
-    with the zone's rules, so the instant is right in every season."""
-    rows = dbsession.execute(
-        select(Assignment.id, Assignment.client_id, Assignment.schema_id, Assignment.next_due,
-               Assignment.remindertime, Client.time_zone)
-        .join(Client, Client.id == Assignment.client_id)
-        .where(Assignment.deleted.is_(None),
-               Assignment.next_due >= (start - datetime.timedelta(days=2)).date(),
-               Assignment.next_due <= (end + datetime.timedelta(days=2)).date())).all()
-    found = []
-    for row in rows:
-        moment = due_instant(row.next_due, row.remindertime, localtime.zone(row.time_zone))
-        if start <= moment < end:
-            found.append({"source": "questionnaire", "subject_id": reminder_key(row.id, row.next_due),
-                          "client_id": row.client_id, "time": moment, "schema": row.schema_id,
-                          "path": f"clients/{row.client_id}/questionnaires/{row.id}/"})
-    return found
+    """The reminders of [start, end) as dicts (a view of the source for tests and tools)."""
+    found = QuestionnaireReminders().due(dbsession.connection(), start, end - datetime.timedelta(microseconds=1),
+                                         lambda column: true())
+    return [{"source": r.source, "subject_id": r.subject_id, "client_id": r.client_id, "time": r.at,
+             "path": r.about} for r in found]
 
 
 def includeme(config):
     config.add_record_kind(AssignmentKind)
+    config.add_reminder_source(QuestionnaireReminders())
     config.add_view(list_due, context=Questionnaires, name="due", request_method="GET", renderer="json",
                     permission=Permissions.VIEW)

@@ -453,5 +453,14 @@ def test_the_reminder_source_finds_due_questionnaires_at_local_time_in_every_sea
         assert found(day(2026, 3, 30, 6, 59), day(2026, 3, 30, 7, 1)) == {summer["@url"].rstrip("/").rsplit("/", 1)[-1]:
                                                                           day(2026, 3, 30, 7)}
         assert found(day(2026, 3, 30, 7, 59), day(2026, 3, 30, 8, 1)) == {}
+        # Through the worker's own ledger condition (nothing sent yet: unsettled), with its subject ids.
+        from hyperdiary.questionnaires.assignments import QuestionnaireReminders
+        from hyperdiary.reminders.worker import unsettled_condition
+        source = next(s for s in app.registry["reminders"].sources if s.name == "questionnaire")
+        assert isinstance(source, QuestionnaireReminders)
+        due = list(source.due(dbsession.connection(), day(2026, 3, 30, 6, 59), day(2026, 3, 30, 7, 1),
+                              unsettled_condition("questionnaire", day(2026, 3, 30, 7))))
+        assert [(r.at, r.subject_id, r.title) for r in due] == [
+            (day(2026, 3, 30, 7), summer["@url"].rstrip("/").rsplit("/", 1)[-1][:24] + "20260330", "Questionnaire: GAD-7")]
     finally:
         dbsession.close()
