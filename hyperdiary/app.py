@@ -22,6 +22,7 @@ DOMAINS = (
     "moods",
     "feeds",
     "research",
+    "questionnaires",
 )
 
 # Environment variables that override the ini file's settings.

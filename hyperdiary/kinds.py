@@ -166,6 +166,7 @@ class Kind:
     api_name: str = None         # its name in operationIds (default: `name` in CamelCase)
     component: str = None        # its representation's component name (default: api_name)
     link_names: dict = {}        # {operation: the link leading to it} where not a link of its parent
+    statuses: dict = {}          # {operation: (status, ...)} answered beyond what follows from the declaration
 
     def __init__(self):
         if self.body is None:

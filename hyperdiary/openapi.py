@@ -488,7 +488,7 @@ def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> Re
         schema=kind.component, links=links, list_view=kind.listing_view,
         query=kind.listing,
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
-        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
+        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {}, **kind.statuses,
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
@@ -684,7 +684,7 @@ def shape_schema(shape: Shape) -> dict:
     columns = shape.model.__table__.c if shape.model is not None else {}
     fields = {name: shape.represented.get(name) or column_schema(columns[name])
               for name in list(shape.fields) + [name for name in shape.represented if name not in shape.fields]}
-    return representation(shape.description, changes=shape.changes, **fields)
+    return representation(shape.description, optional=shape.optional, changes=shape.changes, **fields)
 
 
 def undocumented(registry) -> list[tuple]:

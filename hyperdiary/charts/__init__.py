@@ -12,7 +12,7 @@ import datetime
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from ..shapes import DATE, STRING, URI, obj, representation
+from ..shapes import DATE, STRING, URI, described, obj, representation
 from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from .. import localtime
@@ -31,8 +31,11 @@ SVG = "image/svg+xml"
 # The schemas of what these views answer or read (hyperdiary/documented.py).
 CHART_SCHEMA = Named('Chart', representation(
         "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
-        optional=("time_zone", "type", "x_label", "y_label"),
-        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
+        optional=("time_zone", "type", "x_label", "y_label", "bands"),
+        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals", "scores"]},
+        bands=described({"type": "array", "items": obj(("min", "max", "label"), min={"type": "integer"},
+                                                       max={"type": "integer"}, label=STRING)},
+                        "a score chart's bands (x-scoring), shaded in its drawing"), fromdate=DATE, todate=DATE,
         time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
         categories={"type": "array", "items": STRING},
         series={"type": "array", "items": obj(("name", "values"), name=STRING, values={

@@ -506,7 +506,7 @@ def test_answers_fit_the_document(app, anonymous, admin, client, professional, c
     check(client.get(since + "?after=garbage", status=400))
     check(researcher.get(since, status=404))
     check(anonymous.get(since, status=401))
-    for name in ("perWeek", "perSchema"):
+    for name in ("perWeek", "perSchema", "scores"):
         check(client.get(link(kinds, name) + "?reference_date=2024-05-01"))
         check(client.get(link(kinds, name) + "?reference_date=9999-12-31", status=400))
         check(researcher.get(link(kinds, name), status=404))
@@ -544,6 +544,29 @@ def test_answers_fit_the_document(app, anonymous, admin, client, professional, c
     check(client.get(chart + "?fromdate=2024-05-01&todate=2024-05-31&time_zone=Asia/Tokyo"))
     check(client.get(chart + "?fromdate=2024-05-31&todate=2024-05-01", status=400))
     check(researcher.get(chart, status=404))
+    # Questionnaires (API.md §13): assignments, what is due, flagged answers. Pat follows Carol (again: which
+    # assignment the caseload section ended depends on the order of the caseload).
+    check(admin.post(caseload_url, json={"client": caseload}, status="*"))
+    questionnaires = link(check(professional.get(caseload)).json, "questionnaires")
+    phq9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
+    assignment = {"schema": phq9, "every_days": 7, "first_due": "2024-05-06"}
+    assigned = check(professional.post(questionnaires, json=assignment, status=201)).json
+    check(professional.post(questionnaires, json=assignment, status=409))
+    check(client.post(questionnaires, json=assignment, status=403))
+    check(client.get(questionnaires))
+    check(client.get(link(check(client.get(caseload)).json, "questionnaires.due")))
+    check(client.get(assigned["@url"]))
+    check(professional.patch(assigned["@url"], json={"every_days": 14}))
+    entries = link(check(client.get(caseload)).json, "diary.entries")
+    flagged = {"@type": phq9, "dt": "2024-05-06T09:00:00Z", **{f"q{n}": 1 for n in range(1, 10)}}
+    check(client.post(entries, json=flagged, status=201))
+    attention = link(check(professional.get(caseload)).json, "attention")
+    check(client.get(attention, status=403))
+    item = check(professional.get(attention)).json["@items"][0]["@url"]
+    check(professional.get(item))
+    check(client.patch(item, json={"acknowledged": True}, status=403))
+    check(professional.patch(item, json={"acknowledged": True}))
+    check(professional.delete(assigned["@url"], status=204))
 
     assert check.seen == {operation["operationId"] for operation in operations(check.document)}
     assert check.unslashed <= KNOWN_UNSLASHED
