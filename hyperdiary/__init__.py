@@ -42,12 +42,14 @@ def main(global_config, **settings):
         config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")
+        config.include(".views.clients")  # the directive add_caseload_column
         # The record kinds, each declared once (kinds.Kind).
         config.include(".diary")
         config.include(".goals")
         config.include(".journals")
         config.include(".moods")
         config.include(".research")
+        config.include(".careteam")
         # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.
         for name in settings.get("hyperdiary.includes", "").split():
             config.include(name)

@@ -238,12 +238,25 @@ def resources(request, connection, client_resource) -> Iterator[dict]:
         "goal": lambda body: goal(body, subject),
         "journal": lambda body: document_reference(body, subject),
     }
-    # A kind with no FHIR resource of its own yet is left out of the Bundle (it is in the JSON export).
+    # A kind with no FHIR resource of its own yet is left out of the Bundle (it is in the JSON export). A kind
+    # may map its records itself (`fhir_resources(request, body, subject, parent)`: messages, feedback), also
+    # when they are nested in another kind's records (feedback on an entry).
+    kinds = request.registry.kinds
     for section in export.sections(request, connection, client_resource):
+        kind = kinds[section.kind]
         mapping = mappings.get(section.kind)
-        if mapping is not None:
-            for body in section.items:
+        own = getattr(kind, "fhir_resources", None)
+        below = [other for other in export.nested_kinds(request, kind) if hasattr(other, "fhir_resources")]
+        if mapping is None and own is None and not below:
+            continue
+        for body in section.items:
+            if mapping is not None:
                 yield entry(mapping(body))
+            if own is not None:
+                yield from map(entry, own(request, body, subject, None))
+            for other in below:
+                for child in body.get(other.collection, ()):
+                    yield from map(entry, other.fhir_resources(request, child, subject, body))
 
 
 def bundle(request, engine, client_resource) -> Iterator[bytes]:

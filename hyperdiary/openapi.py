@@ -355,6 +355,7 @@ QUERY = {
     "type": described(STRING, "only the logs of this subject-log type"),
     "reference_date": described(STRING, "a date (that local day) or a date-time; default: today in the zone"),
     "actor": described(STRING, "only the events of this user (its @url or id)"),
+    "unread": described(BOOLEAN, "only the messages the caller has not read"),
 }
 
 HEADERS = {
@@ -715,6 +716,8 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         own = bodies[kind.body].properties if kind.body else {}
         representation_ = representation((about or what).split("\n")[0],
                                           **{name: own.get(name, {}) for name in kind.fields})
+    if kind.annotation_fields:  # fields other declarations add to its records (config.add_kind_extension)
+        representation_ = dict(representation_, properties=dict(representation_["properties"], **kind.annotation_fields))
     return RecordKind(
         _camel(kind.name), _camel(kind.collection), KIND_TAGS.get(kind.name, kind.collection), representation_,
         kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
@@ -728,7 +731,7 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
         body_component=None if kind.body else "Entry", about=about,
         # A kind whose records' @type is its own IRI (an entry's is its schema's $id).
-        types=(namespace + kind.name if type(kind).type_of is Kind.type_of else None,
+        types=(namespace + kind.type_name if type(kind).type_of is Kind.type_of else None,
                namespace + kind.collection_type))
 
 
@@ -1103,7 +1106,8 @@ def document(request) -> dict:
 def _build(registry) -> dict:
     views = registered_views(registry)
     kinds = record_kinds(registry)
-    operations = all_operations(kinds)
+    # What a package describes of its own views and shapes (careteam), and of the clients listing's columns.
+    operations = all_operations(kinds) + list(registry.get("openapi.operations", ()))
     links = created_links(operations)
     paths = {}
     for op in operations:
@@ -1116,6 +1120,10 @@ def _build(registry) -> dict:
     for kind in kinds:
         schemas.update(kind_schemas(kind, bodies))
     schemas.update(body_schemas(bodies))
+    schemas.update(registry.get("openapi.schemas", {}))
+    client_fields = registry.get("openapi.client_fields")
+    if client_fields:
+        schemas["Client"] = dict(schemas["Client"], properties=dict(schemas["Client"]["properties"], **client_fields))
     used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
     kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
     tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]

@@ -17,6 +17,7 @@ from .feeds import CalendarFeed  # noqa: F401
 from .meta import Base  # noqa: F401
 from .subjects import Subject, SubjectLog, SubjectLogEntry, SubjectMember  # noqa: F401
 from .audit import AuditEvent  # noqa: F401
+from ..careteam.models import Feedback, Message, MessageRead, Relative  # noqa: F401
 
 configure_mappers()
 

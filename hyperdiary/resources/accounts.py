@@ -3,7 +3,7 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Everyone
 
 from ..models import CaseloadAssignment, Client, Role, User
 from ..security import ADMIN, Permissions, user_principal
-from . import Resource, is_id
+from . import Resource, child_collection, is_id
 
 
 class Auth(Resource):
@@ -50,7 +50,7 @@ class UserResource(Resource):
     def __getitem__(self, name):
         if name == "caseload" and self.user.role == Role.PROFESSIONAL:
             return Caseload(self, name)
-        raise KeyError(name)
+        return child_collection(self, name)
 
     @property
     def client(self):

@@ -60,6 +60,10 @@ def list_clients(context, request):
     rows, more = keyset_page(request.dbsession, stmt, Client.name, Client.id, params["limit"], params["after"])
     items = [client_body(request, ClientResource(context, c.id, c, Identity(c.user_id, c.role, c.username)))
              for c in rows]
+    ids = [c.id for c in rows]
+    for column in request.registry.get("caseload_columns", ()):
+        for item, fields in zip(items, map(column(request, ids).get, ids)):
+            item.update(fields or {})
     next_query = None
     if more:
         next_query = {"limit": params["limit"], "after": cursor(rows[-1].name, rows[-1].id)}
@@ -89,3 +93,13 @@ def patch_client(context, request):
     records.bump(client)
     hm.set_etag(request, client)
     return client_body(request, context)
+
+
+def add_caseload_column(config, column):
+    """`config.add_caseload_column(fn)`: `fn(request, client_ids) -> {client_id: {field: value}}`, one query for a
+    whole page of the `clients` listing; each client's representation there gets those fields."""
+    config.registry.setdefault("caseload_columns", []).append(column)
+
+
+def includeme(config):
+    config.add_directive("add_caseload_column", add_caseload_column)

@@ -31,5 +31,6 @@ def root(context, request):
             hm.link(request, "subjects", context["subjects"], permission=Permissions.SUBJECTS_LIST),
             hm.link(request, "subjectlogs", context["subjectlogs"], permission=Permissions.SUBJECTS_LIST),
             hm.link(request, "audit", context["audit"]),
+            hm.link(request, "invitations", context["invitations"], permission=Permissions.INVITATIONS),
         ]
     return hm.representation(request, context, "root", hm.links(*links), title="hyperdiary")

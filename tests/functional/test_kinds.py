@@ -35,7 +35,9 @@ def kinds_app(app_settings, tmp_path_factory):
     dispose(app.registry)
 
 
-KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration"]
+KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration", "message",
+              "relative", "entry-feedback", "journal-feedback", "goal-feedback", "mood-feedback",
+              "hydration-feedback"]
 
 
 def test_every_kind_is_in_the_contract_suite(kinds_app):
@@ -111,7 +113,9 @@ def example(api, app, kind, n=0):
             body[name] = f"{value[:11]}{9 + n // 60:02d}:{n % 60:02d}:00Z"
             break
     else:
-        body["description"] = f"{body.get('description', '')} {n}"
+        if "can_see" not in body:  # (a relative's body has nothing to number: it dedupes nothing either)
+            key = "text" if "text" in body else "description"
+            body[key] = f"{body.get(key, '')} {n}"
     return body
 
 
@@ -187,8 +191,19 @@ def made(owner, app, kind, url, listing, n=0):
     """A record of the kind, as its creator got it (the response): POSTed, or for a kind whose records are
     generated (a goal's tracking items) the n-th of those its parent record got."""
     if kind.creatable:
-        return owner.post(url, json=example(owner.testapp, app, kind, n), status=201)
+        response = owner.post(url, json=example(owner.testapp, app, kind, n), status=201)
+        return ShownOnce(response) if kind.name == "relative" else response
     return owner.get(owner.get(listing).json["@items"][n]["@url"])
+
+
+class ShownOnce:
+    """A new relative's answer as its representation reads afterwards: its invitation's code is shown once, to
+    the POST that made it (only its hash is kept)."""
+
+    def __init__(self, response):
+        self.headers, self.location = response.headers, response.location
+        self.json = dict(response.json, invitation=None)
+        assert response.json["invitation"]
 
 
 def test_create_get_and_the_representation(kinds_app, api, owner, kind):
@@ -201,7 +216,7 @@ def test_create_get_and_the_representation(kinds_app, api, owner, kind):
         owner.post(url, json={}, status=405)
     assert body["@url"].startswith(url) and response.headers["ETag"]
     # A kind's @type is its IRI in the namespace; an entry's is the $id of its schema.
-    assert body["@type"] == (kind.example or {}).get("@type", f"https://ns.hyperdiary.org/{kind.name}")
+    assert body["@type"] == (kind.example or {}).get("@type", f"https://ns.hyperdiary.org/{kind.type_name}")
     assert set(body["@changes"]) == {"creation_time", "modification_time"}
     assert {name for name in body if not name.startswith("@")} >= set(kind.fields)
     fetched = owner.get(body["@url"])
@@ -317,6 +332,10 @@ def test_bad_bodies_store_nothing(kinds_app, api, owner, kind):
     assert after == ([record] if kind.creatable else before)
 
 
+# Kinds a client keeps from its professionals too (who may look along with it).
+PRIVATE = {"relative"}
+
+
 def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner, stranger, follower, kind):
     url, listing = urls(owner, kinds_app, kind)
     record = made(owner, kinds_app, kind, url, listing).json
@@ -330,10 +349,18 @@ def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner
     stranger.delete(record["@url"], status=404)
     # The professional of the caseload reads what the client keeps (a member, what a subject keeps): the
     # same record, with the links of what they may do.
-    theirs = follower.get(record["@url"]).json
-    assert {k: v for k, v in theirs.items() if k != "@links"} == {k: v for k, v in record.items() if k != "@links"}
-    assert {link_["name"] for link_ in theirs["@links"]} <= {link_["name"] for link_ in record["@links"]}
-    if "professional" not in kind.grants and not research(kind):
+    if kind.name in PRIVATE:  # the client's alone: hidden from its professionals too, as from strangers
+        for target in (url, record["@url"]):
+            follower.get(target, status=404)
+        follower.patch(record["@url"], json=kind.change, status=404)
+        follower.delete(record["@url"], status=404)
+    else:
+        theirs = follower.get(record["@url"]).json
+        per_caller = {"@links", "read"}  # (a message is read by its author, not yet by the other side)
+        assert {k: v for k, v in theirs.items() if k not in per_caller} == {k: v for k, v in record.items()
+                                                                             if k not in per_caller}
+        assert {link_["name"] for link_ in theirs["@links"]} <= {link_["name"] for link_ in record["@links"]}
+    if "professional" not in kind.grants and not research(kind) and kind.name not in PRIVATE:
         if kind.creatable:
             follower.post(url, json=example(api, kinds_app, kind, 3), status=403)
         follower.patch(record["@url"], json=kind.change, status=403)
@@ -379,9 +406,11 @@ def statements(kinds_app):
 # shows its type's name; a subject log shows its entries (its subject, which decides who may see it, and the
 # caller's membership come with the lineage when one log is asked for; a page's subjects in one query more,
 # and the caller's membership of each).
-REPRESENTATION_READS = {"tag": 1, "subjectlog": 1}
-LISTING_READS = {"tag": 1, "subjectlog": 3}
-WRITE_READS = {"tag", "subjectlog"}
+# A message and a remark show their author's name (a message: and whether the caller read it, in the same query).
+FEEDBACK_KINDS = {"entry-feedback", "journal-feedback", "goal-feedback", "mood-feedback", "hydration-feedback"}
+REPRESENTATION_READS = {"tag": 1, "subjectlog": 1, "message": 1, **dict.fromkeys(FEEDBACK_KINDS, 1)}
+LISTING_READS = {"tag": 1, "subjectlog": 3, "message": 1, **dict.fromkeys(FEEDBACK_KINDS, 1)}
+WRITE_READS = {"tag", "subjectlog", "message", *FEEDBACK_KINDS}
 
 
 def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner, follower, kind, statements):
@@ -392,7 +421,7 @@ def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner
     url, listing = urls(owner, kinds_app, kind)
     record_url = made(owner, kinds_app, kind, url, listing).json["@url"]
     body = example(api, kinds_app, kind, 7) if kind.creatable else None
-    for reader in (owner, follower):  # a professional's caseload is read with the rest (ClientResource.caller_facts)
+    for reader in (owner,) if kind.name in PRIVATE else (owner, follower):  # a professional's caseload is read with the rest (ClientResource.caller_facts)
         statements.clear()
         reader.get(record_url)
         # (a professional's read is audited: an event written apart from the read, hyperdiary/audit.py)

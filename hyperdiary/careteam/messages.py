@@ -1,0 +1,160 @@
+"""A client's conversation with its professionals (API.md §14): one conversation per client, the link
+`messages` on the client. Messages are sent (POST), read (the listing, newest first), marked read per reader
+(PATCH {"read": true}) and, by their author within five minutes, taken back (DELETE); they are never changed.
+
+The `clients` listing shows, for each client, how many messages the caller has not read (`unread`, one query
+for a page of clients: a caseload column), and a message waiting is a reminder source for the notification
+worker (`waiting`), without its content."""
+import datetime
+
+import colander
+from sqlalchemy import and_, exists, func, null, select
+
+from .. import hypermedia as hm
+from .. import kinds
+from ..errors import Refused, ValidationFailure, problem
+from ..inputs import Listing
+from ..records import bump, insert_new
+from ..resources.clients import ClientResource
+from ..security import Permissions
+from . import people
+from .models import Message, MessageRead
+
+# How long an author may take a message back.
+DELETE_WINDOW = datetime.timedelta(minutes=5)
+UNCHANGEABLE = "A message cannot be changed; only {\"read\": true} may be sent."
+
+
+class MessageListing(Listing):
+    unread = colander.SchemaNode(colander.Boolean(false_choices=("false",), true_choices=("true",)), missing=False)
+
+
+def unread_condition(reader_id):
+    """Messages the reader did not write and has not read (as SQL, over Message)."""
+    return and_(Message.author_id.is_distinct_from(reader_id),
+                ~exists().where(MessageRead.message_id == Message.id, MessageRead.reader_id == reader_id))
+
+
+class MessageKind(kinds.Kind):
+    """A message in a client's conversation with its professionals: `text` (1–4,000 characters), its `author`
+    (@url) and `author_name`, when it was `sent`, and whether the caller has `read` it (their own: yes)."""
+
+    name, model, body = "message", Message, "message"
+    parent, parent_column, collection = ClientResource, "client_id", "messages"
+    fields = ("author", "author_name", "text", "sent", "read")
+    read_only = frozenset({"author", "author_name", "sent"})
+    parent_links = (("messages", "", Permissions.MESSAGES),)
+    order = "created"
+    listing = MessageListing
+    view_permission = write_permission = Permissions.MESSAGES
+    grants = ("owner", "professional")
+    erase = {"text": None}
+    example = {"text": "Could we talk about the evenings on Tuesday?"}
+    change = {"read": True}
+
+    def values(self, request, data, current=None, *, replace=False):
+        fields = request.bodies.check(self.body, data)
+        return {"text": people.checked_text(fields), "author_id": request.user.id}
+
+    def create(self, request, context):
+        people.check_member(request, context.__parent__)
+        return super().create(request, context)
+
+    def filter(self, request, context, stmt, params):
+        """`unread=true`: only what the caller has not read (composed for its request: it names the caller)."""
+        if params["unread"]:
+            stmt = stmt.where(unread_condition(request.user.id))
+        return stmt
+
+    def represent_many(self, request, base_url, rows):
+        """Each message with its author's name and whether the caller read it: one query for the page."""
+        me = request.user.id
+        others = [row.id for row in rows if row.author_id != me]
+        # Which of the others' the caller read, with the authors' names: one round trip.
+        read = (select(MessageRead.message_id.label("id"), null(), null(), null())
+                .where(MessageRead.reader_id == me, MessageRead.message_id.in_(others))) if others else None
+        named, read = people.names_and(request, (row.author_id for row in rows), read)
+        return [{"author": people.user_url(request, row.author_id), "author_name": named.get(row.author_id),
+                 "text": row.text, "sent": row.created, "read": row.author_id == me or row.id in read}
+                for row in rows]
+
+    def update(self, request, item, *, replace: bool):
+        """Only `{"read": true}`: the caller has read the message. A new version, so that the caller's cached
+        copy (ETag) and a device's sync learn it."""
+        data = self.checked_body(request)
+        wrong = [problem(name, UNCHANGEABLE) for name in data if name != "read"]
+        if "read" in data and data["read"] is not True:
+            wrong.append(problem("read", "Only true: a message that was read stays read."))
+        if wrong or not data:
+            raise ValidationFailure("Invalid JSON input", wrong or [problem("read", "Required input is missing.")])
+        record = item.record
+        hm.check_if_match(request, record)
+        if record.author_id != request.user.id:  # (read again: the row is there, nothing is inserted)
+            insert_new(request.dbsession, MessageRead, {"message_id": record.id, "reader_id": request.user.id,
+                                                        "read": request.now})
+        bump(record, request.now)
+
+    def fhir_resources(self, request, body, subject, parent):
+        return [people.communication(body, subject)]
+
+    def delete(self, request, item):
+        """The author, within five minutes of sending; otherwise the message stays (403)."""
+        record = item.record
+        if record.author_id != request.user.id:
+            raise Refused("Only its author may take a message back.")
+        if request.now - record.created > DELETE_WINDOW:
+            raise Refused("A message can be taken back within 5 minutes of sending only.")
+        super().delete(request, item)
+
+
+# --- the caseload column and the reminder source -----------------------------------------------------------
+
+
+def unread_column(request, client_ids: list[str]) -> dict:
+    """`unread` for each client of a page of the `clients` listing: the messages the caller has not read, in
+    one grouped query."""
+    if not client_ids:
+        return {}
+    me = request.user.id
+    counted = dict(request.dbsession.execute(
+        select(Message.client_id, func.count()).where(Message.client_id.in_(client_ids), Message.deleted.is_(None),
+                                                      unread_condition(me))
+        .group_by(Message.client_id)).all())
+    return {client_id: {"unread": counted.get(client_id, 0)} for client_id in client_ids}
+
+
+def waiting(dbsession, since: datetime.datetime, until: datetime.datetime) -> list[dict]:
+    """The reminder source of messages (for the notification worker of API.md §12): one item per message sent
+    in [since, until) for each person on the other side who has not read it: the client, or each professional
+    of its caseload. No content: only that a message is waiting, and where (`about`, the client's messages)."""
+    from ..models import CaseloadAssignment, Client
+
+    rows = dbsession.execute(
+        select(Message.id, Message.client_id, Message.author_id, Message.created, Client.user_id)
+        .join(Client, Client.id == Message.client_id)
+        .where(Message.deleted.is_(None), Message.created >= since, Message.created < until)).all()
+    if not rows:
+        return []
+    followers = {}
+    for assignment in dbsession.execute(select(CaseloadAssignment.client_id, CaseloadAssignment.professional_id)
+                                        .where(CaseloadAssignment.client_id.in_({row.client_id for row in rows}))):
+        followers.setdefault(assignment.client_id, []).append(assignment.professional_id)
+    read = set(dbsession.execute(select(MessageRead.message_id, MessageRead.reader_id)
+                                 .where(MessageRead.message_id.in_([row.id for row in rows]))).all())
+    found = []
+    for row in rows:
+        side = followers.get(row.client_id, []) if row.author_id == row.user_id else [row.user_id]
+        for user_id in side:
+            if user_id != row.author_id and (row.id, user_id) not in read:
+                found.append({"user_id": user_id, "client_id": row.client_id, "due": row.created,
+                              "about": f"clients/{row.client_id}/messages/", "key": f"message:{row.id}:{user_id}",
+                              "title": "A message is waiting", "body": "You have a new message."})
+    return found
+
+
+def includeme(config):
+    config.add_record_kind(MessageKind)
+    config.add_caseload_column(unread_column)
+    # The notification worker (API.md §12) takes reminder sources once it exists (lane hd21-reminders).
+    if "add_reminder_source" in getattr(config.registry, "_directives", {}):
+        config.add_reminder_source(waiting)
