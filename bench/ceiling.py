@@ -55,7 +55,7 @@ def database_views(config, url):
     import sqlalchemy as sa
     from sqlalchemy.orm import Session
 
-    from hyperdiary.models import Entry
+    from hyperdiary.diary.models import Entry
 
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

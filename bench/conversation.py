@@ -24,7 +24,9 @@ import goals_moods  # noqa: E402
 from goals_moods import analyze, link, main_, signed_in_client  # noqa: E402
 
 from hyperdiary.careteam.models import Message  # noqa: E402
-from hyperdiary.models import CaseloadAssignment, Entry, User, dispose  # noqa: E402
+from hyperdiary.accounts.models import CaseloadAssignment, User  # noqa: E402
+from hyperdiary.diary.models import Entry  # noqa: E402
+from hyperdiary.models import dispose  # noqa: E402
 
 REPEAT = int(os.environ.get("REPEAT", 100))
 N = 10_000

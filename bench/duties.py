@@ -38,7 +38,7 @@ import webtest  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
 from hyperdiary import accounts, main, migrate  # noqa: E402
-from hyperdiary.models import Entry  # noqa: E402
+from hyperdiary.diary.models import Entry  # noqa: E402
 from hyperdiary.models import dispose
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -26,7 +26,12 @@ import transaction  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
 from hyperdiary import accounts, goals, migrate, records  # noqa: E402
-from hyperdiary.models import Client, Entry, Goal, GoalTracking, Journal, User, get_engine, get_session_factory  # noqa: E402,E501
+from hyperdiary.diary.models import Entry
+from hyperdiary.clients.models import Client
+from hyperdiary.goals.models import Goal, GoalTracking
+from hyperdiary.journals.models import Journal
+from hyperdiary.accounts.models import User
+from hyperdiary.models import get_engine, get_session_factory  # noqa: E402,E501
 from hyperdiary.models.meta import Base, new_id, utcnow  # noqa: E402
 from hyperdiary.records import dedupe_key  # noqa: E402
 from hyperdiary.schemas import default_diary_schemas, shipped_schemas  # noqa: E402

@@ -4,7 +4,22 @@ import os
 
 from pyramid.config import Configurator
 
-from .resources.root import root_factory
+# The domains, one package each (hyperdiary/<domain>/: its models, record kinds, resources, views and hooks,
+# docs/architecture.md), included in this order: a domain's kinds hang below the resources of those before it.
+# A domain's models (its `models.py`) are registered by its line here too (models.load: alembic, the mappers).
+DOMAINS = (
+    "accounts",
+    "clients",
+    "diary",
+    "goals",
+    "journals",
+    "moods",
+    "feeds",
+    "research",
+    "reports",
+    "charts",
+    "careteam",
+)
 
 # Environment variables that override the ini file's settings.
 ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url",
@@ -28,7 +43,7 @@ def apply_environment(settings: dict, environ=os.environ) -> dict:
 def main(global_config, **settings):
     """The WSGI application (PasteDeploy's app factory)."""
     settings = apply_environment(settings)
-    with Configurator(settings=settings, root_factory=root_factory) as config:
+    with Configurator(settings=settings, root_factory="hyperdiary.resources.root.root_factory") as config:
         config.include(".securityheaders")
         config.include(".faults")
         config.include(".rendering")
@@ -42,18 +57,11 @@ def main(global_config, **settings):
         config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")
-        config.include(".views.clients")  # the directive add_caseload_column
-        # The record kinds, each declared once (kinds.Kind).
-        config.include(".diary")
-        config.include(".goals")
-        config.include(".journals")
-        config.include(".moods")
-        config.include(".research")
-        config.include(".careteam")
+        for domain in DOMAINS:
+            config.include(f".{domain}")
         # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.
         for name in settings.get("hyperdiary.includes", "").split():
             config.include(name)
-        config.include(".subjectlogs")
         config.include(".conditional")
         config.include(".compression")
         config.include(".cors")

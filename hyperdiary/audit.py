@@ -26,9 +26,10 @@ from sqlalchemy import create_engine, insert
 from sqlalchemy import event as sqlalchemy_events
 
 from .errors import error_response
-from .models import AuditEvent, writer, writes
+from .models.audit import AuditEvent
+from .models import writer, writes
 from .models.meta import new_id, utcnow
-from .resources.clients import ClientResource
+from .clients.resources import ClientResource
 
 log = logging.getLogger(__name__)
 

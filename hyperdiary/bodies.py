@@ -16,7 +16,6 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from . import patterns
 from .errors import ValidationFailure, problem, quoted
 from .inputs import parse_datetime
-from .models import Goal, GoalTracking, Subject, TagType
 
 _CHOICE_VALIDATORS = frozenset({"oneOf", "enum", "const"})
 
@@ -195,17 +194,20 @@ def column_limits(model, names) -> dict[str, int]:
             if name in columns and getattr(columns[name].type, "length", None)}
 
 
-# The table each kind is stored in; a field named like a column is stored in that column.
-KIND_MODELS = {"tagtype": TagType, "goal": Goal, "goaltracking": GoalTracking,
-               "subject": Subject}
-
-
 def includeme(config):
     bodies = Bodies(load_kinds(config.get_settings()["hyperdiary.schemas_dir"]))
     # A deployment may let a kind's file accept longer text than a column holds (or drop a maxLength):
     # PostgreSQL would refuse it with a 500 where SQLite stores it. The columns' lengths hold whatever
     # the file says, as a 400 naming the field.
-    for kind, model in KIND_MODELS.items():
-        if kind in bodies.kinds:
-            bodies.kinds[kind].limits = column_limits(model, bodies.kinds[kind].properties)
+    # (kinds.add_record_kind does it for a record kind's body; a body a hand-written view checks names its
+    # table with `config.add_body_columns`.)
     config.registry["bodies"] = bodies
+    config.add_directive("add_body_columns", add_body_columns)
+
+
+def add_body_columns(config, body: str, model):
+    """`config.add_body_columns("tagtype", TagType)`: a field of the body named like a column of `model` is
+    stored in that column, and a text longer than the column holds is a 400."""
+    bodies = config.registry["bodies"]
+    if body in bodies.kinds:
+        bodies.kinds[body].limits = column_limits(model, bodies.kinds[body].properties)

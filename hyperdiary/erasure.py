@@ -19,7 +19,9 @@ import logging
 
 from sqlalchemy import and_, delete, exists, or_, select, update
 
-from .models import AuditEvent, Client, User
+from .models.audit import AuditEvent
+from .clients.models import Client
+from .accounts.models import User
 from .models.meta import Base
 
 log = logging.getLogger(__name__)

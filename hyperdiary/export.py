@@ -28,9 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import hypermedia as hm
-from .models import Entry
+from .diary.models import Entry
 from .rendering import JSON_OPTIONS
-from .resources.clients import CLIENT_CHILDREN
 
 # Rows fetched from the database at a time, and the size of the pieces the body is sent in.
 CHUNK = 1000
@@ -92,8 +91,8 @@ def holder(client_resource, parent_class):
     one of its fixed children (the diary); None when the kind is not the client's (a research kind)."""
     if isinstance(client_resource, parent_class):
         return client_resource
-    for name, child in CLIENT_CHILDREN.items():
-        if issubclass(child, parent_class):
+    for (parent, name), child in client_resource.request.registry.kinds.children.items():
+        if parent is type(client_resource) and issubclass(child, parent_class):
             return client_resource[name]
     return None
 

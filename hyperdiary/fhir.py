@@ -29,7 +29,7 @@ from sqlalchemy import select
 from . import export
 from . import hypermedia as hm
 from .inputs import parse_datetime
-from .models import User
+from .accounts.models import User
 
 CONTENT_TYPE = "application/fhir+json"
 ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"

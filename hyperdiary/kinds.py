@@ -415,8 +415,8 @@ def kind_links(request, resource) -> list:
 
 
 class Kinds(dict):
-    """The declared kinds by name, in declaration order, and the collections each resource class has below
-    it: {(parent class, traversal name): collection class}."""
+    """The declared kinds by name, in declaration order, and what each resource class has below it: {(parent
+    class, traversal name): child class}, the kinds' collections and the fixed children (`config.add_child`)."""
 
     def __init__(self):
         super().__init__()
@@ -444,7 +444,7 @@ def add_record_kind(config, kind_class):
     if kind.name in kinds:
         raise ValueError(f"The record kind {kind.name!r} is declared twice.")
     kinds[kind.name] = kind
-    kinds.children[(kind.parent, kind.collection)] = kind.collection_class
+    add_child(config, kind.parent, kind.collection, kind.collection_class)
     kinds.__dict__.pop("grants", None)
     # A deployment's schema file may allow longer text than a column holds: the column's length wins (a 400).
     if kind.body:
@@ -479,8 +479,20 @@ def add_kind_extension(config, extend):
         extend(config, kind)
 
 
+def add_child(config, parent: type, name: str, child: type):
+    """`config.add_child(Root, "clients", Clients)`: below every resource of class `parent`, `name` is a
+    `child(resource, name)` (traversal, hyperdiary/lineage.py's plan, export's walk all find it here). How a
+    domain hangs its resources into the tree without the core knowing them."""
+    children = config.registry.kinds.children
+    if children.get((parent, name), child) is not child:
+        raise ValueError(f"{parent.__name__} has two children named {name!r}.")
+    children[(parent, name)] = child
+
+
 def includeme(config):
     config.registry.kinds = Kinds()
     config.add_directive("add_record_kind", add_record_kind)
     config.add_directive("add_kind_extension", add_kind_extension)
+    config.add_directive("add_child", add_child)
+    config.include(".resources.root")
 

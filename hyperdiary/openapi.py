@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from .accounts import MIN_PASSWORD_LENGTH
 from .kinds import Kind
-from .models import Role
+from .accounts.models import Role
 from .security import Permissions
 
 OPENAPI_VERSION = "3.1.0"

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from .bodies import Validator
 from .patterns import with_regex_format
-from .models import StoredSchema
+from .diary.models import StoredSchema
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
 # Names an entry's own envelope uses; a schema may not define fields with these names.

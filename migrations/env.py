@@ -4,10 +4,11 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 from hyperdiary import apply_environment
-from hyperdiary.models import get_engine
+from hyperdiary.models import get_engine, load
 from hyperdiary.models.meta import Base
 
 config = context.config
+load()  # every domain's models: the metadata autogenerate compares
 target_metadata = Base.metadata
 
 

@@ -16,7 +16,7 @@ from ..audit import client_of
 from ..errors import Refused
 from ..kinds import Collection
 from ..records import bump
-from ..resources.clients import CLIENT_CHILDREN, ClientResource
+from ..clients.resources import ClientResource
 from ..security import Permissions
 from . import people
 from .models import Feedback
@@ -26,14 +26,15 @@ NOT_ANNOTATED = frozenset({"message", "relative"})
 COUNT_SCHEMA = {"type": "integer", "minimum": 0, "description": "how many remarks its `feedback` holds"}
 
 
-def annotated(kind) -> bool:
+def annotated(kind, children) -> bool:
     """Whether a kind's records are a client's records one gives feedback on: kinds kept right below the client
     or a fixed resource of it (the diary), not those below another record (a journal's tags, a goal's tracking
     items: feedback goes on the journal, the goal)."""
     if kind.name in NOT_ANNOTATED or isinstance(kind, FeedbackKind):
         return False
     parent = kind.parent
-    return issubclass(ClientResource, parent) or any(issubclass(child, parent) for child in CLIENT_CHILDREN.values())
+    registry_children = [child for (above, _), child in children.items() if above is ClientResource]
+    return issubclass(ClientResource, parent) or any(issubclass(child, parent) for child in registry_children)
 
 
 class FeedbackCollection(Collection):
@@ -128,7 +129,7 @@ def erase_feedback(request, record):
 
 def feedback_on(config, kind):
     """The extension: feedback on the records of `kind`, when they are a client's records."""
-    if not annotated(kind):
+    if not annotated(kind, config.registry.kinds.children):
         return
     camel = kinds._class_name(kind.name)
     config.add_record_kind(type(f"{camel}FeedbackKind", (FeedbackKind,), {

@@ -15,7 +15,7 @@ from .. import kinds
 from ..errors import Refused, ValidationFailure, problem
 from ..inputs import Listing
 from ..records import bump, insert_new
-from ..resources.clients import ClientResource
+from ..clients.resources import ClientResource
 from ..security import Permissions
 from . import people
 from .models import Message, MessageRead
@@ -127,7 +127,8 @@ def waiting(dbsession, since: datetime.datetime, until: datetime.datetime) -> li
     """The reminder source of messages (for the notification worker of API.md §12): one item per message sent
     in [since, until) for each person on the other side who has not read it: the client, or each professional
     of its caseload. No content: only that a message is waiting, and where (`about`, the client's messages)."""
-    from ..models import CaseloadAssignment, Client
+    from ..accounts.models import CaseloadAssignment
+    from ..clients.models import Client
 
     rows = dbsession.execute(
         select(Message.id, Message.client_id, Message.author_id, Message.created, Client.user_id)

@@ -3,7 +3,7 @@
 from sqlalchemy import select, union_all
 
 from ..errors import Refused, ValidationFailure, problem
-from ..models import User
+from ..accounts.models import User
 
 NOT_A_MEMBER = "Only the client and the professionals of its caseload write here."
 

@@ -3,7 +3,7 @@ the invitation's code on; a signed-in user redeems it (the root's `invitations`:
 on finds the client in their `shared_with_me`, with exactly the links the client chose, read-only.
 
 A code is random, stored only as its SHA-256 hash (as tokens are), works once, and for 7 days. What a relative
-may see is decided where everything else is: the client resource (resources/clients.py) asks `shared_with`
+may see is decided where everything else is: the client resource (clients/resources.py) asks `shared_with`
 on every request which of its links the caller may follow as a relative, gives those children an ACL that
 lets the relative read (VIEW, nothing else: every write is a 403), and hides everything else below the client
 (404, as if missing): messages, feedback (careteam.feedback), audit, export, notifications. A narrowed or
@@ -20,12 +20,12 @@ from .. import accounts, audit, kinds
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, StrictString, body, parse_datetime, query
-from ..models import Client
+from ..clients.models import Client
 from ..paging import cursor, keyset_page
 from ..records import bump
 from ..resources import Resource, is_id
-from ..resources.accounts import UserResource
-from ..resources.clients import ClientResource
+from ..accounts.resources import UserResource
+from ..clients.resources import ClientResource
 from ..resources.root import Root
 from ..security import ADMIN, Permissions, user_principal
 from . import people
@@ -204,6 +204,6 @@ def includeme(config):
     config.add_record_kind(RelativeKind)
     config.registry["shared_with"] = shared_with
     # Fixed children of resources that find theirs in the registry of collections (resources.child_collection).
-    config.registry.kinds.children[(Root, "invitations")] = Invitations
-    config.registry.kinds.children[(UserResource, "shared_with_me")] = SharedWithMe
+    config.add_child(Root, "invitations", Invitations)
+    config.add_child(UserResource, "shared_with_me", SharedWithMe)
     config.scan(".relatives")

@@ -1,4 +1,6 @@
 """Database wiring: the engine, a session per request joined to pyramid_tm, and the models."""
+import importlib
+import importlib.util
 import os
 
 import orjson
@@ -8,18 +10,22 @@ from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from .accounts import AuthSession, CaseloadAssignment, Role, Token, User  # noqa: F401
-from .diary import Client, Entry, StoredSchema  # noqa: F401
-from .journals import Journal, Tag, TagType  # noqa: F401
-from .goals import Goal, GoalTracking  # noqa: F401
-from .moods import Mood  # noqa: F401
-from .feeds import CalendarFeed  # noqa: F401
-from .meta import Base  # noqa: F401
-from .subjects import Subject, SubjectLog, SubjectLogEntry, SubjectMember  # noqa: F401
 from .audit import AuditEvent  # noqa: F401
-from ..careteam.models import Feedback, Message, MessageRead, Relative  # noqa: F401
+from .meta import Base  # noqa: F401
 
-configure_mappers()
+
+def load(domains=None):
+    """Import every domain's models (`hyperdiary/<domain>/models.py`, for the domains of hyperdiary.DOMAINS), so
+    that the metadata holds every table (alembic, erasure) and the mappers are configured. Not at import time:
+    a domain's package imports the core (its kinds, resources), and the core imports this package."""
+    if domains is None:
+        from .. import DOMAINS as domains
+    for domain in domains:
+        name = f"hyperdiary.{domain}.models"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    configure_mappers()
+
 
 # Requests that may write take SQLite's write lock when their transaction begins (BEGIN IMMEDIATE):
 # a deferred transaction that read first and writes later can fail at once with "database is locked"
@@ -129,6 +135,7 @@ def includeme(config):
     # makes Pyramid build a request class per request; hyperdiary.request.Request defines `tm` itself.
     config.add_tween("pyramid_tm.tm_tween_factory", over=EXCVIEW)
 
+    load()
     settings = config.get_settings()
     engine = get_engine(settings)
     session_factory = get_session_factory(engine)

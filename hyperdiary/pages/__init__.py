@@ -33,5 +33,3 @@ def includeme(config):
     # or header tween sees the page.
     config.add_tween("hyperdiary.pages.negotiation.html_tween", over=EXCVIEW)
     config.include(".session")
-    config.scan(".charts")
-    config.scan(".preview")

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .. import hypermedia as hm
 from .. import openapi
-from ..resources.clients import Entries, EntryResource
+from ..diary.resources import Entries, EntryResource
 from ..schemas import SchemaProblem, _dereferenced, _non_null_type, field_type
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

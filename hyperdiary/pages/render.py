@@ -13,9 +13,10 @@ from markupsafe import Markup
 from pyramid.traversal import lineage
 
 from .. import hypermedia as hm
-from ..resources.clients import ClientResource
+from ..clients.resources import ClientResource
 from ..resources.root import Root
-from . import charts, forms, session
+from .. import charts
+from . import forms, session
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 UTC = datetime.UTC

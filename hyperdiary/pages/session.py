@@ -18,9 +18,9 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from .. import accounts
-from ..resources.accounts import Auth
+from ..accounts.resources import Auth
 from ..security import Permissions, bearer_token
-from ..views import auth as auth_views
+from ..accounts import auth as auth_views
 
 ACCESS_COOKIE = "hd_access"
 REFRESH_COOKIE = "hd_refresh"

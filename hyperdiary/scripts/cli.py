@@ -15,7 +15,8 @@ import transaction
 from pyramid.paster import get_appsettings, setup_logging
 
 from .. import accounts, apply_environment, migrate
-from ..models import Role, get_engine, get_session_factory
+from ..accounts.models import Role
+from ..models import get_engine, get_session_factory
 from ..schemas import default_diary_schemas, shipped_schemas
 
 
@@ -63,10 +64,11 @@ def cmd_export(args):
     from sqlalchemy import select
 
     from .. import audit, export, fhir
-    from ..models import Client, User
+    from ..clients.models import Client
+    from ..accounts.models import User
     from ..request import Request
-    from ..resources.clients import ClientResource
-    from ..views.export import head
+    from ..clients.resources import ClientResource
+    from ..clients.export import head
 
     request = Request.blank("/", base_url=args.base_url.rstrip("/"))
     with bootstrap(args.config, request=request) as env:

@@ -8,7 +8,8 @@ from sqlalchemy import exists, select
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
 from ..inputs import DateOrDateTime, Paging, StrictString, parse_datetime, query, span, valid_time_zone
-from ..models import AuditEvent, User
+from ..models.audit import AuditEvent
+from ..accounts.models import User
 from ..paging import cursor, keyset_page
 from ..resources.audit import Audit, ClientAudit
 from ..security import Permissions

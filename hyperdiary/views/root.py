@@ -2,7 +2,7 @@
 from pyramid.view import view_config
 
 from .. import hypermedia as hm
-from ..resources.accounts import UserResource
+from ..accounts.resources import UserResource
 from ..resources.root import Root
 from ..security import Permissions
 

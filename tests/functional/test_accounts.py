@@ -4,7 +4,8 @@ import transaction
 import webtest
 
 from hyperdiary import main
-from hyperdiary.models import Token, dispose
+from hyperdiary.accounts.models import Token
+from hyperdiary.models import dispose
 from hyperdiary.models.meta import utcnow
 
 from tests.conftest import PASSWORD, Api, link, link_names, sent_statements, sign_in

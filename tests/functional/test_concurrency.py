@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 from sqlalchemy import func, select
 
-from hyperdiary.models import SubjectLog, SubjectLogEntry, Tag
+from hyperdiary.research.models import SubjectLog, SubjectLogEntry
+from hyperdiary.journals.models import Tag
 from tests.conftest import PASSWORD, sign_in
 
 THREADS = 16

@@ -12,7 +12,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from hyperdiary import export as export_module
 from hyperdiary.scripts import cli
-from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
+from hyperdiary.clients.resources import ClientResource
 from tests.conftest import create_user, every_item, link, link_names, sign_in
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
@@ -82,11 +82,16 @@ def without_links(items):
     return sorted((json.dumps(item, sort_keys=True) for item in items))
 
 
+def client_children(app) -> list:
+    """(name, class) of what the domains hang below a client (config.add_child)."""
+    return [(key, cls) for key, cls in app.registry.kinds.children.items() if key[0] is ClientResource]
+
+
 def listing(api, app, carol: dict, kind) -> str:
     """The URL of a kind's listing for the client, by the link names the kind declares on its parent."""
     body = carol
     if kind.parent is not ClientResource:
-        body = api.get(link(carol, next(name for name, cls in CLIENT_CHILDREN.items() if cls is kind.parent))).json
+        body = api.get(link(carol, next(name for (parent, name), cls in client_children(app) if cls is kind.parent))).json
     return link(body, {view: name for name, view, _ in kind.parent_links}[kind.listing_view])
 
 
@@ -99,7 +104,7 @@ def test_the_export_holds_every_record_of_every_kind_as_the_api_lists_it(app, cl
     assert document["client"] == client.get(filled["@url"]).json
     assert document["configuration"] == client.get(link(filled, "diary.configuration")).json
     kinds = app.registry.kinds.values()
-    below_client = [kind for kind in kinds if kind.parent is ClientResource or kind.parent in CLIENT_CHILDREN.values()]
+    below_client = [kind for kind in kinds if kind.parent is ClientResource or kind.parent in [cls for _, cls in client_children(app)]]
     assert {"entries", "journals", "goals", "moods"} <= {kind.collection for kind in below_client}
     for kind in below_client:
         listed = every_item(client, listing(client, app, filled, kind) + "?limit=2")

@@ -11,7 +11,7 @@ from dateutil import rrule
 
 from hyperdiary import goals as goals_model
 from hyperdiary import rendering
-from hyperdiary.models import Goal
+from hyperdiary.goals.models import Goal
 from tests.conftest import PASSWORD, create_user, link, link_names, pages, sign_in
 
 GOAL_LINKS = {"goals", "goals.batch", "goals.tracker", "goals.pending", "goals.reminders", "goals.ics"}

@@ -11,8 +11,9 @@ import webtest
 
 from hyperdiary import main
 from hyperdiary.kinds import Item
-from hyperdiary.models import User, dispose
-from hyperdiary.resources.clients import CLIENT_CHILDREN, ClientResource
+from hyperdiary.accounts.models import User
+from hyperdiary.models import dispose
+from hyperdiary.clients.resources import ClientResource
 from hyperdiary.resources.root import Root
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sent_statements, sign_in
 from tests.kinds import hydration
@@ -144,7 +145,8 @@ def parent_body(caller, app, kind, owner):
         return client
     parent = parent_kind(app, kind)
     if parent is None:
-        name = next(name for name, cls in CLIENT_CHILDREN.items() if cls is kind.parent)
+        name = next(name for (parent, name), cls in app.registry.kinds.children.items()
+                    if parent is ClientResource and cls is kind.parent)
         return caller.get(link(client, name)).json
     record = owner.post(collection_url(owner, app, parent), json=example(caller.testapp, app, parent), status=201)
     return caller.get(record.json["@url"]).json

@@ -5,10 +5,10 @@ kind as the API lists it, erasure leaves none, and the audit records writes of e
 import sqlalchemy as sa
 
 from hyperdiary import erasure
-from hyperdiary.models import Client
+from hyperdiary.clients.models import Client
 import pytest
 
-from hyperdiary.models import User
+from hyperdiary.accounts.models import User
 from tests.conftest import PASSWORD, create_user, every_item, link, sign_in
 from tests.functional.test_kinds import (api, example, kind, kinds_app, owner, parent_kind,  # noqa: F401 (fixtures)
                                          research, urls)

@@ -7,7 +7,7 @@ import time
 import transaction
 from sqlalchemy import update
 
-from hyperdiary.models import AuthSession
+from hyperdiary.accounts.models import AuthSession
 from hyperdiary.models.meta import utcnow
 from tests.conftest import PASSWORD, Api, sign_in
 
@@ -114,7 +114,7 @@ def test_a_sign_in_stores_the_rehashed_password(app, testapp, client):
     import argon2
     from sqlalchemy import select
 
-    from hyperdiary.models import User
+    from hyperdiary.accounts.models import User
 
     old = argon2.PasswordHasher(time_cost=2, memory_cost=512, parallelism=1).hash(PASSWORD)
     with transaction.manager:

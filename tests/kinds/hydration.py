@@ -9,9 +9,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hyperdiary import kinds
 from hyperdiary.inputs import parse_datetime
-from hyperdiary.models import Client
+from hyperdiary.clients.models import Client
 from hyperdiary.models.meta import NAMING_CONVENTION, SoftDeleted
-from hyperdiary.resources.clients import ClientResource
+from hyperdiary.clients.resources import ClientResource
 
 
 class Base(DeclarativeBase):

@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from hyperdiary.bodies import Validator
-from hyperdiary.models import StoredSchema
+from hyperdiary.diary.models import StoredSchema
 from hyperdiary.schemas import (
     FIELD_TYPES,
     EntrySchema,

@@ -9,7 +9,7 @@ from pyramid.paster import get_appsettings
 
 from hyperdiary import main
 from hyperdiary.errors import ValidationFailure
-from hyperdiary.subjectlogs import SubjectLogType, checked_entry, load_types
+from hyperdiary.research.subjectlogs import SubjectLogType, checked_entry, load_types
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "schemas" / "subjectlog"

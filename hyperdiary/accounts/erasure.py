@@ -1,0 +1,36 @@
+"""Erasing a user (API.md §9): `DELETE me` with the user's password, or an admin's `DELETE <user @url>`.
+204; everything of that user goes (hyperdiary/erasure.py)."""
+import colander
+from pyramid.httpexceptions import HTTPNoContent, HTTPUnauthorized
+from pyramid.view import view_config
+
+from .. import accounts, audit, erasure
+from .. import hypermedia as hm
+from ..inputs import StrictString, body
+from .resources import UserResource
+from ..security import Permissions
+
+
+class OwnErasure(colander.MappingSchema):
+    password = colander.SchemaNode(StrictString())
+
+
+@view_config(context=UserResource, request_method="DELETE", permission=Permissions.PROFILE_EDIT)
+def erase_user(context, request):
+    """PROFILE_EDIT: the user itself, and admins. The user itself must give its password (a stolen access
+    token must not be enough to erase an account); an admin need not."""
+    user = context.user
+    own = request.user.id == user.id
+    if own:
+        password = body(request, OwnErasure())["password"]
+        if accounts.check_credentials(request.dbsession, request.registry["password_hasher"], user.username,
+                                      password) is None:
+            raise HTTPUnauthorized("The password is wrong: nothing was erased.")
+    hm.check_if_match(request, user)
+    erasure.erase_user(request.dbsession, user.id, erasure.metadatas(request.registry))
+    # The audit keeps that an erasure happened: by whom (no one, once the actor is the erased user), not
+    # of whom or what.
+    audit.note(request, action="erase", resource=None, client_id=None, actor_id=None if own else request.user.id)
+    engine = request.registry["dbengine"]
+    request.tm.get().addAfterCommitHook(lambda committed: committed and erasure.checkpoint(engine))
+    return HTTPNoContent()

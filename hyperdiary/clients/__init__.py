@@ -1,0 +1,17 @@
+"""Clients (the people who keep a diary), their caseloads of professionals, and their export: the resource
+every client-owned record kind hangs below."""
+
+
+def includeme(config):
+    from ..resources.audit import ClientAudit
+    from ..resources.root import Root
+    from .resources import ClientResource, Clients
+    from .views import add_caseload_column
+
+    config.add_directive("add_caseload_column", add_caseload_column)
+
+    config.add_child(Root, "clients", Clients)
+    config.add_child(ClientResource, "audit", ClientAudit)
+    config.scan(".views")
+    config.scan(".professionals")
+    config.scan(".export")

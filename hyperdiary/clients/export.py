@@ -1,0 +1,37 @@
+"""A client's `export` (API.md §9): everything stored for it as one JSON document, or with
+`Accept: application/fhir+json` as a FHIR R4 Bundle; both streamed (hyperdiary/export.py, fhir.py).
+The client, its professionals and admins may export; each export is audited (action `export`)."""
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from .. import export, fhir
+from ..rendering import preferred
+from .resources import ClientResource
+from ..security import Permissions
+from .views import client_body
+from ..diary.views import configuration_body
+
+OFFERS = ("application/json", fhir.CONTENT_TYPE)
+
+
+def head(request, client_resource) -> dict:
+    """What the document starts with: the client and its diary configuration, as the API shows them."""
+    configuration = configuration_body(request, client_resource["diary"])
+    return {"client": client_body(request, client_resource), "configuration": configuration}
+
+
+def wants_fhir(request) -> bool:
+    return preferred(request, OFFERS) == fhir.CONTENT_TYPE
+
+
+@view_config(context=ClientResource, name="export", request_method="GET", permission=Permissions.VIEW)
+def export_client(context, request):
+    engine = request.registry["dbengine"]
+    if wants_fhir(request):
+        body, content_type = fhir.bundle(request, engine, context), fhir.CONTENT_TYPE
+    else:
+        body, content_type = export.document(request, engine, context, head(request, context)), "application/json"
+    response = Response(app_iter=body, content_type=content_type, charset="UTF-8")
+    # Saved by the person, not by a cache: a name for the download.
+    response.content_disposition = f'attachment; filename="hyperdiary-{context.client.id}.json"'
+    return response

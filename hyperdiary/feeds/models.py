@@ -1,0 +1,17 @@
+"""Secret calendar feeds: URLs a calendar app subscribes to without any header."""
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..models.meta import Base, Record
+
+
+class CalendarFeed(Record, Base):
+    """One subscription to a client's goals calendar. Its secret is kept only as a SHA-256 (like access
+    tokens: 256 random bits, so a fast hash suffices); ending the feed deletes the row."""
+
+    __tablename__ = "calendar_feeds"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The client's own label ("phone"), so that it knows which feed to end.
+    name: Mapped[str | None] = mapped_column(String(100))

@@ -1,0 +1,68 @@
+"""Secret calendar feeds: a client's list of them (`clients/<id>/calendarfeeds/`), and the secret URLs
+themselves (`feeds/<secret>/goals.ics`), which need no header at all."""
+from pyramid.authorization import DENY_ALL, Allow, Everyone
+from sqlalchemy import select
+
+from ..accounts import token_hash
+from .models import CalendarFeed
+from ..clients.models import Client
+from ..security import Permissions, user_principal
+from ..resources import Resource
+
+
+class CalendarFeedResource(Resource):
+    def __init__(self, parent, name, feed):
+        super().__init__(parent, name)
+        self.feed = feed
+
+
+class CalendarFeeds(Resource):
+    """The client's feeds: for the client alone. Its professionals read its goals, but a feed is a key
+    the client hands to a calendar app of its own; admins do not need one either."""
+
+    @property
+    def client(self):
+        return self.__parent__.client
+
+    @property
+    def __acl__(self):
+        return ((Allow, user_principal(self.client.user_id), (Permissions.VIEW, Permissions.CALENDAR_FEEDS)),
+                DENY_ALL)
+
+    def __getitem__(self, name):
+        feed = self.find(CalendarFeed, name)
+        if feed is None or feed.client_id != self.client.id:
+            raise KeyError(name)
+        return CalendarFeedResource(self, name, feed)
+
+
+class SecretFeed(Resource):
+    """One feed's secret URL; its view `goals.ics` serves the client's goals calendar, to anyone who
+    has the URL."""
+
+    __acl__ = ((Allow, Everyone, Permissions.VIEW), DENY_ALL)
+
+    def __init__(self, parent, name, client):
+        super().__init__(parent, name)
+        self.client = client
+
+
+# Built once: the client of a live feed, by the hash of its secret.
+_CLIENT_OF_FEED = select(Client.__table__).join(CalendarFeed, CalendarFeed.client_id == Client.id)
+
+
+class SecretFeeds(Resource):
+    """`feeds/<secret>/`: a secret names its feed, anything else is a 404."""
+
+    # A calendar app sends no Authorization header; a browser that does must not be turned away.
+    ignores_bearer_token = True
+
+    def __getitem__(self, name):
+        # Secrets are 43 URL-safe characters (secrets.token_urlsafe(32)): no query for anything else.
+        if len(name) != 43:
+            raise KeyError(name)
+        client = self.dbsession.connection().execute(
+            _CLIENT_OF_FEED.where(CalendarFeed.token_hash == token_hash(name))).first()
+        if client is None:
+            raise KeyError(name)
+        return SecretFeed(self, name, client)

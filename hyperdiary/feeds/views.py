@@ -1,0 +1,89 @@
+"""A client's secret calendar feeds (link `goals.ics.feeds`): create one (the answer holds its secret URL,
+once), list them, end one; and the secret URL, which serves the goals calendar to a calendar app that
+sends no header at all."""
+import secrets
+
+import colander
+from pyramid.httpexceptions import HTTPNoContent, HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import delete, select
+
+from .. import goals as goals_model
+from .. import hypermedia as hm
+from ..accounts import token_hash
+from ..inputs import Paging, StrictString, body, parse_datetime, query
+from .models import CalendarFeed
+from ..models.meta import new_id, utcnow
+from ..paging import cursor, keyset_page
+from ..clients.resources import ClientResource
+from .resources import CalendarFeedResource, CalendarFeeds, SecretFeed
+from ..security import Permissions
+
+CALENDAR = "goals.ics"
+
+
+def feed_body(request, feeds: CalendarFeeds, feed) -> dict:
+    url = f"{hm.url(request, feeds)}{feed.id}/"
+    return {"@url": url, "@type": hm.type_iri(request, "calendar-feed"), "@links": [], "@changes": hm.changes(feed),
+            "name": feed.name}
+
+
+class NewFeed(colander.MappingSchema):
+    name = colander.SchemaNode(StrictString(), missing=None, validator=colander.Length(1, 100))
+
+
+@view_config(context=CalendarFeeds, request_method="POST", renderer="json", permission=Permissions.CALENDAR_FEEDS)
+def create_feed(context, request):
+    """A new feed: 201 with its `feed`, the secret URL, which is shown this once (only its hash is kept)."""
+    data = body(request, NewFeed()) if request.body.strip() else {"name": None}
+    secret = secrets.token_urlsafe(32)
+    moment = utcnow()
+    feed = CalendarFeed(id=new_id(), client_id=context.client.id, token_hash=token_hash(secret), name=data["name"],
+                        created=moment, modified=moment, version=1)
+    request.dbsession.add(feed)
+    request.dbsession.flush()
+    answer = feed_body(request, context, feed)
+    answer["feed"] = f"{request.base_url}feeds/{secret}/{CALENDAR}"
+    hm.written(request, answer["@url"], feed)
+    return answer
+
+
+@view_config(context=CalendarFeeds, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def list_feeds(context, request):
+    """The client's feeds, oldest first, without their secrets."""
+    params = query(request, Paging())
+    stmt = select(CalendarFeed).where(CalendarFeed.client_id == context.client.id)
+    rows, more = keyset_page(request.dbsession, stmt, CalendarFeed.created, CalendarFeed.id, params["limit"],
+                             params["after"], parse=parse_datetime)
+    next_query = {"limit": params["limit"], "after": cursor(rows[-1].created, rows[-1].id)} if more else None
+    return hm.collection(request, context, "calendar-feeds", [feed_body(request, context, feed) for feed in rows],
+                         next_query=next_query)
+
+
+@view_config(context=CalendarFeedResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def get_feed(context, request):
+    hm.set_etag(request, context.feed)
+    return feed_body(request, context.__parent__, context.feed)
+
+
+@view_config(context=CalendarFeedResource, request_method="DELETE", permission=Permissions.CALENDAR_FEEDS)
+def end_feed(context, request):
+    """Ends the feed: its secret URL answers 404 from now on. The row goes (a feed is no record of the
+    client's that a device syncs)."""
+    hm.check_if_match(request, context.feed)
+    # One DELETE statement: of two racing, the second deletes no row and answers 404 (an ORM delete of a
+    # row gone meanwhile raised StaleDataError, a 500).
+    ended = request.dbsession.execute(delete(CalendarFeed).where(CalendarFeed.id == context.feed.id)
+                                      .execution_options(synchronize_session=False)).rowcount
+    if not ended:
+        raise HTTPNotFound()
+    return HTTPNoContent()
+
+
+@view_config(context=SecretFeed, name=CALENDAR, request_method="GET", permission=Permissions.VIEW)
+def secret_calendar(context, request):
+    """The client's goals calendar, the same document as its `goals.ics`."""
+    client = ClientResource(request.root["clients"], context.client.id, context.client)
+    document = goals_model.client_calendar(request.dbsession, context.client, hm.url(request, client["goals"]))
+    return Response(body=document, content_type="text/calendar", charset="UTF-8")

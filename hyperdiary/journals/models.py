@@ -1,0 +1,56 @@
+"""Journals (a client's self-reflection notes), their tags, and the tag types tags are made from."""
+import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..models.meta import Base, Record, SoftDeleted
+
+LIVE = text("deleted IS NULL")
+
+
+class Journal(SoftDeleted, Base):
+    __tablename__ = "journals"
+
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    title: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    journal_timestamp: Mapped[datetime.datetime] = mapped_column(DateTime)
+    # The chat or therapy session the note belongs to: an id from elsewhere, kept as given.
+    session: Mapped[str | None] = mapped_column(String(255))
+    # records.dedupe_key of (timestamp, title, description): identical POSTs make one journal, also
+    # when they race. NULL once deleted, so the same note may be written again.
+    dedupe_key: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("client_id", "dedupe_key", name="uq_journals_client_id_dedupe_key"),
+        # Listing (newest first, keyset on (journal_timestamp, id)) and stats: live journals only.
+        Index("ix_journals_listing", "client_id", "journal_timestamp", "id", postgresql_where=LIVE, sqlite_where=LIVE),
+        Index("ix_journals_sync", "client_id", "modified", "id"),
+        Index("ix_journals_session", "client_id", "session", postgresql_where=LIVE, sqlite_where=LIVE),
+    )
+
+
+class TagType(Record, Base):
+    """A kind of tag ("trigger", "coping skill" ...), shared by every journal; admins and professionals add them."""
+
+    __tablename__ = "tag_types"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class Tag(SoftDeleted, Base):
+    """A tag on a journal: a tag type and the client's words about it."""
+
+    __tablename__ = "journal_tags"
+
+    journal_id: Mapped[str] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"))
+    tagtype_id: Mapped[str] = mapped_column(ForeignKey("tag_types.id", ondelete="RESTRICT"))
+    description: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        Index("ix_journal_tags_journal_id", "journal_id", "created", "id"),
+        # The journals list's `tag=` filter: journals with a live tag of that type.
+        Index("ix_journal_tags_tagtype_id", "tagtype_id", "journal_id", postgresql_where=LIVE, sqlite_where=LIVE),
+    )

@@ -1,0 +1,125 @@
+"""Reports for professionals: a client's report types, and the reports entriesSince, perWeek and
+perSchema (RESOURCES.md). Who may read them is the client's ACL: the client, its professionals, admins."""
+import colander
+from pyramid.view import view_config
+from sqlalchemy import select
+
+from .. import hypermedia as hm
+from .. import localtime
+from .. import reports
+from ..errors import ValidationFailure, problem
+from ..inputs import DateOrDateTime, Paging, StrictString, query, valid_time_zone
+from ..diary.models import Entry
+from ..journals.models import Journal
+from ..moods.models import Mood
+from ..paging import merged_page
+from .resources import REPORT_TYPES, EntriesSinceReport, PerSchemaReport, PerWeekReport, Reports
+from ..security import Permissions
+
+
+@view_config(context=Reports, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def list_reports(context, request):
+    """The report types, each a link by its name."""
+    links = hm.links(*(hm.link(request, name, context[name]) for name in REPORT_TYPES))
+    return hm.representation(request, context, "reports", links)
+
+
+# --- the query every report takes -----------------------------------------------------------------------------
+
+
+class ReportQuery(colander.MappingSchema):
+    """`reference_date`: a date (a local calendar day) or a date-time; default today. `time_zone`: the
+    zone of the days and weeks, default the client's."""
+
+    reference_date = colander.SchemaNode(DateOrDateTime(), missing=None)
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
+
+
+class EntriesSinceQuery(ReportQuery, Paging):
+    pass
+
+
+OUT_OF_CALENDAR = "Out of range: the report would reach beyond the calendar (years 1 to 9999)."
+
+
+def out_of_calendar() -> ValidationFailure:
+    return ValidationFailure("Invalid query parameters", [problem("reference_date", OUT_OF_CALENDAR)])
+
+
+def report_body(request, kind: str, zone_name: str, **fields) -> dict:
+    """A report's answer: its @url is the request's own (the query is part of what it shows)."""
+    return {"@url": request.url, "@type": hm.type_iri(request, kind), "@links": [], "time_zone": zone_name, **fields}
+
+
+# --- entriesSince ---------------------------------------------------------------------------------------------
+
+# What each kind's items read (plain rows, as the kinds' own listings read them).
+ITEM_COLUMNS = {"entries": (Entry.__table__,), "journals": (Journal.__table__,), "moods": (Mood.__table__,)}
+
+
+@view_config(context=EntriesSinceReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def entries_since(context, request):
+    """Diary entries, journals and mood logs at or after the reference instant, newest first, each in its
+    usual representation, paged over the merged stream; `counts` of each kind since then (not just this
+    page); `@schemas` of the entry types on the page."""
+    params = query(request, EntriesSinceQuery())
+    zone_name = params["time_zone"] or context.client.time_zone
+    try:
+        since = reports.reference_instant(params["reference_date"], localtime.zone(zone_name))
+    except OverflowError:
+        raise out_of_calendar() from None
+    client_id = context.client.id
+    sources = {kind.name: (select(*ITEM_COLUMNS[kind.name]).where(*reports.live(kind, client_id, kind.time >= since)),
+                           kind.time, kind.model.id) for kind in reports.KINDS}
+    rows, after = merged_page(request.dbsession, sources, params["limit"], params["after"])
+
+    client = context.client_resource
+    collections = {"entries": client["diary"]["entries"], "journals": client["journals"], "moods": client["moods"]}
+    # Each in its kind's representation, each kind's rows of the page in one go.
+    represented = {}
+    for name, collection in collections.items():
+        of_kind = [row for kind, row in rows if kind == name]
+        represented.update(zip((row.id for row in of_kind),
+                               collection.kind.representations(request, collection, of_kind)))
+    items = [represented[row.id] for kind, row in rows]
+    entries = [row for kind, row in rows if kind == "entries"]
+    schemas = collections["entries"].kind.schemas_of(request, (row.schema_id for row in entries))
+    # The next page continues the same stream: the instant is fixed (today may end, a zone may change).
+    next_query = None if after is None else dict(request.GET, limit=params["limit"], after=after,
+                                                 reference_date=since.isoformat() + "Z")
+    counts = reports.counts_since(request.dbsession, client_id, since)
+    return hm.collection(request, context, "report-entries-since", items, next_query=next_query, **{
+        "@schemas": hm.schema_descriptors(request, schemas.values()), "since": since, "time_zone": zone_name,
+        "counts": counts})
+
+
+# --- perWeek and perSchema ------------------------------------------------------------------------------------
+
+
+def report_weeks(request, context) -> tuple[str, list[reports.Week]]:
+    """(zone name, the 12 ISO weeks ending with the reference date's week) of a report's query."""
+    params = query(request, ReportQuery())
+    zone_name = params["time_zone"] or context.client.time_zone
+    tz = localtime.zone(zone_name)
+    try:
+        return zone_name, reports.weeks(reports.reference_day(params["reference_date"], tz), tz)
+    except OverflowError:
+        raise out_of_calendar() from None
+
+
+@view_config(context=PerWeekReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def per_week(context, request):
+    """`weeks`: entries, journals, moods and completed goals per ISO week, oldest first, zeros included."""
+    zone_name, weeks = report_weeks(request, context)
+    return report_body(request, "report-per-week", zone_name,
+                       weeks=reports.per_week(request.dbsession, context.client.id, weeks))
+
+
+@view_config(context=PerSchemaReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
+def per_schema(context, request):
+    """`rows`: diary entries per ISO week and entry type (no zero rows), with `@schemas` of those types."""
+    zone_name, weeks = report_weeks(request, context)
+    rows = reports.per_schema(request.dbsession, context.client.id, weeks)
+    schemas = request.entry_schemas.get_many(request.dbsession, sorted({row["@type"] for row in rows}))
+    return report_body(request, "report-per-schema", zone_name, rows=rows,
+                       **{"@schemas": hm.schema_descriptors(request, schemas)})
