@@ -60,7 +60,8 @@ def timed(testapp, url, headers):
     return statistics.median(times)
 
 
-def deep(testapp, url, headers, pages=100):
+def deep(testapp, url, headers, pages=None):
+    pages = pages or N // 100
     for _ in range(pages):
         url = link(testapp.get(url, headers=headers).json, "next")
     return url

@@ -9,3 +9,4 @@ def includeme(config):
     config.include(".feedback")
     config.include(".relatives")
     config.include(".described")
+    config.include(".pages")

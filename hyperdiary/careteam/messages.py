@@ -8,7 +8,7 @@ worker (`waiting`), without its content."""
 import datetime
 
 import colander
-from sqlalchemy import and_, exists, func, null, select
+from sqlalchemy import and_, exists, func, select
 
 from .. import hypermedia as hm
 from .. import kinds
@@ -71,9 +71,7 @@ class MessageKind(kinds.Kind):
         me = request.user.id
         others = [row.id for row in rows if row.author_id != me]
         # Which of the others' the caller read, with the authors' names: one round trip.
-        read = (select(MessageRead.message_id.label("id"), null(), null(), null())
-                .where(MessageRead.reader_id == me, MessageRead.message_id.in_(others))) if others else None
-        named, read = people.names_and(request, (row.author_id for row in rows), read)
+        named, read = people.names_and_read(request, (row.author_id for row in rows), me, others)
         return [{"author": people.user_url(request, row.author_id), "author_name": named.get(row.author_id),
                  "text": row.text, "sent": row.created, "read": row.author_id == me or row.id in read}
                 for row in rows]

@@ -1,9 +1,10 @@
 """Who speaks in a client's conversation and feedback: the client and the professionals who follow it, their
 @urls and names, read for a whole page at once."""
-from sqlalchemy import select, union_all
+from sqlalchemy import bindparam, null, select, union_all
 
 from ..errors import Refused, ValidationFailure, problem
 from ..accounts.models import User
+from .models import MessageRead
 
 NOT_A_MEMBER = "Only the client and the professionals of its caseload write here."
 
@@ -31,20 +32,29 @@ def full_name(first: str, last: str, username: str) -> str:
     return " ".join(part for part in (first, last) if part) or username
 
 
+# Built once (composing a statement and its cache key costs more than running it): the names of some users, and
+# with them, in the same round trip, which of some messages a reader has read.
+NAMES = select(User.id, User.first_name, User.last_name, User.username).where(
+    User.id.in_(bindparam("users", expanding=True)))
+NAMES_AND_READ = union_all(NAMES, select(MessageRead.message_id, null(), null(), null()).where(
+    MessageRead.reader_id == bindparam("reader"), MessageRead.message_id.in_(bindparam("messages", expanding=True))))
+
+
 def names(request, user_ids) -> dict:
     """{user id: the name to show} for these users, in one query (an erased author: None)."""
-    return names_and(request, user_ids, None)[0]
+    return names_and_read(request, user_ids, None, ())[0]
 
 
-def names_and(request, user_ids, also) -> tuple[dict, set]:
-    """`names`, and the ids `also` selects (a SELECT of one id column and three NULLs, or None) in the same
-    round trip: (names, those ids)."""
-    wanted = {user_id for user_id in user_ids if user_id is not None}
-    stmt = (select(User.id, User.first_name, User.last_name, User.username).where(User.id.in_(wanted))
-            if wanted else None)
-    if also is not None:
-        stmt = also if stmt is None else union_all(stmt, also)
-    rows = request.dbsession.execute(stmt).all() if stmt is not None else []
+def names_and_read(request, user_ids, reader: str | None, message_ids) -> tuple[dict, set]:
+    """`names`, and which of `message_ids` `reader` has read, in one round trip: (names, those ids)."""
+    wanted = list({user_id for user_id in user_ids if user_id is not None})
+    if not wanted and not message_ids:
+        return {}, set()
+    if message_ids:
+        rows = request.dbsession.connection().execute(NAMES_AND_READ, {
+            "users": wanted, "reader": reader, "messages": list(message_ids)}).all()
+    else:
+        rows = request.dbsession.connection().execute(NAMES, {"users": wanted}).all()
     named = {row[0]: full_name(row[1], row[2], row[3]) for row in rows if row[3] is not None}
     return named, {row[0] for row in rows if row[3] is None}
 

@@ -291,9 +291,16 @@ def page(request, body, response) -> str:
         # An entry type's descriptor (a schema, a preview): the form a client would get, to look at.
         page_forms.append(forms.Form("The form a client gets", "POST", "", body["fields"], {}, {}, None, "sample",
                                      body.get("description")))
+    # Sections a domain adds to the page of its resources (the care team's chat, feedback, invitation code).
+    sections = [found for found in (section(request, context, body, shown)
+                                    for section in request.registry.get("page_sections", ())) if found]
+    if any(found["replaces_post"] for found in sections):
+        page_forms = [form for form in page_forms if form.method != "POST"]
     links = [link for link in body.get("@links", ()) if link.get("name") != "next"]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
+    if any(found["replaces_items"] for found in sections):
+        items = None
     fields = {key: value for key, value in body.items() if not key.startswith("@")}
     cols, mixed = item_columns(items) if items else ([], False)
     field_titles = {field["name"]: field["title"] for descriptor in body.get("@schemas") or ()
@@ -304,5 +311,6 @@ def page(request, body, response) -> str:
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
         descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
+        sections=[found["html"] for found in sections],
         charts=charts.on_page(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
         **common)

@@ -33,6 +33,12 @@ def world(admin, client, professional, caseload, researcher):
     professional.post(link(carol, "goals"), json={"title": "Walk", "is_onetime": True,
                                                   "startdate": "2024-05-01T08:00:00Z"}, status=201)
     client.post(link(carol, "moods"), json={"mood": "calm"}, status=201)
+    # The care team's records (messages, relatives, feedback on one record of each kind).
+    client.post(link(carol, "messages"), json={"text": "Hello"}, status=201)
+    client.post(link(carol, "relatives"), json={"can_see": ["moods"]}, status=201)
+    for name in ("diary.entries.items", "journals", "goals", "moods"):
+        record = client.get(link(carol, name)).json["@items"][0]
+        client.post(link(record, "feedback"), json={"text": "Noted"}, status=201)
     subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
     log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
                           status=201).json

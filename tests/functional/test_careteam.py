@@ -1,7 +1,9 @@
 """Talking with the care team (API.md §14): messages, feedback on every record, relatives who look along; and
 who may do what with each (every identity, every method: what one may not see is missing, 404)."""
 import datetime
+import html
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -363,3 +365,42 @@ def test_erasing_a_professional_keeps_the_conversation_with_the_client(app, admi
     admin.delete(pat, status=204)
     [message] = client.get(link(carol, "messages")).json["@items"]
     assert message["text"] == "from Pat" and message["author"] is None and message["author_name"] is None
+
+
+# --- pages -------------------------------------------------------------------------------------------------
+
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_the_conversation_page_is_a_chat(client, professional, carol):
+    messages = link(carol, "messages")
+    client.post(messages, json={"text": "First <b>bold</b>"}, status=201)
+    professional.post(messages, json={"text": "Second"}, status=201)
+    page = client.get(messages, headers=HTML).text
+    assert page.index("First &lt;b&gt;bold&lt;/b&gt;") < page.index("Second")  # newest at the bottom
+    assert 'class="bubble mine"' in page and 'class="bubble theirs"' in page and "Pat Therapist" in page
+    chat = page[page.index('id="chat-h"'):]
+    assert 'data-method="POST"' in chat and 'name="text"' in chat and chat.index("Second") < chat.index("<form")
+    assert page.count('data-method="POST"') == 1  # the box is the one way to write here
+    assert "<script>" not in page
+
+
+def test_feedback_shows_under_its_record(client, professional, carol):
+    mood = client.post(link(carol, "moods"), json={"mood": "calm"}, status=201).json
+    professional.post(link(mood, "feedback"), json={"text": "Good to hear"}, status=201)
+    page = client.get(mood["@url"], headers=HTML).text
+    feedback = page[page.index('id="feedback-h"'):]
+    assert "Good to hear" in feedback and "Pat Therapist" in feedback
+    assert f'action="{link(mood, "feedback")}"' in feedback
+
+
+def test_the_relatives_page_gives_the_code_to_pass_on(client, relative, carol):
+    relatives = link(carol, "relatives")
+    page = client.get(relatives, headers=HTML).text
+    assert 'data-show="html"' in page and 'name="can_see"' in page
+    answer = client.post(relatives, json={"can_see": ["moods"]}, headers=HTML, status=201)
+    code = client.get(relatives).json["@items"][0]
+    assert code["invitation"] is None  # (shown once: in the answer to the POST)
+    assert 'class="code-to-pass"' in answer.text and "The code to pass on" in answer.text
+    shown = re.search(r'class="code-to-pass"><strong>([^<]+)</strong>', answer.text).group(1)
+    relative.post(relative.url("invitations"), json={"code": html.unescape(shown)}, status=201)
