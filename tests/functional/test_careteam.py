@@ -404,3 +404,20 @@ def test_the_relatives_page_gives_the_code_to_pass_on(client, relative, carol):
     assert 'class="code-to-pass"' in answer.text and "The code to pass on" in answer.text
     shown = re.search(r'class="code-to-pass"><strong>([^<]+)</strong>', answer.text).group(1)
     relative.post(relative.url("invitations"), json={"code": html.unescape(shown)}, status=201)
+
+
+def test_the_caseload_counts_unread_in_one_query_for_a_page(app, testapp, admin, professional, carol, client):
+    from tests.conftest import sent_statements
+
+    caseload = link(professional.me(), "caseload")
+    for name in ("dana", "eli", "fay"):
+        Api(testapp).post(Api(testapp).url("auth.register"), json={
+            "username": name, "email": f"{name}@example.org", "password": PASSWORD}, status=201)
+        other = sign_in(testapp, name)
+        admin.post(caseload, json={"client": other.client()["@url"]}, status=201)
+        for n in range(2):
+            other.post(link(other.client(), "messages"), json={"text": f"{name} {n}"}, status=201)
+    with sent_statements(app) as sent:
+        listed = professional.get(professional.url("clients")).json["@items"]
+    assert sorted(item["unread"] for item in listed) == [0, 2, 2, 2]
+    assert sum("FROM messages" in statement for statement in sent) == 1
