@@ -287,7 +287,7 @@ class Kind:
         return self.representations(request, item.__parent__, [item.record])[0]
 
     def checked_body(self, request) -> dict:
-        return writable(json_object(request), REPRESENTATION_KEYS | self.read_only)
+        return writable(json_object(request), REPRESENTATION_KEYS | self.read_only | self.annotation_fields.keys())
 
     def create(self, request, context):
         """A POST: one INSERT; with a dedupe key, an identical record (also one racing this) is answered

@@ -717,9 +717,13 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         representation_ = representation((about or what).split("\n")[0],
                                           **{name: own.get(name, {}) for name in kind.fields})
     if kind.annotation_fields:  # fields other declarations add to its records (config.add_kind_extension)
-        representation_ = dict(representation_, properties=dict(representation_["properties"], **kind.annotation_fields))
+        representation_ = dict(representation_, properties=dict(representation_["properties"], **kind.annotation_fields),
+                               required=representation_["required"] + list(kind.annotation_fields))
+    # Kinds that share a collection's name (the feedback below each kind's records) are told apart by their own.
+    shared_name = sum(other.collection == kind.collection for other in declared.values()) > 1
     return RecordKind(
-        _camel(kind.name), _camel(kind.collection), KIND_TAGS.get(kind.name, kind.collection), representation_,
+        _camel(kind.name), _camel(kind.name if shared_name else kind.collection),
+        KIND_TAGS.get(kind.name, kind.name.replace("-", " ") if shared_name else kind.collection), representation_,
         kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
         schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
         query=tuple(node.name for node in kind.listing().children),
@@ -728,7 +732,7 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
-        read_only=read_only_keys(*sorted(kind.read_only)), list_extra=LIST_EXTRAS.get(kind.name, {}),
+        read_only=read_only_keys(*sorted(kind.read_only | kind.annotation_fields.keys())), list_extra=LIST_EXTRAS.get(kind.name, {}),
         body_component=None if kind.body else "Entry", about=about,
         # A kind whose records' @type is its own IRI (an entry's is its schema's $id).
         types=(namespace + kind.type_name if type(kind).type_of is Kind.type_of else None,

@@ -23,7 +23,8 @@ from .models import Feedback
 
 # The careteam's own kinds are not records one gives feedback on.
 NOT_ANNOTATED = frozenset({"message", "relative"})
-COUNT_SCHEMA = {"type": "integer", "minimum": 0, "description": "how many remarks its `feedback` holds"}
+COUNT_SCHEMA = {"type": ["integer", "null"], "minimum": 0,
+                "description": "how many remarks its `feedback` holds (null for a caller who may not read them)"}
 
 
 def annotated(kind, children) -> bool:
@@ -43,12 +44,16 @@ class FeedbackCollection(Collection):
 
     @property
     def __acl__(self):
-        resource = self
-        while resource is not None:
-            if getattr(resource, "shared_with_relative", False):
-                return (DENY_ALL,)
-            resource = resource.__parent__
-        return ()
+        return (DENY_ALL,) if _shared_with_relative(self) else ()
+
+
+def _shared_with_relative(resource) -> bool:
+    """Whether the caller reached `resource` as a relative of its client (clients/resources.py)."""
+    while resource is not None:
+        if getattr(resource, "shared_with_relative", False):
+            return True
+        resource = resource.__parent__
+    return False
 
 
 class FeedbackKind(kinds.Kind):
@@ -107,10 +112,12 @@ def _own(request, record):
 
 
 def count_feedback(request, collection, rows) -> dict:
-    """`feedback_count` of a page of records, for callers who may read feedback: one grouped query, and none when
-    no record of the page was ever changed (feedback changes its record's version)."""
-    if not rows or not request.has_permission(Permissions.FEEDBACK, collection):
+    """`feedback_count` of a page of records (null for a relative, who may not read feedback): one grouped
+    query, and none when no record of the page was ever changed (feedback changes its record's version)."""
+    if not rows:
         return {}
+    if _shared_with_relative(collection):
+        return {row.id: {"feedback_count": None} for row in rows}
     touched = [row.id for row in rows if getattr(row, "version", 2) > 1]
     counted = {}
     if touched:

@@ -68,12 +68,13 @@ class MessageKind(kinds.Kind):
 
     def represent_many(self, request, base_url, rows):
         """Each message with its author's name and whether the caller read it: one query for the page."""
-        me = request.user.id
-        others = [row.id for row in rows if row.author_id != me]
+        me = request.user.id if request.user is not None else None  # (the operator's export: no caller, no `read`)
+        others = [row.id for row in rows if row.author_id != me] if me is not None else []
         # Which of the others' the caller read, with the authors' names: one round trip.
         named, read = people.names_and_read(request, (row.author_id for row in rows), me, others)
         return [{"author": people.user_url(request, row.author_id), "author_name": named.get(row.author_id),
-                 "text": row.text, "sent": row.created, "read": row.author_id == me or row.id in read}
+                 "text": row.text, "sent": row.created,
+                 "read": None if me is None else row.author_id == me or row.id in read}
                 for row in rows]
 
     def update(self, request, item, *, replace: bool):
