@@ -52,7 +52,8 @@ def main():
                         "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test; default: SQLite")
     args = parser.parse_args()
     folder = pathlib.Path(tempfile.mkdtemp(prefix="hd-logins-"))
-    extra = ["hyperdiary.ratelimit.token_username = 100000 per minute",
+    extra = ["hyperdiary.ratelimit.token_username_address = 100000 per minute",
+             "hyperdiary.ratelimit.token_username = 100000 per minute",
              "hyperdiary.ratelimit.token_address = 100000 per minute"]
     if args.unbounded:
         extra += ["hyperdiary.password_hashing.concurrency = 64", "hyperdiary.password_hashing.queue = 64"]

@@ -128,7 +128,7 @@ def seed(url, count):
     settings = dict(get_appsettings(str(ROOT / "production.ini")))
     settings["sqlalchemy.url"] = url
     migrate.upgrade(settings)
-    engine = get_engine(settings)
+    engine = get_engine(settings, bounded=False)  # bulk inserts may take longer than a request's bound
     hasher = accounts.password_hasher(settings)
     seeded_until = START + datetime.timedelta(seconds=count)
     with engine.begin() as conn:

@@ -25,6 +25,7 @@ from pyramid.tweens import EXCVIEW
 from sqlalchemy import create_engine, insert
 from sqlalchemy import event as sqlalchemy_events
 
+from . import dbtimeout
 from .errors import error_response
 from .models.audit import AuditEvent
 from .models import writer, writes
@@ -60,13 +61,16 @@ def client_of(context):
     return None
 
 
+def path_below_root(request, url: str) -> str | None:
+    """An @url as the trail keeps it: its path below the application's root."""
+    base = request.base_url
+    return url[len(base):] if url.startswith(base) else None
+
+
 def _path(request, response) -> str:
     """The URL acted on, below the application's root: a create's Location, else the request's path."""
     location = response.location if response.status_code in (200, 201) and request.method == "POST" else None
-    base = request.base_url
-    if location and location.startswith(base):
-        return location[len(base):]
-    return request.path_info.lstrip("/")
+    return (location and path_below_root(request, location)) or request.path_info.lstrip("/")
 
 
 def event(request, response) -> dict | None:
@@ -75,16 +79,19 @@ def event(request, response) -> dict | None:
         return None
     user = request.user
     client = client_of(getattr(request, "context", None))
+    noted = request.environ.get(NOTE, {})
     if writes(request):
         action = ACTIONS.get(request.method)
         if action is None:  # OPTIONS and the like read nothing
             return None
     else:
-        if client is None:
+        # A read concerns a client when its resource is in the client's lineage, or when its view says so
+        # (a secret calendar feed, an admin's read of the client's user).
+        if client is None and noted.get("client_id") is None:
             return None
         action = READ_ACTIONS.get(request.view_name, "read")
         # A client's own reads are not recorded; its own exports are (each export is).
-        if action == "read" and user is not None and user.id == client.client.user_id:
+        if action == "read" and user is not None and client is not None and user.id == client.client.user_id:
             return None
     values = {
         "id": new_id(), "time": utcnow(), "actor_id": user.id if user is not None else None,
@@ -92,7 +99,7 @@ def event(request, response) -> dict | None:
         "client_id": client.client.id if client is not None else None,
         "action": action, "resource": _path(request, response), "status": response.status_code,
     }
-    values.update(request.environ.get(NOTE, {}))
+    values.update(noted)
     return values
 
 
@@ -112,8 +119,9 @@ def read_events_engine(registry):
     engine = registry["dbengine"]
     if engine.dialect.name != "postgresql":
         return writer(engine)
-    events = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_EVENT_POOL,
-                           max_overflow=READ_EVENT_POOL)
+    events = dbtimeout.bound(create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_EVENT_POOL,
+                                           max_overflow=READ_EVENT_POOL, **dbtimeout.pool_options(registry.settings)),
+                             registry.settings)
 
     @sqlalchemy_events.listens_for(events, "connect")
     def asynchronous_commit(dbapi_connection, connection_record):

@@ -5,7 +5,14 @@ An argon2id hash costs about 0.4 s of CPU and 64 MiB by design, and each one run
 took the CPU, and the requests waiting for them took every worker thread of the server. Here at most
 `concurrency` hashes run at once in a process (default: half the cores, at least one), and at most
 `queue` requests wait for one, each at most `max_wait` seconds; a request beyond that is answered at once
-with 503 and Retry-After, so the other worker threads stay free for everything else.
+with 503 and Retry-After.
+
+The queue is deep by default (32, waiting up to 5 s each): a burst of sign-ins (20 people at nine in the
+morning) is queued and answered in turn (API.md §8), not refused. With the queue as short as the hashes
+running (the earlier default), a burst on a server of 4 worker threads got 18 × 503 out of 20: whatever
+worker thread picked up a sign-in beyond the second refused it at once, and the next one, and so on. A
+sign-in that waits here holds its worker thread; hyperdiary's waitress (server.SignInLane) lets sign-ins hold
+at most half of them, and the rest of a burst waits there, holding none, so other requests keep being served.
 
 The bound is per process on purpose: it shares out the CPU of the machine the process runs on.
 Throttling guessers across processes is ratelimit.py's work.
@@ -15,6 +22,8 @@ import threading
 
 # Seconds: a hash takes well under one, so a slot is likely free by then (faults.busy answers with it).
 RETRY_AFTER = 1
+QUEUE = 32
+MAX_WAIT = 5.0
 
 
 class HashingBusy(Exception):
@@ -29,10 +38,10 @@ def default_concurrency() -> int:
 class BoundedHasher:
     """An argon2 PasswordHasher (its attributes pass through) whose hash and verify take a slot."""
 
-    def __init__(self, hasher, concurrency: int | None = None, queue: int | None = None, max_wait: float = 2.0):
+    def __init__(self, hasher, concurrency: int | None = None, queue: int | None = None, max_wait: float = MAX_WAIT):
         self.hasher = hasher
         self.concurrency = concurrency or default_concurrency()
-        self.queue = self.concurrency if queue is None else queue
+        self.queue = QUEUE if queue is None else queue
         self.max_wait = max_wait
         self._running = threading.BoundedSemaphore(self.concurrency)
         # Running plus waiting: a request that finds these all taken does not wait at all.
@@ -67,4 +76,4 @@ def bounded(hasher, settings) -> BoundedHasher:
         return kind(value) if value not in (None, "") else None
 
     return BoundedHasher(hasher, setting("concurrency", int), setting("queue", int),
-                         setting("max_wait", float) or 2.0)
+                         setting("max_wait", float) or MAX_WAIT)

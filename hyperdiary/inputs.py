@@ -275,12 +275,18 @@ class DateOrDateTime(colander.SchemaType):
         return colander.null if appstruct is colander.null else appstruct.isoformat()
 
 
+# The words of the OpenAPI document's query parameters (openapi.query_parameters reads each node's).
+FROMDATE = "a date (from the start of that local day) or a date-time"
+TODATE = "a date (to the end of that local day, inclusive) or a date-time"
+ZONE = "the IANA zone of the days (default: the client's)"
+
+
 class DateRange(colander.MappingSchema):
     """`fromdate`, `todate` and the `time_zone` their dates are read in (RESOURCES.md)."""
 
-    fromdate = colander.SchemaNode(DateOrDateTime(), missing=None)
-    todate = colander.SchemaNode(DateOrDateTime(), missing=None)
-    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
+    fromdate = colander.SchemaNode(DateOrDateTime(), missing=None, description=FROMDATE)
+    todate = colander.SchemaNode(DateOrDateTime(), missing=None, description=TODATE)
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone, description=ZONE)
 
 
 def span(params: dict, default_zone: str) -> localtime.Span:
@@ -301,13 +307,15 @@ def span(params: dict, default_zone: str) -> localtime.Span:
 
 class Paging(colander.MappingSchema):
     limit = colander.SchemaNode(colander.Integer(), missing=50, validator=colander.Range(1, 500))
-    after = colander.SchemaNode(StrictString(), missing=None)
+    after = colander.SchemaNode(StrictString(), missing=None,
+                                description="an opaque cursor: follow `next` links rather than building it")
 
 
 class Listing(Paging):
     """A listing of soft-deleted records: a page of the live ones, or every change since an instant."""
 
-    modified_after = colander.SchemaNode(DateTime(), missing=None)
+    modified_after = colander.SchemaNode(
+        DateTime(), missing=None, description="only records changed after this instant (oldest first, tombstones too)")
 
 
 def includeme(config):

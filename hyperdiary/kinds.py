@@ -138,6 +138,17 @@ class Kind:
     columns: tuple = None        # what a listing reads (default: every column)
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
     change: dict = None          # a valid PATCH body
+    # What the OpenAPI document says beyond what follows from the above (hyperdiary/openapi.py): a field's
+    # schema follows from its column's type; these add what a column does not say.
+    represented: dict = {}       # {field: JSON Schema}: fields that are no column, or whose column says too
+                                 # little (a JSON column's items, an enum); a representation's own keys
+    others: dict = None          # the schema of keys besides these (entries: their schema's fields)
+    page_fields: dict = {}       # {key: JSON Schema} of what page_extras adds to a listing's page
+    summaries: dict = {}         # {"list" | "create" | "get" | "patch" | "put" | "delete": summary}
+    tag: str = None              # its operations' tag (default: `collection`)
+    api_name: str = None         # its name in operationIds (default: `name` in CamelCase)
+    component: str = None        # its representation's component name (default: api_name)
+    link_names: dict = {}        # {operation: the link leading to it} where not a link of its parent
 
     def __init__(self):
         if self.body is None:
@@ -443,6 +454,10 @@ def add_record_kind(config, kind_class):
     kinds = config.registry.kinds
     if kind.name in kinds:
         raise ValueError(f"The record kind {kind.name!r} is declared twice.")
+    untyped = [field for field in kind.fields if field not in kind.represented and not _typed_column(kind, field)]
+    if untyped:  # the OpenAPI document could not say what they hold: said now, at start-up
+        raise ValueError(f"The record kind {kind.name!r} represents {', '.join(untyped)}: neither a column of "
+                         f"its model with a plain type nor in its `represented`; declare their JSON Schemas there.")
     kinds[kind.name] = kind
     add_child(config, kind.parent, kind.collection, kind.collection_class)
     kinds.__dict__.pop("grants", None)
@@ -477,6 +492,15 @@ def add_kind_extension(config, extend):
     kinds.extensions.append(extend)
     for kind in list(kinds.values()):
         extend(config, kind)
+
+
+def _typed_column(kind, field: str) -> bool:
+    """Is `field` a column of the kind's model whose type says what it holds (not JSON: any shape)?"""
+    column = kind.table.c.get(field)
+    try:
+        return column is not None and column.type.python_type is not None
+    except NotImplementedError:
+        return False
 
 
 def add_child(config, parent: type, name: str, child: type):

@@ -9,8 +9,15 @@ Where it comes from:
   the document never describes a view that does not exist; tests/functional/test_openapi.py checks that
   no view lacks a description;
 - each record kind declared with config.add_record_kind (hyperdiary/kinds.py) is described from its
-  declaration (record_kind, then kind_operations and kind_schemas); the kinds not declared yet, and the
-  operations that are not a kind's (OPERATIONS), from the tables here;
+  declaration (record_kind, then kind_operations and kind_schemas); every hand-written view from the
+  documentation beside its view_config (hyperdiary/documented.py: `@documented(...)`, its docstring the
+  description); a registered view with neither is left out, and `undocumented` names it (a test asserts
+  there is none);
+- query parameters are the nodes of the colander schema a view or a kind's listing parses its query with
+  (`node_schema`: a node's type, validators, default and description);
+- a representation's fields are typed by their model's columns (`column_schema`), the rest declared by the
+  kind (`represented`) or, for a hand-written view, by the Shape beside it; the colander schemas the views
+  read their bodies with are described by `node_schema` too;
 - every request body with a file in schemas/ is read from the deployment's own file when the document
   is built, never copied;
 - representations are closed (representation(): every field required, no other allowed), so a field a
@@ -18,89 +25,25 @@ Where it comes from:
 
 `_operation` adds what follows from an operation's traits (a body can be malformed or too large: 400 and
 413; a signed-in caller is needed: 401 and `security`; If-Match is honoured: 412; a GET with an ETag
-answers 304; a create links to the GET of what it made) so the tables stay short.
+answers 304; a create links to the GET of what it made) so the documentation beside each view stays short.
 """
+import datetime
 import inspect
 import re
 from typing import NamedTuple
 
-from .accounts import MIN_PASSWORD_LENGTH
+import colander
+
+from .documented import File, Named, Page, Shape
+from .inputs import DateTime, Listing, StrictBoolean
 from .kinds import Kind
-from .accounts.models import Role
 from .security import Permissions
+from .shapes import (BOOLEAN, DATE, DATE_TIME, HYPERMEDIA, ID, STRING, TIME, URI, described, nullable, obj, page, ref,
+                     representation)
 
 OPENAPI_VERSION = "3.1.0"
 JSON = "application/json"
 LINKED_DATA = "application/ld+json"
-
-
-# --- schema helpers -----------------------------------------------------------------------------------
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(required=(), **properties) -> dict:
-    """A closed object: what a fixed request body may hold."""
-    return {"type": "object", "required": list(required), "properties": properties, "additionalProperties": False}
-
-
-# The hypermedia keys of every representation (API.md §1); @changes only on a stored record's.
-HYPERMEDIA = {
-    "@url": {"type": "string", "format": "uri"},
-    "@type": {"type": "string", "description": "an IRI naming what this is"},
-    "@links": {"type": "array", "items": ref("Link"), "description": "present only when the caller may use them"},
-}
-
-
-def representation(what: str, /, optional=(), changes=True, **fields) -> dict:
-    """A closed resource shape: the hypermedia keys (with @changes when `changes`, a stored record's),
-    then its own fields; every key is required unless named in `optional`, and no other key may appear,
-    so a dropped or renamed field fails validation."""
-    properties = dict(HYPERMEDIA, **({"@changes": ref("Changes")} if changes else {}), **fields)
-    return {"type": "object", "description": what, "required": [name for name in properties if name not in optional],
-            "properties": properties, "additionalProperties": False}
-
-
-def page(items: dict, optional=(), **extra) -> dict:
-    """One page of a collection of `items` (closed: `extra` names the fields a listing adds); a `next` link in
-    @links leads to the following page."""
-    return representation("One page; a `next` link in @links leads to the following page.", optional, False,
-                          **{"@items": {"type": "array", "items": items}}, **extra)
-
-
-def described(schema: dict, description: str) -> dict:
-    return {**schema, "description": description}
-
-
-STRING = {"type": "string"}
-URI = {"type": "string", "format": "uri"}
-DATE_TIME = {"type": "string", "format": "date-time"}
-NAME = {"type": "string", "maxLength": 150}
-EMAIL = {"type": "string", "format": "email", "maxLength": 254}
-PASSWORD = described({"type": "string", "minLength": MIN_PASSWORD_LENGTH},
-                     "not a weak one: zxcvbn scores it 3 or more, counting the username, email and names as guessable")
-ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
-ROLE = {"enum": [str(role) for role in Role]}
-ENTRY_FIELDS = {"description": "the fields of the entry's JSON Schema"}
-DATE = {"type": "string", "format": "date"}
-COUNT = {"type": "integer", "minimum": 0}
-ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
-# Wall-clock times: the jsonschema "time" format wants an offset, which these never carry.
-TIME = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:[0-9]{2}$"}
-
-
-def nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
-BOOLEAN = {"type": "boolean"}
-NULLABLE_TEXT = {"type": ["string", "null"]}
-NULLABLE_URI = {"type": ["string", "null"], "format": "uri"}
-
-
-# A tracking item's own fields: its representation's, and a reminder's.
-TRACKING_FIELDS = {"duedate": DATE_TIME, "iscompleted": BOOLEAN, "reminderdate": nullable(DATE),
-                   "remindertime": nullable(TIME), "status": NULLABLE_TEXT}
 
 
 # --- components/schemas ---------------------------------------------------------------------------------
@@ -135,228 +78,70 @@ SCHEMAS = {
                 message=STRING)},
         },
     },
-    # Entry schemas (API.md §5).
-    "SchemaDescriptor": representation(
-        "An entry type, described for building forms; its `jsonschema` link leads to the full document.",
-        changes=False,
-        **{"@id": described(STRING, "the schema's $id: the @type of its entries"),
-           "title": STRING,
-           "description": NULLABLE_TEXT,
-           "fields": {"type": "array", "items": ref("Field")},
-           "charts": {"type": "array", "description": "the schema's x-charts"},
-           "resources": {"type": "array", "description": "the schema's x-resources"}},
-    ),
-    "Field": {
-        "type": "object",
-        "required": ["name", "title", "type", "required"],
-        "properties": {
-            "name": STRING,
-            "title": STRING,
-            "type": {"enum": ["text", "integer", "number", "boolean", "choice", "multichoice", "image", "date",
-                              "datetime"]},
-            "required": {"type": "boolean"},
-            "choices": {"type": "array", "items": {
-                "type": "object", "required": ["name", "value"], "additionalProperties": False,
-                "properties": {"name": STRING, "value": {}, "icon": {"type": ["string", "null"]}}}},
-            "min": {"type": "number"},
-            "max": {"type": "number"},
-            "default": {},
-            "description": STRING,
-            "widget": STRING,
-        },
-        "additionalProperties": False,
-    },
-    "SchemaSet": representation("The entry schemas of a diary (configured, or in use).", changes=False,
-                                **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor")}}),
-    "JSONSchema": {"type": "object", "description": "A Draft 2020-12 JSON Schema of an object, with an absolute $id "
-                                                    "of at most 500 characters."},
-    # Resources.
-    "Root": representation("The entry point: its links lead everywhere the caller may go.", changes=False,
-                           title=STRING),
-    "User": representation("A user's profile (`me`).", username=STRING, email=STRING, role=ROLE,
-                           first_name=NULLABLE_TEXT, last_name=NULLABLE_TEXT,
-                           is_active=described(BOOLEAN, "false: deactivated by an admin, cannot sign in")),
-    "Client": representation("A client: links to its diary.", name=STRING, login=described(STRING, "the username"),
-                             time_zone=described(STRING, "an IANA time zone")),
-    "Assignment": representation("A client in a professional's caseload.",
-                                 client=described(URI, "the client's @url"), name=STRING),
-    "Diary": representation("A diary: links to its configuration and entries.", changes=False),
-    "JournalStats": representation("Journals per local calendar day.", changes=False, journalstats={
-        "type": "array", "items": obj(("journaldate", "count"), journaldate={"type": "string", "format": "date"},
-                                      count={"type": "integer", "minimum": 1})}),
-    # Research (RESOURCES.md, "Subjects and subject logs").
-    "Member": representation("A member of a subject: reads and writes it and its logs.",
-                             user=described(URI, "the member's @url"), username=STRING, is_creator=BOOLEAN),
-    "SubjectLogEntry": {
-        "type": "object",
-        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME, "end_date_time": DATE_TIME,
-                       "notes": NULLABLE_TEXT,
-                       "details": described({"type": "object"}, "checked by the JSON Schema of the log's type")},
-        "description": "Instant types: `date_time`; interval types: `start_date_time` and `end_date_time` (not "
-                       "before the start). `details` fits the type's `jsonschema`. Two entries of a log are "
-                       "never at the same instant.",
-    },
-    "LoggedEntry": {
-        "oneOf": [obj(("date_time", "notes", "details"), date_time=DATE_TIME, notes=NULLABLE_TEXT,
-                      details={"type": "object"}),
-                  obj(("start_date_time", "end_date_time", "notes", "details"), start_date_time=DATE_TIME,
-                      end_date_time=nullable(DATE_TIME), notes=NULLABLE_TEXT, details={"type": "object"})],
-        "description": "An entry of a log, as the log shows it: an instant type's, or an interval type's.",
-    },
-    "SubjectLogType": representation(
-        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.", changes=False,
-        name=STRING, title=STRING, description=NULLABLE_TEXT,
-        entries={"enum": ["instant", "interval"]}, **{"@id": described(STRING, "the schema's $id")}),
-    "Tokens": obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
-                  expires_in=described({"type": "integer"}, "seconds until the access token expires"),
-                  user=described(ref("User"), "on sign-in: the caller's profile")),
-    "SignedOut": obj(("message",), message=STRING),
-    # Goals and moods (RESOURCES.md): the representations of the kinds are in REPRESENTATIONS.
-    "GoalReminder": representation(
-        "A tracking item whose reminder is due.",
-        **TRACKING_FIELDS, goal=described(URI, "the goal's @url"), title=STRING,
-        remind_at=described(DATE_TIME, "when it reminds (UTC)")),
-    "GoalTracker": representation(
-        "Tracking items grouped by the local day of their due date.", changes=False,
-        time_zone=described(STRING, "the IANA zone of the days"),
-        goaltracker={"type": "array", "items": obj(("date", "goals"), date=DATE, goals={"type": "array", "items": obj(
-            ("goal", "title", "tracking", "duedate", "iscompleted", "remindertime"), goal=URI, title=STRING,
-            tracking=described(URI, "the item's @url"), duedate=DATE_TIME, iscompleted={"type": "boolean"},
-            remindertime=nullable(TIME))})}),
-    # Pages and charts.
-    "Chart": representation(
-        "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
-        optional=("time_zone", "type", "x_label", "y_label"),
-        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
-        time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
-        categories={"type": "array", "items": STRING},
-        series={"type": "array", "items": obj(("name", "values"), name=STRING, values={
-            "type": "array", "items": {"type": ["number", "null"]}})}),
-    "ChartLink": obj(("@url", "title", "kind"), **{"@url": URI, "title": STRING, "kind": STRING}),
-    "PageSession": obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}),
-    "GoalURLs": {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."},
-    "MoodStats": representation(
-        "Mood logs counted per local day and mood.", changes=False,
-        time_zone=described(STRING, "the IANA zone of the days"),
-        moodstats={"type": "array", "items": obj(
-            ("logdate", "mood", "count", "reasons"), logdate=DATE, mood=STRING,
-            count={"type": "integer", "minimum": 1}, reasons={"type": "array", "items": STRING})}),
-    "Calendar": described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"),
-    # Secret calendar feeds (API.md §11).
-    "CalendarFeed": representation(
-        "A secret calendar feed of a client's goals; its secret URL only in the answer that created it.",
-        optional=("feed",), name=NULLABLE_TEXT,
-        feed=described(URI, "the secret URL of the calendar: shown this once, kept only as a hash")),
-    "CalendarFeedBody": obj((), name=described(NULLABLE_TEXT, "a label of one's own (at most 100 characters)")),
-    # Reports for professionals (RESOURCES.md).
-    "Reports": representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
-                              changes=False),
-    "EntriesSinceReport": described(page(
-        {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
-        counts=obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
-        since=described(DATE_TIME, "the reference instant: the items are at or after it"),
-        time_zone=described(STRING, "the IANA zone a reference date was read in"),
-        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                        "description": "the descriptors of the entry types present in @items"}}),
-        "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; `counts` are "
-        "of everything since then, not just this page."),
-    "PerWeekReport": representation(
-        "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
-        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
-        weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
-            ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
-            journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
-    ),
-    "PerSchemaReport": representation(
-        "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
-        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
-        rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
-            "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
-        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                        "description": "the descriptors of the entry types in `rows`"}},
-    ),
-    # Health-data duties (API.md §9): the audit trail, who may see a client, the export.
-    "AuditEvent": obj(("@type", "time", "actor", "actor_role", "action", "resource", "status", "client"), **{
-        "@type": URI, "time": DATE_TIME,
-        "actor": described(NULLABLE_URI, "the @url of the user who acted (null: anonymous, or erased)"),
-        "actor_role": {"type": ["string", "null"]},
-        "action": {"enum": ["read", "create", "update", "delete", "export", "erase"]},
-        "resource": described(NULLABLE_URI, "the @url acted on (null once its client is erased)"),
-        "status": {"type": "integer", "description": "the HTTP status of the answer"},
-        "client": described(NULLABLE_URI, "the @url of the client whose data it was"),
-    }),
-    "Professional": obj(("@url", "@type", "username", "first_name", "last_name", "since"), **{
-        "@url": URI, "@type": URI, "username": STRING, "first_name": STRING, "last_name": STRING,
-        "since": described(DATE_TIME, "when the client was put in their caseload")}),
-    "Export": {"type": "object", "required": ["@type", "exported", "client", "configuration", "schemas"],
-               "description": "Everything stored for a client (with Accept: application/fhir+json a FHIR R4 "
-                              "Bundle of type collection instead): the client, its diary configuration, the "
-                              "schemas its entries use, and its records of every kind, each in its API "
-                              "representation."},
-    "FHIRBundle": {"type": "object", "required": ["resourceType", "type"],
-                   "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"}},
-                   "description": "A FHIR R4 Bundle of type collection (the export tests check it with FHIR's own "
-                                  "models)"},
-    "Erasure": obj(("password",), password=described(STRING, "the user's own password (not needed by admins)")),
-    # Request bodies.
-    "Registration": obj(("username", "email", "password"),
-                        username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                        email=EMAIL, password=PASSWORD, first_name=NAME, last_name=NAME),
-    "NewUser": obj(("username", "email", "password", "role"),
-                   username={"type": "string", "pattern": "^[A-Za-z0-9_.@+-]{3,150}$"},
-                   email=EMAIL, password=PASSWORD, role=ROLE, first_name=NAME, last_name=NAME),
-    "Credentials": obj(("username", "password"), username=STRING, password=STRING),
-    "RefreshToken": obj(("refresh",), refresh=STRING),
-    "ProfileChange": obj((), email=EMAIL, first_name=NAME, last_name=NAME, password=PASSWORD,
-                         current_password=described(STRING, "needed to change one's own password"),
-                         is_active=described(BOOLEAN, "admins: false deactivates (every token stops working)"),
-                         username=described(STRING, "read-only: only the current value"),
-                         role=described(ROLE, "read-only: only the current value")),
-    "NewAssignment": obj(("client",), client=described(STRING, "the client's @url")),
-    "ClientChange": obj((), name={"type": "string", "minLength": 1, "maxLength": 300},
-                        time_zone=described(STRING, "an IANA time zone")),
-    "Configuration": obj(("schemas",), schemas={"type": "array", "items": described(STRING, "a schema $id")}),
-    "SubjectLogEntryTime": {
-        "type": "object",
-        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
-        "description": "The time of the entry to remove: `date_time`, or `start_date_time` for interval types.",
-    },
-    "Entry": {
-        "type": "object",
-        "properties": {"@type": described(STRING, "the $id of one of the diary's configured schemas"),
-                       "dt": described(DATE_TIME, "when it happened (UTC)")},
-        "additionalProperties": ENTRY_FIELDS,
-        "description": "POST needs @type and dt; PATCH merges the fields given (null clears one) and revalidates.",
-    },
 }
 
 
 # --- parameters, headers, errors ------------------------------------------------------------------------
 
-# Path parameters that are not a record's id (a record's, `<kind>_id`, is ID).
-PATH_PARAMETERS = {"schema_key": described(STRING, "from the schema's @url"),
-                   "feed_secret": described(STRING, "the secret of a feed, from its `feed` URL"),
-                   "type_name": described(STRING, "a subject-log type's name"),
-                   "chart_name": described(STRING, "from the chart's @url")}
 
-QUERY = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
-    "after": described(STRING, "an opaque cursor: follow `next` links rather than building it"),
-    "modified_after": described(DATE_TIME, "only records changed after this instant (oldest first, tombstones too)"),
-    "login": described(STRING, "only the client with this username"),
-    "fromdate": described(STRING, "a date (from the start of that local day) or a date-time"),
-    "todate": described(STRING, "a date (to the end of that local day, inclusive) or a date-time"),
-    "time_zone": described(STRING, "the IANA zone of the days (default: the client's)"),
-    "until": described(DATE_TIME, "reminders before this instant (default: now)"),
-    "since": described(DATE_TIME, "reminders at or after this instant"),
-    "session": described(STRING, "only journals of this session"),
-    "tag": described(STRING, "only journals with a tag of this type (its @url or id)"),
-    "subject": described(STRING, "only the logs of this subject (its @url or id)"),
-    "type": described(STRING, "only the logs of this subject-log type"),
-    "reference_date": described(STRING, "a date (that local day) or a date-time; default: today in the zone"),
-    "actor": described(STRING, "only the events of this user (its @url or id)"),
-    "unread": described(BOOLEAN, "only the messages the caller has not read"),
-}
+def query_parameters(schema) -> list[dict]:
+    """The query parameters of a colander schema (class): what the view really parses its query with."""
+    if schema is None:
+        return []
+    return [{"name": node.name, "in": "query", "required": False, "schema": node_schema(node)}
+            for node in schema().children]
+
+
+def node_schema(node) -> dict:
+    """The JSON Schema of a colander node: its type, the bounds of its validators, its default and its
+    `description`; a node's `openapi` attribute (colander keeps any keyword a SchemaNode is given) adds what
+    colander cannot say. A type it does not know is described as what a query or body carries most: a string."""
+    typ = node.typ
+    if isinstance(typ, colander.Mapping):
+        schema = {"type": "object", "required": [child.name for child in node.children if child.required],
+                  "properties": {child.name: node_schema(child) for child in node.children},
+                  "additionalProperties": False}
+    elif isinstance(typ, colander.Sequence):
+        schema = {"type": "array", "items": node_schema(node.children[0])}
+    elif isinstance(typ, colander.Integer):
+        schema = {"type": "integer"}
+    elif isinstance(typ, (colander.Boolean, StrictBoolean)):
+        schema = {"type": "boolean"}
+    elif isinstance(typ, DateTime):
+        schema = dict(DATE_TIME)
+    else:
+        schema = {"type": "string"}
+        # body() refuses an empty string for a text field that does not allow one (inputs.body).
+        if isinstance(typ, colander.String) and not typ.allow_empty and node.required:
+            schema["minLength"] = 1
+    for validator in _validators(node.validator):
+        if isinstance(validator, colander.Range):
+            schema.update({key: value for key, value in (("minimum", validator.min), ("maximum", validator.max))
+                           if isinstance(value, (int, float))})
+        elif isinstance(validator, colander.Length):
+            schema.update({key: value for key, value in (("minLength", validator.min), ("maxLength", validator.max))
+                           if value is not None})
+        elif isinstance(validator, colander.Email):
+            schema["format"] = "email"
+        elif isinstance(validator, colander.Regex):
+            schema["pattern"] = validator.match_object.pattern
+        elif isinstance(validator, colander.OneOf):
+            schema = {"enum": list(validator.choices)}
+    if node.missing not in (colander.required, colander.drop, colander.null, None, ""):
+        schema["default"] = node.missing
+    if node.description:
+        schema["description"] = node.description
+    schema.update(getattr(node, "openapi", {}))
+    return schema
+
+
+def _validators(validator) -> list:
+    if validator is None:
+        return []
+    if isinstance(validator, colander.All):
+        return [inner for one in validator.validators for inner in _validators(one)]
+    return [validator]
+
 
 HEADERS = {
     "ETag": {"description": "The record's strong validator, for If-Match", "schema": STRING},
@@ -400,76 +185,50 @@ class Op(NamedTuple):
     ok: int = 200
     result: str | dict | None = None  # a component schema name, or a schema
     errors: tuple = ()  # 403, 404, 409; 400, 401, 412 and 413 follow from the traits below
-    query: tuple = ()
+    query: type | None = None  # the colander schema the view reads its query string with
     public: bool = False
     etag: bool = False  # answers an ETag
     if_match: bool = False  # honours If-Match (412)
     if_none_match: bool = False  # honours If-None-Match (304)
     also: dict = {}  # other successful answers: status -> description (same body)
     media: str = JSON
-    tag: str | None = None  # default: the tag of the longest PATH_TAGS prefix of the path
+    tag: str | None = None  # default: tag_of
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
+    parameters: dict = {}  # {path parameter: its description}
 
 
-USER = "/users/{user_id}/"
-CLIENT = "/clients/{client_id}/"
-DIARY = CLIENT + "diary/"
-ENTRIES = DIARY + "entries/"
-SCHEMA = "/schemas/{schema_key}/"
-JOURNALS = CLIENT + "journals/"
-JOURNAL = JOURNALS + "{journal_id}/"
-TAGS = JOURNAL + "tags/"
-TAG = TAGS + "{tag_id}/"
-TAGTYPES = "/tagtypes/"
-GOALS = CLIENT + "goals/"
-GOAL = GOALS + "{goal_id}/"
-TRACKING = GOAL + "tracking/"
-MOODS = CLIENT + "moods/"
-MOOD = MOODS + "{mood_id}/"
-SYNC = ("limit", "after", "modified_after")
-RANGE = ("fromdate", "todate", "time_zone")
-REPORTS = CLIENT + "reports/"
-REPORT = ("reference_date", "time_zone")
-SUBJECT = "/subjects/{subject_id}/"
-MEMBERS = SUBJECT + "members/"
-LOGS = "/subjectlogs/"
-LOG = LOGS + "{subjectlog_id}/"
-LOG_TYPE = "/subjectlogs/types/{type_name}/"
-CHARTS = CLIENT + "charts/"
-LOGS_PAGE = page({"anyOf": [ref("SubjectLog"), ref("Tombstone")]})
-
-# The tags, one per kind (and per group of other operations), in the order a reader meets them.
+# The tags of the operations that are no kind's (a kind's tag is its declaration's, its description the
+# kind's docstring), in the order a reader meets them.
 TAGS_DESCRIBED = {
     "discovery": "The entry point and the documents that describe the API",
     "accounts": "Registration, sign-in, users and professionals' caseloads",
     "clients": "Clients and their diaries' configuration",
-    "diary entries": "A client's diary entries, each of an entry type",
     "entry schemas": "The entry types: JSON Schemas, shipped and uploaded",
-    "journals": "A client's self-reflection notes",
-    "tags": "The tags on a journal",
     "tag types": "The kinds of tag, shared by every journal",
-    "goals": "A client's goals",
-    "tracking": "The due dates of a goal",
     "calendar feeds": "Secret URLs of a client's goals calendar, for calendar apps that send no header",
-    "moods": "A client's mood logs",
     "reports": "Reports on a client for professionals",
     "audit": "Who read or changed a client's data: the audit trail",
     "charts": "A client's charts: data for a range of days, or (Accept: image/svg+xml) their drawing",
     "subjects": "Research subjects and their members",
-    "subject logs": "Logs of a subject, their entries and their types",
 }
-# An operation's tag when it names none: the tag of the longest of these prefixes its path starts with.
+# The tag of an operation below no kind's collection: that of the longest of these prefixes of its path.
+CLIENT = "/clients/{client_id}/"
 PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
-             ENTRIES: "diary entries", "/schemas/": "entry schemas", JOURNALS: "journals", TAGS: "tags",
-             TAGTYPES: "tag types", GOALS: "goals", TRACKING: "tracking", MOODS: "moods", REPORTS: "reports",
-             CHARTS: "charts", "/subjects/": "subjects", SUBJECT + "logs": "subject logs", LOGS: "subject logs",
-             "/audit/": "audit", CLIENT + "audit/": "audit", CLIENT + "calendarfeeds/": "calendar feeds",
-             "/feeds/": "calendar feeds"}
+             "/schemas/": "entry schemas", "/tagtypes/": "tag types", CLIENT + "reports/": "reports",
+             CLIENT + "charts/": "charts", "/subjects/": "subjects", "/audit/": "audit", CLIENT + "audit/": "audit",
+             CLIENT + "calendarfeeds/": "calendar feeds", "/feeds/": "calendar feeds"}
 
 
-def tag_of(op: Op) -> str:
-    return op.tag or PATH_TAGS[max((prefix for prefix in PATH_TAGS if op.path.startswith(prefix)), key=len)]
+def tag_of(op: Op, kinds=()) -> str:
+    """The operation's own tag; else that of the kind whose collection its path is below (a kind's
+    statistics are under the kind's tag); else its path's (PATH_TAGS)."""
+    if op.tag:
+        return op.tag
+    below = [kind for kind in kinds if op.path.startswith(kind.collection)]
+    if below:
+        return max(below, key=lambda kind: len(kind.collection)).tag
+    return PATH_TAGS[max((prefix for prefix in PATH_TAGS if op.path.startswith(prefix)), key=len)]
 
 
 # --- record kinds ---------------------------------------------------------------------------------------
@@ -495,7 +254,7 @@ class RecordKind(NamedTuple):
     schema: str | None = None  # the representation's component name (default: name)
     links: dict = {}  # {operation: the name of the link that leads to it}
     list_view: str = ""  # the listing's view name on the collection ("" is the collection's own GET)
-    query: tuple = SYNC  # the listing's query parameters
+    query: type = Listing  # the colander schema of the listing's query
     tombstones: bool = True  # listings show deleted records as tombstones (sync)
     if_none_match: bool = True  # GET honours If-None-Match
     dedupe: str | None = None  # create answers 200 with an identical record: what it says
@@ -580,101 +339,78 @@ def read_only_keys(*names) -> dict:
     return dict(READ_ONLY, **{name: {"description": "read-only, ignored"} for name in names})
 
 
-# What the declarations (kinds.Kind) do not say, by kind name. A kind missing here still gets a document:
-# its representation's fields take their schemas from its body file, its tag is its collection's name, and
-# its operations are summed up by rule.
-REPRESENTATIONS = {
-    "entry": {
-        "type": "object", "description": "An entry; @type is the $id of its schema.",
-        "required": ["@url", "@type", "@links", "@changes", "dt"],
-        "properties": dict(HYPERMEDIA, **{"@changes": ref("Changes")}, dt=DATE_TIME),
-        "additionalProperties": described(ENTRY_FIELDS, "the fields of the entry's JSON Schema (null when not set)"),
-    },
-    "journal": representation(
-        "A self-reflection note, with its live tags.", title=NULLABLE_TEXT, description=NULLABLE_TEXT,
-        journal_timestamp=DATE_TIME, session=NULLABLE_TEXT, tags={"type": "array", "items": ref("Tag")}),
-    "tag": representation("A tag on a journal.", tagtype=described(URI, "the tag type's @url"),
-                          name=described(STRING, "the tag type's name"), description=NULLABLE_TEXT),
-    "tagtype": representation("A kind of tag, shared by every journal.", name=STRING, description=NULLABLE_TEXT),
-    "goal": representation(
-        "A goal; `tracking` lists its items, `reminder` changes its reminder.",
-        title=STRING, description=NULLABLE_TEXT, status=NULLABLE_TEXT, is_onetime=BOOLEAN,
-        frequency={"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
-        days=nullable({"type": "array", "items": STRING}), criticality=NULLABLE_TEXT, startdate=DATE_TIME,
-        targetdate=nullable(DATE_TIME), reminder=BOOLEAN, remindertime=nullable(TIME),
-        reminderdate=nullable(DATE), is_therapist_approved=BOOLEAN),
-    "goal-tracking": representation("One due date of a goal; its `goal` link leads back.", **TRACKING_FIELDS),
-    "mood": representation("A mood log.", logdate=DATE_TIME, mood=STRING,
-                           reasons=nullable({"type": "array", "items": STRING})),
-    "subject": representation(
-        "A research subject: links to its logs and (for members) its members.", id=ID, name=STRING,
-        description=NULLABLE_TEXT, is_public=BOOLEAN, user=described(NULLABLE_URI, "the creator's @url")),
-    "subjectlog": representation(
-        "A subject log; its entry links take PATCH with an entry (add_entry, change_entry) or its time "
-        "(remove_entry) and answer the whole log.",
-        id=ID, type=described(STRING, "the name of its subject-log type"), description=NULLABLE_TEXT,
-        subject=described(URI, "the subject's @url"), user=described(NULLABLE_URI, "the creator's @url"),
-        entries={"type": "array", "items": ref("LoggedEntry"), "description": "sorted by time"}),
-}
-SUMMARIES = {
-    "entry": {"create": "Write an entry",
-              "list": "Entries, newest dt first; or every change since modified_after, oldest first",
-              "get": "An entry (every field, null when not set)",
-              "patch": "Change an entry's fields (merged, revalidated)",
-              "delete": "Delete an entry (a tombstone stays for sync)"},
-    "journal": {"list": "Journals, most recent first, with their tags; or every change since modified_after",
-                "create": "Write a journal", "get": "A journal with its tags",
-                "patch": "Change a journal's fields (null clears one)", "put": "Replace a journal's fields",
-                "delete": "Delete a journal and its tags (a tombstone stays)"},
-    "tag": {"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
-            "patch": "Change a tag", "put": "Replace a tag", "delete": "Delete a tag"},
-    "goal": {"list": "Goals, newest first; or every change since modified_after",
-             "create": "Set a goal: its tracking items are generated", "get": "A goal",
-             "patch": "Change a goal (merged, revalidated); a schedule change regenerates the items due after today",
-             "delete": "Delete a goal and its tracking (tombstones stay)"},
-    "goal-tracking": {"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
-                      "patch": "Tick a tracking item (iscompleted); the goal's status follows"},
-    "mood": {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
-             "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
-             "delete": "Delete a mood log (a tombstone stays for sync)"},
-    "subjectlog": {"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
-                           "change since modified_after",
-                   "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
-                   "patch": "Change a log's description (members)",
-                   "delete": "Delete a log and its entries (a tombstone stays for sync)"},
-}
-# Component names and tags that are not the rule's (the kind's name in CamelCase; its collection's name).
-COMPONENTS = {"entry": "StoredEntry", "goal-tracking": "TrackingItem"}
-KIND_TAGS = {"entry": "diary entries", "goal-tracking": "tracking", "tagtype": "tag types", "subject": "subjects",
-             "subjectlog": "subject logs"}
-# The client's names for the links to the entries (its diary's are entries, entries.items).
-KIND_LINKS = {"entry": {"create": "diary.entries", "list": "diary.entries.items"}}
-LIST_EXTRAS = {"entry": {"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                                      "description": "the descriptors of the entry types present in @items"}}}
-# Where the collections of kinds below these (not record) resources hang.
-PARENT_PATHS = {"Root": "/", "ClientResource": CLIENT, "Diary": DIARY}
-
-
-# Names that are one word in a kind's name but two in CamelCase.
-WORDS = {"subjectlog": "SubjectLog", "subjectlogs": "SubjectLogs", "tagtype": "TagType", "tagtypes": "TagTypes"}
-
-
 def _camel(name: str) -> str:
-    return "".join(WORDS.get(part, part.capitalize()) for part in name.replace("-", "_").split("_"))
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
 
 
-def _item_path(kind, declared) -> str | None:
+def column_schema(column) -> dict:
+    """What a column holds, as a representation shows it: its type (a date-time, a wall-clock time ...), its
+    length, and null when the column allows it. A JSON column says nothing of its shape: the kind's
+    `represented` does."""
+    python = _python_type(column.type)
+    schema = dict({
+        datetime.datetime: DATE_TIME, datetime.date: DATE, datetime.time: TIME, bool: BOOLEAN,
+        int: {"type": "integer"}, float: {"type": "number"}, str: STRING,
+    }.get(python, {}))
+    length = getattr(column.type, "length", None)
+    if python is str and length:
+        schema["maxLength"] = length
+    return nullable_type(schema) if column.nullable and schema else schema
+
+
+def _python_type(column_type):
+    try:
+        return column_type.python_type
+    except NotImplementedError:  # a JSON column
+        return None
+
+
+def nullable_type(schema: dict) -> dict:
+    """`schema`, or null."""
+    if isinstance(schema.get("type"), str):
+        return dict(schema, type=[schema["type"], "null"])
+    return nullable(schema)
+
+
+def kind_representation(kind, bodies, about: str) -> dict:
+    """The closed representation of a declared kind: the hypermedia keys, then each of its fields, typed by
+    its column (column_schema) or by the declaration's `represented`, titled as in its body file."""
+    own = bodies[kind.body].properties if kind.body else {}
+    columns = kind.model.__table__.c
+    fields = {}
+    for name in list(kind.fields) + [name for name in kind.represented if name not in kind.fields]:
+        schema = kind.represented.get(name)
+        if schema is None:
+            schema = column_schema(columns[name]) if name in columns else {}
+        # The body file's title names the field; its description speaks of what a body may send.
+        title = own.get(name, {}).get("title")
+        fields[name] = dict({"title": title} if title else {}, **schema)
+    # Fields other declarations add to its records (config.add_kind_extension: feedback_count).
+    fields.update(kind.annotation_fields)
+    shape = representation(about, **fields)
+    if kind.others is not None:
+        shape["additionalProperties"] = kind.others
+    return shape
+
+
+def context_paths(views) -> dict:
+    """{resource class name: its path template}, from the documented views (a view's path is its context's
+    path and its view name): where the collections of kinds below resources that are no record hang."""
+    return {op.context: op.path[:len(op.path) - len(op.name)] for op in documented_operations(views)}
+
+
+def _item_path(kind, declared, above_paths) -> str | None:
     """The path template of one record of a declared kind (None when its parent's path is unknown)."""
     parent = next((other for other in declared.values() if other.item_class is kind.parent), None)
-    above = _item_path(parent, declared) if parent is not None else PARENT_PATHS.get(kind.parent.__name__)
+    above = _item_path(parent, declared, above_paths) if parent is not None else above_paths.get(kind.parent.__name__)
     if above is None:
         return None
     return f"{above}{kind.collection}/{{{kind.name.replace('-', '_')}_id}}/"
 
 
-def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
+def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> RecordKind | None:
     """The document's description of a declared kind (kinds.Kind, registered by config.add_record_kind)."""
-    item = _item_path(kind, declared)
+    item = _item_path(kind, declared, above_paths)
     if item is None:
         return None
     collection = item[:item.rindex("{")]
@@ -698,9 +434,8 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         links.setdefault("list", kind.collection)
     if kind.creatable:
         links.setdefault("create", kind.collection)
-    links.update(KIND_LINKS.get(kind.name, {}))
+    links.update(kind.link_names)
     what = kind.name.replace("-", " ")
-    summaries = SUMMARIES.get(kind.name, {})
     operations = {"list": f"The {kind.collection}, a page at a time; or every change since modified_after"}
     if kind.creatable:
         operations["create"] = f"Add a {what}"
@@ -709,241 +444,37 @@ def record_kind(kind, declared, bodies, namespace: str) -> RecordKind | None:
         operations["put"] = f"Replace a {what}'s fields"
     if kind.deletable:
         operations["delete"] = f"Delete a {what} (a tombstone stays for sync)"
-    operations = {op: summaries.get(op, summary) for op, summary in operations.items()}
-    about = inspect.cleandoc(type(kind).__doc__) if type(kind).__doc__ else None  # its own, not Kind's
-    representation_ = REPRESENTATIONS.get(kind.name)
-    if representation_ is None:
-        own = bodies[kind.body].properties if kind.body else {}
-        representation_ = representation((about or what).split("\n")[0],
-                                          **{name: own.get(name, {}) for name in kind.fields})
-    if kind.annotation_fields:  # fields other declarations add to its records (config.add_kind_extension)
-        representation_ = dict(representation_, properties=dict(representation_["properties"], **kind.annotation_fields),
-                               required=representation_["required"] + list(kind.annotation_fields))
-    # Kinds that share a collection's name (the feedback below each kind's records) are told apart by their own.
+    operations = {op: kind.summaries.get(op, summary) for op, summary in operations.items()}
+    about = inspect.cleandoc(type(kind).__doc__) if type(kind).__doc__ else what  # its own, not Kind's
+    name = kind.api_name or _camel(kind.name)
+    # The collection's name in operationIds: the kind's plural (subjectlogs: SubjectLogs), or its own; the kind's
+    # own name where kinds share a collection's name (the feedback below each kind's records).
     shared_name = sum(other.collection == kind.collection for other in declared.values()) > 1
+    plural = name + "s" if kind.collection == kind.name + "s" else name if shared_name else _camel(kind.collection)
     return RecordKind(
-        _camel(kind.name), _camel(kind.name if shared_name else kind.collection),
-        KIND_TAGS.get(kind.name, kind.name.replace("-", " ") if shared_name else kind.collection), representation_,
+        name, plural, kind.tag or kind.collection, kind_representation(kind, bodies, about),
         kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
-        schema=COMPONENTS.get(kind.name), links=links, list_view=kind.listing_view,
-        query=tuple(node.name for node in kind.listing().children),
+        schema=kind.component, links=links, list_view=kind.listing_view,
+        query=kind.listing,
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
         errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
-        read_only=read_only_keys(*sorted(kind.read_only | kind.annotation_fields.keys())), list_extra=LIST_EXTRAS.get(kind.name, {}),
+        read_only=read_only_keys(*sorted(kind.read_only | kind.annotation_fields.keys())), list_extra=kind.page_fields,
         body_component=None if kind.body else "Entry", about=about,
         # A kind whose records' @type is its own IRI (an entry's is its schema's $id).
         types=(namespace + kind.type_name if type(kind).type_of is Kind.type_of else None,
                namespace + kind.collection_type))
 
 
-# The kinds that are not declared (yet): described here by hand, until a declaration takes their place.
-UNDECLARED = (
-    RecordKind(
-        "TagType", "TagTypes", "tag types", REPRESENTATIONS["tagtype"], body="tagtype", collection=TAGTYPES,
-        item=TAGTYPES + "{tagtype_id}/", contexts=("TagTypes", "TagTypeResource"),
-        operations={"list": "Every tag type, by name", "create": "Add a tag type (professionals, admins)",
-                    "get": "A tag type"},
-        links={"list": "tagtypes", "create": "tagtypes"}, query=("limit", "after"), tombstones=False,
-        errors={"create": (409,)}),
-    RecordKind(
-        "Subject", "Subjects", "subjects", REPRESENTATIONS["subject"], body="subject", collection="/subjects/",
-        item=SUBJECT, contexts=("Subjects", "SubjectResource"),
-        operations={"list": "The subjects the caller is a member of (researchers)",
-                    "create": "Create a subject (researchers); the creator is its first member",
-                    "get": "A subject (members; anyone for a public one)", "patch": "Change a subject (members)"},
-        links={"list": "subjects", "create": "subjects"}, query=("limit", "after"), tombstones=False,
-        if_none_match=False, errors={"list": (403,)}, read_only=read_only_keys("id", "user", "entries")),
-)
-
-
 def record_kinds(registry) -> list[RecordKind]:
-    """Every record kind of the application: each declared one (the registry, in declaration order), then
-    the undeclared ones that no declaration has taken the place of."""
+    """Every record kind of the application: each declared one (the registry, in declaration order)."""
     declared = getattr(registry, "kinds", {})
     namespace = registry.settings["hyperdiary.namespace"]
-    found = [record_kind(kind, declared, registry["bodies"], namespace) for kind in declared.values()]
-    found = [kind for kind in found if kind is not None]
-    taken = {kind.contexts for kind in found}
-    return found + [kind for kind in UNDECLARED if kind.contexts not in taken]
-
-
-# Operations that are not a record kind's (those follow from record_kinds()): one entry per view.
-OPERATIONS = (
-    Op("getRoot", "get", "/", "Root", "", "The entry point: links to everything", result="Root", public=True),
-    Op("getOpenAPI", "get", "/openapi.json", "Root", "openapi.json", "This document", "openapi",
-       result={"type": "object", "description": "An OpenAPI 3.1 document"}, public=True),
-    Op("getJSONLDContext", "get", "/context.jsonld", "Root", "context.jsonld",
-       "The JSON-LD context every answer's Link header points at", "context",
-       result={"type": "object", "required": ["@context"]}, public=True, media="application/ld+json"),
-    # Accounts (API.md §3).
-    Op("register", "post", "/auth/register", "Auth", "register", "Register as a client", "auth.register",
-       "Registration", 201, "User", public=True, etag=True, errors=(429,)),
-    Op("signIn", "post", "/auth/token", "Auth", "token", "Sign in: access and refresh tokens", "auth.token",
-       "Credentials", result="Tokens", errors=(401, 429), public=True),
-    Op("refreshTokens", "post", "/auth/refresh", "Auth", "refresh", "Trade a refresh token for new tokens",
-       "auth.refresh", "RefreshToken", result="Tokens", errors=(401, 429), public=True),
-    Op("signOut", "post", "/auth/logout", "Auth", "logout", "Revoke a sign-in and every token issued from it",
-       "auth.logout", "RefreshToken", result="SignedOut", errors=(401,), public=True),
-    Op("listUsers", "get", "/users/", "Users", "", "Every user (admins)", "users", result=page(ref("User")),
-       errors=(403,), query=("limit", "after")),
-    Op("addUser", "post", "/users/", "Users", "", "Create a user of any role (admins)", "users", "NewUser", 201,
-       "User", errors=(403,), etag=True),
-    Op("getUser", "get", USER, "UserResource", "", "A user's profile", "me", result="User", errors=(404,),
-       etag=True),
-    Op("changeUser", "patch", USER, "UserResource", "", "Change names, email, password; admins: is_active", "me", "ProfileChange",
-       result="User", errors=(403, 404), etag=True, if_match=True),
-    Op("listCaseload", "get", USER + "caseload/", "Caseload", "", "A professional's caseload", "caseload",
-       result=page(ref("Assignment")), errors=(404,), query=("limit", "after")),
-    Op("assignClient", "post", USER + "caseload/", "Caseload", "", "Assign a client (admins)", "caseload",
-       "NewAssignment", 201, "Assignment", errors=(403, 404), also={200: "The client was assigned already"}),
-    Op("getAssignment", "get", USER + "caseload/{client_id}/", "Assignment", "", "One assignment",
-       result="Assignment", errors=(404,)),
-    Op("unassignClient", "delete", USER + "caseload/{client_id}/", "Assignment", "", "End an assignment (admins)",
-       ok=204, errors=(403, 404)),
-    # Clients and diaries (API.md §4).
-    Op("listClients", "get", "/clients/", "Clients", "", "The caller's caseload (every client, for admins)",
-       "clients", result=page(ref("Client")), errors=(403,), query=("limit", "after", "login")),
-    Op("getClient", "get", CLIENT, "ClientResource", "", "A client, with links to its diary", "client",
-       result="Client", errors=(404,), etag=True),
-    Op("changeClient", "patch", CLIENT, "ClientResource", "", "Change a client's name or time zone", "client",
-       "ClientChange", result="Client", errors=(404,), etag=True, if_match=True),
-    Op("getDiary", "get", DIARY, "Diary", "", "A diary's links", "diary", result="Diary", errors=(404,)),
-    Op("getDiaryConfiguration", "get", DIARY + "configuration", "Diary", "configuration",
-       "The entry schemas this diary may hold", "diary.configuration", result="SchemaSet", errors=(404,),
-       etag=True),
-    Op("setDiaryConfiguration", "put", DIARY + "configuration", "Diary", "configuration",
-       "Set the entry schemas this diary may hold (professionals, admins)", "diary.configuration",
-       "Configuration", result="SchemaSet", errors=(403, 404), etag=True, if_match=True),
-    Op("listEntrySchemasInUse", "get", ENTRIES + "schemas", "Entries", "schemas",
-       "The schemas of the entry types in use in this diary", "diary.entries.schemas", result="SchemaSet",
-       errors=(404,)),
-    # Journals, tags and tag types (RESOURCES.md).
-    Op("getJournalStats", "get", JOURNALS + "stats", "Journals", "stats", "Journals per local calendar day",
-       "journals.stats", result="JournalStats", errors=(404,), query=RANGE),
-    # Entry schemas (API.md §5).
-    Op("listSchemas", "get", "/schemas/", "Schemas", "", "Every entry schema, shipped and uploaded", "schemas",
-       result=page(ref("SchemaDescriptor")), public=True),
-    Op("addSchema", "post", "/schemas/", "Schemas", "", "Upload an entry schema (professionals, admins)", "schemas",
-       "JSONSchema", 201, "SchemaDescriptor", errors=(403, 409)),
-    Op("getSchema", "get", SCHEMA, "SchemaResource", "", "An entry schema's descriptor", result="SchemaDescriptor",
-       errors=(404,), public=True),
-    Op("getJSONSchema", "get", SCHEMA + "jsonschema", "SchemaResource", "jsonschema", "The JSON Schema document",
-       "jsonschema", result="JSONSchema", errors=(404,), public=True, media="application/schema+json"),
-    # Goals and goal tracking (RESOURCES.md).
-    Op("batchGoals", "post", GOALS + "batch", "Goals", "batch",
-       "Create or update (items with an @url) a list of goals, all or nothing", "goals.batch", "GoalBatch",
-       result="GoalURLs", errors=(403, 404)),
-    Op("getGoalTracker", "get", GOALS + "tracker", "Goals", "tracker",
-       "Tracking items by local day (default: this week; at most 400 days)",
-       "goals.tracker", result="GoalTracker", errors=(404,), query=RANGE),
-    Op("listPendingGoals", "get", GOALS + "pending", "Goals", "pending",
-       "Approved goals not yet started, with their first due date as startdate", "goals.pending",
-       result=page(ref("Goal")), errors=(404,), query=("limit", "after")),
-    Op("listGoalReminders", "get", GOALS + "reminders", "Goals", "reminders",
-       "Incomplete tracking items whose reminder is due before `until`", "goals.reminders",
-       result=page(ref("GoalReminder")), errors=(404,), query=("until", "since", "limit", "after")),
-    Op("getGoalsCalendar", "get", GOALS + "ics", "Goals", "ics", "The goals as an iCalendar feed", "goals.ics",
-       result="Calendar", errors=(404,), media="text/calendar"),
-    # Secret calendar feeds of the goals (API.md §11).
-    Op("listCalendarFeeds", "get", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
-       "The client's secret calendar feeds, oldest first, without their secrets (the client)", "goals.ics.feeds",
-       result=page(ref("CalendarFeed")), errors=(404,), query=("limit", "after")),
-    Op("addCalendarFeed", "post", CLIENT + "calendarfeeds/", "CalendarFeeds", "",
-       "A new secret URL of the goals calendar, for a calendar app (the client)", "goals.ics.feeds",
-       "CalendarFeedBody", 201, "CalendarFeed", errors=(404,), etag=True),
-    Op("getCalendarFeed", "get", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
-       "A secret calendar feed (the client)", result="CalendarFeed", errors=(404,), etag=True, if_none_match=True),
-    Op("endCalendarFeed", "delete", CLIENT + "calendarfeeds/{feed_id}/", "CalendarFeedResource", "",
-       "End a feed: its secret URL answers 404 from now on", ok=204, errors=(404,), if_match=True),
-    Op("getSecretCalendar", "get", "/feeds/{feed_secret}/goals.ics", "SecretFeed", "goals.ics",
-       "The goals calendar, to anyone with the secret URL (no header needed)", result="Calendar", errors=(404,),
-       public=True, media="text/calendar"),
-    Op("setGoalReminder", "patch", GOAL + "reminder", "GoalResource", "reminder",
-       "Turn the reminder on or off and set its time, on the goal and every tracking item", "reminder",
-       "GoalReminderChange", result="Goal", errors=(403, 404), etag=True, if_match=True),
-    # Moods.
-    Op("getMoodStats", "get", MOODS + "stats", "Moods", "stats", "Mood logs counted per local day and mood",
-       "moods.stats", result="MoodStats", errors=(404,), query=RANGE),
-    # Reports for professionals.
-    Op("listReports", "get", REPORTS, "Reports", "", "The report types of a client, as links", "reports",
-       result="Reports", errors=(404,)),
-    Op("getEntriesSinceReport", "get", REPORTS + "entriesSince/", "EntriesSinceReport", "",
-       "Entries, journals and mood logs since the reference date, newest first, with counts per kind",
-       "entriesSince", result="EntriesSinceReport", errors=(404,), query=REPORT + ("limit", "after")),
-    Op("getPerWeekReport", "get", REPORTS + "perWeek/", "PerWeekReport", "",
-       "Entries, journals, moods and completed goals per ISO week, 12 weeks", "perWeek", result="PerWeekReport",
-       errors=(404,), query=REPORT),
-    Op("getPerSchemaReport", "get", REPORTS + "perSchema/", "PerSchemaReport", "",
-       "Diary entries per ISO week and entry type, 12 weeks", "perSchema", result="PerSchemaReport",
-       errors=(404,), query=REPORT),
-    # Research: subjects and their members (RESOURCES.md).
-    Op("listSubjectLogsOfSubject", "get", SUBJECT + "logs", "SubjectResource", "logs",
-       "A subject's logs, newest first; or every change since modified_after", "logs", result=LOGS_PAGE,
-       errors=(404,), query=("limit", "after", "modified_after", "type")),
-    Op("listMembers", "get", MEMBERS, "Members", "", "A subject's members (members)", "members",
-       result=page(ref("Member")), errors=(403, 404), query=("limit", "after")),
-    Op("addMember", "post", MEMBERS, "Members", "", "Share the subject with a researcher (members)", "members",
-       "SubjectMemberBody", 201, "Member", errors=(403, 404),
-       also={200: "A member already: the membership is answered"}),
-    Op("getMember", "get", MEMBERS + "{user_id}/", "MemberResource", "", "One membership (members)",
-       result="Member", errors=(403, 404)),
-    Op("removeMember", "delete", MEMBERS + "{user_id}/", "MemberResource", "",
-       "End a membership (members; the creator stays)", ok=204, errors=(403, 404, 409)),
-    # Research: subject logs and their entries.
-    Op("listSubjectLogEntries", "get", LOG + "entries", "SubjectLogResource", "entries",
-       "A log's entries, oldest first, a page at a time", "entries", result=page(ref("LoggedEntry")),
-       errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone")),
-    Op("addSubjectLogEntry", "patch", LOG + "add_entry", "SubjectLogResource", "add_entry",
-       "Add an entry (members); answers the whole log", "add_entry", "SubjectLogEntry", result="SubjectLog",
-       errors=(403, 404, 409), etag=True, if_match=True),
-    Op("changeSubjectLogEntry", "patch", LOG + "change_entry", "SubjectLogResource", "change_entry",
-       "Change the entry at the body's time (members): merged, then checked; answers the whole log",
-       "change_entry", "SubjectLogEntry", result="SubjectLog", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("removeSubjectLogEntry", "patch", LOG + "remove_entry", "SubjectLogResource", "remove_entry",
-       "Remove the entry at the body's time (members); answers the whole log", "remove_entry",
-       "SubjectLogEntryTime", result="SubjectLog", errors=(403, 404, 409), etag=True, if_match=True),
-    Op("listSubjectLogTypes", "get", "/subjectlogs/types/", "SubjectLogTypesResource", "", "Every subject-log type",
-       "types", result=page(ref("SubjectLogType")), public=True),
-    Op("getSubjectLogType", "get", LOG_TYPE, "SubjectLogTypeResource", "", "A subject-log type", "type",
-       result="SubjectLogType", errors=(404,), public=True),
-    Op("getSubjectLogTypeJSONSchema", "get", LOG_TYPE + "jsonschema", "SubjectLogTypeResource", "jsonschema",
-       "The JSON Schema of a type's entry details", "jsonschema", result="JSONSchema", errors=(404,), public=True,
-       media="application/schema+json"),
-    # Health-data duties (API.md §9): audit trail, erasure, who may see a client, the export.
-    Op("listAudit", "get", "/audit/", "Audit", "", "Every audit event, newest first (admins)", "audit",
-       result=page(ref("AuditEvent")), errors=(403,), query=("limit", "after", "fromdate", "todate", "time_zone", "actor")),
-    Op("listClientAudit", "get", CLIENT + "audit/", "ClientAudit", "",
-       "Who read or changed the client's data, newest first (the client, admins)", "audit",
-       result=page(ref("AuditEvent")), errors=(404,), query=("limit", "after", "fromdate", "todate", "time_zone", "actor")),
-    Op("listClientProfessionals", "get", CLIENT + "professionals", "ClientResource", "professionals",
-       "The professionals whose caseload holds the client, and since when", "professionals",
-       result=page(ref("Professional")), errors=(404,), query=("limit", "after")),
-    Op("exportClient", "get", CLIENT + "export", "ClientResource", "export",
-       "Everything stored for the client, as one JSON document or (Accept: application/fhir+json) a FHIR R4 "
-       "Bundle; streamed", "export", result="Export", errors=(404,),
-       alternatives={"application/fhir+json": ref("FHIRBundle")}),
-    Op("eraseUser", "delete", USER, "UserResource", "", "Erase a user and everything of theirs: one's own account "
-       "with one's password (`me`), or any user (admins, no body)", "me", "Erasure", ok=204, errors=(403, 404),
-       if_match=True),
-    # For people (API.md §10): the pages' sign-in, charts, the schema preview. Any GET also answers an HTML
-    # page to a request that prefers text/html; not listed per operation.
-    Op("signInPages", "post", "/auth/session", "Auth", "session",
-       "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies", body="Credentials",
-       result="PageSession", errors=(401,), public=True),
-    Op("signOutPages", "delete", "/auth/session", "Auth", "session",
-       "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True),
-    Op("previewSchema", "post", "/schemas/preview", "Schemas", "preview",
-       "The descriptor an upload of this schema would get, or its 400; nothing is stored", "schemas.preview",
-       "JSONSchema", result="SchemaDescriptor", errors=(403,)),
-    Op("listCharts", "get", CHARTS, "Charts", "", "A client's charts", "charts", result=page(ref("ChartLink")),
-       errors=(404,)),
-    Op("getChart", "get", CHARTS + "{chart_name}/", "ChartResource", "",
-       "A chart for a range of local days (default: the last 28); SVG for Accept: image/svg+xml",
-       result="Chart", errors=(404,), query=RANGE),
-)
+    above = context_paths(registered_views(registry))
+    found = [record_kind(kind, declared, registry["bodies"], namespace, above) for kind in declared.values()]
+    return [kind for kind in found if kind is not None]
 
 
 def body_schemas(bodies) -> dict:
@@ -952,8 +483,6 @@ def body_schemas(bodies) -> dict:
     return {
         "GoalBatch": {"type": "array", "maxItems": 100, "items": dict(
             goal, required=[], description="A new goal, or (with the @url of one) the fields to change")},
-        "GoalReminderChange": file_body(bodies, "goalreminder"),
-        "SubjectMemberBody": file_body(bodies, "subject_member"),
     }
 
 
@@ -975,11 +504,17 @@ def path_names(path: str) -> list[str]:
     return re.findall(r"\{(\w+)\}", path)
 
 
-def _parameters(op: Op) -> list[dict]:
-    # A record's id unless PATH_PARAMETERS says otherwise (a kind's item path names its own).
-    parameters = [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(name, ID)}
+def path_parameter(name: str, described_as: dict) -> dict:
+    """A record's id (`<kind>_id`), or a parameter some view's documentation describes (else plain text)."""
+    if name.endswith("_id"):
+        return ID
+    return described(STRING, described_as[name]) if name in described_as else STRING
+
+
+def _parameters(op: Op, described_as: dict) -> list[dict]:
+    parameters = [{"name": name, "in": "path", "required": True, "schema": path_parameter(name, described_as)}
                   for name in path_names(op.path)]
-    parameters += [{"name": name, "in": "query", "required": False, "schema": QUERY[name]} for name in op.query]
+    parameters += query_parameters(op.query)
     if op.if_match:
         parameters.append({"$ref": "#/components/parameters/If-Match"})
     if _revalidates(op):
@@ -1052,13 +587,84 @@ def registered_views(registry) -> dict:
     return views
 
 
-def all_operations(kinds) -> list[Op]:
-    """The table's operations, then each kind's."""
-    return list(OPERATIONS) + [op for kind in kinds for op in kind_operations(kind)]
+def documented_operations(views) -> list[Op]:
+    """The operations of the hand-written views, each from the documentation beside its view_config
+    (hyperdiary/documented.py); a view without any is left out (`undocumented` names it)."""
+    found = []
+    for (context, name, method), view in views.items():
+        doc = getattr(view["callable"], "__openapi__", None)
+        if doc is None:
+            continue
+        body = doc.body if doc.body is None or isinstance(doc.body, str) else _body_name(doc.body)
+        result = doc.result.name if isinstance(doc.result, (Shape, Named)) else doc.result
+        if isinstance(doc.result, Page):
+            items = [ref(item if isinstance(item, str) else item.name) for item in doc.result.items]
+            result = page({"anyOf": items} if len(items) > 1 else items[0])
+        found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, body, doc.ok,
+                        result, doc.errors, doc.query, doc.public, doc.etag, doc.if_match, doc.if_none_match,
+                        doc.also, doc.media, doc.tag, doc.description, doc.alternatives, doc.parameters))
+    return found
 
 
-def _operation(op: Op, view, links) -> dict:
-    description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op)]}
+def all_operations(kinds, views) -> list[Op]:
+    """The hand-written views' operations, then each kind's."""
+    return documented_operations(views) + [op for kind in kinds for op in kind_operations(kind)]
+
+
+def _body_name(body) -> str:
+    if isinstance(body, (File, Named)):
+        return body.component if isinstance(body, File) else body.name
+    return body.__name__
+
+
+def documented_schemas(views, bodies) -> dict:
+    """{name: schema} of what the hand-written views' documentation names: the request bodies they read
+    with a colander schema (generated from it, so the document says what is checked) or with a file of
+    schemas/ (read from the deployment's file), and the representations they declare (Shape)."""
+    found = {}
+    for view in views.values():
+        doc = getattr(view["callable"], "__openapi__", None)
+        if doc is None:
+            continue
+        body = doc.body
+        if isinstance(body, File):
+            schema = file_body(bodies, body.name, None if body.read_only is None else read_only_keys(*body.read_only))
+            if body.change:
+                schema = dict(schema, required=[], description=schema["description"] + "; a PATCH sends the fields "
+                              "to change (null clears one), merged and checked")
+            found[_body_name(body)] = schema
+        elif body is not None and not isinstance(body, (str, Named)):
+            schema = node_schema(body())
+            if body.__doc__:
+                schema["description"] = inspect.cleandoc(body.__doc__)
+            found[body.__name__] = schema
+        # What the view's module declares beside its views (what they answer, and what that refers to).
+        for declared in vars(inspect.getmodule(view["callable"])).values():
+            if isinstance(declared, Shape):
+                found[declared.name] = shape_schema(declared)
+            elif isinstance(declared, Named):
+                found[declared.name] = declared.schema
+    return found
+
+
+def shape_schema(shape: Shape) -> dict:
+    """A representation declared beside its views: its fields typed as a kind's are."""
+    columns = shape.model.__table__.c if shape.model is not None else {}
+    fields = {name: shape.represented.get(name) or column_schema(columns[name])
+              for name in list(shape.fields) + [name for name in shape.represented if name not in shape.fields]}
+    return representation(shape.description, changes=shape.changes, **fields)
+
+
+def undocumented(registry) -> list[tuple]:
+    """(context, view name, METHOD) of every registered view the document does not describe: a view that
+    forgot its documentation (tests/functional/test_openapi.py fails naming it)."""
+    described = {(op.context, op.name, op.method.upper()) for op in all_operations(record_kinds(registry),
+                                                                                  registered_views(registry))}
+    return sorted(set(registered_views(registry)) - described)
+
+
+def _operation(op: Op, view, links, kinds=(), described_as=None) -> dict:
+    description = {"operationId": op.id, "summary": op.summary, "tags": [tag_of(op, kinds)]}
     explained = op.description if op.description is not None else inspect.getdoc(view["callable"])
     if explained:
         description["description"] = explained
@@ -1067,7 +673,7 @@ def _operation(op: Op, view, links) -> dict:
     description["x-view"] = {"context": op.context, "name": op.name, "method": op.method.upper()}
     if view["permission"] is not None:
         description["x-permission"] = str(view["permission"])
-    parameters = _parameters(op)
+    parameters = _parameters(op, described_as or {})
     if parameters:
         description["parameters"] = parameters
     if op.body:
@@ -1110,27 +716,32 @@ def document(request) -> dict:
 def _build(registry) -> dict:
     views = registered_views(registry)
     kinds = record_kinds(registry)
-    # What a package describes of its own views and shapes (careteam), and of the clients listing's columns.
-    operations = all_operations(kinds) + list(registry.get("openapi.operations", ()))
+    operations = all_operations(kinds, views)
     links = created_links(operations)
+    described_as = {name: words for op in operations for name, words in op.parameters.items()}
     paths = {}
     for op in operations:
         view = views.get((op.context, op.name, op.method.upper()))
         if view is None:  # the document never describes a view that does not exist
             continue
-        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id))
+        paths.setdefault(op.path, {})[op.method] = _operation(op, view, links.get(op.id), kinds, described_as)
     bodies = registry["bodies"]
     schemas = dict(SCHEMAS)
     for kind in kinds:
         schemas.update(kind_schemas(kind, bodies))
     schemas.update(body_schemas(bodies))
+    schemas.update(documented_schemas(views, bodies))
+    # What a domain says besides (careteam: a message's PATCH body), and the clients listing's columns
+    # (config.add_caseload_column), which every client of the listing carries.
     schemas.update(registry.get("openapi.schemas", {}))
     client_fields = registry.get("openapi.client_fields")
     if client_fields:
         schemas["Client"] = dict(schemas["Client"], properties=dict(schemas["Client"]["properties"], **client_fields))
     used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
     kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
-    tags = [name for name in TAGS_DESCRIBED if name in used] + [name for name in used if name not in TAGS_DESCRIBED]
+    # The groups' tags, then the kinds' in declaration order (then any other a view names).
+    ordered = list(TAGS_DESCRIBED) + [kind.tag for kind in kinds]
+    tags = [name for name in ordered if name in used] + [name for name in used if name not in ordered]
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -1,8 +1,11 @@
 """Throttling of the endpoints that guessers and bots use (API.md §8), with the `limits` library.
 
-- `auth.token`: failed sign-ins are counted per username and per client address; once either count is
-  full (defaults: 5 per username in 15 minutes, 20 per address a minute) every attempt answers 429, the
-  right password included, until the window has moved on. Successful sign-ins are not counted.
+- `auth.token`: failed sign-ins are counted three ways: per username and client address together, per
+  address, and per username alone; once any count is full (defaults: 5 for a username from one address in
+  15 minutes, 20 per address a minute, 50 for a username in an hour from all addresses) an attempt that would
+  add to it answers 429, the right password included, until the window has moved on. A stranger's guesses
+  from elsewhere fill the stranger's own count, not the person's: the per-username limit, ten times higher,
+  only stops guessing spread over many addresses. Successful sign-ins are not counted.
 - `auth.register`: every attempt per address (default 20 an hour); `auth.refresh` likewise (60 a minute).
 
 Windows are moving windows: a 429's Retry-After is the number of seconds until the oldest counted
@@ -35,8 +38,9 @@ DEFAULTS = {
     "storage_url": "memory://",
     # Keys in a shared store start with this: several deployments (or test runs) can share one Redis.
     "key_prefix": "hyperdiary",
-    "token_username": "5 per 15 minutes",
+    "token_username_address": "5 per 15 minutes",
     "token_address": "20 per minute",
+    "token_username": "50 per hour",
     "register_address": "20 per hour",
     "refresh_address": "60 per minute",
 }
@@ -86,13 +90,20 @@ class Throttle:
 
     # --- what the views call ---
 
+    @staticmethod
+    def _sign_in_counts(request, username: str):
+        username = username.strip().lower()
+        address = client_address(request)
+        # NUL separates the two: neither a username nor an address holds one.
+        return (("token_username_address", _key(f"{username}\0{address}")), ("token_address", _key(address)),
+                ("token_username", _key(username)))
+
     def before_sign_in(self, request, username: str):
-        self._refuse_if_full(("token_username", _key(username.strip().lower())),
-                             ("token_address", _key(client_address(request))))
+        self._refuse_if_full(*self._sign_in_counts(request, username))
 
     def failed_sign_in(self, request, username: str):
-        self.limiter.hit(self.limits["token_username"], "token_username", _key(username.strip().lower()))
-        self.limiter.hit(self.limits["token_address"], "token_address", _key(client_address(request)))
+        for name, key in self._sign_in_counts(request, username):
+            self.limiter.hit(self.limits[name], name, key)
 
     def registration(self, request):
         self._count("register_address", _key(client_address(request)))

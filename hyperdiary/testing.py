@@ -125,6 +125,7 @@ def hyperdiary_settings(tmp_path_factory) -> dict:
         "hyperdiary.argon2.memory_cost": "256",
         "hyperdiary.argon2.parallelism": "1",
         # A test suite signs up and in far more often than people do: throttling would answer 429.
+        "hyperdiary.ratelimit.token_username_address": "10000 per minute",
         "hyperdiary.ratelimit.token_username": "10000 per minute",
         "hyperdiary.ratelimit.token_address": "10000 per minute",
         "hyperdiary.ratelimit.register_address": "10000 per minute",

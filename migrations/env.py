@@ -30,7 +30,8 @@ def run_migrations_offline():
 def run_migrations_online():
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = get_engine(_settings())
+        # Unbounded: a migration's statement (an index over a large table) may rightly take longer than a request.
+        engine = get_engine(_settings(), bounded=False)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

@@ -124,13 +124,19 @@ class Conformance:
 @functools.cache
 def conformance_of(app) -> Conformance | None:
     """The checker of an application, with the document it serves (asked once, directly, unchecked); None
-    for a WSGI application that is not hyperdiary's (a test of a middleware on a stand-in app): it serves no
-    document to check against. (test_openapi.py checks that hyperdiary serves its own.)"""
-    answer = webob.Request.blank("/openapi.json", base_url="http://example.com").get_response(app)
-    if answer.status_code != 200 or answer.content_type != "application/json":
+    for a WSGI application that is not a Pyramid app (a test of a middleware on a stand-in app): it serves
+    no document to check against. A Pyramid app (hyperdiary's) that does not serve its document fails the
+    test loudly: a check that turned itself off would let every answer through unchecked. (An assertion is
+    not cached: each request of such an app fails.)"""
+    if getattr(app, "registry", None) is None:
         return None
+    answer = webob.Request.blank("/openapi.json", base_url="http://example.com").get_response(app)
+    assert answer.status_code == 200 and answer.content_type == "application/json", (
+        f"the app does not serve its OpenAPI document: GET /openapi.json answered {answer.status}: "
+        f"{answer.body[:2000]!r}")
     document = json.loads(answer.body)
-    return Conformance(document) if "openapi" in document else None
+    assert document.get("openapi", "").startswith("3."), "/openapi.json is not an OpenAPI document"
+    return Conformance(document)
 
 
 def checked(do_request):

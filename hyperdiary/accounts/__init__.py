@@ -5,13 +5,14 @@ import secrets
 from typing import NamedTuple
 
 import argon2
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import hashing
 from . import passwords
 from .models import AuthSession, Role, Token, User
 from ..clients.models import Client
+from ..feeds.models import CalendarFeed
 from ..models.meta import utcnow
 
 CLIENT_NAME_LENGTH = Client.__table__.c.name.type.length
@@ -87,6 +88,16 @@ def set_active(dbsession, user: User, active: bool):
     if user.is_active and not active:
         revoke_user(dbsession, user.id)
     user.is_active = active
+
+
+def last_active_admin(dbsession, user_id: str) -> bool:
+    """Is this user the only active admin (API.md §8: the last one may not deactivate or erase their own
+    account, or nobody could ever manage the server again)? The active admins' rows are locked for the rest of
+    the transaction (FOR UPDATE on PostgreSQL; SQLite's write transactions take turns anyway), so that two
+    admins leaving at the same moment cannot both see the other one stay."""
+    admins = dbsession.scalars(select(User.id).where(User.role == str(Role.ADMIN), User.is_active.is_(True))
+                               .with_for_update()).all()
+    return admins == [user_id]
 
 
 # A hash of a password nobody has, verified when the username is unknown, so that an unknown user
@@ -211,11 +222,19 @@ def revoke(dbsession, session_id: str):
 
 def revoke_user(dbsession, user_id: str):
     """Every sign-in of the user ends: each access and refresh token stops working at once, in every
-    process (a changed password, a deactivated account)."""
+    process (a changed password, a deactivated account). So does every secret calendar feed of the user's
+    client (API.md §8): a feed URL is a key as much as a token is, and whoever is locked out by a new password
+    or a deactivation must not keep reading through one. The feeds are deleted (their URLs answer 404 for
+    good, reactivation included): the client makes new ones."""
     dbsession.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked.is_(None))
         .values(revoked=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    dbsession.execute(
+        delete(CalendarFeed)
+        .where(CalendarFeed.client_id.in_(select(Client.id).where(Client.user_id == user_id).scalar_subquery()))
         .execution_options(synchronize_session=False)
     )
 

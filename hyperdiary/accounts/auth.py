@@ -2,6 +2,8 @@
 import colander
 from pyramid.view import view_config
 
+from ..shapes import STRING, described, obj, ref
+from ..documented import Named, documented
 from .. import accounts, ratelimit
 from ..errors import error_response
 from ..inputs import StrictString, body
@@ -10,6 +12,13 @@ from ..security import Permissions
 from .users import Registration, register_user, user_body, user_resource
 
 INVALID_CREDENTIALS = "Unknown username or wrong password."
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+TOKENS_SCHEMA = Named('Tokens', obj(("access", "refresh", "expires_in"), access=STRING, refresh=STRING,
+                  expires_in=described({"type": "integer"}, "seconds until the access token expires"),
+                  user=described(ref("User"), "on sign-in: the caller's profile")))
+SIGNED_OUT_SCHEMA = Named('SignedOut', obj(("message",), message=STRING))
 
 
 class Credentials(colander.MappingSchema):
@@ -21,12 +30,16 @@ class RefreshToken(colander.MappingSchema):
     refresh = colander.SchemaNode(StrictString())
 
 
+@documented('register', '/auth/register', 'Register as a client', link='auth.register', body=Registration, ok=201,
+            result='User', errors=(429,), public=True, etag=True)
 @view_config(context=Auth, name="register", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def register(context, request):
     ratelimit.throttle(request).registration(request)
     return register_user(request, body(request, Registration()), role="client")
 
 
+@documented('signIn', '/auth/token', 'Sign in: access and refresh tokens', link='auth.token', body=Credentials,
+            result=TOKENS_SCHEMA, errors=(401, 429), public=True)
 @view_config(context=Auth, name="token", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def token(context, request):
     data = body(request, Credentials())
@@ -51,6 +64,8 @@ def token(context, request):
     return dict(tokens, user=user_body(request, user_resource(request, user)))
 
 
+@documented('refreshTokens', '/auth/refresh', 'Trade a refresh token for new tokens', link='auth.refresh',
+            body=RefreshToken, result=TOKENS_SCHEMA, errors=(401, 429), public=True)
 @view_config(context=Auth, name="refresh", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def refresh(context, request):
     data = body(request, RefreshToken())
@@ -62,6 +77,8 @@ def refresh(context, request):
     return tokens
 
 
+@documented('signOut', '/auth/logout', 'Revoke a sign-in and every token issued from it', link='auth.logout',
+            body=RefreshToken, result=SIGNED_OUT_SCHEMA, errors=(401,), public=True)
 @view_config(context=Auth, name="logout", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def logout(context, request):
     data = body(request, RefreshToken())

@@ -4,17 +4,25 @@ import colander
 from pyramid.httpexceptions import HTTPNoContent, HTTPUnauthorized
 from pyramid.view import view_config
 
+from ..documented import documented
 from .. import accounts, audit, erasure
 from .. import hypermedia as hm
+from ..errors import ValidationFailure
 from ..inputs import StrictString, body
+from .changes import LAST_ADMIN
+from .models import Role
 from .resources import UserResource
 from ..security import Permissions
 
 
 class OwnErasure(colander.MappingSchema):
-    password = colander.SchemaNode(StrictString())
+    password = colander.SchemaNode(StrictString(), description="the user's own password (not needed by admins)")
 
 
+@documented('eraseUser', '/users/{user_id}/',
+            "Erase a user and everything of theirs: one's own account with one's password (`me`), or any user "
+            "(admins, no body)",
+            link='me', body=OwnErasure, ok=204, errors=(403, 404), if_match=True)
 @view_config(context=UserResource, request_method="DELETE", permission=Permissions.PROFILE_EDIT)
 def erase_user(context, request):
     """PROFILE_EDIT: the user itself, and admins. The user itself must give its password (a stolen access
@@ -26,6 +34,8 @@ def erase_user(context, request):
         if accounts.check_credentials(request.dbsession, request.registry["password_hasher"], user.username,
                                       password) is None:
             raise HTTPUnauthorized("The password is wrong: nothing was erased.")
+        if user.role == Role.ADMIN and accounts.last_active_admin(request.dbsession, user.id):
+            raise ValidationFailure(LAST_ADMIN)
     hm.check_if_match(request, user)
     erasure.erase_user(request.dbsession, user.id, erasure.metadatas(request.registry))
     # The audit keeps that an erasure happened: by whom (no one, once the actor is the erased user), not

@@ -64,6 +64,7 @@ class FeedbackKind(kinds.Kind):
     model, body, type_name = Feedback, "feedback", "feedback"  # one @type, whatever record it is on
     parent_column, collection, collection_type = "record_id", "feedback", "feedback"
     fields = ("author", "author_name", "text", "sent")
+    represented = {"author": people.AUTHOR, "author_name": people.AUTHOR_NAME, "sent": people.SENT}
     read_only = frozenset({"author", "author_name", "sent"})
     order, ascending = "created", True
     view_permission = write_permission = Permissions.FEEDBACK
@@ -141,7 +142,7 @@ def feedback_on(config, kind):
     camel = kinds._class_name(kind.name)
     config.add_record_kind(type(f"{camel}FeedbackKind", (FeedbackKind,), {
         "__doc__": FeedbackKind.__doc__,
-        "name": f"{kind.name}-feedback", "parent": kind.item_class,
+        "name": f"{kind.name}-feedback", "parent": kind.item_class, "tag": f"feedback on {kind.collection}",
         "collection_class": type(f"{camel}Feedback", (FeedbackCollection,), {}),
         "item_class": type(f"{camel}FeedbackResource", (kinds.Item,), {}),
     }))

@@ -42,6 +42,9 @@ class MessageKind(kinds.Kind):
     name, model, body = "message", Message, "message"
     parent, parent_column, collection = ClientResource, "client_id", "messages"
     fields = ("author", "author_name", "text", "sent", "read")
+    represented = {"author": people.AUTHOR, "author_name": people.AUTHOR_NAME, "sent": people.SENT,
+                   "read": {"type": ["boolean", "null"], "description": "whether the caller has read it (their own: "
+                                                                       "yes; the operator's export: null)"}}
     read_only = frozenset({"author", "author_name", "sent"})
     parent_links = (("messages", "", Permissions.MESSAGES),)
     order = "created"

@@ -6,6 +6,11 @@ from ..errors import Refused, ValidationFailure, problem
 from ..accounts.models import User
 from .models import MessageRead
 
+# How the author and the time of a message or a remark are described (OpenAPI).
+AUTHOR = {"type": ["string", "null"], "format": "uri", "description": "the author's @url (null once erased)"}
+AUTHOR_NAME = {"type": ["string", "null"], "description": "the author's name (null once erased)"}
+SENT = {"type": "string", "format": "date-time"}
+
 NOT_A_MEMBER = "Only the client and the professionals of its caseload write here."
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from .. import accounts, audit, kinds
 from .. import hypermedia as hm
+from ..documented import Page, Shape, documented
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, StrictString, body, parse_datetime, query
 from ..clients.models import Client
@@ -65,6 +66,10 @@ class RelativeKind(kinds.Kind):
     parent, parent_column, collection = ClientResource, "client_id", "relatives"
     collection_class, item_class = Relatives, RelativeResource
     fields = ("can_see", "invitation", "expires", "relative", "relative_name", "accepted")
+    represented = {"can_see": {"type": "array", "items": {"enum": list(LINK_NAMES)}},
+                   "invitation": {"type": ["string", "null"], "description": "the code to pass on: shown once"},
+                   "relative": {"type": ["string", "null"], "format": "uri", "description": "the relative's @url"},
+                   "relative_name": {"type": ["string", "null"]}}
     read_only = frozenset({"invitation", "expires", "relative", "relative_name", "accepted"})
     parent_links = (("relatives", "", Permissions.RELATIVES),)
     order = "created"
@@ -120,6 +125,17 @@ class Redeem(colander.MappingSchema):
     code = colander.SchemaNode(StrictString(), validator=colander.Length(1, 100))
 
 
+# A client who shares with the caller, as `shared_with_me` shows it (hyperdiary/documented.py).
+SHARED_CLIENT = Shape("SharedClient", "A client who lets the caller look along: exactly the links it chose, read-only.",
+                      Relative, ("name", "can_see", "since"), {
+                          "name": {"type": "string", "description": "the client's name"},
+                          "can_see": {"type": "array", "items": {"enum": list(LINK_NAMES)}},
+                          "since": {"type": "string", "format": "date-time",
+                                    "description": "when the invitation was redeemed"}})
+
+
+@documented("redeemInvitation", "/invitations/", "Redeem a client's invitation code", link="invitations",
+            body=Redeem, ok=201, result=SHARED_CLIENT, errors=(403,), etag=True, tag="care team")
 @view_config(context=Invitations, request_method="POST", renderer="json", permission=Permissions.INVITATIONS)
 def redeem_invitation(context, request):
     """Redeem an invitation's code: from now on the client is in the caller's `shared_with_me`, with the links
@@ -181,6 +197,8 @@ def shared_body(request, shared_with_me: SharedWithMe, relation, client_name: st
                              since=relation.accepted)
 
 
+@documented("listSharedWithMe", "/users/{user_id}/shared_with_me/", "The clients who let this user look along",
+            link="shared_with_me", result=Page(SHARED_CLIENT), errors=(404,), query=Paging, tag="care team")
 @view_config(context=SharedWithMe, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_shared_with_me(context, request):
     """The clients who let this user look along, each with the links it chose, longest shared first."""
@@ -194,8 +212,12 @@ def list_shared_with_me(context, request):
     return hm.collection(request, context, "shared-clients", items, next_query=next_query)
 
 
+@documented("getSharedClient", "/users/{user_id}/shared_with_me/{relation_id}/",
+            "A client who lets this user look along", result=SHARED_CLIENT, errors=(404,), etag=True,
+            tag="care team")
 @view_config(context=SharedClient, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_shared_client(context, request):
+    """The client's name and exactly the links it chose."""
     hm.set_etag(request, context.relation)
     return shared_body(request, context.__parent__, context.relation, context.client_name)
 

@@ -13,6 +13,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from ..shapes import DATE, STRING, URI, obj, representation
+from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from .. import localtime
 from .. import moods as moods_model
@@ -30,6 +32,18 @@ from ..pages import svg
 DEFAULT_DAYS = 28
 MAX_DAYS = 400  # as goals.tracker: one drawing stays readable and one answer small
 SVG = "image/svg+xml"
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+CHART_SCHEMA = Named('Chart', representation(
+        "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
+        optional=("time_zone", "type", "x_label", "y_label"),
+        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
+        time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
+        categories={"type": "array", "items": STRING},
+        series={"type": "array", "items": obj(("name", "values"), name=STRING, values={
+            "type": "array", "items": {"type": ["number", "null"]}})}))
+CHART_LINK_SCHEMA = Named('ChartLink', obj(("@url", "title", "kind"), **{"@url": URI, "title": STRING, "kind": STRING}))
 
 
 class Range:
@@ -170,6 +184,8 @@ def chart_item(request, chart: ChartResource) -> dict:
     return {"@url": hm.url(request, chart), "title": chart.title, "kind": chart.kind}
 
 
+@documented('listCharts', '/clients/{client_id}/charts/', "A client's charts", link='charts',
+            result=Page(CHART_LINK_SCHEMA), errors=(404,))
 @view_config(context=Charts, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_charts(context, request):
     """Every chart of the client, in one page (a handful)."""
@@ -182,6 +198,10 @@ def wants_svg(request) -> bool:
     return bool(offers) and offers[0][0] == SVG
 
 
+@documented('getChart', '/clients/{client_id}/charts/{chart_name}/',
+            'A chart for a range of local days (default: the last 28); SVG for Accept: image/svg+xml',
+            result=CHART_SCHEMA, errors=(404,), query=DateRange,
+            parameters={"chart_name": "from the chart's @url"})
 @view_config(context=ChartResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_chart(context, request):
     """SVG for `Accept: image/svg+xml` (what a browser's <img> asks for); else the chart's data as JSON

@@ -4,6 +4,8 @@ The client, its professionals and admins may export; each export is audited (act
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..shapes import representation
+from ..documented import Named, documented
 from .. import export, fhir
 from ..rendering import preferred
 from .resources import ClientResource
@@ -12,6 +14,19 @@ from .views import client_body
 from ..diary.views import configuration_body
 
 OFFERS = ("application/json", fhir.CONTENT_TYPE)
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+EXPORT_SCHEMA = Named('Export',
+    {"type": "object", "required": ["@type", "exported", "client", "configuration", "schemas"],
+               "description": "Everything stored for a client (with Accept: application/fhir+json a FHIR R4 "
+                              "Bundle of type collection instead): the client, its diary configuration, the "
+                              "schemas its entries use, and its records of every kind, each in its API "
+                              "representation."})
+FHIR_BUNDLE_SCHEMA = Named('FHIRBundle', {"type": "object", "required": ["resourceType", "type"],
+                   "properties": {"resourceType": {"const": "Bundle"}, "type": {"const": "collection"}},
+                   "description": "A FHIR R4 Bundle of type collection (the export tests check it with FHIR's own "
+                                  "models)"})
 
 
 def head(request, client_resource) -> dict:
@@ -24,6 +39,11 @@ def wants_fhir(request) -> bool:
     return preferred(request, OFFERS) == fhir.CONTENT_TYPE
 
 
+@documented('exportClient', '/clients/{client_id}/export',
+            'Everything stored for the client, as one JSON document or (Accept: application/fhir+json) a FHIR R4 '
+            'Bundle; streamed',
+            link='export', result=EXPORT_SCHEMA, errors=(404,),
+            alternatives={'application/fhir+json': {'$ref': '#/components/schemas/FHIRBundle'}})
 @view_config(context=ClientResource, name="export", request_method="GET", permission=Permissions.VIEW)
 def export_client(context, request):
     engine = request.registry["dbengine"]

@@ -3,6 +3,8 @@ client sees who can read its data."""
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..shapes import DATE_TIME, STRING, URI, described, obj
+from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from ..inputs import Paging, parse_datetime, query
 from ..accounts.models import CaseloadAssignment, User
@@ -11,6 +13,15 @@ from .resources import ClientResource
 from ..security import Permissions
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+PROFESSIONAL_SCHEMA = Named('Professional', obj(("@url", "@type", "username", "first_name", "last_name", "since"), **{
+        "@url": URI, "@type": URI, "username": STRING, "first_name": STRING, "last_name": STRING,
+        "since": described(DATE_TIME, "when the client was put in their caseload")}))
+
+
+@documented('listClientProfessionals', '/clients/{client_id}/professionals',
+            'The professionals whose caseload holds the client, and since when', link='professionals',
+            result=Page(PROFESSIONAL_SCHEMA), errors=(404,), query=Paging)
 @view_config(context=ClientResource, name="professionals", request_method="GET", renderer="json",
              permission=Permissions.VIEW)
 def professionals(context, request):

@@ -3,6 +3,7 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import Page, Shape, documented
 from .. import hypermedia as hm
 from .. import records
 from ..accounts import Identity
@@ -14,6 +15,12 @@ from ..accounts.resources import UserResource
 from .resources import ClientResource, Clients
 from ..paging import cursor, keyset_page
 from ..security import Permissions
+
+
+# A client's representation (hyperdiary/documented.py).
+CLIENT = Shape("Client", "A client: links to its diary.", Client, ("name", "login", "time_zone"),
+               represented={"login": {"type": "string", "description": "the username"},
+                            "time_zone": {"type": "string", "description": "an IANA time zone"}})
 
 
 def client_body(request, resource: ClientResource) -> dict:
@@ -43,9 +50,11 @@ def client_body(request, resource: ClientResource) -> dict:
 
 
 class ClientFilter(Paging):
-    login = colander.SchemaNode(StrictString(), missing=None)
+    login = colander.SchemaNode(StrictString(), missing=None, description="only the client with this username")
 
 
+@documented('listClients', '/clients/', "The caller's caseload (every client, for admins)", link='clients',
+            result=Page(CLIENT), errors=(403,), query=ClientFilter)
 @view_config(context=Clients, request_method="GET", renderer="json", permission=Permissions.CLIENTS_LIST)
 def list_clients(context, request):
     """A professional's caseload; every client for an admin. `login=<username>` narrows to one."""
@@ -73,6 +82,8 @@ def list_clients(context, request):
     return hm.collection(request, context, "clients", items, next_query=next_query)
 
 
+@documented('getClient', '/clients/{client_id}/', 'A client, with links to its diary', link='client',
+            result=CLIENT, errors=(404,), etag=True)
 @view_config(context=ClientResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_client(context, request):
     hm.set_etag(request, context.client)
@@ -81,9 +92,12 @@ def get_client(context, request):
 
 class ClientChange(colander.MappingSchema):
     name = colander.SchemaNode(StrictString(), missing=colander.drop, validator=colander.Length(1, 300))
-    time_zone = colander.SchemaNode(StrictString(), missing=colander.drop, validator=valid_time_zone)
+    time_zone = colander.SchemaNode(StrictString(), missing=colander.drop, validator=valid_time_zone,
+                                    description="an IANA time zone")
 
 
+@documented('changeClient', '/clients/{client_id}/', "Change a client's name or time zone", link='client',
+            body=ClientChange, result=CLIENT, errors=(404,), etag=True, if_match=True)
 @view_config(context=ClientResource, request_method="PATCH", renderer="json", permission=Permissions.PROFILE_EDIT)
 def patch_client(context, request):
     data = body(request, ClientChange())

@@ -50,6 +50,18 @@ class EntryKind(kinds.Kind):
     example = {"@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1", "dt": "2024-05-01T09:00:00Z",
                "emotion": "happy", "intensity": 5}
     change = {"intensity": 3}
+    represented = {"dt": {"type": "string", "format": "date-time"}}
+    others = {"description": "the fields of the entry's JSON Schema (null when not set)"}
+    page_fields = {"@schemas": {"type": "array", "items": {"$ref": "#/components/schemas/SchemaDescriptor"},
+                                "description": "the descriptors of the entry types present in @items"}}
+    summaries = {"create": "Write an entry",
+                 "list": "Entries, newest dt first; or every change since modified_after, oldest first",
+                 "get": "An entry (every field, null when not set)",
+                 "patch": "Change an entry's fields (merged, revalidated)",
+                 "delete": "Delete an entry (a tombstone stays for sync)"}
+    tag, component = "diary entries", "StoredEntry"
+    # The client's names for the links to the entries (its diary's are entries, entries.items).
+    link_names = {"create": "diary.entries", "list": "diary.entries.items"}
 
     def checked_body(self, request) -> dict:
         return writable(json_object(request), READ_ONLY_KEYS)

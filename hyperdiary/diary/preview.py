@@ -1,6 +1,7 @@
 """`schemas.preview`: what an upload of this schema would answer, without storing it."""
 from pyramid.view import view_config
 
+from ..documented import documented
 from ..errors import ValidationFailure, problem
 from ..inputs import json_body
 from .schema_resources import Schemas
@@ -9,6 +10,9 @@ from ..security import Permissions
 from .schema_views import schema_body
 
 
+@documented('previewSchema', '/schemas/preview',
+            'The descriptor an upload of this schema would get, or its 400; nothing is stored',
+            link='schemas.preview', body='JSONSchema', result='SchemaDescriptor', errors=(403,))
 @view_config(context=Schemas, name="preview", request_method="POST", renderer="json",
              permission=Permissions.SCHEMAS_ADD)
 def preview_schema(context, request):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ..accounts import token_hash
 from .models import CalendarFeed
 from ..clients.models import Client
+from ..accounts.models import User
 from ..security import Permissions, user_principal
 from ..resources import Resource
 
@@ -42,13 +43,19 @@ class SecretFeed(Resource):
 
     __acl__ = ((Allow, Everyone, Permissions.VIEW), DENY_ALL)
 
-    def __init__(self, parent, name, client):
+    def __init__(self, parent, name, client, feed_id):
         super().__init__(parent, name)
         self.client = client
+        self.feed_id = feed_id
 
 
-# Built once: the client of a live feed, by the hash of its secret.
-_CLIENT_OF_FEED = select(Client.__table__).join(CalendarFeed, CalendarFeed.client_id == Client.id)
+# Built once: the client of a live feed, by the hash of its secret, and the feed's id. Only while the user is
+# active: deactivating deletes the user's feeds (accounts.revoke_user); this also covers a feed created in a
+# race with the deactivation.
+_CLIENT_OF_FEED = (select(Client.__table__, CalendarFeed.id.label("feed_id"))
+                   .join(CalendarFeed, CalendarFeed.client_id == Client.id)
+                   .join(User, User.id == Client.user_id)
+                   .where(User.is_active.is_(True)))
 
 
 class SecretFeeds(Resource):
@@ -65,4 +72,4 @@ class SecretFeeds(Resource):
             _CLIENT_OF_FEED.where(CalendarFeed.token_hash == token_hash(name))).first()
         if client is None:
             raise KeyError(name)
-        return SecretFeed(self, name, client)
+        return SecretFeed(self, name, client, client.feed_id)

@@ -421,6 +421,13 @@ class GoalKind(kinds.Kind):
     example = {"title": "Walk every day", "is_onetime": False, "frequency": "Daily",
                "startdate": "2024-05-01T08:00:00Z", "targetdate": "2024-05-07T08:00:00Z"}
     change = {"title": "Walk every morning"}
+    represented = {"frequency": {"enum": ["One Time", "Daily", "Weekly", "Monthly"]},
+                   "days": {"type": ["array", "null"], "items": {"type": "string"}}}
+    summaries = {"list": "Goals, newest first; or every change since modified_after",
+                 "create": "Set a goal: its tracking items are generated", "get": "A goal",
+                 "patch": "Change a goal (merged, revalidated); a schedule change regenerates the items due after "
+                          "today",
+                 "delete": "Delete a goal and its tracking (tombstones stay)"}
 
     def values(self, request, data, current=None, *, replace=False):
         check_approval(request, request.context, data, current)
@@ -452,6 +459,9 @@ class TrackingKind(kinds.Kind):
     creatable = deletable = False
     write_permission, grants = Permissions.GOALS_TRACK, ("owner",)
     change = {"iscompleted": True}
+    summaries = {"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
+                 "patch": "Tick a tracking item (iscompleted); the goal's status follows"}
+    tag, component = "tracking", "TrackingItem"
 
     def values(self, request, data, current=None, *, replace=False):
         """Only the fields given: a tick changes nothing else."""

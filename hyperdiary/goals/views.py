@@ -8,6 +8,9 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import and_, func, or_, select
 
+from ..shapes import (BOOLEAN, DATE, DATE_TIME, NULLABLE_TEXT, STRING, TIME, URI, described, nullable, obj,
+                      representation)
+from ..documented import File, Named, Page, documented
 from .. import goals as goals_model
 from .. import hypermedia as hm
 from .. import records
@@ -32,6 +35,26 @@ TRACKER_DAYS = 400
 # --- goals ------------------------------------------------------------------------------------------------
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+# A tracking item's own fields, as a reminder shows them.
+TRACKING_FIELDS = {"duedate": DATE_TIME, "iscompleted": BOOLEAN, "reminderdate": nullable(DATE),
+                   "remindertime": nullable(TIME), "status": NULLABLE_TEXT}
+GOAL_REMINDER_SCHEMA = Named('GoalReminder', representation(
+        "A tracking item whose reminder is due.",
+        **TRACKING_FIELDS, goal=described(URI, "the goal's @url"), title=STRING,
+        remind_at=described(DATE_TIME, "when it reminds (UTC)")))
+GOAL_TRACKER_SCHEMA = Named('GoalTracker', representation(
+        "Tracking items grouped by the local day of their due date.", changes=False,
+        time_zone=described(STRING, "the IANA zone of the days"),
+        goaltracker={"type": "array", "items": obj(("date", "goals"), date=DATE, goals={"type": "array", "items": obj(
+            ("goal", "title", "tracking", "duedate", "iscompleted", "remindertime"), goal=URI, title=STRING,
+            tracking=described(URI, "the item's @url"), duedate=DATE_TIME, iscompleted={"type": "boolean"},
+            remindertime=nullable(TIME))})}))
+GOAL_URLS_SCHEMA = Named('GoalURLs',
+    {"type": "array", "items": URI, "description": "The goals' @urls, in the order of the batch."})
+CALENDAR_SCHEMA = Named('Calendar', described(STRING, "An iCalendar (RFC 5545) document: one VTODO per goal"))
+
+
 def answer_goal(request, item) -> dict:
     hm.set_etag(request, item.goal)
     return GoalKind.of(request).representation(request, item)
@@ -49,6 +72,9 @@ def goal_by_reference(request, goals: Goals, reference) -> GoalResource | None:
         return None
 
 
+@documented('batchGoals', '/clients/{client_id}/goals/batch',
+            'Create or update (items with an @url) a list of goals, all or nothing', link='goals.batch',
+            body='GoalBatch', result=GOAL_URLS_SCHEMA, errors=(403, 404))
 @view_config(context=Goals, name="batch", request_method="POST", renderer="json", permission=Permissions.GOALS_WRITE)
 def batch(context, request):
     """Create or update each goal of a list, all or nothing; the @urls in order."""
@@ -93,6 +119,9 @@ def batch(context, request):
     return urls
 
 
+@documented('setGoalReminder', '/clients/{client_id}/goals/{goal_id}/reminder',
+            'Turn the reminder on or off and set its time, on the goal and every tracking item', link='reminder',
+            body=File("goalreminder", "GoalReminderChange"), result='Goal', errors=(403, 404), etag=True, if_match=True)
 @view_config(context=GoalResource, name="reminder", request_method="PATCH", renderer="json",
              permission=Permissions.GOALS_WRITE)
 def patch_reminder(context, request):
@@ -112,6 +141,9 @@ def patch_reminder(context, request):
 # --- the tracker, pending goals, reminders, the calendar ---------------------------------------------------
 
 
+@documented('getGoalTracker', '/clients/{client_id}/goals/tracker',
+            'Tracking items by local day (default: this week; at most 400 days)', link='goals.tracker',
+            result=GOAL_TRACKER_SCHEMA, errors=(404,), query=DateRange)
 @view_config(context=Goals, name="tracker", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def tracker(context, request):
     """Tracking items grouped by their due date's local day in the zone (default: the client's): from
@@ -168,6 +200,9 @@ def tracker(context, request):
             "time_zone": zone_name, "goaltracker": days}
 
 
+@documented('listPendingGoals', '/clients/{client_id}/goals/pending',
+            'Approved goals not yet started, with their first due date as startdate', link='goals.pending',
+            result=Page('Goal'), errors=(404,), query=Paging)
 @view_config(context=Goals, name="pending", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def pending(context, request):
     """Approved goals not yet started (status null), each with `startdate` set to its earliest due date;
@@ -192,10 +227,15 @@ REASONABLE = colander.Range(localtime.EARLIEST, localtime.LATEST, goals_model.OU
 
 
 class ReminderQuery(Paging):
-    until = colander.SchemaNode(DateTime(), missing=None, validator=REASONABLE)
-    since = colander.SchemaNode(DateTime(), missing=None, validator=REASONABLE)
+    until = colander.SchemaNode(DateTime(), missing=None, validator=REASONABLE,
+                                description="reminders before this instant (default: now)")
+    since = colander.SchemaNode(DateTime(), missing=None, validator=REASONABLE,
+                                description="reminders at or after this instant")
 
 
+@documented('listGoalReminders', '/clients/{client_id}/goals/reminders',
+            'Incomplete tracking items whose reminder is due before `until`', link='goals.reminders',
+            result=Page(GOAL_REMINDER_SCHEMA), errors=(404,), query=ReminderQuery)
 @view_config(context=Goals, name="reminders", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def reminders(context, request):
     """Tracking items not completed, of goals with a reminder, whose reminder instant falls before `until`
@@ -233,6 +273,8 @@ def reminders(context, request):
     return hm.collection(request, context, "goal-reminders", items, next_query=next_query, view_name="reminders")
 
 
+@documented('getGoalsCalendar', '/clients/{client_id}/goals/ics', 'The goals as an iCalendar feed', link='goals.ics',
+            result=CALENDAR_SCHEMA, errors=(404,), media='text/calendar')
 @view_config(context=Goals, name="ics", request_method="GET", permission=Permissions.VIEW)
 def ics(context, request):
     """The client's goals as an iCalendar feed: one VTODO per goal."""

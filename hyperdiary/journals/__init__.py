@@ -40,6 +40,10 @@ class TagKind(kinds.Kind):
     erase = {"description": None}
     example = {"tagtype": "<the @url of a tag type>", "description": "after the meeting"}
     change = {"description": "before the meeting"}
+    represented = {"tagtype": {"type": "string", "format": "uri", "description": "the tag type's @url"},
+                   "name": {"type": "string", "description": "the tag type's name"}}
+    summaries = {"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
+                 "patch": "Change a tag", "put": "Replace a tag", "delete": "Delete a tag"}
 
     def values(self, request, data, current=None, *, replace=False):
         if current is not None and not replace:
@@ -71,8 +75,9 @@ class TagKind(kinds.Kind):
 
 
 class JournalListing(Listing, DateRange):
-    session = colander.SchemaNode(StrictString(), missing=None)
-    tag = colander.SchemaNode(StrictString(), missing=None)
+    session = colander.SchemaNode(StrictString(), missing=None, description="only journals of this session")
+    tag = colander.SchemaNode(StrictString(), missing=None,
+                              description="only journals with a tag of this type (its @url or id)")
 
 
 class JournalKind(kinds.Kind):
@@ -97,6 +102,11 @@ class JournalKind(kinds.Kind):
     identical = "An identical journal (same timestamp, title and description) exists already."
     example = {"title": "A good day", "description": "Walked by the sea.", "journal_timestamp": "2024-05-01T20:00:00Z"}
     change = {"title": "A very good day"}
+    represented = {"tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}}}
+    summaries = {"list": "Journals, most recent first, with their tags; or every change since modified_after",
+                 "create": "Write a journal", "get": "A journal with its tags",
+                 "patch": "Change a journal's fields (null clears one)", "put": "Replace a journal's fields",
+                 "delete": "Delete a journal and its tags (a tombstone stays)"}
 
     def values(self, request, data, current=None, *, replace=False):
         """A POST (the timestamp defaults to now), a PATCH (merged onto `current`) or a PUT (`replace`: what

@@ -3,6 +3,8 @@ tag types are in views/tagtypes.py)."""
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from ..shapes import obj, representation
+from ..documented import Named, documented
 from .. import hypermedia as hm
 from ..inputs import DateRange, query, span
 from .models import Journal
@@ -10,6 +12,15 @@ from .resources import Journals
 from ..security import Permissions
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+JOURNAL_STATS_SCHEMA = Named('JournalStats',
+    representation("Journals per local calendar day.", changes=False, journalstats={
+        "type": "array", "items": obj(("journaldate", "count"), journaldate={"type": "string", "format": "date"},
+                                      count={"type": "integer", "minimum": 1})}))
+
+
+@documented('getJournalStats', '/clients/{client_id}/journals/stats', 'Journals per local calendar day',
+            link='journals.stats', result=JOURNAL_STATS_SCHEMA, errors=(404,), query=DateRange)
 @view_config(context=Journals, name="stats", request_method="GET", renderer="json", permission=Permissions.VIEW)
 def journal_stats(context, request):
     """How many journals each local calendar day has, counted by the database (GROUP BY)."""

@@ -10,6 +10,7 @@ from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
+from .. import dbtimeout
 from .audit import AuditEvent  # noqa: F401
 from .meta import Base  # noqa: F401
 
@@ -42,17 +43,26 @@ def _json_text(value) -> str:
 JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
-def get_engine(settings, prefix="sqlalchemy.", **options):
+def get_engine(settings, prefix="sqlalchemy.", bounded=True, **options):
+    """The engine of `settings`; `bounded=False` for work that may rightly take long (migrations): no bound on
+    its waits for PostgreSQL (dbtimeout.py), SQLite's busy timeout as it was (30 s)."""
     url = make_url(settings[prefix + "url"])
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
-        engine = engine_from_config(settings, prefix, connect_args={"timeout": 30}, **JSON_CODEC)
+        # sqlite3's busy timeout: how long a write waits for another writer's lock (dbtimeout.py).
+        busy_timeout = dbtimeout.timeout(settings) if bounded else dbtimeout.UNBOUNDED_SQLITE_BUSY_TIMEOUT
+        engine = engine_from_config(settings, prefix, connect_args={"timeout": busy_timeout}, **JSON_CODEC)
         _configure_sqlite(engine)
         return engine
     # No pool_pre_ping: it costs a round trip on every request. A connection that died (a database
     # restart) fails one request, and the pool then replaces all of its connections.
-    return engine_from_config(settings, prefix, **JSON_CODEC, **options)
+    # Every wait for the database bounded (dbtimeout.py): a hung database is a 503, not a stalled server.
+    if not bounded:
+        return engine_from_config(settings, prefix, **JSON_CODEC, **options)
+    if prefix + "pool_timeout" not in settings:
+        options = dict(dbtimeout.pool_options(settings), **options)
+    return dbtimeout.bound(engine_from_config(settings, prefix, **JSON_CODEC, **options), settings)
 
 
 def _configure_sqlite(engine):

@@ -23,6 +23,10 @@ class MoodKind(kinds.Kind):
     erase = {"mood": None, "reasons": []}
     example = {"logdate": "2024-05-01T08:30:00Z", "mood": "calm", "reasons": ["slept well"]}
     change = {"mood": "happy"}
+    represented = {"mood": {"type": "string"}, "reasons": {"type": ["array", "null"], "items": {"type": "string"}}}
+    summaries = {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
+                 "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
+                 "delete": "Delete a mood log (a tombstone stays for sync)"}
 
     def values(self, request, data, current=None, *, replace=False):
         """A PATCH's null logdate keeps the stored one; a log without a logdate is of the moment it is

@@ -274,7 +274,10 @@ def page(request, body, response) -> str:
         tz = UTC
     user = request.user
     auth_url = hm.url(request, request.root["auth"])
-    common = {"user": user, "crumbs": breadcrumbs(request, context), "static": request.static_url,
+    # An error page says what the JSON says and nothing more (API.md §8): no breadcrumbs, which walk what
+    # traversal found, and so told a record the caller may not see (found, then refused) from a missing one.
+    crumbs = [] if is_error(body, response) else breadcrumbs(request, context)
+    common = {"user": user, "crumbs": crumbs, "static": request.static_url,
               "session_url": auth_url + "session", "register_url": auth_url + "register",
               "root_url": request.base_url, "label": label, "csrf": session.page_csrf(request)}
     if is_error(body, response):

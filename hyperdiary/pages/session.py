@@ -17,6 +17,8 @@ import hashlib
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
+from ..shapes import obj, ref
+from ..documented import Named, documented
 from .. import accounts
 from ..accounts.resources import Auth
 from ..security import Permissions, bearer_token
@@ -26,6 +28,11 @@ ACCESS_COOKIE = "hd_access"
 REFRESH_COOKIE = "hd_refresh"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+PAGE_SESSION_SCHEMA = Named('PageSession',
+    obj(("user", "expires_in"), user=ref("User"), expires_in={"type": "integer"}))
 
 
 def csrf_token(access: str) -> str:
@@ -65,6 +72,10 @@ def _set(response, request, name, value, max_age, path="/"):
                         secure=request.scheme == "https")
 
 
+@documented('signInPages', '/auth/session',
+            "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies",
+            body=auth_views.Credentials,
+            result=PAGE_SESSION_SCHEMA, errors=(401,), public=True)
 @view_config(context=Auth, name="session", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def sign_in(context, request):
     """auth.token's sign-in (the same checks, the same 401 and 400s), its tokens kept in cookies."""
@@ -78,6 +89,8 @@ def sign_in(context, request):
     return {"user": answer["user"], "expires_in": answer["expires_in"]}
 
 
+@documented('signOutPages', '/auth/session',
+            "The pages' sign-out: revokes the sign-in the cookies hold and clears them", ok=204, public=True)
 @view_config(context=Auth, name="session", request_method="DELETE", permission=Permissions.VIEW)
 def sign_out(context, request):
     """Revokes the sign-in the cookies hold (every token of it, in every process) and forgets them."""

@@ -4,11 +4,13 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..shapes import DATE_TIME, STRING, described, obj, page, ref, representation
+from ..documented import Named, documented
 from .. import hypermedia as hm
 from .. import localtime
 from .. import reports
 from ..errors import ValidationFailure, problem
-from ..inputs import DateOrDateTime, Paging, StrictString, query, valid_time_zone
+from ..inputs import ZONE, DateOrDateTime, Paging, StrictString, query, valid_time_zone
 from ..diary.models import Entry
 from ..journals.models import Journal
 from ..moods.models import Mood
@@ -17,6 +19,40 @@ from .resources import REPORT_TYPES, EntriesSinceReport, PerSchemaReport, PerWee
 from ..security import Permissions
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+COUNT = {"type": "integer", "minimum": 0}
+ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
+REPORTS_SCHEMA = Named('Reports',
+    representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
+                              changes=False))
+ENTRIES_SINCE_REPORT_SCHEMA = Named('EntriesSinceReport', described(page(
+        {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},
+        counts=obj(("entries", "journals", "moods"), entries=COUNT, journals=COUNT, moods=COUNT),
+        since=described(DATE_TIME, "the reference instant: the items are at or after it"),
+        time_zone=described(STRING, "the IANA zone a reference date was read in"),
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types present in @items"}}),
+        "Diary entries, journals and mood logs at or after `since`, newest first, a page at a time; `counts` are "
+        "of everything since then, not just this page."))
+PER_WEEK_REPORT_SCHEMA = Named('PerWeekReport', representation(
+        "Records per ISO week (from the local Monday), the 12 weeks ending with the reference date's, oldest first.",
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+        weeks={"type": "array", "minItems": 12, "maxItems": 12, "items": obj(
+            ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
+            journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
+    ))
+PER_SCHEMA_REPORT_SCHEMA = Named('PerSchemaReport', representation(
+        "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
+        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
+        rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
+            "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
+        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
+                        "description": "the descriptors of the entry types in `rows`"}},
+    ))
+
+
+@documented('listReports', '/clients/{client_id}/reports/', 'The report types of a client, as links', link='reports',
+            result=REPORTS_SCHEMA, errors=(404,))
 @view_config(context=Reports, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_reports(context, request):
     """The report types, each a link by its name."""
@@ -31,8 +67,10 @@ class ReportQuery(colander.MappingSchema):
     """`reference_date`: a date (a local calendar day) or a date-time; default today. `time_zone`: the
     zone of the days and weeks, default the client's."""
 
-    reference_date = colander.SchemaNode(DateOrDateTime(), missing=None)
-    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
+    reference_date = colander.SchemaNode(
+        DateOrDateTime(), missing=None,
+        description="a date (that local day) or a date-time; default: today in the zone")
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone, description=ZONE)
 
 
 class EntriesSinceQuery(ReportQuery, Paging):
@@ -57,6 +95,9 @@ def report_body(request, kind: str, zone_name: str, **fields) -> dict:
 ITEM_COLUMNS = {"entries": (Entry.__table__,), "journals": (Journal.__table__,), "moods": (Mood.__table__,)}
 
 
+@documented('getEntriesSinceReport', '/clients/{client_id}/reports/entriesSince/',
+            'Entries, journals and mood logs since the reference date, newest first, with counts per kind',
+            link='entriesSince', result=ENTRIES_SINCE_REPORT_SCHEMA, errors=(404,), query=EntriesSinceQuery)
 @view_config(context=EntriesSinceReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def entries_since(context, request):
     """Diary entries, journals and mood logs at or after the reference instant, newest first, each in its
@@ -107,6 +148,9 @@ def report_weeks(request, context) -> tuple[str, list[reports.Week]]:
         raise out_of_calendar() from None
 
 
+@documented('getPerWeekReport', '/clients/{client_id}/reports/perWeek/',
+            'Entries, journals, moods and completed goals per ISO week, 12 weeks', link='perWeek',
+            result=PER_WEEK_REPORT_SCHEMA, errors=(404,), query=ReportQuery)
 @view_config(context=PerWeekReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_week(context, request):
     """`weeks`: entries, journals, moods and completed goals per ISO week, oldest first, zeros included."""
@@ -115,6 +159,9 @@ def per_week(context, request):
                        weeks=reports.per_week(request.dbsession, context.client.id, weeks))
 
 
+@documented('getPerSchemaReport', '/clients/{client_id}/reports/perSchema/',
+            'Diary entries per ISO week and entry type, 12 weeks', link='perSchema', result=PER_SCHEMA_REPORT_SCHEMA,
+            errors=(404,), query=ReportQuery)
 @view_config(context=PerSchemaReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def per_schema(context, request):
     """`rows`: diary entries per ISO week and entry type (no zero rows), with `@schemas` of those types."""

@@ -75,8 +75,9 @@ def entry_times(log_type, row) -> tuple:
 
 
 class LogFilter(Listing):
-    subject = colander.SchemaNode(StrictString(), missing=None)
-    type = colander.SchemaNode(StrictString(), missing=None)
+    subject = colander.SchemaNode(StrictString(), missing=None,
+                                  description="only the logs of this subject (its @url or id)")
+    type = colander.SchemaNode(StrictString(), missing=None, description="only the logs of this subject-log type")
 
 
 class SubjectLogKind(kinds.Kind):
@@ -95,6 +96,18 @@ class SubjectLogKind(kinds.Kind):
     erase = {"description": None}
     example = {"type": "Weighing", "subject": "<the @url of a subject>", "description": "weekly"}
     change = {"description": "every Monday"}
+    represented = {"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                   "type": {"type": "string", "description": "the name of its subject-log type"},
+                   "subject": {"type": "string", "format": "uri", "description": "the subject's @url"},
+                   "user": {"type": ["string", "null"], "format": "uri", "description": "the creator's @url"},
+                   "entries": {"type": "array", "items": {"$ref": "#/components/schemas/LoggedEntry"},
+                               "description": "sorted by time"}}
+    summaries = {"list": "The logs of the caller's subjects (or of one visible subject), newest first; or every "
+                         "change since modified_after",
+                 "create": "Create a log of a subject (its members)", "get": "A log with all its entries",
+                 "patch": "Change a log's description (members)",
+                 "delete": "Delete a log and its entries (a tombstone stays for sync)"}
+    tag, api_name = "subject logs", "SubjectLog"
 
     def scope(self, request, context, params):
         """The logs of the caller's subjects, or with `subject=` of one subject the caller may see (public

@@ -6,6 +6,8 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..shapes import DATE_TIME, NULLABLE_TEXT, STRING, described, nullable, obj, representation
+from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from .. import records
 from . import subjectlogs as logs_model
@@ -18,6 +20,34 @@ from .resources import SubjectLogResource, SubjectLogTypeResource, SubjectLogTyp
 from ..security import Permissions
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+SUBJECT_LOG_ENTRY_SCHEMA = Named('SubjectLogEntry', {
+        "type": "object",
+        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME, "end_date_time": DATE_TIME,
+                       "notes": NULLABLE_TEXT,
+                       "details": described({"type": "object"}, "checked by the JSON Schema of the log's type")},
+        "description": "Instant types: `date_time`; interval types: `start_date_time` and `end_date_time` (not "
+                       "before the start). `details` fits the type's `jsonschema`. Two entries of a log are "
+                       "never at the same instant.",
+    })
+LOGGED_ENTRY_SCHEMA = Named('LoggedEntry', {
+        "oneOf": [obj(("date_time", "notes", "details"), date_time=DATE_TIME, notes=NULLABLE_TEXT,
+                      details={"type": "object"}),
+                  obj(("start_date_time", "end_date_time", "notes", "details"), start_date_time=DATE_TIME,
+                      end_date_time=nullable(DATE_TIME), notes=NULLABLE_TEXT, details={"type": "object"})],
+        "description": "An entry of a log, as the log shows it: an instant type's, or an interval type's.",
+    })
+SUBJECT_LOG_TYPE_SCHEMA = Named('SubjectLogType', representation(
+        "A subject-log type; its `jsonschema` link leads to the JSON Schema of its entries' details.", changes=False,
+        name=STRING, title=STRING, description=NULLABLE_TEXT,
+        entries={"enum": ["instant", "interval"]}, **{"@id": described(STRING, "the schema's $id")}))
+SUBJECT_LOG_ENTRY_TIME_SCHEMA = Named('SubjectLogEntryTime', {
+        "type": "object",
+        "properties": {"date_time": DATE_TIME, "start_date_time": DATE_TIME},
+        "description": "The time of the entry to remove: `date_time`, or `start_date_time` for interval types.",
+    })
+
+
 def log_answer(request, resource: SubjectLogResource) -> dict:
     """A log with every entry and its ETag: what every entry write answers."""
     hm.set_etag(request, resource.log)
@@ -25,9 +55,12 @@ def log_answer(request, resource: SubjectLogResource) -> dict:
 
 
 class SubjectLogFilter(Listing):
-    type = colander.SchemaNode(StrictString(), missing=None)
+    type = colander.SchemaNode(StrictString(), missing=None, description="only the logs of this subject-log type")
 
 
+@documented('listSubjectLogsOfSubject', '/subjects/{subject_id}/logs',
+            "A subject's logs, newest first; or every change since modified_after", link='logs',
+            result=Page('SubjectLog', 'Tombstone'), errors=(404,), query=SubjectLogFilter, tag='subject logs')
 @view_config(context=SubjectResource, name="logs", request_method="GET", renderer="json",
              permission=Permissions.VIEW)
 def list_subject_logs(context, request):
@@ -60,18 +93,28 @@ def write_entry(request, context: SubjectLogResource, change) -> dict:
     return log_answer(request, context)
 
 
+@documented('addSubjectLogEntry', '/subjectlogs/{subjectlog_id}/add_entry',
+            'Add an entry (members); answers the whole log', link='add_entry', body=SUBJECT_LOG_ENTRY_SCHEMA,
+            result='SubjectLog', errors=(403, 404, 409), etag=True, if_match=True)
 @view_config(context=SubjectLogResource, name="add_entry", request_method="PATCH", renderer="json",
              permission=Permissions.SUBJECT_WRITE)
 def add_entry(context, request):
     return write_entry(request, context, logs_model.add_entry)
 
 
+@documented('changeSubjectLogEntry', '/subjectlogs/{subjectlog_id}/change_entry',
+            "Change the entry at the body's time (members): merged, then checked; answers the whole log",
+            link='change_entry', body=SUBJECT_LOG_ENTRY_SCHEMA, result='SubjectLog', errors=(403, 404, 409), etag=True,
+            if_match=True)
 @view_config(context=SubjectLogResource, name="change_entry", request_method="PATCH", renderer="json",
              permission=Permissions.SUBJECT_WRITE)
 def change_entry(context, request):
     return write_entry(request, context, logs_model.change_entry)
 
 
+@documented('removeSubjectLogEntry', '/subjectlogs/{subjectlog_id}/remove_entry',
+            "Remove the entry at the body's time (members); answers the whole log", link='remove_entry',
+            body=SUBJECT_LOG_ENTRY_TIME_SCHEMA, result='SubjectLog', errors=(403, 404, 409), etag=True, if_match=True)
 @view_config(context=SubjectLogResource, name="remove_entry", request_method="PATCH", renderer="json",
              permission=Permissions.SUBJECT_WRITE)
 def remove_entry(context, request):
@@ -82,6 +125,9 @@ class EntryRange(Paging, DateRange):
     pass
 
 
+@documented('listSubjectLogEntries', '/subjectlogs/{subjectlog_id}/entries',
+            "A log's entries, oldest first, a page at a time", link='entries', result=Page(LOGGED_ENTRY_SCHEMA),
+            errors=(404,), query=EntryRange)
 @view_config(context=SubjectLogResource, name="entries", request_method="GET", renderer="json",
              permission=Permissions.VIEW)
 def list_entries(context, request):
@@ -112,6 +158,8 @@ def type_body(request, resource: SubjectLogTypeResource) -> dict:
     return body
 
 
+@documented('listSubjectLogTypes', '/subjectlogs/types/', 'Every subject-log type', link='types',
+            result=Page(SUBJECT_LOG_TYPE_SCHEMA), public=True)
 @view_config(context=SubjectLogTypesResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_types(context, request):
     """Every subject-log type (a few dozen at most: one page)."""
@@ -119,11 +167,17 @@ def list_types(context, request):
     return hm.collection(request, context, "subjectlog-types", items)
 
 
+@documented('getSubjectLogType', '/subjectlogs/types/{type_name}/', 'A subject-log type', link='type',
+            result=SUBJECT_LOG_TYPE_SCHEMA, errors=(404,), public=True,
+            parameters={"type_name": "a subject-log type's name"})
 @view_config(context=SubjectLogTypeResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_type(context, request):
     return type_body(request, context)
 
 
+@documented('getSubjectLogTypeJSONSchema', '/subjectlogs/types/{type_name}/jsonschema',
+            "The JSON Schema of a type's entry details", link='jsonschema', result='JSONSchema', errors=(404,),
+            public=True, media='application/schema+json')
 @view_config(context=SubjectLogTypeResource, name="jsonschema", request_method="GET", permission=Permissions.VIEW)
 def get_type_schema(context, request):
     """The JSON Schema of the type's `details`, as shipped."""

@@ -3,6 +3,7 @@ from pyramid.httpexceptions import HTTPConflict, HTTPNoContent, HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import select
 
+from ..documented import File, Page, Shape, documented
 from .. import hypermedia as hm
 from .. import records
 from ..errors import ValidationFailure, problem
@@ -15,6 +16,18 @@ from . import READ_ONLY_KEYS, member_subject_ids, user_url
 from .resources import MemberResource, Members, SubjectResource, Subjects
 from ..security import Permissions
 
+URL = {"type": "string", "format": "uri"}
+# The representations of a subject and of a membership, and a subject's body (hyperdiary/documented.py).
+SUBJECT = Shape("Subject", "A research subject: links to its logs and (for members) its members.", Subject,
+                ("id", "name", "description", "is_public", "user"),
+                represented={"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                             "user": dict(URL, type=["string", "null"], description="the creator's @url")})
+MEMBER = Shape("Member", "A member of a subject: reads and writes it and its logs.",
+               represented={"user": dict(URL, description="the member's @url"), "username": {"type": "string"},
+                            "is_creator": {"type": "boolean"}})
+READ_ONLY_FIELDS = ("id", "user", "entries")
+SUBJECT_BODY = File("subject", "SubjectBody", READ_ONLY_FIELDS)
+SUBJECT_CHANGE = File("subject", "SubjectChange", READ_ONLY_FIELDS, change=True)
 
 
 def locked(request, record):
@@ -40,6 +53,8 @@ def subject_body(request, resource: SubjectResource) -> dict:
     )
 
 
+@documented('listSubjects', '/subjects/', 'The subjects the caller is a member of (researchers)', link='subjects',
+            result=Page(SUBJECT), errors=(403,), query=Paging)
 @view_config(context=Subjects, request_method="GET", renderer="json", permission=Permissions.SUBJECTS_LIST)
 def list_subjects(context, request):
     """The subjects the caller is a member of, by name."""
@@ -51,6 +66,9 @@ def list_subjects(context, request):
     return hm.collection(request, context, "subjects", items, next_query=next_query)
 
 
+@documented('addSubject', '/subjects/', 'Create a subject (researchers); the creator is its first member',
+            link='subjects', body=SUBJECT_BODY, ok=201, result=SUBJECT, errors=(403,), etag=True,
+            tag='subjects')
 @view_config(context=Subjects, request_method="POST", renderer="json", permission=Permissions.SUBJECTS_ADD)
 def create_subject(context, request):
     data = request.bodies.check("subject", writable(json_object(request), READ_ONLY_KEYS))
@@ -66,12 +84,16 @@ def create_subject(context, request):
     return subject_body(request, resource)
 
 
+@documented('getSubject', '/subjects/{subject_id}/', 'A subject (members; anyone for a public one)',
+            result=SUBJECT, errors=(404,), etag=True)
 @view_config(context=SubjectResource, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def get_subject(context, request):
     hm.set_etag(request, context.subject)
     return subject_body(request, context)
 
 
+@documented('changeSubject', '/subjects/{subject_id}/', 'Change a subject (members)', body=SUBJECT_CHANGE,
+            result=SUBJECT, errors=(403, 404), etag=True, if_match=True)
 @view_config(context=SubjectResource, request_method="PATCH", renderer="json", permission=Permissions.SUBJECT_WRITE)
 def patch_subject(context, request):
     """Merges the fields given over the subject and checks the result as a whole."""
@@ -98,6 +120,8 @@ def member_body(request, members: Members, member: SubjectMember, user: User) ->
     return body
 
 
+@documented('listMembers', '/subjects/{subject_id}/members/', "A subject's members (members)", link='members',
+            result=Page(MEMBER), errors=(403, 404), query=Paging)
 @view_config(context=Members, request_method="GET", renderer="json", permission=Permissions.SUBJECT_MEMBERS)
 def list_members(context, request):
     """The members, in the order they joined (the creator first)."""
@@ -113,6 +137,9 @@ def list_members(context, request):
     return hm.collection(request, context, "subject-members", items, next_query=next_query)
 
 
+NO_RESEARCHER = "No researcher has this @url, id or username: only researchers can be members of a subject."
+
+
 def new_member(request, data: dict) -> User:
     """The researcher a member body names, by `user` (their @url or id) or by `username`; a 400 otherwise."""
     if ("user" in data) == ("username" in data):
@@ -124,13 +151,16 @@ def new_member(request, data: dict) -> User:
     else:
         name = "username"
         user = request.dbsession.scalar(select(User).where(User.username == data["username"].strip().lower()))
-    if user is None:
-        raise ValidationFailure("Invalid JSON input", [problem(name, "No user has this @url, id or username.")])
-    if user.role != Role.RESEARCHER:
-        raise ValidationFailure("Invalid JSON input", [problem(name, "Only researchers can be members of a subject.")])
+    # One answer whether nobody has that name or someone of another role has it: a researcher must not learn
+    # from it which usernames exist, nor who is a client or a professional (issue 25).
+    if user is None or user.role != Role.RESEARCHER:
+        raise ValidationFailure("Invalid JSON input", [problem(name, NO_RESEARCHER)])
     return user
 
 
+@documented('addMember', '/subjects/{subject_id}/members/', 'Share the subject with a researcher (members)',
+            link='members', body=File("subject_member", "SubjectMemberBody"), ok=201, result=MEMBER, errors=(403, 404),
+            also={200: 'A member already: the membership is answered'})
 @view_config(context=Members, request_method="POST", renderer="json", permission=Permissions.SUBJECT_MEMBERS)
 def add_member(context, request):
     """Share the subject with a researcher: 201, or 200 with the membership when they are a member already."""
@@ -143,12 +173,16 @@ def add_member(context, request):
     return member_body(request, context, member, user)
 
 
+@documented('getMember', '/subjects/{subject_id}/members/{user_id}/', 'One membership (members)', result=MEMBER,
+            errors=(403, 404))
 @view_config(context=MemberResource, request_method="GET", renderer="json", permission=Permissions.SUBJECT_MEMBERS)
 def get_member(context, request):
     user = request.dbsession.get(User, context.member.user_id)
     return member_body(request, context.__parent__, context.member, user)
 
 
+@documented('removeMember', '/subjects/{subject_id}/members/{user_id}/',
+            'End a membership (members; the creator stays)', ok=204, errors=(403, 404, 409))
 @view_config(context=MemberResource, request_method="DELETE", permission=Permissions.SUBJECT_MEMBERS)
 def remove_member(context, request):
     """End a membership (one's own too); the creator stays a member."""

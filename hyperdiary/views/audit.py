@@ -5,9 +5,12 @@ import colander
 from pyramid.view import view_config
 from sqlalchemy import exists, select
 
+from ..shapes import DATE_TIME, NULLABLE_URI, URI, described, obj
+from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from ..errors import ValidationFailure, problem
-from ..inputs import DateOrDateTime, Paging, StrictString, parse_datetime, query, span, valid_time_zone
+from ..inputs import (FROMDATE, TODATE, ZONE, DateOrDateTime, Paging, StrictString, parse_datetime, query, span,
+                      valid_time_zone)
 from ..models.audit import AuditEvent
 from ..accounts.models import User
 from ..paging import cursor, keyset_page
@@ -17,11 +20,25 @@ from ..security import Permissions
 EVENTS = AuditEvent.__table__
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+AUDIT_EVENT_SCHEMA = Named('AuditEvent',
+    obj(("@type", "time", "actor", "actor_role", "action", "resource", "status", "client"), **{
+        "@type": URI, "time": DATE_TIME,
+        "actor": described(NULLABLE_URI, "the @url of the user who acted (null: anonymous, or erased)"),
+        "actor_role": {"type": ["string", "null"]},
+        "action": {"enum": ["read", "create", "update", "delete", "export", "erase"]},
+        "resource": described(NULLABLE_URI, "the @url acted on (null once its client is erased)"),
+        "status": {"type": "integer", "description": "the HTTP status of the answer"},
+        "client": described(NULLABLE_URI, "the @url of the client whose data it was"),
+    }))
+
+
 class AuditQuery(Paging):
-    fromdate = colander.SchemaNode(DateOrDateTime(), missing=None)
-    todate = colander.SchemaNode(DateOrDateTime(), missing=None)
-    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone)
-    actor = colander.SchemaNode(StrictString(), missing=None)
+    fromdate = colander.SchemaNode(DateOrDateTime(), missing=None, description=FROMDATE)
+    todate = colander.SchemaNode(DateOrDateTime(), missing=None, description=TODATE)
+    time_zone = colander.SchemaNode(StrictString(), missing=None, validator=valid_time_zone, description=ZONE)
+    actor = colander.SchemaNode(StrictString(), missing=None,
+                                description="only the events of this user (its @url or id)")
 
 
 def event_body(request, row, users_url: str, clients_url: str) -> dict:
@@ -64,12 +81,17 @@ def audit_page(context, request, stmt, default_zone: str) -> dict:
     return hm.collection(request, context, "audit", items, next_query=next_query)
 
 
+@documented('listClientAudit', '/clients/{client_id}/audit/',
+            "Who read or changed the client's data, newest first (the client, admins)", link='audit',
+            result=Page(AUDIT_EVENT_SCHEMA), errors=(404,), query=AuditQuery)
 @view_config(context=ClientAudit, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def client_audit(context, request):
     stmt = select(EVENTS).where(EVENTS.c.client_id == context.client.id)
     return audit_page(context, request, stmt, context.client.time_zone)
 
 
+@documented('listAudit', '/audit/', 'Every audit event, newest first (admins)', link='audit',
+            result=Page(AUDIT_EVENT_SCHEMA), errors=(403,), query=AuditQuery)
 @view_config(context=Audit, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def every_event(context, request):
     return audit_page(context, request, select(EVENTS), "UTC")

@@ -1,12 +1,21 @@
 """The entry point: every URL a client needs starts from the links here."""
 from pyramid.view import view_config
 
+from ..shapes import STRING, representation
+from ..documented import Named, documented
 from .. import hypermedia as hm
 from ..accounts.resources import UserResource
 from ..resources.root import Root
 from ..security import Permissions
 
 
+# The schemas of what these views answer or read (hyperdiary/documented.py).
+ROOT_SCHEMA = Named('Root',
+    representation("The entry point: its links lead everywhere the caller may go.", changes=False,
+                           title=STRING))
+
+
+@documented('getRoot', '/', 'The entry point: links to everything', result=ROOT_SCHEMA, public=True)
 @view_config(context=Root, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def root(context, request):
     auth = context["auth"]

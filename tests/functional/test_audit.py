@@ -35,8 +35,8 @@ def test_a_professionals_reads_and_writes_appear_in_the_clients_audit(client, pr
     pat = professional.me()["@url"]
     me = client.me()["@url"]
     got = [(e["action"], e["actor"], e["resource"], e["status"]) for e in events]
-    # Newest first: Carol's change of the goal, Pat's goal, Pat's reads, Carol's entry (and Pat's
-    # assignment by the admin does not concern Carol's data: it is the admin's write on Pat's caseload).
+    # Newest first: Carol's change of the goal, Pat's goal, Pat's reads, Carol's entry, and the admin's
+    # assignment of Carol to Pat's caseload (who may see her data changed: test_caseload_changes_... below).
     assert got[:5] == [
         ("update", me, goal["@url"], 200),
         ("create", pat, goal["@url"], 201),
@@ -45,8 +45,9 @@ def test_a_professionals_reads_and_writes_appear_in_the_clients_audit(client, pr
         ("read", pat, carol["@url"], 200),
     ]
     assert got[5] == ("create", me, created["@url"], 201)
-    assert len(got) == 6, got  # Carol's own reads are not there
-    assert {e["actor_role"] for e in events} == {"client", "professional"}
+    assert got[6][0] == "create" and events[6]["actor_role"] == "admin"
+    assert len(got) == 7, got  # Carol's own reads are not there
+    assert {e["actor_role"] for e in events} == {"client", "professional", "admin"}
     assert all(e["@type"] == "https://ns.hyperdiary.org/audit-event" for e in events)
     times = [e["time"] for e in events]
     assert times == sorted(times, reverse=True)
@@ -102,13 +103,13 @@ def test_filters_and_paging(admin, client, professional, carol):
     by_id = client.get(url, params={"actor": pat.rstrip("/").rsplit("/", 1)[-1]}).json["@items"]
     assert by_id == by_pat
     # Paging: one at a time, every event once, newest first.
-    items = every_item(client, url + "?limit=1")
-    assert len(items) == 4 and [e["time"] for e in items] == sorted((e["time"] for e in items), reverse=True)
+    items = every_item(client, url + "?limit=1")  # with the admin's assignment of Carol to Pat
+    assert len(items) == 5 and [e["time"] for e in items] == sorted((e["time"] for e in items), reverse=True)
     page = client.get(url, params={"limit": 1, "actor": pat}).json
     assert link(page, "next").count("actor=") == 1  # filters carry over to the next page
     # Dates: a day in the client's zone, or instants.
     first = items[-1]["time"]
-    assert len(client.get(url, params={"fromdate": first}).json["@items"]) == 4
+    assert len(client.get(url, params={"fromdate": first}).json["@items"]) == 5
     assert client.get(url, params={"todate": "2000-01-01"}).json["@items"] == []
     assert client.get(url, params={"fromdate": "2999-01-01"}).json["@items"] == []
 
@@ -156,3 +157,47 @@ def test_a_write_and_its_event_commit_together(app, client, carol, monkeypatch):
     client.post(link(carol, "journals"), json={"title": "Lost", "description": "never stored"}, status=500)
     monkeypatch.undo()
     assert client.get(link(carol, "journals")).json["@items"] == []
+
+
+# --- what the trail missed (issue 25, item 6) ---------------------------------------------------------------
+
+
+def test_a_304_is_recorded_as_304(client, professional, carol):
+    """The status actually answered: WebOb made the 304 after the audit had recorded a 200."""
+    first = professional.get(carol["@url"])
+    etag = first.headers["ETag"]
+    professional.get(carol["@url"], headers={"If-None-Match": etag}, status=304)
+    professional.get(carol["@url"], headers={"If-None-Match": "*"}, status=304)
+    professional.get(carol["@url"], headers={"If-None-Match": '"stale"'}, status=200)
+    statuses = [(e["action"], e["resource"], e["status"]) for e in audit(client, carol)[:4]]
+    assert statuses == [("read", carol["@url"], 200), ("read", carol["@url"], 304),
+                        ("read", carol["@url"], 304), ("read", carol["@url"], 200)]
+
+
+def test_caseload_changes_are_in_the_clients_trail(admin, client, professional, carol):
+    """An assignment and its end change who may see the client's data: the client sees both."""
+    assignment = link(professional.me(), "caseload")
+    assignment = admin.get(assignment).json["@items"][0]["@url"]
+    created = audit(client, carol)[-1]
+    assert (created["action"], created["actor"], created["resource"], created["status"]) == \
+        ("create", admin.me()["@url"], assignment, 201)
+    admin.delete(assignment, status=204)
+    ended = audit(client, carol)[0]
+    assert (ended["action"], ended["actor"], ended["resource"], ended["status"]) == \
+        ("delete", admin.me()["@url"], assignment, 204)
+
+
+def test_an_admins_read_or_change_of_the_clients_user_is_audited(admin, client, carol):
+    me = client.me()["@url"]  # Carol's own read of her user: not recorded
+    assert audit(client, carol)[0]["action"] == "create"  # (the assignment)
+    admin.get(me)
+    admin.patch(me, json={"first_name": "Caroline"})
+    got = [(e["action"], e["actor"], e["resource"], e["status"]) for e in audit(client, carol)[:2]]
+    admin_url = admin.me()["@url"]
+    assert got == [("update", admin_url, me, 200), ("read", admin_url, me, 200)]
+    # The client's own change of her profile is hers to see as well; her own reads stay out.
+    client.patch(me, json={"last_name": "C."})
+    client.get(me)
+    assert [(e["action"], e["actor"]) for e in audit(client, carol)[:1]] == [("update", me)]
+    # Another admin's own user is no client's data: no client trail to write to, and no 500.
+    assert admin.get(admin_url).json["role"] == "admin"

@@ -180,3 +180,70 @@ def test_an_erased_client_leaves_no_feed(client, feeds_url, testapp, app):
     testapp.get(feed["feed"], status=404)
     with app.registry["dbengine"].connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM calendar_feeds")).scalar() == 0
+
+
+# --- a feed lives no longer than its user's access (API.md §8), and reads through it are audited (§9) --------
+
+
+def secret_feed(client, feeds_url):
+    return client.post(feeds_url, json={"name": "phone"}, status=201).json
+
+
+def test_a_new_own_password_ends_the_feeds(client, feeds_url, testapp):
+    feed = secret_feed(client, feeds_url)
+    testapp.get(feed["feed"], status=200)
+    client.patch(client.url("me"), json={"password": "another horse battery staple", "current_password": PASSWORD})
+    testapp.get(feed["feed"], status=404)
+
+
+def test_an_admins_new_password_or_a_deactivation_ends_the_feeds(client, feeds_url, testapp, admin):
+    me = client.me()["@url"]
+    feed = secret_feed(client, feeds_url)
+    admin.patch(me, json={"password": "a reset by the admin staple"})
+    testapp.get(feed["feed"], status=404)
+
+    client = sign_in(testapp, "carol", "a reset by the admin staple")
+    feed = secret_feed(client, feeds_url)
+    testapp.get(feed["feed"], status=200)
+    admin.patch(me, json={"is_active": False})
+    testapp.get(feed["feed"], status=404)
+    # Reactivated, the user's old feed URLs stay dead: the client makes new ones.
+    admin.patch(me, json={"is_active": True})
+    testapp.get(feed["feed"], status=404)
+    client = sign_in(testapp, "carol", "a reset by the admin staple")
+    testapp.get(secret_feed(client, feeds_url)["feed"], status=200)
+
+
+def test_a_change_of_name_or_email_keeps_the_feeds(client, feeds_url, testapp):
+    feed = secret_feed(client, feeds_url)
+    client.patch(client.url("me"), json={"first_name": "Caroline", "email": "caroline@example.org"})
+    testapp.get(feed["feed"], status=200)
+
+
+def test_erasure_ends_the_feeds(client, feeds_url, testapp, admin):
+    feed = secret_feed(client, feeds_url)
+    client.delete(client.url("me"), json={"password": PASSWORD}, status=204)
+    testapp.get(feed["feed"], status=404)
+
+
+def test_a_deactivated_users_feed_is_refused_even_if_its_row_survived(app, client, feeds_url, testapp):
+    """The lookup itself asks for an active user: a feed created in a race with the deactivation."""
+    feed = secret_feed(client, feeds_url)
+    with app.registry["dbengine"].begin() as conn:
+        conn.execute(sa.text("UPDATE users SET is_active = false WHERE username = 'carol'"))
+    testapp.get(feed["feed"], status=404)
+
+
+def test_reads_through_a_feed_are_audited_without_an_actor_or_the_secret(client, feeds_url, testapp):
+    me = client.client()
+    feed = secret_feed(client, feeds_url)
+    secret = feed["feed"].split("/feeds/", 1)[1].split("/", 1)[0]
+    testapp.get(feed["feed"], status=200)
+    trail = client.get(link(me, "audit"))
+    event = trail.json["@items"][0]
+    assert (event["action"], event["actor"], event["actor_role"], event["resource"], event["status"]) == \
+        ("read", None, None, feed["@url"], 200)
+    assert secret not in trail.text
+    # A refused secret reads nothing and leaves no event.
+    testapp.get(feed["feed"].replace(secret, "A" * 43), status=404)
+    assert client.get(link(me, "audit")).json["@items"][0] == event

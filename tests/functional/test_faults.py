@@ -130,3 +130,37 @@ def test_an_http_error_raised_outside_the_exception_views_keeps_its_status():
     answer = fault_guard(tween, None)(Request.blank("/"))
     assert answer.status_int == 503 and answer.headers["Content-Type"] == JSON_UTF8
     assert answer.json == {"code": 503, "message": "Service Unavailable", "extra": []}
+
+
+# --- what waitress answers itself (API.md §8) -----------------------------------------------------------------
+
+
+def raw_exchange(base_url: str, data: bytes) -> tuple[int, dict, bytes]:
+    """Send `data` as it is to the live server; its answer's status, headers and body."""
+    import socket
+    from http.client import HTTPResponse
+
+    host, port = base_url.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(data)
+        response = HTTPResponse(sock)
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+@pytest.mark.parametrize("request_bytes, code", [
+    # Header fields over waitress's max_request_header_size (256 KiB by default).
+    (b"GET / HTTP/1.1\r\nHost: example.com\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n", 431),
+    (b"POST / HTTP/1.1\r\nHost: example.com\r\nContent-Length: many\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: example.com\r\nX-Bad: \x00\r\n\r\n", 400),
+])
+def test_errors_raised_by_waitress_have_the_error_shape(live_server, request_bytes, code):
+    import json
+
+    status, headers, body = raw_exchange(live_server, request_bytes)
+    assert status == code
+    assert headers["content-type"] == JSON_UTF8
+    answer = json.loads(body)
+    assert set(answer) == {"code", "message", "extra"} and answer["code"] == code and answer["message"]
+    assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "no-referrer"
+    assert headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"

@@ -426,3 +426,21 @@ def test_subject_log_entry_forms_from_the_type(researcher):
     # Removing an entry names it by its time only.
     remove = soup.find("form", attrs={"action": link(log, "remove_entry")})
     assert "details.weight.unit" not in str(remove)
+
+
+def test_a_hidden_record_and_a_missing_one_give_the_same_error_page(client, professional, testapp):
+    """Byte for byte, apart from the URL asked for: the breadcrumbs walked what traversal found (the hidden
+    client, then its diary), and so told a record someone may not see from one that does not exist."""
+    carol = client.client()
+    entry = client.post(link(carol, "diary.entries"), json={
+        "@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1", "dt": "2024-04-11T11:41:09Z",
+        "emotion": "happy", "intensity": 3}, status=201).json["@url"]
+    other_id = "0123456789abcdef0123456789abcdef"
+    for hidden in (carol["@url"], link(carol, "diary.entries"), entry):
+        client_id = carol["@url"].rstrip("/").rsplit("/", 1)[1]
+        missing = hidden.replace(client_id, other_id)
+        pages = [professional.get(url, headers=HTML, status=404) for url in (hidden, missing)]
+        assert pages[0].content_type == "text/html"
+        texts = [page.text.replace(url, "URL") for page, url in zip(pages, (hidden, missing))]
+        assert texts[0] == texts[1]
+        assert client_id not in texts[0]

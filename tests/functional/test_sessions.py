@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from hyperdiary.accounts.models import AuthSession
 from hyperdiary.models.meta import utcnow
-from tests.conftest import PASSWORD, Api, sign_in
+from tests.conftest import PASSWORD, Api, create_user, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -124,3 +124,35 @@ def test_a_sign_in_stores_the_rehashed_password(app, testapp, client):
     with app.registry["dbengine"].connect() as conn:
         stored = conn.execute(select(User.password_hash).where(User.username == "carol")).scalar_one()
     assert stored != old and not app.registry["password_hasher"].check_needs_rehash(stored)
+
+
+# --- the last active admin stays (API.md §8) ------------------------------------------------------------------
+
+
+def test_the_last_active_admin_cannot_deactivate_or_erase_their_own_account(app, testapp, admin):
+    me = admin.me()["@url"]
+    answer = admin.patch(me, json={"is_active": False}, status=400).json
+    assert [p["name"] for p in answer["extra"]] == ["is_active"] and "last active admin" in answer["extra"][0]["message"]
+    assert "last active admin" in admin.delete(me, json={"password": PASSWORD}, status=400).json["message"]
+    # Still there, still signed in.
+    assert admin.me()["is_active"] is True
+    # A deactivated colleague does not count.
+    create_user(app, "adele", "admin")
+    adele = admin.get(admin.url("users")).json["@items"][0]["@url"]
+    assert admin.get(adele).json["username"] == "adele"
+    admin.patch(adele, json={"is_active": False})
+    admin.patch(me, json={"is_active": False}, status=400)
+    admin.delete(me, json={"password": PASSWORD}, status=400)
+
+
+def test_an_admin_with_an_active_colleague_may_leave(app, testapp, admin):
+    create_user(app, "adele", "admin")
+    adele = sign_in(testapp, "adele")
+    admin.delete(admin.me()["@url"], json={"password": PASSWORD}, status=204)
+    # Now Adele is the last one.
+    adele_url = adele.me()["@url"]
+    adele.patch(adele_url, json={"is_active": False}, status=400)
+    adele.delete(adele_url, json={"password": PASSWORD}, status=400)
+    # An admin deactivating itself while a colleague stays active is allowed.
+    create_user(app, "abe", "admin")
+    adele.patch(adele_url, json={"is_active": False}, status=200)

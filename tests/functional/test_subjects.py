@@ -229,3 +229,17 @@ def test_members_page(app, researcher, subject):
         create_user(app, name, "researcher")
         researcher.post(members, json={"username": name}, status=201)
     assert [m["username"] for m in every_item(researcher, members + "?limit=2")] == ["rosa", "ann", "bob", "cy"]
+
+
+def test_member_errors_do_not_tell_who_exists_or_their_role(researcher, client, admin, subject, testapp):
+    """A username nobody has and a client's, an unknown user @url and a client's or an admin's: the same 400,
+    byte for byte (so a researcher cannot probe for usernames and roles)."""
+    members = link(subject, "members")
+    by_name = [researcher.post(members, json={"username": name}, status=400).body
+               for name in ("nobody-at-all", "carol", "admin")]
+    assert by_name[0] == by_name[1] == by_name[2]
+    unknown = "http://example.com/users/" + "0" * 32 + "/"
+    by_url = [researcher.post(members, json={"user": url}, status=400).body
+              for url in (unknown, client.me()["@url"], admin.me()["@url"])]
+    assert by_url[0] == by_url[1] == by_url[2]
+    assert len(researcher.get(members).json["@items"]) == 1
