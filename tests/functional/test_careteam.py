@@ -421,3 +421,13 @@ def test_the_caseload_counts_unread_in_one_query_for_a_page(app, testapp, admin,
         listed = professional.get(professional.url("clients")).json["@items"]
     assert sorted(item["unread"] for item in listed) == [0, 2, 2, 2]
     assert sum("FROM messages" in statement for statement in sent) == 1
+
+
+def test_who_may_see_the_client_changes_in_its_audit(app, client, relative, carol):
+    relation = invite(client, carol, ["moods"])
+    relative.post(relative.url("invitations"), json={"code": relation["invitation"]}, status=201)
+    client.patch(relation["@url"], json={"can_see": ["goals"]}, status=200)
+    client.delete(relation["@url"], status=204)
+    events = client.get(link(carol, "audit")).json["@items"]
+    about = [(e["action"], e["actor_role"]) for e in events if e["resource"] and "/relatives/" in e["resource"]]
+    assert about == [("delete", "client"), ("update", "client"), ("create", "friend"), ("create", "client")]
