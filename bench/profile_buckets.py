@@ -12,7 +12,7 @@ BUCKETS = [
     ("caller and path records, one statement (lineage.Lineage)", "Lineage.__init__ ("),
     ("client lookup (Clients.__getitem__)", "Clients.__getitem__ ("),
     ("entry lookup (Entries.__getitem__)", "Entries.__getitem__ ("),
-    ("entry insert: SAVEPOINT, INSERT, RELEASE (diary.create_entry)", "create_entry (hyperdiary/diary.py"),
+    ("entry insert: SAVEPOINT, INSERT, RELEASE (diary.create_entry)", "create_entry (hyperdiary/diary/__init__.py"),
     ("listing query (paging.keyset_page)", "keyset_page ("),
     ("validation (jsonschema via diary.field_problems)", "field_problems ("),
     ("parse body (inputs / views.diary.parse_entry)", "parse_entry ("),

@@ -10,14 +10,14 @@ from pyramid.config import Configurator
 DOMAINS = (
     "accounts",
     "clients",
+    "reports",
+    "charts",
     "diary",
     "goals",
     "journals",
     "moods",
     "feeds",
     "research",
-    "reports",
-    "charts",
     "careteam",
 )
 
@@ -54,7 +54,6 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".lineage")
         config.include(".ratelimit")
-        config.include(".schemas")
         config.include(".bodies")
         config.include(".kinds")
         for domain in DOMAINS:

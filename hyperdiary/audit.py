@@ -15,7 +15,7 @@ One tween does it for every view, so no view has to remember to. It sits inside 
   is written in a short transaction that begins IMMEDIATE (waiting its turn like any writer; in WAL mode
   with synchronous=NORMAL a commit does not wait for the disk either).
 
-Which client a request concerns is found generically: the ClientResource in the context's lineage.
+Which client a request concerns is found generically: the client's resource in the context's lineage.
 Requests that fail (4xx, 5xx) are not recorded: they read and stored nothing. A view may correct what the
 tween would record with `note()` (the erasure does: its event is an `erase` without content)."""
 import logging
@@ -30,7 +30,6 @@ from .errors import error_response
 from .models.audit import AuditEvent
 from .models import writer, writes
 from .models.meta import new_id, utcnow
-from .clients.resources import ClientResource
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +52,10 @@ def note(request, **fields):
 
 
 def client_of(context):
-    """The ClientResource in the context's lineage, or None: which client a request concerns."""
+    """The client's resource in the context's lineage (`holds_client`), or None: which client a request
+    concerns."""
     while context is not None:
-        if isinstance(context, ClientResource):
+        if getattr(context, "holds_client", False):
             return context
         context = getattr(context, "__parent__", None)
     return None

@@ -20,8 +20,6 @@ import logging
 from sqlalchemy import and_, delete, exists, or_, select, update
 
 from .models.audit import AuditEvent
-from .clients.models import Client
-from .accounts.models import User
 from .models.meta import Base
 
 log = logging.getLogger(__name__)
@@ -70,29 +68,26 @@ def shared_rows(user_table, tables):
     return found
 
 
-def erase_user(dbsession, user_id: str, all_metadata=(Base.metadata,)) -> str | None:
-    """Erase the user and everything of theirs, in the session's transaction, walking the tables of
-    `all_metadata` (`metadatas(registry)`); the id of its client record (None when it kept no diary)."""
+def erase(dbsession, people, person_id: str, all_metadata=(Base.metadata,)):
+    """Erase the row of the table `people` (the accounts' users) with this id and everything of theirs, in the
+    session's transaction, walking the tables of `all_metadata` (`metadatas(registry)`). The accounts domain
+    calls it (hyperdiary/accounts/erasure.py), with anonymize_audit."""
     tables = [table for metadata in all_metadata for table in metadata.sorted_tables]
     dbsession.flush()
     # The statements below bypass the ORM: objects it holds of the erased rows must not be written back.
     dbsession.expunge_all()
     connection = dbsession.connection()
-    users = User.__table__
-    client_id = connection.execute(select(Client.id).where(Client.user_id == user_id)).scalar()
-    # What the user shares with others: kept unless they were its last owner.
+    # What the person shares with others: kept unless they were its last owner.
     shared = []
-    for table, link, to_table, to_user in shared_rows(users, tables):
-        ids = connection.execute(select(to_table.parent).where(to_user.parent == user_id)).scalars().all()
+    for table, link, to_table, to_user in shared_rows(people, tables):
+        ids = connection.execute(select(to_table.parent).where(to_user.parent == person_id)).scalars().all()
         shared.append((table, link, to_table, ids))
-    erase_rows(connection, users, users.c.id == user_id, tables)
+    erase_rows(connection, people, people.c.id == person_id, tables)
     for table, link, to_table, ids in shared:
         if ids:
             key = to_table.column
             orphan = ~exists(select(1).select_from(link).where(to_table.parent == key))
             erase_rows(connection, table, and_(key.in_(ids), orphan), tables)
-    anonymize_audit(connection, user_id, client_id)
-    return client_id
 
 
 def anonymize_audit(connection, user_id: str, client_id: str | None):

@@ -28,7 +28,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import hypermedia as hm
-from .diary.models import Entry
 from .rendering import JSON_OPTIONS
 
 # Rows fetched from the database at a time, and the size of the pieces the body is sent in.
@@ -144,13 +143,6 @@ def sections(request, connection, client_resource) -> list[Section]:
             for kind, collection in client_kinds(request, client_resource)]
 
 
-def schemas_in_use(request, connection, client_id: str) -> list:
-    """The EntrySchemas of the client's live entries."""
-    ids = connection.execute(select(Entry.schema_id).where(Entry.client_id == client_id, Entry.deleted.is_(None))
-                             .group_by(Entry.schema_id).order_by(Entry.schema_id)).scalars().all()
-    return request.entry_schemas.get_many(request.dbsession, ids)
-
-
 # --- writing -----------------------------------------------------------------------------------------
 
 
@@ -190,16 +182,17 @@ def pieces(chunks: Iterable[bytes], size=None) -> Iterator[bytes]:
 
 def document(request, engine, client_resource, head: dict) -> Iterator[bytes]:
     """The export of one client as JSON bytes. `head`: what was read while the request was under way (the
-    client's representation, its diary configuration); the records are read here, on a snapshot."""
+    client's representation, its diary configuration); what the kinds add (`Kind.export_parts`: the entry
+schemas in use) and the records are read here, on a snapshot."""
     connection = snapshot(engine)
     try:
         with reading(request, connection):
-            schemas = schemas_in_use(request, connection, client_resource.client.id)
             parts = [("@type", hm.type_iri(request, "export")),
                      ("exported", datetime.datetime.now(datetime.UTC)),
-                     *head.items(),
-                     ("schemas", [dict(descriptor, jsonschema=schema.document) for schema, descriptor in
-                                  zip(schemas, hm.schema_descriptors(request, schemas))])]
+                     *head.items()]
+            client_id = client_resource.client.id
+            for kind, _ in client_kinds(request, client_resource):
+                parts += kind.export_parts(request, connection, client_id)
             parts += [(section.key, section.items) for section in sections(request, connection, client_resource)]
             yield from pieces(json_object(parts))
     finally:

@@ -15,13 +15,15 @@ module and nothing per kind:
   JSON-LD context, export, the contract test suite.
 
 Hooks (`values`, `represent_many`, `type_of`, `page_extras`, `page_links`, `scope`, `owns`, `filter`, `created`,
-`store`, `changed`, `deleting`) let a kind add its domain rules to the one pipeline; views by hand remain only
+`store`, `changed`, `deleting`, `page_forms`, `export_parts`, `fhir`) let a kind add its domain rules to the one pipeline; views by hand remain only
 for what is not record CRUD (statistics, tracker, batch, reports, subject-log entries ...).
 docs/architecture.md walks through adding a kind.
 """
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
+from collections.abc import Iterable
 
 from pyramid.httpexceptions import HTTPNoContent
 from sqlalchemy import bindparam, select
@@ -87,6 +89,17 @@ class Collection(Resource):
         return self.child(self, name, record)
 
 
+class Counted(NamedTuple):
+    """How a client's reports (hyperdiary/reports/) count a kind's live records: under `name` (default: the
+    kind's collection name), by the column of each record's own time, only those whose column `where` is true;
+    `listed`: entriesSince lists the records too (in their representation) besides counting them."""
+
+    time: str
+    name: str | None = None
+    where: str | None = None
+    listed: bool = True
+
+
 class Link:
     """A link of each record's representation to a resource below the record (`path`: traversal names; a
     view name last, without a slash, when `view`). Shown to every caller who may see the record, or with a
@@ -120,7 +133,8 @@ class Kind:
     parent_links: tuple = ()     # (link name, view name, permission): the parent's links to the collection
                                  # (view "") and its views
     collection_links: tuple = ()  # (link name, view name, permission): a listing page's links to its views
-    order: str = None            # the listing's sort column (newest first unless `ascending`)
+    order: str = None            # the listing's sort column (newest first unless `ascending`; default: the
+                                 # model's `listing_order`, clients.models.ClientOwned)
     listing_view: str = ""       # the view name the collection lists at ("" is the collection itself)
     ascending: bool = False
     listing = Listing            # the colander schema of the listing's query
@@ -138,6 +152,9 @@ class Kind:
     columns: tuple = None        # what a listing reads (default: every column)
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
     change: dict = None          # a valid PATCH body
+    counted: tuple = ()          # Counted(...)s: how the client's reports count its records
+    references: dict = {}        # {field: (the root's link to where such records are made, a body making one)}:
+                                 # the `example` fields that hold the @url of a record elsewhere (a tag's type)
     # What the OpenAPI document says beyond what follows from the above (hyperdiary/openapi.py): a field's
     # schema follows from its column's type; these add what a column does not say.
     represented: dict = {}       # {field: JSON Schema}: fields that are no column, or whose column says too
@@ -159,6 +176,10 @@ class Kind:
         self.columns = self.columns or (self.table,)
         self.list_permission = self.list_permission or self.view_permission
         self.create_permission = self.create_permission or self.write_permission
+        indexed = getattr(self.model, "listing_order", None)
+        self.order = self.order or indexed
+        if indexed is not None and indexed != self.order:
+            raise ValueError(f"The kind {self.name!r} lists by {self.order!r}, its model's index by {indexed!r}.")
         self.order_column = getattr(self.model, self.order)
         # What a listing selects before its page is cut: built once (paging.kept says why), its parent's
         # id a bind parameter (`parent_id`).
@@ -251,6 +272,23 @@ class Kind:
 
     def deleting(self, request, record):
         """Before the soft delete of `record` (e.g. a journal's tags go with it)."""
+
+    def page_forms(self, request, context, write, body: dict, tz, etag) -> list | None:
+        """The forms a page of this kind's collection or record (`context`) shows for one of its writes
+        (pages.forms.Write), or None for the forms made from the write's body schema (entries: a form per
+        entry type). hyperdiary/pages/forms.py."""
+        return None
+
+    def export_parts(self, request, connection, client_id: str) -> list:
+        """(key, value)s of a client's export document besides the kind's records, read on the export's
+        snapshot `connection` (entries: the entry schemas in use). hyperdiary/export.py."""
+        return []
+
+    def fhir(self, request, bodies, context) -> Iterable[dict]:
+        """The FHIR R4 Bundle entries ({"fullUrl", "resource"}) of a client's live records of this kind, from
+        their representations (`bodies`, an iterator) and `context` (fhir.Export: the snapshot, the client's
+        id, the Patient's reference). None by default: the kind is in the JSON export only. hyperdiary/fhir.py."""
+        return ()
 
     # --- the pipeline -----------------------------------------------------------------------------------
 

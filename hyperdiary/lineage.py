@@ -29,11 +29,11 @@ import functools
 
 from sqlalchemy import bindparam, literal_column, select, true
 
-from . import accounts
 from .models import writes
 from .models.meta import SoftDeleted, utcnow
 from .records import row_type
 from .resources import NOT_READ
+from .security import Identity, token_hash
 
 
 def plan(root_class, registry, path: str) -> tuple[tuple, tuple]:
@@ -55,7 +55,7 @@ def plan(root_class, registry, path: str) -> tuple[tuple, tuple]:
 
 
 class Lineage:
-    """The caller (accounts.Identity or None) and the records the path names, read in one statement:
+    """The caller (security.Identity or None) and the records the path names, read in one statement:
     `records` maps (model, id) to the record, or to None when there is no such record; `facts` maps it to
     what its resource class asked to know about the caller and it (`caller_facts`: a client's caseload).
     A resource class's `related` records (a log's subject, which decides who may see the log) are read too,
@@ -75,12 +75,12 @@ class Lineage:
             return
         params = {f"r{index}": name for index, name in enumerate(ids)}
         if token is not None:
-            params.update(hash=accounts.token_hash(token), now=utcnow())
-        stmt, parts = _statement(steps, token is not None)
+            params.update(hash=token_hash(token), now=utcnow())
+        stmt, parts = _statement(steps, request.registry["caller"] if token is not None else None)
         row = request.dbsession.connection().execute(stmt, params).one()
         position = 0
         if token is not None:
-            self.identity = accounts.Identity(*row[:3]) if row[0] is not None else None
+            self.identity = Identity(*row[:3]) if row[0] is not None else None
             position = 3
         for model, step, names in parts:
             record_type = _row_type(model)
@@ -110,21 +110,22 @@ class Lineage:
 
 
 @functools.cache
-def _statement(steps: tuple, caller: bool):
-    """(the statement, its parts: (model, index of the path's id or None for a related record, the names of
+def _statement(steps: tuple, caller):
+    """`caller`: the statement of the user behind an access token (the accounts' `caller`, bind parameters
+    `hash` and `now`), or None for a request without one. (the statement, its parts: (model, index of the path's id or None for a related record, the names of
     its facts) in the order of their columns). Built once per shape of path: composing a statement costs
     more than running it."""
     base = select(literal_column("1").label("one")).subquery("base")
     columns, joins, parts = [], [], []
     who = None
-    if caller:
-        who = accounts.CALLER.subquery("caller")
+    if caller is not None:
+        who = caller.subquery("caller")
         columns += [who.c.id, who.c.role, who.c.username]
         joins.append((who, true()))
 
     def read(cls, model, alias, on, step):
         joins.append((alias, on))
-        asked = cls.caller_facts(alias.c.id, who.c.id) if caller else {}
+        asked = cls.caller_facts(alias.c.id, who.c.id) if caller is not None else {}
         columns.extend(alias.c)
         columns.extend(column.label(f"{alias.name}_{fact}") for fact, column in asked.items())
         parts.append((model, step, tuple(asked)))

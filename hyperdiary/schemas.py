@@ -7,24 +7,21 @@ cache what it built from it (the validator, the field descriptor) for as long as
 import hashlib
 import json
 import pathlib
-import threading
 from urllib.parse import unquote
 
 import jsonschema_specifications
-import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from sqlalchemy import select
 
 from .bodies import Validator
 from .patterns import with_regex_format
-from .diary.models import StoredSchema
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
 # Names an entry's own envelope uses; a schema may not define fields with these names.
 RESERVED_FIELDS = frozenset({"dt"})
 # What the columns that hold an $id take (stored schemas, entries' types): PostgreSQL refuses longer.
-ID_LENGTH = StoredSchema.__table__.c.id.type.length
+# The longest $id: the length of the column that holds uploaded schemas' $ids (diary/models.py: StoredSchema).
+ID_LENGTH = 500
 
 
 class SchemaProblem(ValueError):
@@ -271,56 +268,6 @@ def load_folder(folder) -> dict[str, EntrySchema]:
     return schemas
 
 
-class SchemaRegistry:
-    """Finds entry schemas by $id or by key: shipped ones from memory, uploaded ones from the database
-    (then cached: they never change)."""
-
-    def __init__(self, shipped: dict[str, EntrySchema]):
-        self.shipped = shipped
-        self._cache = dict(shipped)
-        self._by_key = {s.key: s for s in shipped.values()}
-        self._lock = threading.Lock()
-
-    def _remember(self, schema):
-        with self._lock:
-            self._cache[schema.id] = schema
-            self._by_key[schema.key] = schema
-        return schema
-
-    def _build(self, row: StoredSchema) -> EntrySchema:
-        return self._remember(EntrySchema(orjson.loads(row.document)))
-
-    def get(self, dbsession, schema_id: str) -> EntrySchema | None:
-        schema = self._cache.get(schema_id)
-        if schema is None:
-            row = dbsession.get(StoredSchema, schema_id)
-            schema = self._build(row) if row is not None else None
-        return schema
-
-    def get_many(self, dbsession, schema_ids) -> list[EntrySchema]:
-        """The schemas of these $ids that exist, in the order given."""
-        missing = [i for i in schema_ids if i not in self._cache]
-        if missing:
-            for row in dbsession.scalars(select(StoredSchema).where(StoredSchema.id.in_(missing))):
-                self._build(row)
-        return [self._cache[i] for i in schema_ids if i in self._cache]
-
-    def by_key(self, dbsession, key: str) -> EntrySchema | None:
-        schema = self._by_key.get(key)
-        if schema is None:
-            row = dbsession.scalar(select(StoredSchema).where(StoredSchema.key == key))
-            schema = self._build(row) if row is not None else None
-        return schema
-
-    def all(self, dbsession) -> list[EntrySchema]:
-        """Shipped schemas first (in file order), then uploads, oldest first."""
-        uploaded = dbsession.scalars(select(StoredSchema.id).order_by(StoredSchema.created, StoredSchema.id))
-        return list(self.shipped.values()) + self.get_many(dbsession, [i for i in uploaded if i not in self.shipped])
-
-    def exists(self, dbsession, schema_id: str) -> bool:
-        return self.get(dbsession, schema_id) is not None
-
-
 def shipped_schemas(settings) -> dict[str, EntrySchema]:
     return load_folder(pathlib.Path(settings["hyperdiary.schemas_dir"]) / "diary")
 
@@ -332,10 +279,3 @@ def default_diary_schemas(settings, shipped) -> list[str]:
     if unknown:
         raise ValueError(f"hyperdiary.diary.default_schemas names unknown schemas: {', '.join(unknown)}")
     return defaults or list(shipped)
-
-
-def includeme(config):
-    settings = config.get_settings()
-    registry = SchemaRegistry(shipped_schemas(settings))
-    config.registry["entry_schemas"] = registry
-    config.registry["default_diary_schemas"] = default_diary_schemas(settings, registry.shipped)

@@ -1,12 +1,27 @@
 """Who the caller is (a bearer token) and what they may do (ACLs on the resources)."""
 import enum
+import hashlib
+from typing import NamedTuple
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.events import ContextFound
 from pyramid.httpexceptions import HTTPUnauthorized
 from pyramid.location import lineage
 
-from . import accounts
+
+
+class Identity(NamedTuple):
+    """Who a request comes from: what authorization needs, read without building an ORM object
+    (the accounts' `caller` statement reads it: hyperdiary/lineage.py)."""
+
+    id: str
+    role: str
+    username: str
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a token (an access or refresh token, a feed's secret): its SHA-256."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class Permissions(enum.StrEnum):
@@ -112,7 +127,7 @@ class SecurityPolicy:
         return []
 
 
-def _request_user(request) -> accounts.Identity | None:
+def _request_user(request) -> Identity | None:
     """The caller's identity (id, role, username), or None for an anonymous caller: read with the records
     the request's path names, in one statement (hyperdiary/lineage.py)."""
     return request.lineage.identity
@@ -134,9 +149,6 @@ def refuse_invalid_token(event: ContextFound):
 
 
 def includeme(config):
-    settings = config.get_settings()
-    config.registry["password_hasher"] = accounts.password_hasher(settings)
-    config.registry["token_ttl"] = accounts.TokenTTL(settings)
     config.set_security_policy(SecurityPolicy())
     config.registry["request_identity"] = _request_user
     # The access token a request presents (pages/session.py adds the sign-in cookie's).

@@ -15,7 +15,7 @@ import webtest
 from pyramid.paster import get_appsettings
 
 from hyperdiary import accounts, main, migrate, server as hyperdiary_server
-from hyperdiary.schemas import SchemaRegistry
+from hyperdiary.diary.schema_store import SchemaRegistry
 from hyperdiary.models import dispose
 from hyperdiary.models.meta import Base
 from tests import conformance
@@ -326,3 +326,47 @@ def every_item(api, url) -> list:
         items += page["@items"]
         url = next((entry["url"] for entry in page["@links"] if entry["name"] == "next"), None)
     return items
+
+
+def record_of_every_kind(app, client, writers) -> dict:
+    """One record of every kind in `app`'s registry, made from its declaration (Kind.example, its references
+    made as Kind.references says) through links, as an API client reaches each: a client's kinds by `client`
+    from its client resource (below a record of its parent kind, the one made before), a research kind's from the
+    root. Each is posted by the first of `client` and `writers` that may. {kind name: the record} (a kind whose
+    records are generated, a goal's tracking items, has none of its own)."""
+    from hyperdiary.clients.resources import ClientResource
+    from hyperdiary.resources.root import Root
+
+    kinds = app.registry.kinds
+    made = {}
+    callers = [client, *writers]
+
+    def post(url, body):
+        for caller in callers:
+            answer = caller.post(url, json=body, status="*")
+            if answer.status_int == 201:
+                return answer.json
+        raise AssertionError(f"nobody may post {body} to {url}")
+
+    for kind in kinds.values():
+        if not kind.creatable:
+            continue
+        body = dict(kind.example)
+        for field, (where, reference) in kind.references.items():
+            body[field] = post(client.url(where) if where in link_names(client.root()) else
+                               next(c.url(where) for c in callers if where in link_names(c.root())), reference)["@url"]
+        collection = {view: name for name, view, _ in kind.parent_links}.get("", kind.collection)
+        if kind.parent is Root:
+            holder = next(c.root() for c in callers if collection in link_names(c.root()))
+        elif kind.parent is ClientResource:
+            holder = client.client()
+        else:
+            parent = next((other for other in kinds.values() if issubclass(kind.parent, other.item_class)), None)
+            if parent is not None:
+                holder = made[parent.name]
+            else:  # a fixed resource below the client (the diary)
+                name = next(name for (cls, name), child in kinds.children.items()
+                            if cls is ClientResource and child is kind.parent)
+                holder = client.get(link(client.client(), name)).json
+        made[kind.name] = post(link(holder, collection), body)
+    return made

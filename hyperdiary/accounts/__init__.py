@@ -1,8 +1,6 @@
 """Accounts: password hashing, creating users (and the client record behind a diary), and tokens."""
 import datetime
-import hashlib
 import secrets
-from typing import NamedTuple
 
 import argon2
 from sqlalchemy import bindparam, delete, select, update
@@ -14,6 +12,7 @@ from .models import AuthSession, Role, Token, User
 from ..clients.models import Client
 from ..feeds.models import CalendarFeed
 from ..models.meta import utcnow
+from ..security import Identity, token_hash  # noqa: F401 (where the accounts' users find them)
 
 CLIENT_NAME_LENGTH = Client.__table__.c.name.type.length
 
@@ -131,10 +130,6 @@ def check_credentials(dbsession, hasher, username: str, password: str) -> User |
 # --- tokens ---------------------------------------------------------------------------------------
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 class TokenTTL:
     def __init__(self, settings):
         self.access = int(settings.get("hyperdiary.token.access_ttl", 3600))
@@ -239,14 +234,6 @@ def revoke_user(dbsession, user_id: str):
     )
 
 
-class Identity(NamedTuple):
-    """Who a request comes from: what authorization needs, read without building an ORM object."""
-
-    id: str
-    role: str
-    username: str
-
-
 def identity(user: User) -> Identity:
     return Identity(user.id, user.role, user.username)
 
@@ -277,11 +264,25 @@ def identity_of(dbsession, user_id: str) -> Identity:
 
 def includeme(config):
     """Users, their tokens and sign-in sessions, registration and erasure."""
+    settings = config.get_settings()
+    config.registry["password_hasher"] = password_hasher(settings)
+    config.registry["token_ttl"] = TokenTTL(settings)
+    # The caller behind an access token, which hyperdiary/lineage.py reads with every request's records.
+    config.registry["caller"] = CALLER
     from ..resources.root import Root
-    from .resources import Auth, Users
+    from ..security import Permissions
+    from .resources import Auth, UserResource, Users
 
     config.add_child(Root, "auth", Auth)
     config.add_child(Root, "users", Users)
+    for name, view in (("auth.register", "register"), ("auth.token", "token"), ("auth.refresh", "refresh"),
+                       ("auth.logout", "logout")):
+        config.add_root_link(name, "auth", view)
+    # The caller's own user resource, made from the identity: no need to load the user.
+    config.add_root_link("me", signed_in=True, resource=lambda request, root: UserResource(
+        root["users"], request.user.id, request.user))
+    config.add_root_link("users", "users", permission=Permissions.USERS_LIST, signed_in=True)
     config.scan(".users")
     config.scan(".auth")
     config.scan(".erasure")
+    config.scan(".session")

@@ -3,6 +3,7 @@
 import colander
 from pyramid.httpexceptions import HTTPNoContent, HTTPUnauthorized
 from pyramid.view import view_config
+from sqlalchemy import select
 
 from ..documented import documented
 from .. import accounts, audit, erasure
@@ -12,7 +13,18 @@ from ..inputs import StrictString, body
 from .changes import LAST_ADMIN
 from .models import Role
 from .resources import UserResource
+from ..clients.models import Client
 from ..security import Permissions
+from .models import User
+
+
+def erase(dbsession, user_id: str, all_metadata) -> str | None:
+    """Erase the user and everything of theirs (hyperdiary/erasure.py walks the foreign keys from the user's
+    row), and the audit's mentions of them; the id of its client record (None when it kept no diary)."""
+    client_id = dbsession.scalar(select(Client.id).where(Client.user_id == user_id))
+    erasure.erase(dbsession, User.__table__, user_id, all_metadata)
+    erasure.anonymize_audit(dbsession.connection(), user_id, client_id)
+    return client_id
 
 
 class OwnErasure(colander.MappingSchema):
@@ -37,7 +49,7 @@ def erase_user(context, request):
         if user.role == Role.ADMIN and accounts.last_active_admin(request.dbsession, user.id):
             raise ValidationFailure(LAST_ADMIN)
     hm.check_if_match(request, user)
-    erasure.erase_user(request.dbsession, user.id, erasure.metadatas(request.registry))
+    erase(request.dbsession, user.id, erasure.metadatas(request.registry))
     # The audit keeps that an erasure happened: by whom (no one, once the actor is the erased user), not
     # of whom or what.
     audit.note(request, action="erase", resource=None, client_id=None, actor_id=None if own else request.user.id)

@@ -98,8 +98,10 @@ class FeedbackKind(kinds.Kind):
         _own(request, item.record)
         super().delete(request, item)
 
-    def fhir_resources(self, request, body, subject, parent):
-        return [people.communication(body, subject, about=parent)]
+    def fhir(self, request, bodies, context):
+        """Each remark a Communication `about` the record it is on (fhir.resources tells it which: `@parent`)."""
+        for body in bodies:
+            yield people.communication(body, context.subject, about=body.get("@parent"))
 
     def changed(self, request, context, record):
         """The record it is about changed too (its feedback_count, its ETag)."""

@@ -96,8 +96,10 @@ class MessageKind(kinds.Kind):
                                                         "read": request.now})
         bump(record, request.now)
 
-    def fhir_resources(self, request, body, subject, parent):
-        return [people.communication(body, subject)]
+    def fhir(self, request, bodies, context):
+        """Each message a FHIR Communication."""
+        for body in bodies:
+            yield people.communication(body, context.subject)
 
     def delete(self, request, item):
         """The author, within five minutes of sending; otherwise the message stays (403)."""

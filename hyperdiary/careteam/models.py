@@ -7,8 +7,7 @@ import datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..diary.models import LIVE
-from ..models.meta import Base, SoftDeleted
+from ..models.meta import LIVE, Base, SoftDeleted
 
 TEXT_LENGTH = 4000
 

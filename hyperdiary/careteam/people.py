@@ -64,15 +64,15 @@ def names_and_read(request, user_ids, reader: str | None, message_ids) -> tuple[
     return named, {row[0] for row in rows if row[3] is None}
 
 
-def communication(body: dict, subject: dict, about: dict | None = None) -> dict:
-    """A message or a remark as a FHIR R4 Communication: sent, by whom (by name: a professional is no resource
-    of the export), its text, and for a remark the record it is about."""
+def communication(body: dict, subject: dict, about: str | None = None) -> dict:
+    """A message or a remark as a Bundle entry of a FHIR R4 Communication: sent, by whom (by name: a
+    professional is no resource of the export), its text, and for a remark the record it is about (its @url)."""
     from .. import fhir
 
-    return fhir.without_none({
+    return fhir.entry(fhir.without_none({
         "resourceType": "Communication", "id": fhir.record_id(body), "meta": fhir.meta(body), "status": "completed",
         "subject": subject, "sent": body["sent"],
         "sender": {"display": body["author_name"]} if body.get("author_name") else None,
-        "about": [{"reference": fhir.urn(fhir.record_id(about))}] if about is not None else None,
+        "about": [{"reference": fhir.urn(fhir.record_id({"@url": about}))}] if about is not None else None,
         "payload": [{"contentString": body["text"]}],
-    })
+    }))

@@ -227,5 +227,6 @@ def includeme(config):
     config.registry["shared_with"] = shared_with
     # Fixed children of resources that find theirs in the registry of collections (resources.child_collection).
     config.add_child(Root, "invitations", Invitations)
+    config.add_root_link("invitations", "invitations", permission=Permissions.INVITATIONS, signed_in=True)
     config.add_child(UserResource, "shared_with_me", SharedWithMe)
     config.scan(".relatives")

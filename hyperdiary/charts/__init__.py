@@ -1,31 +1,25 @@
-"""Charts: what a client's `charts` link lists, each drawn as SVG by the server for a date range.
+"""Charts: what a client's `charts` link lists, each drawn as SVG by the server for a date range; which
+charts, and their data, the domains register (ChartKinds: entries, moods, journals, goals).
 
 Each chart is data first (`data`: categories, series, axis labels) and a drawing second (svg.py), so the
 JSON form of a chart (`Accept: application/json`) and its SVG (`Accept: image/svg+xml`) agree; its page
 shows the SVG with a date-range control. The numbers come from the existing statistics where there are
-some (moods.stats for moods, reports.per_week for completed goals); entries' `x-charts` and journals are
+some (moods.stats for moods, reports' perWeek for completed goals); entries' `x-charts` and journals are
 counted per local day like journals.stats does.
 """
 import datetime
-from collections import defaultdict
 
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
 from ..shapes import DATE, STRING, URI, obj, representation
 from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from .. import localtime
-from .. import moods as moods_model
-from .. import reports
 from ..errors import ValidationFailure, problem
 from ..inputs import DateRange, query
-from ..diary.models import Entry
-from ..journals.models import Journal
 from .resources import ChartResource, Charts
 from ..clients.resources import ClientResource
-from ..diary.resources import Diary
 from ..security import Permissions
 from ..pages import svg
 
@@ -80,104 +74,37 @@ class Range:
         return {"fromdate": self.fromdate.isoformat(), "todate": self.todate.isoformat(), "time_zone": self.zone_name}
 
 
-def _day_labels(days) -> list[str]:
+def day_labels(days) -> list[str]:
     return [day.isoformat() for day in days]
 
 
-def _entries(request, chart: ChartResource, bounds: Range) -> dict:
-    """An `x-charts` entry: per local day, each series' field tallied (a count per choice), averaged
-    (`mean`), summed (`sum`) or counted (`count`)."""
-    rows = request.dbsession.execute(
-        select(Entry.dt, Entry.fields).where(Entry.client_id == chart.client.id, Entry.schema_id == chart.schema.id,
-                                            Entry.deleted.is_(None), *bounds.span.covering(Entry.dt))).all()
-    index = {day: n for n, day in enumerate(bounds.days)}
-    fields = {field["name"]: field for field in chart.schema.fields}
-    series = []
-    for spec in chart.chart["series"]:
-        if not isinstance(spec, dict) or spec.get("field") not in fields:
-            continue
-        field = fields[spec["field"]]
-        function = spec.get("bucket-function", "count")
-        if function == "tally":
-            counts = defaultdict(lambda: [0] * len(bounds.days))
-            titles = {c["value"]: c["name"] for c in field.get("choices", ())
-                      if not isinstance(c["value"], (dict, list))}
-            for title in titles.values():
-                counts[title]  # every choice is a series, also one without entries
-            for row in rows:
-                value = row.fields.get(field["name"])
-                for each in value if isinstance(value, list) else [value]:
-                    if each is not None and not isinstance(each, (dict, list)):
-                        counts[titles.get(each, str(each))][index[localtime.local_day(row.dt, bounds.tz)]] += 1
-            series += [{"name": name, "values": values} for name, values in counts.items()]
-            continue
-        buckets = [[] for _ in bounds.days]
-        for row in rows:
-            value = row.fields.get(field["name"])
-            if function == "count" and value is not None:
-                value = 1
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                buckets[index[localtime.local_day(row.dt, bounds.tz)]].append(value)
-        if function == "mean":
-            values = [round(sum(b) / len(b), 2) if b else None for b in buckets]
-        else:
-            values = [sum(b) if b else (0 if function == "count" else None) for b in buckets]
-        series.append({"name": f"{field['title']} ({function})", "values": values})
-    y_label = "entries" if all(s.get("bucket-function") in ("tally", "count") for s in chart.chart["series"]
-                               if isinstance(s, dict)) else "value"
-    return {"type": "line" if chart.chart.get("type") == "line" else "bar", "x_label": "day", "y_label": y_label,
-            "categories": _day_labels(bounds.days), "series": series}
+class ChartKinds:
+    """What the domains register: the data of each kind of chart, {kind: data(request, chart, bounds)}; the charts
+    every client has, {name: (title, kind)}; and the sources of a client's own charts (`source(charts)` ->
+    {name: (title, kind, entry schema or None, its x-charts entry or None)}), listed first."""
+
+    def __init__(self):
+        self.data, self.fixed, self.sources, self.places = {}, {}, [], {}
 
 
-def _moods(request, chart, bounds: Range) -> dict:
-    """moods.stats: mood logs per local day and mood."""
-    index = {day.isoformat(): n for n, day in enumerate(bounds.days)}
-    counts = defaultdict(lambda: [0] * len(bounds.days))
-    for row in moods_model.stats(request.dbsession, chart.client.id, bounds.span):
-        if row["logdate"] in index:
-            counts[row["mood"]][index[row["logdate"]]] += row["count"]
-    return {"type": "bar", "x_label": "day", "y_label": "mood logs", "categories": _day_labels(bounds.days),
-            "series": [{"name": mood, "values": values} for mood, values in sorted(counts.items())]}
+def add_chart(config, kind: str, data, name: str | None = None, title: str | None = None, place: int = 0):
+    """`config.add_chart("moods", moods_per_day, name="moods", title="Moods per day", place=1)`: how to draw a
+    kind of chart (its `data`: categories, series, axis labels), and with a `name`, a chart every client has,
+    listed by `place` (RESOURCES.md's order: moods, journals, goals)."""
+    charts = config.registry["charts"]
+    charts.data[kind] = data
+    if name is not None:
+        charts.fixed[name] = (title, kind)
+        charts.fixed = dict(sorted(charts.fixed.items(), key=lambda item: charts.places.setdefault(item[0], place)))
 
 
-def _journals(request, chart, bounds: Range) -> dict:
-    """Journals per local day, counted by the database as journals.stats counts them."""
-    conditions = [Journal.client_id == chart.client.id, Journal.deleted.is_(None),
-                  *bounds.span.covering(Journal.journal_timestamp)]
-    values = [0] * len(bounds.days)
-    day = bounds.span.local_date_of(request.dbsession, Journal.journal_timestamp, conditions)
-    if day is not None:
-        day = day.label("day")  # one label, grouped by its name (PostgreSQL wants the same expression)
-        index = {each.isoformat(): n for n, each in enumerate(bounds.days)}
-        for row in request.dbsession.execute(select(day, func.count().label("count"))
-                                             .where(*conditions).group_by(day)):
-            if row.day in index:
-                values[index[row.day]] = row.count
-    return {"type": "bar", "x_label": "day", "y_label": "journals", "categories": _day_labels(bounds.days),
-            "series": [{"name": "journals", "values": values}]}
-
-
-def _goals(request, chart, bounds: Range) -> dict:
-    """reports.per_week: completed tracking items per ISO week (by due date), the weeks the range touches."""
-    weeks = {}
-    day = bounds.todate
-    while True:
-        block = reports.weeks(day, bounds.tz)
-        for row in reports.per_week(request.dbsession, chart.client.id, block):
-            weeks[row["week"]] = row["goals_completed"]
-        if block[0].start <= bounds.span.start:
-            break
-        day -= datetime.timedelta(weeks=reports.WEEKS)
-    wanted = sorted({reports.iso_week(each) for each in bounds.days})
-    return {"type": "bar", "x_label": "ISO week", "y_label": "completed", "categories": wanted,
-            "series": [{"name": "goals completed", "values": [weeks.get(week, 0) for week in wanted]}]}
-
-
-DATA = {"entries": _entries, "moods": _moods, "journals": _journals, "goals": _goals}
+def add_chart_source(config, source):
+    """`config.add_chart_source(source)`: charts a client has of its own (entries: its diary's `x-charts`)."""
+    config.registry["charts"].sources.append(source)
 
 
 def data(request, chart: ChartResource, bounds: Range) -> dict:
-    return DATA[chart.kind](request, chart, bounds)
+    return request.registry["charts"].data[chart.kind](request, chart, bounds)
 
 
 def chart_item(request, chart: ChartResource) -> dict:
@@ -226,6 +153,11 @@ def on_page(request, context, body: dict) -> dict | None:
     """The charts a page shows, with the range its query asks for: every chart of the client on the
     client's and the diary's page (when the body links `charts` or the diary's client has it), the one
     chart on its own page."""
+    # Imported here: the diary package imports this one for its charts (Range, day_labels); importing the
+    # diary's resources at the top made `hyperdiary.main` fail in a fresh interpreter (models.load imports
+    # the charts package before the diary's: a circular import).
+    from ..diary.resources import Diary
+
     if isinstance(context, ChartResource):
         charts = [context]
     elif isinstance(context, (ClientResource, Diary)) and not request.view_name:
@@ -249,5 +181,9 @@ def on_page(request, context, body: dict) -> dict | None:
 
 
 def includeme(config):
+    config.registry["charts"] = ChartKinds()
+    config.add_directive("add_chart", add_chart)
+    config.add_directive("add_chart_source", add_chart_source)
+    config.registry["page_charts"] = on_page
     config.add_child(ClientResource, "charts", Charts)
     config.scan(__name__)

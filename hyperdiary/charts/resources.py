@@ -1,10 +1,7 @@
-"""A client's charts: one per `x-charts` entry of its diary's configured schemas, plus moods per day,
-journals per day and goals completed per week. Read by whoever may read the client."""
+"""A client's charts: those the domains register (`config.add_chart`, `config.add_chart_source`): one per
+`x-charts` entry of its diary's configured schemas, moods per day, journals per day, goals completed per week.
+Read by whoever may read the client."""
 from ..resources import Resource
-
-# The charts every client has, by name: (title, kind).
-FIXED = {"moods": ("Moods per day", "moods"), "journals": ("Journals per day", "journals"),
-         "goals": ("Goals completed per week", "goals")}
 
 
 class Charts(Resource):
@@ -14,14 +11,11 @@ class Charts(Resource):
 
     def specs(self) -> dict:
         """name -> (title, kind, entry schema or None, its x-charts entry or None), in the order listed."""
+        charts = self.request.registry["charts"]
         found = {}
-        schemas = self.request.entry_schemas.get_many(self.dbsession, self.client.diary_schemas)
-        for schema in schemas:
-            for index, chart in enumerate(schema.descriptor["charts"]):
-                if isinstance(chart, dict) and isinstance(chart.get("series"), list):
-                    title = chart.get("title") if isinstance(chart.get("title"), str) else schema.descriptor["title"]
-                    found[f"{schema.key}-{index}"] = (title, "entries", schema, chart)
-        for name, (title, kind) in FIXED.items():
+        for source in charts.sources:
+            found.update(source(self))
+        for name, (title, kind) in charts.fixed.items():
             found[name] = (title, kind, None, None)
         return found
 

@@ -5,12 +5,14 @@ every client-owned record kind hangs below."""
 def includeme(config):
     from ..resources.audit import ClientAudit
     from ..resources.root import Root
+    from ..security import Permissions
     from .resources import ClientResource, Clients
     from .views import add_caseload_column
 
     config.add_directive("add_caseload_column", add_caseload_column)
 
     config.add_child(Root, "clients", Clients)
+    config.add_root_link("clients", "clients", permission=Permissions.CLIENTS_LIST, signed_in=True)
     config.add_child(ClientResource, "audit", ClientAudit)
     config.scan(".views")
     config.scan(".professionals")

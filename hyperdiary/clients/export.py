@@ -3,10 +3,14 @@
 The client, its professionals and admins may export; each export is audited (action `export`)."""
 from pyramid.response import Response
 from pyramid.view import view_config
+from sqlalchemy import select
 
 from ..shapes import representation
 from ..documented import Named, documented
 from .. import export, fhir
+from .. import hypermedia as hm
+from ..accounts.models import User
+from ..fhir import text, without_none
 from ..rendering import preferred
 from .resources import ClientResource
 from ..security import Permissions
@@ -35,6 +39,19 @@ def head(request, client_resource) -> dict:
     return {"client": client_body(request, client_resource), "configuration": configuration}
 
 
+def patient(request, connection, client_resource) -> dict:
+    """The client as the FHIR Bundle's Patient (hyperdiary/fhir.py), read on the export's snapshot."""
+    client = client_resource.client
+    user = connection.execute(select(User.first_name, User.last_name).where(User.id == client.user_id)).one()
+    name = without_none({"text": text(client.name), "family": text(user.last_name),
+                         "given": [text(user.first_name)] if text(user.first_name) else None})
+    return without_none({
+        "resourceType": "Patient", "id": client.id, "meta": {"lastUpdated": client.modified},
+        "identifier": [{"system": hm.url(request, request.root["clients"]), "value": client.id}],
+        "name": [name] if name else None,
+    })
+
+
 def wants_fhir(request) -> bool:
     return preferred(request, OFFERS) == fhir.CONTENT_TYPE
 
@@ -48,7 +65,7 @@ def wants_fhir(request) -> bool:
 def export_client(context, request):
     engine = request.registry["dbengine"]
     if wants_fhir(request):
-        body, content_type = fhir.bundle(request, engine, context), fhir.CONTENT_TYPE
+        body, content_type = fhir.bundle(request, engine, context, patient), fhir.CONTENT_TYPE
     else:
         body, content_type = export.document(request, engine, context, head(request, context)), "application/json"
     response = Response(app_iter=body, content_type=content_type, charset="UTF-8")

@@ -36,6 +36,8 @@ PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissi
 
 
 class ClientResource(Resource):
+    holds_client = True
+
     def __init__(self, parent, name, client: Client, owner: Identity | None = None):
         super().__init__(parent, name)
         self.client = client

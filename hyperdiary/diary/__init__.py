@@ -1,10 +1,14 @@
 """Diary entries: the kind's declaration, validation against the entry's schema, dedupe. The diary and its
-configuration are in views/diary.py."""
+configuration are in views.py."""
 from .. import hypermedia as hm
+from sqlalchemy import select
+
 from .. import kinds
 from ..bodies import problems
 from ..errors import ValidationFailure, problem
 from ..inputs import json_object, parse_datetime, writable
+from . import charts, fhir, pages, reports
+from ..reports.resources import Reports
 from .models import Entry
 from ..clients.resources import ClientResource
 from ..resources.root import Root
@@ -50,6 +54,7 @@ class EntryKind(kinds.Kind):
     example = {"@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1", "dt": "2024-05-01T09:00:00Z",
                "emotion": "happy", "intensity": 5}
     change = {"intensity": 3}
+    counted = (kinds.Counted("dt"),)
     represented = {"dt": {"type": "string", "format": "date-time"}}
     others = {"description": "the fields of the entry's JSON Schema (null when not set)"}
     page_fields = {"@schemas": {"type": "array", "items": {"$ref": "#/components/schemas/SchemaDescriptor"},
@@ -127,11 +132,38 @@ class EntryKind(kinds.Kind):
         schemas = self.schemas_of(request, (item["@type"] for item in items if "@deleted" not in item))
         return {"@schemas": hm.schema_descriptors(request, schemas.values())}
 
+    def schemas_in_use(self, request, connection, client_id: str) -> list:
+        """The EntrySchemas of the client's live entries, read on `connection`."""
+        ids = connection.execute(select(Entry.schema_id).where(Entry.client_id == client_id, Entry.deleted.is_(None))
+                                 .group_by(Entry.schema_id).order_by(Entry.schema_id)).scalars().all()
+        return request.entry_schemas.get_many(request.dbsession, ids)
+
+    def page_forms(self, request, context, write, body, tz, etag):
+        return pages.entry_forms(request, context, write, body, tz, etag)
+
+    def export_parts(self, request, connection, client_id):
+        """The export holds the documents of the entry schemas its entries use."""
+        schemas = self.schemas_in_use(request, connection, client_id)
+        return [("schemas", [dict(descriptor, jsonschema=schema.document) for schema, descriptor in
+                             zip(schemas, hm.schema_descriptors(request, schemas))])]
+
+    def fhir(self, request, bodies, context):
+        """The Questionnaires of the entry schemas in use, then a QuestionnaireResponse per entry."""
+        schemas = {schema.id: schema for schema in self.schemas_in_use(request, context.connection, context.client_id)}
+        return fhir.resources(request, bodies, context, schemas)
+
 
 def includeme(config):
+    config.include(".schema_store")
     config.add_child(Root, "schemas", Schemas)
+    config.add_root_link("schemas", "schemas")
+    config.add_root_link("schemas.preview", "schemas", "preview", permission=Permissions.SCHEMAS_ADD)
     config.add_child(ClientResource, "diary", Diary)
+    config.add_child(Reports, "perSchema", reports.PerSchemaReport)
+    config.add_chart_source(charts.sources)
+    config.add_chart("entries", charts.data)
     config.add_record_kind(EntryKind)
     config.scan(".views")
     config.scan(".schema_views")
     config.scan(".preview")
+    config.scan(".reports")

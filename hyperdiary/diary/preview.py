@@ -17,7 +17,7 @@ from .schema_views import schema_body
              permission=Permissions.SCHEMAS_ADD)
 def preview_schema(context, request):
     """200 with the descriptor the schema would get (its @url is where it would live), or the 400 an
-    upload would get: the same checks as `POST schemas` (views/schemas.add_schema), nothing stored. A
+    upload would get: the same checks as `POST schemas` (diary/schema_views.add_schema), nothing stored. A
     taken $id is not refused here: the preview shows the form whatever the upload would then say."""
     try:
         schema = EntrySchema(json_body(request))

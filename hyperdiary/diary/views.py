@@ -1,5 +1,5 @@
 """A client's diary: its configuration (which entry types it holds) and the entry types in use (the CRUD of
-entries comes from their kind, hyperdiary/diary.py)."""
+entries comes from their kind, hyperdiary/diary/__init__.py)."""
 import colander
 from pyramid.view import view_config
 from sqlalchemy import select

@@ -16,6 +16,7 @@ from sqlalchemy import exists, insert, select, update
 from .. import kinds, localtime
 from ..errors import Refused, ValidationFailure, problem
 from ..inputs import parse_datetime
+from . import charts, fhir
 from .models import Goal, GoalTracking
 from ..clients.resources import ClientResource
 from .resources import GoalResource, Goals, Tracking, TrackingResource
@@ -445,6 +446,10 @@ class GoalKind(kinds.Kind):
     def deleting(self, request, record):
         delete_tracking(request.dbsession, record, request.now)
 
+    def fhir(self, request, bodies, context):
+        """A Goal per goal (goals/fhir.py)."""
+        return fhir.resources(request, bodies, context)
+
 
 class TrackingKind(kinds.Kind):
     """A tracking item of a goal, generated from its schedule: ticked (`iscompleted`), its reminder moved;
@@ -459,6 +464,8 @@ class TrackingKind(kinds.Kind):
     creatable = deletable = False
     write_permission, grants = Permissions.GOALS_TRACK, ("owner",)
     change = {"iscompleted": True}
+    # Tracking items count when completed, by their due date (perWeek; entriesSince does not list them).
+    counted = (kinds.Counted("duedate", name="goals_completed", where="iscompleted", listed=False),)
     summaries = {"list": "A goal's tracking items, oldest due date first", "get": "A tracking item",
                  "patch": "Tick a tracking item (iscompleted); the goal's status follows"}
     tag, component = "tracking", "TrackingItem"
@@ -481,6 +488,7 @@ class TrackingKind(kinds.Kind):
 
 
 def includeme(config):
+    config.add_chart("goals", charts.data, name="goals", title="Goals completed per week", place=3)
     config.add_body_columns("goal", Goal)
     config.add_body_columns("goaltracking", GoalTracking)
     config.add_record_kind(GoalKind)

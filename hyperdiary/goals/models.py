@@ -4,17 +4,17 @@ import datetime
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..diary.models import LIVE
-from ..models.meta import Base, SoftDeleted
+from ..clients.models import ClientOwned
+from ..models.meta import LIVE, Base, SoftDeleted
 
 
-class Goal(SoftDeleted, Base):
+class Goal(ClientOwned, Base):
     """A one-time or recurring goal of a client. Its schedule (is_onetime, frequency, days, startdate,
     targetdate) decides its tracking items (hyperdiary.goals)."""
 
     __tablename__ = "goals"
+    listing_order = "created"  # newest first
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(50))
@@ -30,12 +30,6 @@ class Goal(SoftDeleted, Base):
     remindertime: Mapped[datetime.time | None] = mapped_column(Time)
     reminderdate: Mapped[datetime.date | None] = mapped_column(Date)
     is_therapist_approved: Mapped[bool] = mapped_column(default=False)
-
-    __table_args__ = (
-        # Listing, newest first, keyset-paged on (created, id): live goals only.
-        Index("ix_goals_listing", "client_id", "created", "id", postgresql_where=LIVE, sqlite_where=LIVE),
-        Index("ix_goals_sync", "client_id", "modified", "id"),
-    )
 
 
 class GoalTracking(SoftDeleted, Base):

@@ -1,4 +1,4 @@
-"""A client's goals, each goal's tracking items (their kinds are declared in hyperdiary/goals.py)."""
+"""A client's goals, each goal's tracking items (their kinds are declared in hyperdiary/goals/__init__.py)."""
 from ..kinds import Collection, Item
 
 

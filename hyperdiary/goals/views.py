@@ -1,5 +1,5 @@
 """What a client's goals offer besides their CRUD and their tracking items' (which come from their kinds,
-hyperdiary/goals.py): a batch, the reminder link, the tracker by local day, the pending goals, the reminders
+hyperdiary/goals/__init__.py): a batch, the reminder link, the tracker by local day, the pending goals, the reminders
 due, and the iCalendar feed."""
 import datetime
 

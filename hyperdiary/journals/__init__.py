@@ -1,5 +1,5 @@
 """Journals (a client's self-reflection notes) and their tags: the two kinds' declarations and rules. Tag
-types, which tags are made from, are in views/tagtypes.py; the statistics per day in views/journals.py."""
+types, which tags are made from, are in tagtypes.py; the statistics per day in views.py."""
 import colander
 from sqlalchemy import exists, select, update
 
@@ -8,6 +8,7 @@ from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..goals import OUT_OF_RANGE
 from ..inputs import DateRange, Listing, StrictString, parse_datetime, span
+from . import charts, fhir
 from .models import Journal, Tag, TagType
 from ..records import bump
 from ..clients.resources import ClientResource
@@ -40,6 +41,7 @@ class TagKind(kinds.Kind):
     erase = {"description": None}
     example = {"tagtype": "<the @url of a tag type>", "description": "after the meeting"}
     change = {"description": "before the meeting"}
+    references = {"tagtype": ("tagtypes", {"name": "trigger"})}
     represented = {"tagtype": {"type": "string", "format": "uri", "description": "the tag type's @url"},
                    "name": {"type": "string", "description": "the tag type's name"}}
     summaries = {"list": "A journal's tags, oldest first", "create": "Tag a journal", "get": "A tag",
@@ -102,6 +104,7 @@ class JournalKind(kinds.Kind):
     identical = "An identical journal (same timestamp, title and description) exists already."
     example = {"title": "A good day", "description": "Walked by the sea.", "journal_timestamp": "2024-05-01T20:00:00Z"}
     change = {"title": "A very good day"}
+    counted = (kinds.Counted("journal_timestamp"),)
     represented = {"tags": {"type": "array", "items": {"$ref": "#/components/schemas/Tag"}}}
     summaries = {"list": "Journals, most recent first, with their tags; or every change since modified_after",
                  "create": "Write a journal", "get": "A journal with its tags",
@@ -172,9 +175,15 @@ class JournalKind(kinds.Kind):
             update(Tag).where(Tag.journal_id == record.id, Tag.deleted.is_(None))
             .values(deleted=request.now, modified=request.now, version=Tag.version + 1, description=None))
 
+    def fhir(self, request, bodies, context):
+        """A DocumentReference per journal (journals/fhir.py)."""
+        return fhir.resources(request, bodies, context)
+
 
 def includeme(config):
+    config.add_chart("journals", charts.data, name="journals", title="Journals per day", place=2)
     config.add_child(Root, "tagtypes", TagTypes)
+    config.add_root_link("tagtypes", "tagtypes", signed_in=True)
     config.add_body_columns("tagtype", TagType)
     config.add_record_kind(JournalKind)
     config.add_record_kind(TagKind)

@@ -1,18 +1,21 @@
 """Journals (a client's self-reflection notes), their tags, and the tag types tags are made from."""
 import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models.meta import Base, Record, SoftDeleted
+from ..clients.models import ClientOwned
+from ..models.meta import LIVE, Base, Record, SoftDeleted
 
-LIVE = text("deleted IS NULL")
 
 
-class Journal(SoftDeleted, Base):
+class Journal(ClientOwned, Base):
+    """Listed (and counted by stats) newest journal_timestamp first."""
+
     __tablename__ = "journals"
+    listing_order = "journal_timestamp"
+    table_args = (Index("ix_journals_session", "client_id", "session", postgresql_where=LIVE, sqlite_where=LIVE),)
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     title: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text)
     journal_timestamp: Mapped[datetime.datetime] = mapped_column(DateTime)
@@ -21,14 +24,6 @@ class Journal(SoftDeleted, Base):
     # records.dedupe_key of (timestamp, title, description): identical POSTs make one journal, also
     # when they race. NULL once deleted, so the same note may be written again.
     dedupe_key: Mapped[str | None] = mapped_column(String(64))
-
-    __table_args__ = (
-        UniqueConstraint("client_id", "dedupe_key", name="uq_journals_client_id_dedupe_key"),
-        # Listing (newest first, keyset on (journal_timestamp, id)) and stats: live journals only.
-        Index("ix_journals_listing", "client_id", "journal_timestamp", "id", postgresql_where=LIVE, sqlite_where=LIVE),
-        Index("ix_journals_sync", "client_id", "modified", "id"),
-        Index("ix_journals_session", "client_id", "session", postgresql_where=LIVE, sqlite_where=LIVE),
-    )
 
 
 class TagType(Record, Base):

@@ -1,4 +1,4 @@
-"""Journals below a client, the tags below a journal (their kinds are declared in hyperdiary/journals.py),
+"""Journals below a client, the tags below a journal (their kinds are declared in hyperdiary/journals/__init__.py),
 and the tag types (on the root)."""
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, DENY_ALL
 

@@ -1,5 +1,5 @@
-"""Journals per local day (the CRUD of journals and their tags comes from their kinds, hyperdiary/journals.py;
-tag types are in views/tagtypes.py)."""
+"""Journals per local day (the CRUD of journals and their tags comes from their kinds, hyperdiary/journals/__init__.py;
+tag types are in tagtypes.py)."""
 from pyramid.view import view_config
 from sqlalchemy import func, select
 

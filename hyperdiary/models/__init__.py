@@ -16,15 +16,16 @@ from .meta import Base  # noqa: F401
 
 
 def load(domains=None):
-    """Import every domain's models (`hyperdiary/<domain>/models.py`, for the domains of hyperdiary.DOMAINS), so
+    """Import every domain's models (`hyperdiary/<domain>/models.py`, else the package, for the domains of
+    hyperdiary.DOMAINS), so
     that the metadata holds every table (alembic, erasure) and the mappers are configured. Not at import time:
     a domain's package imports the core (its kinds, resources), and the core imports this package."""
     if domains is None:
         from .. import DOMAINS as domains
     for domain in domains:
         name = f"hyperdiary.{domain}.models"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+        # A small domain keeps its model beside its kind, in its package's module (docs/architecture.md).
+        importlib.import_module(name if importlib.util.find_spec(name) is not None else f"hyperdiary.{domain}")
     configure_mappers()
 
 
@@ -153,7 +154,7 @@ def includeme(config):
     read_session_factory = sessionmaker(bind=read_engine, expire_on_commit=False)
     config.registry["dbsession_factory"] = session_factory
     # Sessions outside the request's transaction, for reads that must not hold a write lock meanwhile (a
-    # sign-in verifies its password, 0.4 s of argon2, before its transaction begins: views/auth.py).
+    # sign-in verifies its password, 0.4 s of argon2, before its transaction begins: accounts/auth.py).
     config.registry["read_dbsession_factory"] = read_session_factory
     config.registry["dbengine"] = engine
     config.registry["read_dbengine"] = read_engine  # (the same as dbengine on SQLite)

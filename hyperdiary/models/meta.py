@@ -2,7 +2,7 @@
 import datetime
 import uuid
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, MetaData, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -12,6 +12,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# The WHERE of a partial index over the live records of a soft-deleted table (listings read only those).
+LIVE = text("deleted IS NULL")
 
 
 class Base(DeclarativeBase):

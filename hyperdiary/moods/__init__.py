@@ -5,6 +5,7 @@ from .. import kinds, localtime
 from ..errors import ValidationFailure, problem
 from ..goals import OUT_OF_RANGE
 from ..inputs import parse_datetime
+from . import charts, fhir
 from .models import Mood
 from ..clients.resources import ClientResource
 from .resources import MoodResource, Moods
@@ -23,6 +24,7 @@ class MoodKind(kinds.Kind):
     erase = {"mood": None, "reasons": []}
     example = {"logdate": "2024-05-01T08:30:00Z", "mood": "calm", "reasons": ["slept well"]}
     change = {"mood": "happy"}
+    counted = (kinds.Counted("logdate"),)
     represented = {"mood": {"type": "string"}, "reasons": {"type": ["array", "null"], "items": {"type": "string"}}}
     summaries = {"list": "Mood logs, newest first; or every change since modified_after", "create": "Log a mood",
                  "get": "A mood log", "patch": "Change a mood log (merged, revalidated)",
@@ -39,6 +41,10 @@ class MoodKind(kinds.Kind):
             raise ValidationFailure("Invalid JSON input", [problem("logdate", OUT_OF_RANGE)])
         return {"logdate": parse_datetime(logdate) if logdate else request.now, "mood": fields["mood"],
                 "reasons": list(fields.get("reasons") or ())}
+
+    def fhir(self, request, bodies, context):
+        """An Observation per mood log (moods/fhir.py)."""
+        return fhir.resources(request, bodies, context)
 
 
 def _reasons(column, dialect: str):
@@ -71,5 +77,6 @@ def stats(dbsession, client_id: str, bounds: localtime.Span) -> list[dict]:
 
 
 def includeme(config):
+    config.add_chart("moods", charts.data, name="moods", title="Moods per day", place=1)
     config.add_record_kind(MoodKind)
     config.scan(".views")

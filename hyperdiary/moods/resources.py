@@ -1,4 +1,4 @@
-"""A client's mood logs (the kind is declared in hyperdiary/moods.py)."""
+"""A client's mood logs (the kind is declared in hyperdiary/moods/__init__.py)."""
 from ..kinds import Collection, Item
 
 

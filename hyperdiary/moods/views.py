@@ -1,4 +1,4 @@
-"""A client's mood statistics per local day (the CRUD of mood logs comes from their kind, hyperdiary/moods.py)."""
+"""A client's mood statistics per local day (the CRUD of mood logs comes from their kind, hyperdiary/moods/__init__.py)."""
 from pyramid.view import view_config
 
 from ..shapes import DATE, STRING, described, obj, representation

@@ -11,7 +11,6 @@ from typing import NamedTuple
 
 from .. import hypermedia as hm
 from .. import openapi
-from ..diary.resources import Entries, EntryResource
 from ..schemas import SchemaProblem, _dereferenced, _non_null_type, field_type
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -265,32 +264,14 @@ def with_icons(request, descriptor: dict) -> list[dict]:
     return fields
 
 
-def _entry_forms(request, context, write: Write, body: dict, tz, etag) -> list[Form] | None:
-    """Diary entries: a form per configured entry type (a new entry), or the entry's own type (a change)."""
-    action = hm.url(request, context, *([write.name] if write.name else []))
-    dt = {"name": "dt", "title": "When", "type": "datetime", "required": True}
-    if isinstance(context, Entries) and write.method == "POST":
-        schemas = request.entry_schemas.get_many(request.dbsession, context.client.diary_schemas)
-        # `dt` starts empty: the script fills in the current time (a rendered form is the same all day).
-        return [Form(f"New entry: {schema.descriptor['title']}", "POST", action,
-                     [dict(dt, now=True), *with_icons(request, schema.descriptor)],
-                     {"@type": schema.id}, {}, None, description=schema.descriptor.get("description"))
-                for schema in schemas]
-    if isinstance(context, EntryResource) and write.method == "PATCH":
-        schema = request.entry_schemas.get(request.dbsession, context.entry.schema_id)
-        fields = [dt, *with_icons(request, schema.descriptor)]
-        return [Form(f"Change this {schema.descriptor['title']} entry", "PATCH", action, fields, {},
-                     input_values(fields, body, tz), etag)]
-    return None
-
-
 def forms(request, context, view_name: str, body: dict, tz, etag: str | None) -> list[Form]:
     """Every form of the page."""
     shown = []
     for write in writes_for(request, context, view_name):
-        entry_forms = _entry_forms(request, context, write, body, tz, etag)
-        if entry_forms is not None:
-            shown += entry_forms
+        kind = getattr(context, "kind", None)  # a record kind's collection or record: its own forms, if any
+        own = kind.page_forms(request, context, write, body, tz, etag) if kind is not None else None
+        if own is not None:
+            shown += own
             continue
         action = hm.url(request, context, *([write.name] if write.name else []))
         label = f"{VERBS[write.method]}{': ' + write.name.replace('_', ' ') if write.name else ''}"

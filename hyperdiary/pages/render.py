@@ -13,9 +13,7 @@ from markupsafe import Markup
 from pyramid.traversal import lineage
 
 from .. import hypermedia as hm
-from ..clients.resources import ClientResource
 from ..resources.root import Root
-from .. import charts
 from . import forms, session
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
@@ -31,7 +29,7 @@ def esc(value) -> str:
 def client_of(context):
     """The client whose records the page shows (its zone is the page's), or None."""
     for resource in lineage(context) if context is not None else ():
-        if isinstance(resource, ClientResource):
+        if getattr(resource, "holds_client", False):
             return resource.client
     return None
 
@@ -288,6 +286,8 @@ def page(request, body, response) -> str:
     shown = Shown(tz, choice_titles(request, body))
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
+    # The charts a page shows below its content (the charts domain's `page_charts`), if any.
+    charts = request.registry.get("page_charts", lambda request, context, body: None)
     page_forms = forms.forms(request, context, request.view_name, body, tz, f'"{etag}"' if etag else None) \
         if request.method == "GET" else []
     if isinstance(body.get("fields"), list) and "@id" in body:
@@ -315,5 +315,5 @@ def page(request, body, response) -> str:
         descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
         sections=[found["html"] for found in sections],
-        charts=charts.on_page(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
+        charts=charts(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
         **common)

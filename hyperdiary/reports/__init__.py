@@ -1,5 +1,6 @@
 """Reports for professionals: what a client recorded since an instant, and counts per ISO week in the
-client's time zone. Every count is the database's: a grouped SELECT per kind of record.
+client's time zone. Every count is the database's: a grouped SELECT per kind of record. Which kinds, and
+how: each kind's declaration says (`Kind.counted`); this module keeps no list of them.
 
 Weeks start on the local Monday at 00:00. Their bounds are computed here with zoneinfo, as naive UTC
 instants; the SQL puts each record's own time into one of those intervals (a CASE over the bounds), so
@@ -11,10 +12,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import DateTime, bindparam, case, func, literal_column, select, union_all
 
 from .. import localtime
-from ..diary.models import Entry
-from ..goals.models import GoalTracking
-from ..journals.models import Journal
-from ..moods.models import Mood
 from ..models.meta import utcnow
 
 # How many ISO weeks perWeek and perSchema cover, the reference date's week the last.
@@ -27,24 +24,30 @@ def now() -> datetime.datetime:
 
 
 class Kind(NamedTuple):
-    """A kind of record a report counts: its name (in `counts`, in a week's row and in paging cursors),
-    its model (soft-deleted, with a `client_id`) and the column of its own time."""
+    """A kind of record a report counts (from a kinds.Kind's `counted`): its name (in `counts`, in a week's row
+    and in paging cursors), its model (soft-deleted, with a `client_id`), the column of its own time, the
+    declaration, the condition the counted ones meet (or None) and whether entriesSince lists them."""
 
     name: str
     model: Any
     time: Any
+    declaration: Any
+    where: Any
+    listed: bool
 
 
-KINDS = (Kind("entries", Entry, Entry.dt), Kind("journals", Journal, Journal.journal_timestamp),
-         Kind("moods", Mood, Mood.logdate))
-# Tracking items count when completed, by their due date.
-GOALS_COMPLETED = Kind("goals_completed", GoalTracking, GoalTracking.duedate)
+def counted_kinds(kinds) -> list[Kind]:
+    """What the registry's kinds declare they are counted as, in the registry's order."""
+    return [Kind(counted.name or kind.collection, kind.model, getattr(kind.model, counted.time), kind,
+                 getattr(kind.model, counted.where).is_(True) if counted.where else None, counted.listed)
+            for kind in kinds.values() for counted in kind.counted]
 
 
 def live(kind: Kind, client_id, *conditions) -> tuple:
     """The WHERE of a client's (an id, or a bind parameter) live records of a kind (deleted ones never
-    count), and `conditions`."""
-    return (kind.model.client_id == client_id, kind.model.deleted.is_(None), *conditions)
+    count, nor those that do not meet its condition), and `conditions`."""
+    own = (kind.where,) if kind.where is not None else ()
+    return (kind.model.client_id == client_id, kind.model.deleted.is_(None), *own, *conditions)
 
 
 def reference_day(reference, tz) -> datetime.date:
@@ -68,21 +71,12 @@ def reference_instant(reference, tz) -> datetime.datetime:
     return localtime.day_start(reference_day(reference, tz), tz)
 
 
-def _counts_since():
-    """Built once, like every statement of perWeek and perSchema below: composing one costs more than
+def _counts_since(listed: list[Kind]):
+    """Built once (Counts), like every statement of perWeek and perSchema: composing one costs more than
     running it."""
     since = bindparam("since", type_=DateTime)
     return select(*(select(func.count()).where(*live(kind, bindparam("client_id"), kind.time >= since))
-                    .scalar_subquery().label(kind.name) for kind in KINDS))
-
-
-COUNTS_SINCE = _counts_since()
-
-
-def counts_since(dbsession, client_id: str, since: datetime.datetime) -> dict:
-    """How many live entries, journals and mood logs lie at or after `since`: one statement, a count (a
-    scalar subquery) per kind."""
-    return dict(dbsession.execute(COUNTS_SINCE, {"client_id": client_id, "since": since}).one()._mapping)
+                    .scalar_subquery().label(kind.name) for kind in listed))
 
 
 # --- perWeek and perSchema ----------------------------------------------------------------------------------
@@ -124,11 +118,6 @@ def _weekly(kind: Kind, *conditions, by=()):
             .where(*where).group_by(week, *by))
 
 
-# perWeek: a grouped SELECT per kind, joined by UNION ALL into one statement (one round trip, a quarter faster
-# than four statements on PostgreSQL).
-PER_WEEK = union_all(*(_weekly(kind) for kind in KINDS),
-                     _weekly(GOALS_COMPLETED, GoalTracking.iscompleted.is_(True)))
-PER_SCHEMA = _weekly(KINDS[0], by=(Entry.schema_id,)).order_by("week", Entry.schema_id)
 
 
 def _parameters(client_id: str, weeks_: list[Week]) -> dict:
@@ -136,23 +125,47 @@ def _parameters(client_id: str, weeks_: list[Week]) -> dict:
     return {"client_id": client_id, **{bound.key: value for bound, value in zip(BOUNDS, bounds)}}
 
 
-def per_week(dbsession, client_id: str, weeks_: list[Week]) -> list[dict]:
-    """A row per week, oldest first, zeros included: entries, journals, moods, completed tracking items."""
-    rows = [{"week": week.label, **{kind.name: 0 for kind in (*KINDS, GOALS_COMPLETED)}} for week in weeks_]
-    for row in dbsession.execute(PER_WEEK, _parameters(client_id, weeks_)):
-        rows[row.week][row.kind] = row.count
-    return rows
+class Counts:
+    """The reports' statements over the kinds of one registry, built once (`counts(registry)`)."""
+
+    def __init__(self, kinds):
+        counted = counted_kinds(kinds)
+        # entriesSince: what it lists and counts (entries, journals, moods); a week's row has those first.
+        self.listed = [kind for kind in counted if kind.listed]
+        self.kinds = self.listed + [kind for kind in counted if not kind.listed]
+        self.counts_since_statement = _counts_since(self.listed)
+        # perWeek: a grouped SELECT per kind, joined by UNION ALL into one statement (one round trip, a quarter
+        # faster than four statements on PostgreSQL).
+        self.per_week_statement = union_all(*(_weekly(kind) for kind in self.kinds))
+
+    def counts_since(self, dbsession, client_id: str, since: datetime.datetime) -> dict:
+        """How many live records of each listed kind lie at or after `since`: one statement, a count (a scalar
+        subquery) per kind."""
+        return dict(dbsession.execute(self.counts_since_statement,
+                                      {"client_id": client_id, "since": since}).one()._mapping)
+
+    def per_week(self, dbsession, client_id: str, weeks_: list[Week]) -> list[dict]:
+        """A row per week, oldest first, zeros included: entries, journals, moods, completed tracking items
+        (each counted kind)."""
+        rows = [{"week": week.label, **{kind.name: 0 for kind in self.kinds}} for week in weeks_]
+        for row in dbsession.execute(self.per_week_statement, _parameters(client_id, weeks_)):
+            rows[row.week][row.kind] = row.count
+        return rows
 
 
-def per_schema(dbsession, client_id: str, weeks_: list[Week]) -> list[dict]:
-    """Diary entries per week and entry type ($id), by week (oldest first) and then $id; no zero rows."""
-    return [{"week": weeks_[row.week].label, "@type": row.schema_id, "count": row.count}
-            for row in dbsession.execute(PER_SCHEMA, _parameters(client_id, weeks_))]
+def counts(registry) -> Counts:
+    """The registry's Counts, made the first time a report asks (every kind is declared by then)."""
+    found = registry.get("report_counts")
+    if found is None:
+        found = registry["report_counts"] = Counts(registry.kinds)
+    return found
 
 
 def includeme(config):
     from ..clients.resources import ClientResource
-    from .resources import Reports
+    from .resources import EntriesSinceReport, PerWeekReport, Reports
 
     config.add_child(ClientResource, "reports", Reports)
+    config.add_child(Reports, "entriesSince", EntriesSinceReport)
+    config.add_child(Reports, "perWeek", PerWeekReport)
     config.scan(".views")

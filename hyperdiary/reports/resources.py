@@ -1,5 +1,5 @@
 """A client's reports (for its professionals): the report types, by name, below the client."""
-from ..resources import Resource
+from ..resources import Resource, child_collection
 
 
 class Report(Resource):
@@ -23,14 +23,6 @@ class PerWeekReport(Report):
     """Entries, journals, moods and completed goals per ISO week, over 12 weeks."""
 
 
-class PerSchemaReport(Report):
-    """Diary entries per ISO week and entry type, over 12 weeks."""
-
-
-# The report types, by the names of their links (and URL steps): an unknown name is a KeyError (404).
-REPORT_TYPES = {"entriesSince": EntriesSinceReport, "perWeek": PerWeekReport, "perSchema": PerSchemaReport}
-
-
 class Reports(Resource):
     """GET lists the report types as links. Reading is what the client's ACL grants as VIEW: the client
     itself, the professionals of its caseload, admins; anyone else does not learn the client exists."""
@@ -40,4 +32,6 @@ class Reports(Resource):
         return self.__parent__.client
 
     def __getitem__(self, name):
-        return REPORT_TYPES[name](self, name)
+        """The report types the domains register (`config.add_child(Reports, name, ReportClass)`), by the
+        names of their links: an unknown name is a KeyError (404)."""
+        return child_collection(self, name)

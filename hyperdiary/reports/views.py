@@ -7,16 +7,18 @@ from sqlalchemy import select
 from ..shapes import DATE_TIME, STRING, described, obj, page, ref, representation
 from ..documented import Named, documented
 from .. import hypermedia as hm
-from .. import localtime
+from .. import export, localtime
 from .. import reports
 from ..errors import ValidationFailure, problem
 from ..inputs import ZONE, DateOrDateTime, Paging, StrictString, query, valid_time_zone
-from ..diary.models import Entry
-from ..journals.models import Journal
-from ..moods.models import Mood
 from ..paging import merged_page
-from .resources import REPORT_TYPES, EntriesSinceReport, PerSchemaReport, PerWeekReport, Reports
+from .resources import EntriesSinceReport, PerWeekReport, Reports
 from ..security import Permissions
+
+
+def report_types(request) -> list[str]:
+    """The names of the report types, in the order the domains registered them."""
+    return [name for (parent, name) in request.registry.kinds.children if parent is Reports]
 
 
 # The schemas of what these views answer or read (hyperdiary/documented.py).
@@ -41,14 +43,6 @@ PER_WEEK_REPORT_SCHEMA = Named('PerWeekReport', representation(
             ("week", "entries", "journals", "moods", "goals_completed"), week=ISO_WEEK, entries=COUNT,
             journals=COUNT, moods=COUNT, goals_completed=described(COUNT, "completed tracking items, by due date"))},
     ))
-PER_SCHEMA_REPORT_SCHEMA = Named('PerSchemaReport', representation(
-        "Diary entries per ISO week and entry type over the 12 weeks ending with the reference date's; no zero rows.",
-        changes=False, time_zone=described(STRING, "the IANA zone of the weeks"),
-        rows={"type": "array", "items": obj(("week", "@type", "count"), week=ISO_WEEK, count={
-            "type": "integer", "minimum": 1}, **{"@type": described(STRING, "the $id of the entry schema")})},
-        **{"@schemas": {"type": "array", "items": ref("SchemaDescriptor"),
-                        "description": "the descriptors of the entry types in `rows`"}},
-    ))
 
 
 @documented('listReports', '/clients/{client_id}/reports/', 'The report types of a client, as links', link='reports',
@@ -56,7 +50,7 @@ PER_SCHEMA_REPORT_SCHEMA = Named('PerSchemaReport', representation(
 @view_config(context=Reports, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def list_reports(context, request):
     """The report types, each a link by its name."""
-    links = hm.links(*(hm.link(request, name, context[name]) for name in REPORT_TYPES))
+    links = hm.links(*(hm.link(request, name, context[name]) for name in report_types(request)))
     return hm.representation(request, context, "reports", links)
 
 
@@ -91,18 +85,14 @@ def report_body(request, kind: str, zone_name: str, **fields) -> dict:
 
 # --- entriesSince ---------------------------------------------------------------------------------------------
 
-# What each kind's items read (plain rows, as the kinds' own listings read them).
-ITEM_COLUMNS = {"entries": (Entry.__table__,), "journals": (Journal.__table__,), "moods": (Mood.__table__,)}
-
-
 @documented('getEntriesSinceReport', '/clients/{client_id}/reports/entriesSince/',
             'Entries, journals and mood logs since the reference date, newest first, with counts per kind',
             link='entriesSince', result=ENTRIES_SINCE_REPORT_SCHEMA, errors=(404,), query=EntriesSinceQuery)
 @view_config(context=EntriesSinceReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
 def entries_since(context, request):
-    """Diary entries, journals and mood logs at or after the reference instant, newest first, each in its
-    usual representation, paged over the merged stream; `counts` of each kind since then (not just this
-    page); `@schemas` of the entry types on the page."""
+    """Diary entries, journals and mood logs (the kinds counted as `listed`) at or after the reference instant,
+    newest first, each in its usual representation, paged over the merged stream; `counts` of each kind since
+    then (not just this page); what each kind adds to a page of its own (entries: `@schemas` of their types)."""
     params = query(request, EntriesSinceQuery())
     zone_name = params["time_zone"] or context.client.time_zone
     try:
@@ -110,28 +100,27 @@ def entries_since(context, request):
     except OverflowError:
         raise out_of_calendar() from None
     client_id = context.client.id
-    sources = {kind.name: (select(*ITEM_COLUMNS[kind.name]).where(*reports.live(kind, client_id, kind.time >= since)),
-                           kind.time, kind.model.id) for kind in reports.KINDS}
+    counts = reports.counts(request.registry)
+    # What each kind's items read: plain rows, as the kinds' own listings read them.
+    sources = {kind.name: (select(*kind.declaration.columns).where(*reports.live(kind, client_id, kind.time >= since)),
+                           kind.time, kind.model.id) for kind in counts.listed}
     rows, after = merged_page(request.dbsession, sources, params["limit"], params["after"])
 
     client = context.client_resource
-    collections = {"entries": client["diary"]["entries"], "journals": client["journals"], "moods": client["moods"]}
     # Each in its kind's representation, each kind's rows of the page in one go.
-    represented = {}
-    for name, collection in collections.items():
-        of_kind = [row for kind, row in rows if kind == name]
-        represented.update(zip((row.id for row in of_kind),
-                               collection.kind.representations(request, collection, of_kind)))
+    represented, extras = {}, {}
+    for kind in counts.listed:
+        collection = export.holder(client, kind.declaration.parent)[kind.declaration.collection]
+        of_kind = [row for name, row in rows if name == kind.name]
+        own = kind.declaration.representations(request, collection, of_kind)
+        represented.update(zip((row.id for row in of_kind), own))
+        extras.update(kind.declaration.page_extras(request, own))
     items = [represented[row.id] for kind, row in rows]
-    entries = [row for kind, row in rows if kind == "entries"]
-    schemas = collections["entries"].kind.schemas_of(request, (row.schema_id for row in entries))
     # The next page continues the same stream: the instant is fixed (today may end, a zone may change).
     next_query = None if after is None else dict(request.GET, limit=params["limit"], after=after,
                                                  reference_date=since.isoformat() + "Z")
-    counts = reports.counts_since(request.dbsession, client_id, since)
-    return hm.collection(request, context, "report-entries-since", items, next_query=next_query, **{
-        "@schemas": hm.schema_descriptors(request, schemas.values()), "since": since, "time_zone": zone_name,
-        "counts": counts})
+    return hm.collection(request, context, "report-entries-since", items, next_query=next_query, **extras, **{
+        "since": since, "time_zone": zone_name, "counts": counts.counts_since(request.dbsession, client_id, since)})
 
 
 # --- perWeek and perSchema ------------------------------------------------------------------------------------
@@ -156,17 +145,4 @@ def per_week(context, request):
     """`weeks`: entries, journals, moods and completed goals per ISO week, oldest first, zeros included."""
     zone_name, weeks = report_weeks(request, context)
     return report_body(request, "report-per-week", zone_name,
-                       weeks=reports.per_week(request.dbsession, context.client.id, weeks))
-
-
-@documented('getPerSchemaReport', '/clients/{client_id}/reports/perSchema/',
-            'Diary entries per ISO week and entry type, 12 weeks', link='perSchema', result=PER_SCHEMA_REPORT_SCHEMA,
-            errors=(404,), query=ReportQuery)
-@view_config(context=PerSchemaReport, request_method="GET", renderer="json", permission=Permissions.VIEW)
-def per_schema(context, request):
-    """`rows`: diary entries per ISO week and entry type (no zero rows), with `@schemas` of those types."""
-    zone_name, weeks = report_weeks(request, context)
-    rows = reports.per_schema(request.dbsession, context.client.id, weeks)
-    schemas = request.entry_schemas.get_many(request.dbsession, sorted({row["@type"] for row in rows}))
-    return report_body(request, "report-per-schema", zone_name, rows=rows,
-                       **{"@schemas": hm.schema_descriptors(request, schemas)})
+                       weeks=reports.counts(request.registry).per_week(request.dbsession, context.client.id, weeks))

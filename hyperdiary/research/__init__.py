@@ -96,6 +96,7 @@ class SubjectLogKind(kinds.Kind):
     erase = {"description": None}
     example = {"type": "Weighing", "subject": "<the @url of a subject>", "description": "weekly"}
     change = {"description": "every Monday"}
+    references = {"subject": ("subjects", {"name": "Mouse 1"})}
     represented = {"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
                    "type": {"type": "string", "description": "the name of its subject-log type"},
                    "subject": {"type": "string", "format": "uri", "description": "the subject's @url"},
@@ -188,6 +189,8 @@ def includeme(config):
     from .resources import Subjects
 
     config.add_child(Root, "subjects", Subjects)
+    config.add_root_link("subjects", "subjects", permission=Permissions.SUBJECTS_LIST, signed_in=True)
+    config.add_root_link("subjectlogs", "subjectlogs", permission=Permissions.SUBJECTS_LIST, signed_in=True)
     config.add_body_columns("subject", Subject)
     config.add_record_kind(SubjectLogKind)
     config.include(".subjectlogs")

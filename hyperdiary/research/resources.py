@@ -36,7 +36,7 @@ class Subjects(Resource):
 class SubjectResource(Resource):
     """A subject; its members below it (`members/`), its logs by the view name `logs`."""
 
-    lineage_on_writes = False  # its views lock it and change it in place (views/subjects.locked)
+    lineage_on_writes = False  # its views lock it and change it in place (research/subjects.locked)
 
     def __init__(self, parent, name, subject: Subject, is_member: bool | None = None):
         super().__init__(parent, name)
@@ -95,7 +95,7 @@ class MemberResource(Resource):
 
 class SubjectLogs(Collection):
     """The logs of the caller's subjects (filters `subject`, `type`); POST creates one; `types/` below. (The
-    kind is declared in hyperdiary/subjectlogs.py.)"""
+    kind is declared in hyperdiary/research/__init__.py.)"""
 
     reveal_forbidden = True
     __acl__ = RESEARCH_ACL

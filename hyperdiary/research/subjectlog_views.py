@@ -1,5 +1,5 @@
 """Subject logs: each subject's `logs`, the entries of a log, and the log types (the CRUD of logs comes from
-their kind, hyperdiary/research.py)."""
+their kind, hyperdiary/research/__init__.py)."""
 import colander
 from pyramid.httpexceptions import HTTPConflict
 from pyramid.response import Response

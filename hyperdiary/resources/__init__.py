@@ -22,6 +22,9 @@ class Resource:
     # may write reads the record there at all (not when the views change it in place, as an ORM object).
     related: tuple = ()
     lineage_on_writes = True
+    # Whether the resource is a client's (the clients domain's ClientResource): whose data everything below it
+    # is, for the audit trail, the pages' time zone, the export.
+    holds_client = False
 
     def __init__(self, parent, name):
         self.__parent__ = parent

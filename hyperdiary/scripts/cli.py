@@ -68,7 +68,7 @@ def cmd_export(args):
     from ..accounts.models import User
     from ..request import Request
     from ..clients.resources import ClientResource
-    from ..clients.export import head
+    from ..clients.export import head, patient
 
     request = Request.blank("/", base_url=args.base_url.rstrip("/"))
     with bootstrap(args.config, request=request) as env:
@@ -83,7 +83,7 @@ def cmd_export(args):
                 sys.exit(f"error: no client has the username {args.username!r}")
             resource = ClientResource(request.root["clients"], client.id, client)
             if args.fhir:
-                pieces = fhir.bundle(request, engine, resource)
+                pieces = fhir.bundle(request, engine, resource, patient)
             else:
                 pieces = export.document(request, engine, resource, head(request, resource))
             output = sys.stdout.buffer

@@ -3,7 +3,7 @@ keyset-paged, filtered by `fromdate`, `todate` and `actor`. Only GET: events can
 deleted through the API (any other method answers 405)."""
 import colander
 from pyramid.view import view_config
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from ..shapes import DATE_TIME, NULLABLE_URI, URI, described, obj
 from ..documented import Named, Page, documented
@@ -12,7 +12,6 @@ from ..errors import ValidationFailure, problem
 from ..inputs import (FROMDATE, TODATE, ZONE, DateOrDateTime, Paging, StrictString, parse_datetime, query, span,
                       valid_time_zone)
 from ..models.audit import AuditEvent
-from ..accounts.models import User
 from ..paging import cursor, keyset_page
 from ..resources.audit import Audit, ClientAudit
 from ..security import Permissions
@@ -55,11 +54,19 @@ def event_body(request, row, users_url: str, clients_url: str) -> dict:
     }
 
 
+def _exists(collection, name: str) -> bool:
+    try:
+        collection[name]
+    except KeyError:
+        return False
+    return True
+
+
 def actor_id(request, reference: str) -> str:
     """The id of the user an `actor` filter names (its @url or id); a 400 naming `actor` otherwise."""
     users = request.root["users"]
     user_id = hm.reference_id(request, users, reference)
-    if user_id is None or not request.dbsession.scalar(select(exists().where(User.id == user_id))):
+    if user_id is None or not _exists(users, user_id):
         raise ValidationFailure("Invalid query parameters", [problem("actor", "No user has this @url.")])
     return user_id
 

@@ -5,7 +5,7 @@ import collections
 
 import pytest
 
-from tests.conftest import PASSWORD, link
+from tests.conftest import PASSWORD, link, record_of_every_kind
 from tests.functional.test_openapi import path_pattern
 
 UNKNOWN = "zz_not_a_field"
@@ -21,27 +21,11 @@ TYPED = {"addEntry": {"@type": "https://ns.hyperdiary.org/diary/schema/entry/emo
 
 
 @pytest.fixture
-def world(admin, client, professional, caseload, researcher):
-    """One record of every kind, made through links, and the callers who may write them."""
-    carol = client.client()
-    client.post(link(carol, "diary.entries"), json={"@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1",
-                                                    "dt": "2024-05-01T12:00:00Z", "emotion": "happy", "intensity": 3},
-                status=201)
-    trigger = professional.post(professional.url("tagtypes"), json={"name": "trigger"}, status=201).json
-    journal = client.post(link(carol, "journals"), json={"title": "A walk"}, status=201).json
-    client.post(link(journal, "tags"), json={"tagtype": trigger["@url"]}, status=201)
-    professional.post(link(carol, "goals"), json={"title": "Walk", "is_onetime": True,
-                                                  "startdate": "2024-05-01T08:00:00Z"}, status=201)
-    client.post(link(carol, "moods"), json={"mood": "calm"}, status=201)
-    # The care team's records (messages, relatives, feedback on one record of each kind).
-    client.post(link(carol, "messages"), json={"text": "Hello"}, status=201)
-    client.post(link(carol, "relatives"), json={"can_see": ["moods"]}, status=201)
-    for name in ("diary.entries.items", "journals", "goals", "moods"):
-        record = client.get(link(carol, name)).json["@items"][0]
-        client.post(link(record, "feedback"), json={"text": "Noted"}, status=201)
-    subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
-    log = researcher.post(researcher.url("subjectlogs"), json={"type": "Weighing", "subject": subject["@url"]},
-                          status=201).json
+def world(app, admin, client, professional, caseload, researcher):
+    """A record of every kind in the registry, made from its declaration through links, and the callers who
+    may write them; and an entry of the subject log (its entries are no kind: a view of the log's)."""
+    made = record_of_every_kind(app, client, [professional, researcher, admin])
+    log = made["subjectlog"]
     researcher.patch(link(log, "add_entry"), json={"date_time": "2024-05-01T08:00:00Z",
                                                    "details": {"weight": {"value": 21.5, "unit": "g"}}})
     return [admin, client, professional, researcher]

@@ -1,13 +1,18 @@
 """The contract every record kind keeps, run over every kind in the registry, and over a kind declared only
-in the test suite (tests/kinds/hydration.py): a declaration alone gets all of it.
+in the test suite (tests/kinds/hydration/): a declaration alone gets all of it. The kinds are the registry's,
+found at collection (`registered_kinds`): no list of them here.
 
 A kind is reached the way an API client reaches it: by link names, from the signed-in client's resource
 (its `parent_links`), through a record of its parent kind when it hangs below one."""
+import pathlib
 import shutil
+import tempfile
 
 import pytest
 import sqlalchemy as sa
 import webtest
+
+from pyramid.paster import get_appsettings
 
 from hyperdiary import main
 from hyperdiary.kinds import Item
@@ -19,16 +24,33 @@ from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_
 from tests.kinds import hydration
 
 
+def with_test_kind(settings: dict, folder: pathlib.Path) -> dict:
+    """The settings of an app with the test-only kind included (`hyperdiary.includes`), its schema file in a
+    copy of the schemas folder made in `folder`."""
+    schemas = folder / "schemas"
+    shutil.copytree(settings["hyperdiary.schemas_dir"], schemas)
+    shutil.copy(hydration.SCHEMA, schemas / "hydration.json")
+    return dict(settings, **{"hyperdiary.schemas_dir": str(schemas), "hyperdiary.includes": "tests.kinds.hydration"})
+
+
+def registered_kinds() -> list[str]:
+    """The names of the kinds in the registry of the app the suite tests (the test kind included): the
+    parameters of the contract suite, read at collection from an app of its own (its SQLite file is never
+    opened: nothing is read or written)."""
+    ini = pathlib.Path(__file__).resolve().parents[2] / "testing.ini"
+    with tempfile.TemporaryDirectory() as folder:
+        settings = dict(get_appsettings(str(ini)), **{"sqlalchemy.url": f"sqlite:///{folder}/unused.sqlite"})
+        app = main({}, **with_test_kind(settings, pathlib.Path(folder)))
+        try:
+            return list(app.registry.kinds)
+        finally:
+            dispose(app.registry)
+
+
 @pytest.fixture(scope="session")
 def kinds_app(app_settings, tmp_path_factory):
-    """The app with the test-only kind included (`hyperdiary.includes`), its schema file in a copy of the
-    schemas folder, and its table made as its migration would."""
-    schemas = tmp_path_factory.mktemp("schemas") / "schemas"
-    shutil.copytree(app_settings["hyperdiary.schemas_dir"], schemas)
-    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas / "hydration.json")
-    settings = dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas),
-                                     "hyperdiary.includes": "tests.kinds.hydration"})
-    app = main({}, **settings)
+    """The app with the test-only kind included, and its table made as its migration would."""
+    app = main({}, **with_test_kind(app_settings, tmp_path_factory.mktemp("kinds")))
     engine = app.registry["dbengine"]
     hydration.create_table(engine)
     yield app
@@ -36,15 +58,13 @@ def kinds_app(app_settings, tmp_path_factory):
     dispose(app.registry)
 
 
-KIND_NAMES = ["entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration", "message",
-              "relative", "entry-feedback", "journal-feedback", "goal-feedback", "mood-feedback",
-              "hydration-feedback"]
+KINDS = registered_kinds()
 
 
 def test_every_kind_is_in_the_contract_suite(kinds_app):
-    """A kind added to the app without being listed here fails this test (the list is a parameter list, so
-    that each kind's tests carry its name)."""
-    assert sorted(kinds_app.registry.kinds) == sorted(KIND_NAMES)
+    """The suite's parameters are the kinds of the app it tests, the shipped ones and the test kind among them."""
+    assert KINDS == list(kinds_app.registry.kinds)
+    assert {"entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration"} <= set(KINDS)
 
 
 @pytest.fixture
@@ -184,7 +204,7 @@ def collection_url(caller, app, kind, owner=None):
     return urls(caller, app, kind, owner)[0]
 
 
-@pytest.fixture(params=KIND_NAMES)
+@pytest.fixture(params=KINDS)
 def kind(request, kinds_app):
     return kinds_app.registry.kinds[request.param]
 
@@ -242,6 +262,22 @@ def test_dedupe(kinds_app, api, owner, kind):
     again = owner.post(url, json=sent, status=200)
     assert again.json["@url"] == first["@url"] == again.location
     assert len(owner.get(listing).json["@items"]) == 1
+
+
+def test_dedupe_is_per_client(kinds_app, api, owner, stranger, kind):
+    """Another client posting the very body the owner posted gets a record of its own (201), not the owner's
+    answer nor a 409: a dedupe key is unique per client (clients.models.ClientOwned), not across clients."""
+    if research(kind):
+        pytest.skip("a research kind's records are no client's: its records dedupe per subject, each researcher's own")
+    if not kind.creatable:
+        pytest.skip("its records are generated, never posted")
+    sent = example(api, kinds_app, kind)
+    mine = owner.post(urls(owner, kinds_app, kind)[0], json=sent, status=201).json
+    url, listing = urls(stranger, kinds_app, kind)
+    theirs = stranger.post(url, json=sent, status=201).json
+    assert theirs["@url"] != mine["@url"] and theirs["@url"].startswith(stranger.client()["@url"])
+    assert [item["@url"] for item in stranger.get(listing).json["@items"]] == [theirs["@url"]]
+    assert stranger.post(url, json=sent, status=200 if kind.dedupe else 201)
 
 
 def test_paging_yields_each_once_while_others_write(kinds_app, api, owner, kind):

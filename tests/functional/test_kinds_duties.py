@@ -1,14 +1,16 @@
 """The health-data duties over every declared record kind (API.md §9), run like the kinds' contract suite
 (tests/functional/test_kinds.py, whose fixtures and helpers this reuses) over every kind in the registry and
-the kind declared only in the test suite (tests/kinds/hydration.py): the export holds every record of each
+the kind declared only in the test suite (tests/kinds/hydration/): the export holds every record of each
 kind as the API lists it, erasure leaves none, and the audit records writes of each."""
 import sqlalchemy as sa
+from fhir.resources.R4B import get_fhir_model_class
 
 from hyperdiary import erasure
 from hyperdiary.clients.models import Client
 import pytest
 
 from hyperdiary.accounts.models import User
+from hyperdiary.kinds import Kind
 from tests.conftest import PASSWORD, create_user, every_item, link, sign_in
 from tests.functional.test_kinds import (api, example, kind, kinds_app, owner, parent_kind,  # noqa: F401 (fixtures)
                                          research, urls)
@@ -41,6 +43,26 @@ def test_the_export_holds_every_record_of_the_kind(kinds_app, api, owner, kind):
     exported = [{key: value for key, value in body.items() if key not in nested or key in listed[0]} for body in exported]
     by_url = lambda body: body["@url"]  # noqa: E731
     assert sorted(exported, key=by_url) == sorted(listed, key=by_url)
+
+
+def test_the_fhir_export_maps_each_record_of_a_kind_with_the_hook(kinds_app, api, owner, kind):
+    """A kind that provides the `fhir` hook (the test kind does) has one valid FHIR resource per record in the
+    Bundle, each referring to the Patient; a kind without it (the kinds.Kind default) adds nothing to it."""
+    if research(kind):
+        pytest.skip("a research kind's records are no client's data: no client's export holds them")
+    listing = made(api, kinds_app, kind, owner)
+    listed = every_item(owner, listing + "?limit=2")
+    bundle = owner.get(link(owner.client(), "export"), headers={"Accept": "application/fhir+json"}).json
+    patient = bundle["entry"][0]["fullUrl"]
+    ids = {body["@url"].rstrip("/").rsplit("/", 1)[-1] for body in listed}
+    mapped = [entry["resource"] for entry in bundle["entry"] if entry["resource"].get("id") in ids]
+    if type(kind).fhir is Kind.fhir:
+        assert mapped == []
+        return
+    assert len(mapped) == len(listed)
+    for resource in mapped:
+        get_fhir_model_class(resource["resourceType"]).parse_obj(resource)
+        assert resource["subject"] == {"reference": patient}
 
 
 def test_erasure_walks_to_the_kind_and_leaves_no_record_of_it(kinds_app, api, owner, kind):

@@ -131,7 +131,7 @@ def test_a_kind_s_new_filter_needs_no_edit_of_the_generator(app_settings, tmp_pa
     listing schema alone (the hand QUERY table this replaced answered 500 for a name it lacked)."""
     schemas_dir = tmp_path / "schemas"
     shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
-    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+    shutil.copy(hydration.SCHEMA, schemas_dir / "hydration.json")
 
     class HydrationListing(hydration.kinds.Listing):
         minimum_ml = colander.SchemaNode(colander.Integer(), missing=None, description="only from this amount")
@@ -708,12 +708,12 @@ def test_every_file_body_is_its_file(app, anonymous):
 
 
 def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path):
-    """The test-only kind (tests/kinds/hydration.py) is in the document from its declaration alone: its
+    """The test-only kind (tests/kinds/hydration/) is in the document from its declaration alone: its
     operations (tagged with its collection's name), its closed representation (the fields' schemas from
     its body file) and its bodies, read from that file."""
     schemas_dir = tmp_path / "schemas"
     shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
-    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+    shutil.copy(hydration.SCHEMA, schemas_dir / "hydration.json")
     app = main({}, **dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir),
                                            "hyperdiary.includes": "tests.kinds.hydration"}))
     try:
@@ -766,7 +766,7 @@ def test_a_field_no_column_types_is_a_start_up_error(app_settings, tmp_path, mon
     declaration's `represented`) stops the app at start-up, naming it: not a 500 of /openapi.json."""
     schemas_dir = tmp_path / "schemas"
     shutil.copytree(pathlib.Path(app_settings["hyperdiary.schemas_dir"]), schemas_dir)
-    shutil.copy(hydration.__file__.replace(".py", ".json"), schemas_dir / "hydration.json")
+    shutil.copy(hydration.SCHEMA, schemas_dir / "hydration.json")
     settings = dict(app_settings, **{"hyperdiary.schemas_dir": str(schemas_dir),
                                      "hyperdiary.includes": "tests.kinds.hydration"})
     monkeypatch.setattr(hydration.HydrationKind, "fields", ("drank_at", "amount_ml", "note", "sip_count"))

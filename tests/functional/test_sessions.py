@@ -109,7 +109,7 @@ def test_a_sign_in_ends_at_its_absolute_lifetime(app, client, testapp):
 
 
 def test_a_sign_in_stores_the_rehashed_password(app, testapp, client):
-    """The password is verified outside the request's transaction (views/auth.py); a hash made with other
+    """The password is verified outside the request's transaction (accounts/auth.py); a hash made with other
     cost settings is still replaced by one with the current settings, in the request's transaction."""
     import argon2
     from sqlalchemy import select

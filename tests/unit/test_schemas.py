@@ -12,11 +12,11 @@ from jsonschema import Draft202012Validator
 
 from hyperdiary.bodies import Validator
 from hyperdiary.diary.models import StoredSchema
+from hyperdiary.diary.schema_store import SchemaRegistry
 from hyperdiary.schemas import (
     FIELD_TYPES,
     EntrySchema,
     SchemaProblem,
-    SchemaRegistry,
     check_document,
     default_diary_schemas,
     field_descriptors,
