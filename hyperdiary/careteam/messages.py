@@ -4,8 +4,9 @@
 
 The `clients` listing shows, for each client, how many messages the caller has not read (`unread`, one query
 for a page of clients: a caseload column), and a message waiting is a reminder source for the notification
-worker (`waiting`), without its content."""
+worker (`WaitingMessages`), without its content."""
 import datetime
+from typing import NamedTuple
 
 import colander
 from sqlalchemy import and_, exists, func, select
@@ -15,6 +16,7 @@ from .. import kinds
 from ..errors import Refused, ValidationFailure, problem
 from ..inputs import Listing
 from ..records import bump, insert_new
+from ..clients.models import Client
 from ..clients.resources import ClientResource
 from ..security import Permissions
 from . import people
@@ -127,34 +129,36 @@ def unread_column(request, client_ids: list[str]) -> dict:
     return {client_id: {"unread": counted.get(client_id, 0)} for client_id in client_ids}
 
 
-def waiting(dbsession, since: datetime.datetime, until: datetime.datetime) -> list[dict]:
-    """The reminder source of messages (for the notification worker of API.md §12): one item per message sent
-    in [since, until) for each person on the other side who has not read it: the client, or each professional
-    of its caseload. No content: only that a message is waiting, and where (`about`, the client's messages)."""
-    from ..accounts.models import CaseloadAssignment
-    from ..clients.models import Client
+class MessageReminder(NamedTuple):
+    """A reminder as the notification worker takes it (hyperdiary/reminders/worker.py's Reminder, lane
+    hd21-reminders: the same fields, in the same order)."""
 
-    rows = dbsession.execute(
-        select(Message.id, Message.client_id, Message.author_id, Message.created, Client.user_id)
-        .join(Client, Client.id == Message.client_id)
-        .where(Message.deleted.is_(None), Message.created >= since, Message.created < until)).all()
-    if not rows:
-        return []
-    followers = {}
-    for assignment in dbsession.execute(select(CaseloadAssignment.client_id, CaseloadAssignment.professional_id)
-                                        .where(CaseloadAssignment.client_id.in_({row.client_id for row in rows}))):
-        followers.setdefault(assignment.client_id, []).append(assignment.professional_id)
-    read = set(dbsession.execute(select(MessageRead.message_id, MessageRead.reader_id)
-                                 .where(MessageRead.message_id.in_([row.id for row in rows]))).all())
-    found = []
-    for row in rows:
-        side = followers.get(row.client_id, []) if row.author_id == row.user_id else [row.user_id]
-        for user_id in side:
-            if user_id != row.author_id and (row.id, user_id) not in read:
-                found.append({"user_id": user_id, "client_id": row.client_id, "due": row.created,
-                              "about": f"clients/{row.client_id}/messages/", "key": f"message:{row.id}:{user_id}",
-                              "title": "A message is waiting", "body": "You have a new message."})
-    return found
+    source: str
+    subject_id: str
+    client_id: str
+    at: datetime.datetime
+    about: str
+    title: str
+
+
+class WaitingMessages:
+    """The reminder source of the conversation (API.md §14, §12): a message from the care team that the client
+    has not read reminds the client, once, without its content (`title` says only that a message is waiting;
+    `about` is the client's conversation). Messages of the client to its professionals remind nobody yet: the
+    worker's channels reach a client's devices and mailbox, not a professional's."""
+
+    name = "messages"
+
+    def due(self, connection, since, until, unsettled):
+        rows = connection.execute(
+            select(Message.id, Message.client_id, Message.created).join(Client, Client.id == Message.client_id)
+            .where(Message.deleted.is_(None), Message.created >= since, Message.created <= until,
+                   Message.author_id.is_distinct_from(Client.user_id),
+                   ~exists().where(MessageRead.message_id == Message.id, MessageRead.reader_id == Client.user_id),
+                   unsettled(Message.id)))
+        for row in rows:
+            yield MessageReminder(self.name, row.id, row.client_id, row.created,
+                                  f"clients/{row.client_id}/messages/", "A message from your care team")
 
 
 def includeme(config):
@@ -162,4 +166,4 @@ def includeme(config):
     config.add_caseload_column(unread_column)
     # The notification worker (API.md §12) takes reminder sources once it exists (lane hd21-reminders).
     if "add_reminder_source" in getattr(config.registry, "_directives", {}):
-        config.add_reminder_source(waiting)
+        config.add_reminder_source(WaitingMessages())

@@ -120,19 +120,24 @@ def test_a_professional_who_leaves_the_caseload_loses_access_and_the_conversatio
     assert [m["text"] for m in client.get(messages).json["@items"]] == ["Goodbye"]
 
 
-def test_a_new_message_is_a_reminder_for_the_other_side_without_content(app, client, professional, carol):
-    from hyperdiary.careteam.messages import waiting
+def test_a_message_from_the_care_team_is_a_reminder_for_the_client_without_content(app, client, professional,
+                                                                                   carol):
+    from hyperdiary.careteam.messages import WaitingMessages
 
     before = datetime.datetime.utcnow() - datetime.timedelta(seconds=5)
-    client.post(link(carol, "messages"), json={"text": "my secret worry"}, status=201)
-    session = app.registry["dbsession_factory"]()
-    try:
-        found = waiting(session, before, datetime.datetime.utcnow() + datetime.timedelta(seconds=5))
-    finally:
-        session.close()
-    pat_id = execute(app, "SELECT id FROM users WHERE username = 'pat'").scalar()
-    assert [item["user_id"] for item in found] == [pat_id]
-    assert "secret" not in json.dumps(found, default=str)
+    client.post(link(carol, "messages"), json={"text": "my own worry"}, status=201)
+    sent = professional.post(link(carol, "messages"), json={"text": "about your secret worry"}, status=201).json
+
+    def due():
+        with app.registry["dbengine"].connect() as connection:
+            return list(WaitingMessages().due(connection, before, datetime.datetime.utcnow(), lambda column: sa.true()))
+
+    [reminder] = due()
+    assert reminder.about == f"clients/{carol['@url'].rstrip('/').rsplit('/', 1)[-1]}/messages/"
+    assert reminder.subject_id == sent["@url"].rstrip("/").rsplit("/", 1)[-1]
+    assert "worry" not in json.dumps(reminder._asdict(), default=str)
+    client.patch(sent["@url"], json={"read": True})
+    assert due() == []  # read: nothing waits
 
 
 # --- feedback ----------------------------------------------------------------------------------------
