@@ -67,6 +67,10 @@ class Permissions(enum.StrEnum):
     RELATIVES = "relatives:manage"
     # Redeem an invitation code (any signed-in user).
     INVITATIONS = "invitations:redeem"
+    # A client's notification settings, push subscriptions and deliveries (the client alone).
+    NOTIFICATIONS = "notifications"
+    # Deliveries are written by `hyperdiary deliver`; no one is granted this through the API.
+    DELIVERIES_WRITE = "deliveries:write"
 
 
 def user_principal(user_id: str) -> str:

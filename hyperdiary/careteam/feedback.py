@@ -21,17 +21,16 @@ from ..security import Permissions
 from . import people
 from .models import Feedback
 
-# The careteam's own kinds are not records one gives feedback on.
-NOT_ANNOTATED = frozenset({"message", "relative"})
 COUNT_SCHEMA = {"type": ["integer", "null"], "minimum": 0,
                 "description": "how many remarks its `feedback` holds (null for a caller who may not read them)"}
 
 
 def annotated(kind, children) -> bool:
-    """Whether a kind's records are a client's records one gives feedback on: kinds kept right below the client
-    or a fixed resource of it (the diary), not those below another record (a journal's tags, a goal's tracking
-    items: feedback goes on the journal, the goal)."""
-    if kind.name in NOT_ANNOTATED or isinstance(kind, FeedbackKind):
+    """Whether a kind's records are a client's records one gives feedback on: records the care team reads (by
+    the client's plain VIEW: not messages, relatives, push subscriptions, deliveries, which have permissions of
+    their own), kept right below the client or a fixed resource of it (the diary), not those below another
+    record (a journal's tags, a goal's tracking items: feedback goes on the journal, the goal)."""
+    if kind.view_permission != Permissions.VIEW or isinstance(kind, FeedbackKind):
         return False
     parent = kind.parent
     registry_children = [child for (above, _), child in children.items() if above is ClientResource]

@@ -1,7 +1,7 @@
 """messages, feedback on records, relatives (issue 23)
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-05 12:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
