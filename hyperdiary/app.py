@@ -23,6 +23,7 @@ DOMAINS = (
     "feeds",
     "research",
     "questionnaires",
+    "careteam",
 )
 
 # Environment variables that override the ini file's settings.

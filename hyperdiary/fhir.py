@@ -12,6 +12,7 @@ import uuid
 from typing import Any, Iterator, NamedTuple
 
 from . import export
+from .kinds import Kind
 
 CONTENT_TYPE = "application/fhir+json"
 
@@ -68,7 +69,27 @@ def resources(request, connection, client_resource, patient) -> Iterator[dict]:
     yield entry(patient(request, connection, client_resource))
     kinds = request.registry.kinds
     for section in export.sections(request, connection, client_resource):
-        yield from kinds[section.kind].fhir(request, section.items, context)
+        kind = kinds[section.kind]
+        below = [other for other in export.nested_kinds(request, kind) if type(other).fhir is not Kind.fhir]
+        if not below:
+            yield from kind.fhir(request, section.items, context)
+            continue
+        # Kinds below each record (feedback on a mood) map theirs too, after the section's own, each child body
+        # told which record it is on (`@parent`): kept until the section ends (a few per record).
+        nested = []
+        bodies = _noting(section.items, below, nested)
+        yield from kind.fhir(request, bodies, context)
+        for _ in bodies:  # (a kind without a FHIR mapping of its own did not read them)
+            pass
+        for other in below:
+            yield from other.fhir(request, (child for owner, child in nested if owner is other), context)
+
+
+def _noting(bodies, below, nested: list):
+    for body in bodies:
+        for other in below:
+            nested.extend((other, dict(child, **{"@parent": body["@url"]})) for child in body.get(other.collection, ()))
+        yield body
 
 
 def bundle(request, engine, client_resource, patient) -> Iterator[bytes]:

@@ -116,6 +116,7 @@ class Kind:
     """A declaration. Class attributes say what is particular to the kind; methods are hooks with defaults."""
 
     name: str = None             # its @type (the namespace plus this), OpenAPI tag, JSON-LD prefix
+    type_name: str = None        # its @type's name when several kinds share one (default: `name`)
     model = None                 # a models.meta.SoftDeleted mapped class
     parent: type = None          # the resource class its collection hangs below (e.g. ClientResource)
     parent_column: str = None    # the model's column holding the parent record's id
@@ -171,6 +172,7 @@ class Kind:
     def __init__(self):
         if self.body is None:
             self.body = self.name
+        self.type_name = self.type_name or self.name
         self.collection_type = self.collection_type or self.collection
         self.table = self.model.__table__
         self.columns = self.columns or (self.table,)
@@ -195,6 +197,13 @@ class Kind:
             cls.kind = self
         self.collection_class.model = self.model
         self.collection_class.child = self.item_class
+        # What kinds declared elsewhere add to this one's records (config.add_kind_extension: feedback on every
+        # record of a client's kinds): fields of their representations, each computed for a whole page at once
+        # as `annotate(request, collection, rows) -> {record id: {field: value}}`, their schemas (OpenAPI), and
+        # what a delete of one of its records does to theirs.
+        self.annotations = []
+        self.annotation_fields = {}
+        self.on_delete = []
 
     def __repr__(self):
         return f"<kind {self.name}>"
@@ -286,7 +295,7 @@ class Kind:
     # --- the pipeline -----------------------------------------------------------------------------------
 
     def type_iri(self, request) -> str:
-        return hm.type_iri(request, self.name)
+        return hm.type_iri(request, self.type_name)
 
     def representations(self, request, collection, rows) -> list[dict]:
         """The representations of rows of this kind in `collection` (a resource of its collection class), a
@@ -295,7 +304,13 @@ class Kind:
         links = [link for link in self.links
                  if link.permission is None or request.has_permission(link.permission, collection)]
         up = [{"name": self.parent_link, "url": hm.url(request, collection.__parent__)}] if self.parent_link else []
-        return self.render(request, hm.url(request, collection), rows, links, up)
+        items = self.render(request, hm.url(request, collection), rows, links, up)
+        for annotate in self.annotations:
+            added = annotate(request, collection, [row for row in rows if row.deleted is None])
+            if added:
+                for row, body in zip(rows, items):
+                    body.update(added.get(row.id, ()))
+        return items
 
     def render(self, request, base_url: str, rows, links=(), up=()) -> list[dict]:
         """`representations` once the page's URL and links are known (a journal renders its tags so)."""
@@ -323,7 +338,7 @@ class Kind:
         return self.representations(request, item.__parent__, [item.record])[0]
 
     def checked_body(self, request) -> dict:
-        return writable(json_object(request), self.read_only)
+        return writable(json_object(request), self.read_only | self.annotation_fields.keys())
 
     def create(self, request, context):
         """A POST: one INSERT; with a dedupe key, an identical record (also one racing this) is answered
@@ -372,6 +387,8 @@ class Kind:
         record = item.record
         hm.check_if_match(request, record)
         self.deleting(request, record)
+        for deleted in self.on_delete:
+            deleted(request, record)
         erased = dict(self.erase)
         if self.dedupe:
             erased["dedupe_key"] = None
@@ -455,6 +472,7 @@ class Kinds(dict):
     def __init__(self):
         super().__init__()
         self.children = {}
+        self.extensions = []
 
     def below(self, parent: type) -> list[Kind]:
         """The kinds whose collections hang right below resources of `parent`'s class."""
@@ -501,7 +519,20 @@ def add_record_kind(config, kind_class):
         config.add_view(put_record, context=item, request_method="PUT", renderer="json", permission=write)
     if kind.deletable:
         config.add_view(delete_record, context=item, request_method="DELETE", permission=write)
+    for extend in kinds.extensions:
+        extend(config, kind)
     return kind
+
+
+def add_kind_extension(config, extend):
+    """`config.add_kind_extension(extend)`: `extend(config, kind)` is called for every record kind, those declared
+    already and those declared later, so that something declared once (feedback on a client's records) reaches
+    every kind it concerns, a deployment's own kinds too. It may declare kinds (config.add_record_kind) and add to
+    the kind's `links`, `annotations`, `annotation_fields` and `on_delete`."""
+    kinds = config.registry.kinds
+    kinds.extensions.append(extend)
+    for kind in list(kinds.values()):
+        extend(config, kind)
 
 
 def _typed_column(kind, field: str) -> bool:
@@ -526,6 +557,7 @@ def add_child(config, parent: type, name: str, child: type):
 def includeme(config):
     config.registry.kinds = Kinds()
     config.add_directive("add_record_kind", add_record_kind)
+    config.add_directive("add_kind_extension", add_kind_extension)
     config.add_directive("add_child", add_child)
     config.include(".resources.root")
 

@@ -418,6 +418,8 @@ def kind_representation(kind, bodies, about: str) -> dict:
         # The body file's title names the field; its description speaks of what a body may send.
         title = own.get(name, {}).get("title")
         fields[name] = dict({"title": title} if title else {}, **schema)
+    # Fields other declarations add to its records (config.add_kind_extension: feedback_count).
+    fields.update(kind.annotation_fields)
     shape = representation(about, **fields)
     if kind.others is not None:
         shape["additionalProperties"] = kind.others
@@ -480,8 +482,10 @@ def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> Re
     operations = {op: kind.summaries.get(op, summary) for op, summary in operations.items()}
     about = inspect.cleandoc(type(kind).__doc__) if type(kind).__doc__ else what  # its own, not Kind's
     name = kind.api_name or _camel(kind.name)
-    # The collection's name in operationIds: the kind's plural (subjectlogs: SubjectLogs), or its own.
-    plural = name + "s" if kind.collection == kind.name + "s" else _camel(kind.collection)
+    # The collection's name in operationIds: the kind's plural (subjectlogs: SubjectLogs), or its own; the kind's
+    # own name where kinds share a collection's name (the feedback below each kind's records).
+    shared_name = sum(other.collection == kind.collection for other in declared.values()) > 1
+    plural = name + "s" if kind.collection == kind.name + "s" else name if shared_name else _camel(kind.collection)
     return RecordKind(
         name, plural, kind.tag or kind.collection, kind_representation(kind, bodies, about),
         kind.body or None, collection, item, (kind.collection_class.__name__, kind.item_class.__name__), operations,
@@ -492,10 +496,10 @@ def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> Re
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
-        read_only=read_only_keys(*sorted(kind.read_only)), list_extra=kind.page_fields,
+        read_only=read_only_keys(*sorted(kind.read_only | kind.annotation_fields.keys())), list_extra=kind.page_fields,
         body_component=None if kind.body else "Entry", about=about,
         # A kind whose records' @type is its own IRI (an entry's is its schema's $id).
-        types=(namespace + kind.name if type(kind).type_of is Kind.type_of else None,
+        types=(namespace + kind.type_name if type(kind).type_of is Kind.type_of else None,
                namespace + kind.collection_type))
 
 
@@ -794,6 +798,12 @@ def _built(registry) -> dict:
         schemas.update(kind_schemas(kind, bodies))
     schemas.update(body_schemas(bodies))
     schemas.update(documented_schemas(views, bodies))
+    # What a domain says besides (careteam: a message's PATCH body), and the clients listing's columns
+    # (config.add_caseload_column), which every client of the listing carries.
+    schemas.update(registry.get("openapi.schemas", {}))
+    client_fields = registry.get("openapi.client_fields")
+    if client_fields:
+        schemas["Client"] = dict(schemas["Client"], properties=dict(schemas["Client"]["properties"], **client_fields))
     used = list(dict.fromkeys(operation["tags"][0] for methods in paths.values() for operation in methods.values()))
     kind_tags = {kind.tag: kind.about for kind in kinds if kind.about}
     # The groups' tags, then the kinds' in declaration order (then any other a view names).

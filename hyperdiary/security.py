@@ -59,6 +59,14 @@ class Permissions(enum.StrEnum):
     SUBJECT_MEMBERS = "subject:members"
     # A client's secret calendar feeds: create, list and end them (the client alone).
     CALENDAR_FEEDS = "calendar:feeds"
+    # A client's conversation with its professionals: read and write it (the client and its professionals).
+    MESSAGES = "messages:use"
+    # Feedback on a client's records: read and write it (the client and its professionals).
+    FEEDBACK = "feedback:use"
+    # Who may look along with a client: invite, narrow, revoke (the client alone).
+    RELATIVES = "relatives:manage"
+    # Redeem an invitation code (any signed-in user).
+    INVITATIONS = "invitations:redeem"
     # A client's notification settings, push subscriptions and deliveries (the client alone).
     NOTIFICATIONS = "notifications"
     # Deliveries are written by `hyperdiary deliver`; no one is granted this through the API.

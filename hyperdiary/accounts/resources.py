@@ -4,7 +4,7 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Everyone
 from .models import CaseloadAssignment, Role, User
 from ..clients.models import Client
 from ..security import ADMIN, Permissions, user_principal
-from ..resources import Resource, is_id
+from ..resources import Resource, child_collection, is_id
 
 
 class Auth(Resource):
@@ -51,7 +51,7 @@ class UserResource(Resource):
     def __getitem__(self, name):
         if name == "caseload" and self.user.role == Role.PROFESSIONAL:
             return Caseload(self, name)
-        raise KeyError(name)
+        return child_collection(self, name)
 
     @property
     def client(self):

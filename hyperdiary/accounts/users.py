@@ -38,6 +38,7 @@ def user_body(request, resource: UserResource) -> dict:
              if user.role == Role.PROFESSIONAL else None]
     if client is not None:
         links.append(hm.link(request, "client", ClientResource(request.root["clients"], client.id, client)))
+    links.append(hm.link(request, "shared_with_me", resource["shared_with_me"]))
     return hm.representation(
         request, resource, "user", hm.links(*links), record=user,
         username=user.username, email=user.email, role=user.role,

@@ -91,4 +91,25 @@ class ClientResource(Resource):
     def __getitem__(self, name):
         """What the domains hang below a client (`config.add_child(ClientResource, ...)`: the diary, reports ...)
         and the collections of the record kinds declared below it."""
-        return child_collection(self, name)
+        found = child_collection(self, name)
+        shown = self.shared_with_caller
+        if shown is not None:
+            # A relative (careteam.relatives) sees the links the client chose, read-only, and nothing else:
+            # whatever else is below the client is missing for them (404), not forbidden.
+            if name not in shown:
+                raise KeyError(name)
+            found.__acl__ = ((Allow, user_principal(self.request.user.id), Permissions.VIEW),)
+            found.shared_with_relative = True
+        return found
+
+    @reify
+    def shared_with_caller(self) -> frozenset | None:
+        """The names of what the caller may see below this client as its relative, or None when the caller is
+        not looking along as a relative (anonymous, the client, an admin, one of its professionals, a stranger).
+        Asked on every request: a narrowed or revoked relation holds at once."""
+        user = self.request.user
+        shared = self.request.registry.get("shared_with")  # careteam.relatives
+        if (shared is None or user is None or user.id == self.client.user_id or user.role == "admin"
+                or user.id in self.professional_ids):
+            return None
+        return shared(self.request, self.client.id, user.id)

@@ -57,7 +57,8 @@ class EntryKind(kinds.Kind):
     erase = {"fields": {}}
     # What a listing reads of an entry: plain rows of these columns (a third of a page's time went into
     # building 50 tracked objects that nobody changes).
-    columns = (Entry.id, Entry.schema_id, Entry.dt, Entry.fields, Entry.created, Entry.modified, Entry.deleted)
+    columns = (Entry.id, Entry.schema_id, Entry.dt, Entry.fields, Entry.created, Entry.modified, Entry.deleted,
+               Entry.version)  # (version: whether it may have feedback, careteam.feedback)
     example = {"@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1", "dt": "2024-05-01T09:00:00Z",
                "emotion": "happy", "intensity": 5}
     change = {"intensity": 3}

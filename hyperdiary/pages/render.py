@@ -304,11 +304,18 @@ def page(request, body, response) -> str:
         # An entry type's descriptor (a schema, a preview): the form a client would get, to look at.
         page_forms.append(forms.Form("The form a client gets", "POST", "", body["fields"], {}, {}, None, "sample",
                                      body.get("description")))
+    # Sections a domain adds to the page of its resources (the care team's chat, feedback, invitation code).
+    sections = [found for found in (section(request, context, body, shown)
+                                    for section in request.registry.get("page_sections", ())) if found]
+    if any(found["replaces_post"] for found in sections):
+        page_forms = [form for form in page_forms if form.method != "POST"]
     links = [link for link in body.get("@links", ()) if link.get("name") != "next"]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
     if items and type(context).__name__ == "Clients":  # the caseload: clients whose answers need attention first
         items = questionnaire_pages.by_attention(items)
+    if any(found["replaces_items"] for found in sections):
+        items = None
     fields = {key: value for key, value in body.items() if not key.startswith("@")}
     cols, mixed = item_columns(items) if items else ([], False)
     field_titles = {field["name"]: field["title"] for descriptor in body.get("@schemas") or ()
@@ -321,5 +328,6 @@ def page(request, body, response) -> str:
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
         score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in choice_descriptors(
             request, body)}) if "score" in body else None,
+        sections=[found["html"] for found in sections],
         charts=charts(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
         **common)

@@ -35,8 +35,14 @@ def fill(client, professional, secret: str) -> dict:
         "targetdate": "2024-04-05T00:00:00Z", "is_therapist_approved": True}, status=201).json
     item = professional.get(link(goal, "tracking")).json["@items"][0]
     client.patch(item["@url"], json={"iscompleted": True})
-    client.post(link(carol, "moods"), json={"logdate": "2024-04-12T08:00:00Z", "mood": "calm",
-                                            "reasons": [secret]}, status=201)
+    mood = client.post(link(carol, "moods"), json={"logdate": "2024-04-12T08:00:00Z", "mood": "calm",
+                                                   "reasons": [secret]}, status=201).json
+    # The care team: a conversation both wrote in (Pat read Carol's), feedback on the mood, a relative invited.
+    client.post(link(carol, "messages"), json={"text": secret}, status=201)
+    reply = professional.post(link(carol, "messages"), json={"text": secret}, status=201).json
+    client.patch(reply["@url"], json={"read": True})
+    professional.post(link(mood, "feedback"), json={"text": secret}, status=201)
+    client.post(link(carol, "relatives"), json={"can_see": ["moods"]}, status=201)
     professional.get(link(carol, "diary.entries.items"))
     return carol
 
@@ -70,7 +76,7 @@ def test_own_erasure_needs_the_password_and_erases_nothing_without_it(app, clien
     client.delete(me, json={"password": PASSWORD}, headers={"If-Match": '"stale"'}, status=412)
     carol = client.client()
     assert client.get(link(carol, "journals")).json["@items"]
-    assert len(rows_holding(app, "nothing goes")) == 5  # entry, journal, tag, goal, mood
+    assert len(rows_holding(app, "nothing goes")) == 8  # entry, journal, tag, goal, mood, 2 messages, feedback
 
 
 def test_a_client_erases_everything_of_theirs(app, testapp, admin, client, professional, caseload):
@@ -118,6 +124,10 @@ def test_an_admin_erases_any_user_without_a_password(app, admin, client, profess
 
 def test_erasing_a_professional_removes_their_user_and_links(app, admin, client, professional, caseload):
     carol = client.client()
+    # What Pat said to Carol stays with Carol, forgetting who said it; what Pat read goes.
+    said = professional.post(link(carol, "messages"), json={"text": "from Pat"}, status=201).json
+    professional.patch(client.post(link(carol, "messages"), json={"text": "to Pat"}, status=201).json["@url"],
+                       json={"read": True})
     assert [p["username"] for p in client.get(link(carol, "professionals")).json["@items"]] == ["pat"]
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://example.org/erasure/pat:1",
               "title": "Pat's", "type": "object", "properties": {"x": {"type": "integer"}}}
@@ -126,6 +136,7 @@ def test_erasing_a_professional_removes_their_user_and_links(app, admin, client,
     admin.delete(professional.me()["@url"], status=204)
     assert client.get(link(carol, "professionals")).json["@items"] == []
     assert rows_holding(app, pat_id) == [] or all(table == "audit_events" for table, _ in rows_holding(app, pat_id))
+    assert client.get(said["@url"]).json["text"] == "from Pat"
     # The schema Pat uploaded stays (diaries may use it), without its uploader.
     with app.registry["dbengine"].connect() as connection:
         assert connection.execute(sa.text("SELECT creator_id FROM entry_schemas WHERE id = :i"),

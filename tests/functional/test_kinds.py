@@ -84,8 +84,9 @@ def api(kinds_app):
 
 
 def readable_by_followers(kind) -> bool:
-    """Whether the professionals of the caseload read the kind's records (push subscriptions: the client alone)."""
-    return kind.view_permission == "resource:view"
+    """Whether the professionals of the caseload read the kind's records (push subscriptions, relatives: the client
+    alone; messages and feedback: by a permission of their own, granted to the professionals)."""
+    return kind.view_permission == "resource:view" or "professional" in kind.grants
 
 
 def research(kind) -> bool:
@@ -148,7 +149,9 @@ def example(api, app, kind, n=0):
             body[name] = f"{value[:11]}{9 + n // 60:02d}:{n % 60:02d}:00Z"
             break
     else:
-        body["description"] = f"{body.get('description', '')} {n}"
+        if "can_see" not in body:  # (a relative's body has nothing to number: it dedupes nothing either)
+            key = "text" if "text" in body else "description"
+            body[key] = f"{body.get(key, '')} {n}"
     return body
 
 
@@ -233,8 +236,19 @@ def made(owner, app, kind, url, listing, n=0):
     """A record of the kind, as its creator got it (the response): POSTed, or for a kind whose records are
     generated (a goal's tracking items) the n-th of those its parent record got."""
     if kind.creatable:
-        return owner.post(url, json=example(owner.testapp, app, kind, n), status=201)
+        response = owner.post(url, json=example(owner.testapp, app, kind, n), status=201)
+        return ShownOnce(response) if kind.name == "relative" else response
     return owner.get(owner.get(listing).json["@items"][n]["@url"])
+
+
+class ShownOnce:
+    """A new relative's answer as its representation reads afterwards: its invitation's code is shown once, to
+    the POST that made it (only its hash is kept)."""
+
+    def __init__(self, response):
+        self.headers, self.location = response.headers, response.location
+        self.json = dict(response.json, invitation=None)
+        assert response.json["invitation"]
 
 
 def test_create_get_and_the_representation(kinds_app, api, owner, kind):
@@ -247,7 +261,7 @@ def test_create_get_and_the_representation(kinds_app, api, owner, kind):
         owner.post(url, json={}, status=405)
     assert body["@url"].startswith(url) and response.headers["ETag"]
     # A kind's @type is its IRI in the namespace; an entry's is the $id of its schema.
-    assert body["@type"] == (kind.example or {}).get("@type", f"https://ns.hyperdiary.org/{kind.name}")
+    assert body["@type"] == (kind.example or {}).get("@type", f"https://ns.hyperdiary.org/{kind.type_name}")
     assert set(body["@changes"]) == {"creation_time", "modification_time"}
     assert {name for name in body if not name.startswith("@")} >= set(kind.fields)
     fetched = owner.get(body["@url"])
@@ -394,13 +408,16 @@ def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner
         for target in (url, listing, record["@url"]):
             follower.get(target, status=404)
         follower.patch(record["@url"], json=kind.change, status=404)
-        parent = next(name for (_, name), cls in kinds_app.registry.kinds.children.items() if cls is kind.parent)
+        parent = next((name for (_, name), cls in kinds_app.registry.kinds.children.items() if cls is kind.parent),
+                      kind.collection)  # (a kind right below the client: its own link)
         assert parent not in link_names(follower.get(owner.client()["@url"]).json)
         return
     # The professional of the caseload reads what the client keeps (a member, what a subject keeps): the
     # same record, with the links of what they may do.
     theirs = follower.get(record["@url"]).json
-    assert {k: v for k, v in theirs.items() if k != "@links"} == {k: v for k, v in record.items() if k != "@links"}
+    per_caller = {"@links", "read"}  # (a message is read by its author, not yet by the other side)
+    assert {k: v for k, v in theirs.items() if k not in per_caller} == {k: v for k, v in record.items()
+                                                                         if k not in per_caller}
     assert {link_["name"] for link_ in theirs["@links"]} <= {link_["name"] for link_ in record["@links"]}
     if "professional" not in kind.grants and not research(kind):
         if kind.creatable:
@@ -448,9 +465,11 @@ def statements(kinds_app):
 # shows its type's name; a subject log shows its entries (its subject, which decides who may see it, and the
 # caller's membership come with the lineage when one log is asked for; a page's subjects in one query more,
 # and the caller's membership of each).
-REPRESENTATION_READS = {"tag": 1, "subjectlog": 1}
-LISTING_READS = {"tag": 1, "subjectlog": 3}
-WRITE_READS = {"tag", "subjectlog"}
+# A message and a remark show their author's name (a message: and whether the caller read it, in the same query).
+FEEDBACK_KINDS = {"entry-feedback", "journal-feedback", "goal-feedback", "mood-feedback", "hydration-feedback"}
+REPRESENTATION_READS = {"tag": 1, "subjectlog": 1, "message": 1, **dict.fromkeys(FEEDBACK_KINDS, 1)}
+LISTING_READS = {"tag": 1, "subjectlog": 3, "message": 1, **dict.fromkeys(FEEDBACK_KINDS, 1)}
+WRITE_READS = {"tag", "subjectlog", "message", *FEEDBACK_KINDS}
 # An entry's write also asks which questionnaire assignments it answers (hyperdiary/questionnaires): one read.
 CREATE_READS = {"entry": 1}
 
@@ -463,7 +482,8 @@ def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner
     url, listing = urls(owner, kinds_app, kind)
     record_url = made(owner, kinds_app, kind, url, listing).json["@url"]
     body = example(api, kinds_app, kind, 7) if kind.creatable else None
-    # A professional's caseload is read with the rest (ClientResource.caller_facts).
+    # A professional's caseload is read with the rest (ClientResource.caller_facts); the care team's kinds the
+    # professionals read by a permission of their own (messages, feedback), a relative not at all.
     for reader in (owner, follower) if readable_by_followers(kind) else (owner,):
         statements.clear()
         reader.get(record_url)

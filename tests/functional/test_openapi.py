@@ -568,6 +568,45 @@ def test_answers_fit_the_document(app, anonymous, admin, client, professional, c
     check(professional.patch(item, json={"acknowledged": True}))
     check(professional.delete(assigned["@url"], status=204))
 
+    # The care team: messages, feedback on a record of each kind, relatives (Pat follows Carol again).
+    check(admin.post(caseload_url, json={"client": caseload}, status=[200, 201]))
+    carol = check(client.get(caseload)).json
+    messages = link(carol, "messages")
+    said = check(client.post(messages, json={"text": "Hello"}, status=201)).json
+    check(client.post(messages, json={"text": ""}, status=400))
+    check(professional.get(messages + "?unread=true"))
+    check(professional.patch(said["@url"], json={"read": True}))
+    check(professional.get(said["@url"]))
+    check(professional.delete(said["@url"], status=403))
+    check(client.delete(said["@url"], status=204))
+    made = [check(client.post(link(carol, "diary.entries"), json={
+                "@type": "https://ns.hyperdiary.org/diary/schema/entry/emotion:1", "dt": "2024-06-01T09:00:00Z",
+                "emotion": "happy", "intensity": 2}, status=201)).json,
+            check(client.post(link(carol, "journals"), json={"title": "For feedback"}, status=201)).json,
+            check(client.post(link(carol, "goals"), json={"title": "For feedback", "is_onetime": True,
+                                                          "targetdate": "2030-01-01T00:00:00Z"}, status=201)).json,
+            check(client.post(link(carol, "moods"), json={"mood": "calm"}, status=201)).json]
+    for record in made:
+        remark = check(professional.post(link(record, "feedback"), json={"text": "Noted"}, status=201)).json
+        check(client.get(link(record, "feedback")))
+        check(client.get(remark["@url"]))
+        check(professional.patch(remark["@url"], json={"text": "Noted!"}))
+        check(professional.delete(remark["@url"], status=204))
+    relatives = link(carol, "relatives")
+    invited = check(client.post(relatives, json={"can_see": ["moods"]}, status=201)).json
+    check(client.get(relatives))
+    check(client.get(invited["@url"]))
+    check(client.post(relatives, json={"can_see": ["messages"]}, status=400))
+    check(anonymous.post(anonymous.url("auth.register"), json={"username": "rhea", "email": "rhea@example.org",
+                                                              "password": PASSWORD}, status=201))
+    rhea = sign_in(anonymous.testapp, "rhea")
+    shared = check(rhea.post(rhea.url("invitations"), json={"code": invited["invitation"]}, status=201)).json
+    check(rhea.post(rhea.url("invitations"), json={"code": invited["invitation"]}, status=400))
+    check(rhea.get(link(rhea.me(), "shared_with_me")))
+    check(rhea.get(shared["@url"]))
+    check(client.patch(invited["@url"], json={"can_see": ["goals"]}))
+    check(client.delete(invited["@url"], status=204))
+
     assert check.seen == {operation["operationId"] for operation in operations(check.document)}
     assert check.unslashed <= KNOWN_UNSLASHED
 
@@ -726,7 +765,9 @@ def test_every_file_body_is_its_file(app, anonymous):
                 for field in own} == {
             field: {k: v for k, v in value.items() if k != "maxLength"} for field, value in own.items()}, name
         assert set(schema["properties"]) - set(own) <= {"@url", "@type", "@links", "@changes", "id", "user", "entries",
-                                                         "tags", "name", "channels"}, name
+                                                         "tags", "name", "feedback_count", "author", "author_name",
+                                                         "sent", "invitation", "expires", "relative", "relative_name",
+                                                         "accepted", "channels"}, name
         assert schema["additionalProperties"] is False, name
     assert used == set(bodies.kinds)
 
@@ -759,7 +800,9 @@ def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path)
         own = json.loads((schemas_dir / "hydration.json").read_text())["properties"]
         shape = schemas["Hydration"]
         assert shape["additionalProperties"] is False
-        assert shape["required"] == ["@url", "@type", "@links", "@changes", "drank_at", "amount_ml", "note"]
+        # (feedback on every record of a client's kinds comes with the declaration too: careteam.feedback)
+        assert shape["required"] == ["@url", "@type", "@links", "@changes", "drank_at", "amount_ml", "note",
+                                     "feedback_count"]
         # Each field typed by its column (a nullable one allows null, a String(n) at most n characters),
         # titled as in the body file.
         assert {name: without_no_nul(shape["properties"][name]) for name in own} == {

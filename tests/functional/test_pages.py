@@ -131,10 +131,13 @@ def test_forms_for_the_writes_the_caller_may_make(client, professional, caseload
     configuration = link(own, "diary.configuration")
     assert forms(page(client, configuration)[1]) == []
     assert forms(page(professional, configuration)[1]) == [("PUT", configuration)]
-    # A journal: the client changes, replaces and deletes it; the professional only reads.
+    # A journal: the client changes, replaces and deletes it; the professional only reads; both give feedback
+    # on it (the box under the record, careteam.pages).
     journal = client.post(link(own, "journals"), json={"title": "A walk"}, status=201).json["@url"]
-    assert sorted(forms(page(client, journal)[1])) == [("DELETE", journal), ("PATCH", journal), ("PUT", journal)]
-    assert forms(page(professional, journal)[1]) == []
+    feedback = ("POST", journal + "feedback/")
+    assert sorted(forms(page(client, journal)[1])) == [("DELETE", journal), ("PATCH", journal), feedback,
+                                                       ("PUT", journal)]
+    assert forms(page(professional, journal)[1]) == [feedback]
     # A change form starts from the current values and guards with the ETag.
     soup = page(client, journal)[1]
     patch = soup.find("form", attrs={"data-method": "PATCH"})
