@@ -130,6 +130,3 @@ def add_caseload_column(config, column):
     whole page of the `clients` listing; each client's representation there gets those fields."""
     config.registry.setdefault("caseload_columns", []).append(column)
 
-
-def includeme(config):
-    config.add_directive("add_caseload_column", add_caseload_column)
