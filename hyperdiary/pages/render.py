@@ -14,7 +14,7 @@ from pyramid.traversal import lineage
 
 from .. import hypermedia as hm
 from ..resources.root import Root
-from . import forms, session
+from . import forms, session, words
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 UTC = datetime.UTC
@@ -99,14 +99,18 @@ class Shown:
         if kind == "datetime":
             return f'<time datetime="{esc(value)}">{esc(self.when(value))}</time>'
         if kind == "url":
-            return f'<a href="{esc(value)}">{esc(value)}</a>'
+            # An address is followed, not read: its link says what it leads to (the field's words).
+            text = esc(label(field) if field else "open")
+            return f'<a href="{esc(value)}">{text}</a>' if words.followable(value) else text
         if kind == "image":
             return f'<img class="picture" src="{esc(value)}" alt="{esc(field or "image")}">'
         if kind == "list":
             return ", ".join(self._html(item, field) for item in value) if value else '<span class="none">none</span>'
         if kind == "dict":
-            return '<dl class="nested">' + "".join(f"<dt>{esc(key)}</dt><dd>{self._html(item, key)}</dd>"
-                                                   for key, item in value.items()) + "</dl>"
+            # A nested record (an export's): its fields in words, its own page linked, its API keys left out.
+            return '<dl class="nested">' + "".join(
+                f"<dt>{esc(label(key) if key != '@url' else 'Page')}</dt><dd>{self._html(item, key)}</dd>"
+                for key, item in value.items() if not key.startswith("@") or key == "@url") + "</dl>"
         return self._table(value)
 
     def _cell(self, value, field: str = "") -> str:
@@ -164,7 +168,8 @@ class Shown:
 
 
 def label(name: str) -> str:
-    return name.replace("_", " ").replace(".", " › ")
+    """A fixed field's words (words.py); an entry's fields have their schema's titles instead."""
+    return words.field_label(name)
 
 
 def columns(items: list) -> list[str]:
@@ -188,17 +193,21 @@ def item_columns(items: list) -> tuple[list[str], bool]:
     return shared, True
 
 
-def choice_titles(request, body: dict) -> dict:
-    """The titles of labelled choices, from the entry types the body names (its @schemas, or its own @type)."""
-    descriptors = list(body.get("@schemas") or ())
+def entry_descriptor(request, body: dict) -> dict | None:
+    """The descriptor of the entry type a single entry's page shows (its @type is the $id of its schema), else
+    None: a fixed kind's @type is the namespace and a name."""
     kind = body.get("@type")
     namespace = request.registry.settings["hyperdiary.namespace"]
-    # A fixed kind's @type is the namespace and a name; an entry's the $id of its schema.
     fixed = isinstance(kind, str) and kind.startswith(namespace) and "/" not in kind[len(namespace):]
-    if not descriptors and isinstance(kind, str) and not fixed and "@items" not in body:
+    if isinstance(kind, str) and not fixed and "@items" not in body and not body.get("@schemas"):
         schema = request.entry_schemas.get(request.dbsession, kind)
         if schema is not None:
-            descriptors = [schema.descriptor]
+            return schema.descriptor
+    return None
+
+
+def choice_titles(descriptors) -> dict:
+    """The titles of labelled choices of the entry types the page shows (its @schemas, or its entry's type)."""
     titles = {}
     for descriptor in descriptors:
         for field in descriptor.get("fields", ()):
@@ -208,23 +217,33 @@ def choice_titles(request, body: dict) -> dict:
     return titles
 
 
-def breadcrumbs(request, context) -> list[tuple[str, str]]:
+def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
+    """The way from the start page to this one, in words; a step whose resource has no page of its own (a
+    collection that is only posted to answers its GET with 405) is named but not linked."""
     if context is None:
         return []
+    pages = forms.registered_views(request.registry).pages
     trail = []
     for resource in lineage(context):
         if isinstance(resource, Root):
             break
-        trail.append((resource.__name__, hm.url(request, resource)))
+        has_page = any(name == "" and isinstance(resource, cls) for cls, name in pages)
+        trail.append((words.link_label(str(resource.__name__)) if len(str(resource.__name__)) < 32 else "this",
+                      hm.url(request, resource) if has_page else None))
     return list(reversed(trail))
 
 
-def heading(body: dict) -> str:
+def heading(body: dict, descriptor: dict | None, shown: "Shown") -> str:
+    """A page's heading: a record's own title or name; an entry's type and when (`Emotion, 2024-04-01 10:00`,
+    in the client's zone); else the words of its kind."""
     for key in ("title", "name", "username"):
         if isinstance(body.get(key), str) and body[key]:
             return body[key]
-    kind = str(body.get("@type", "")).rstrip("/")
-    return label(kind.rsplit("/", 1)[-1]).replace("-", " ") or "hyperdiary"
+    if descriptor is not None:
+        when = body.get("dt")
+        return f"{descriptor.get('title') or 'Entry'}, {shown.when(when)}" if isinstance(when, str) else \
+            descriptor.get("title") or "Entry"
+    return words.kind_label(body.get("@type", ""))
 
 
 def is_error(body, response) -> bool:
@@ -283,7 +302,9 @@ def page(request, body, response) -> str:
                                                      **common)
     if not isinstance(body, dict):  # a bare list (goals.batch answers the @urls)
         body = {"@url": request.url, "@type": "list", "@links": [], "value": body}
-    shown = Shown(tz, choice_titles(request, body))
+    descriptor = entry_descriptor(request, body)
+    descriptors = list(body.get("@schemas") or ()) + ([descriptor] if descriptor is not None else [])
+    shown = Shown(tz, choice_titles(descriptors))
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
     # The charts a page shows below its content (the charts domain's `page_charts`), if any.
@@ -294,16 +315,19 @@ def page(request, body, response) -> str:
         # An entry type's descriptor (a schema, a preview): the form a client would get, to look at.
         page_forms.append(forms.Form("The form a client gets", "POST", "", body["fields"], {}, {}, None, "sample",
                                      body.get("description")))
-    links = [link for link in body.get("@links", ()) if link.get("name") != "next"]
+    # The links a person follows: in words, and none that only takes writes (its form is on the page).
+    links = [dict(link, label=words.link_label(link["name"])) for link in body.get("@links", ())
+             if link.get("name") != "next" and words.followable(link.get("url", ""))]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
     fields = {key: value for key, value in body.items() if not key.startswith("@")}
     cols, mixed = item_columns(items) if items else ([], False)
-    field_titles = {field["name"]: field["title"] for descriptor in body.get("@schemas") or ()
+    field_titles = {field["name"]: field["title"] for descriptor in descriptors
                     for field in descriptor.get("fields", ())}
     type_titles = {descriptor.get("@id"): descriptor.get("title") for descriptor in body.get("@schemas") or ()}
     return env.get_template("page.html").render(
-        body=body, title=heading(body), fields=fields, links=links, next_link=next_link, items=items,
+        body=body, title=heading(body, descriptor, shown), kind_title=(descriptor or {}).get("title")
+        or words.kind_label(body.get("@type", "")), fields=fields, links=links, next_link=next_link, items=items,
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
         descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,

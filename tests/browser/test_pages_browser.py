@@ -53,10 +53,10 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     # Sign in on the start page; the cookie carries the sign-in from page to page.
     sign_in_page(page, live_server, "carol")
     shot(page, "root-signed-in")
-    page.get_by_role("link", name="me", exact=True).click()
-    page.get_by_role("link", name="client", exact=True).click()
-    page.get_by_role("link", name="diary", exact=True).click()
-    page.get_by_role("link", name="entries.items", exact=True).click()
+    page.get_by_role("link", name="My profile", exact=True).click()
+    page.get_by_role("link", name="Client", exact=True).click()
+    page.get_by_role("link", name="Diary", exact=True).click()
+    page.get_by_role("link", name="Entries", exact=True).click()
     assert page.get_by_role("cell", name="Day 14 <b>not bold</b>").first.is_visible()  # text, escaped
     shot(page, "diary-entries")
 
@@ -103,7 +103,7 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
 def test_a_professional_previews_a_schema(app, live_server, page):
     create_user(app, "pat", "professional", first_name="Pat", last_name="Therapist")
     sign_in_page(page, live_server, "pat")
-    page.get_by_role("link", name="schemas", exact=True).click()
+    page.get_by_role("link", name="Entry types", exact=True).click()
     form = page.locator("form.write", has=page.get_by_role("heading", name="Create: preview"))
     form.get_by_label("Body (JSON)").fill(GRATITUDE.replace('"type": "object"', '"type": "array"'))
     form.get_by_role("button", name="Preview").click()

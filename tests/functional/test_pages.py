@@ -37,7 +37,10 @@ def page_links(soup) -> list[tuple[str, str]]:
 
 
 def json_links(body) -> list[tuple[str, str]]:
-    return [(entry["name"], entry["url"]) for entry in body["@links"] if entry["name"] != "next"]
+    """The JSON's links as a page shows them: in words (words.py), those that only take writes left out."""
+    from hyperdiary.pages import words
+    return [(words.link_label(entry["name"]), entry["url"]) for entry in body["@links"]
+            if entry["name"] != "next" and words.followable(entry["url"])]
 
 
 def forms(soup) -> list[tuple[str, str]]:

@@ -160,7 +160,13 @@ async function submit(form) {
   }
   if (response.ok) {
     if (show === "reload") { window.location.reload(); return; }
-    if (show === "signin") { showError(form, "", "Registered. Sign in above."); return; }
+    if (show === "signin") {
+      // Good news is not an error: said in the form's status line, not in its red error list.
+      const done = form.querySelector(".form-done");
+      done.textContent = "Registered. Sign in above with your username and password.";
+      done.hidden = false;
+      return;
+    }
     if (method === "DELETE") { window.location.assign(parentOf(form.action)); return; }
     const location = response.headers.get("Location");
     if (method === "POST" && location) { window.location.assign(location); return; }
