@@ -8,6 +8,49 @@ function csrf() {
   return meta ? meta.content : null;
 }
 
+// --- a sign-in that lasts (pages/session.py) -------------------------------------------------------------
+// When the access token ends, in Unix seconds (the readable cookie beside the HttpOnly ones), or null.
+function sessionEnds() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("hd_session_ends="));
+  return found ? Number(found.split("=")[1]) : null;
+}
+
+let renewing = null;
+// Trade the refresh cookie for new tokens (once at a time: a refresh token used twice ends the sign-in).
+function renew() {
+  const meta = document.querySelector('meta[name="session-url"]');
+  if (!meta) return Promise.resolve(false);
+  if (!renewing) {
+    renewing = fetch(meta.content, {method: "PUT", credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(async (response) => {
+        if (!response.ok) return false;
+        const answer = await response.json();
+        let token = document.querySelector('meta[name="csrf-token"]');
+        if (token) token.content = answer.csrf;
+        scheduleRenewal();
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => { renewing = null; });
+  }
+  return renewing;
+}
+
+let renewalTimer = null;
+// Renew a minute before the access token ends, so that a page left open stays signed in.
+function scheduleRenewal() {
+  const ends = sessionEnds();
+  if (ends === null || !csrf()) return;
+  clearTimeout(renewalTimer);
+  renewalTimer = setTimeout(renew, Math.max(0, (ends - 60) * 1000 - Date.now()));
+}
+
+// Before a write: a token about to end is renewed first.
+async function fresh() {
+  const ends = sessionEnds();
+  if (ends !== null && ends * 1000 - Date.now() < 30000) await renew();
+}
+
 // A wall-clock "YYYY-MM-DDTHH:MM" in an IANA zone, as a UTC instant (two rounds settle any DST edge).
 function zonedToUtc(local, zone) {
   const [day, time] = local.split("T");
@@ -144,13 +187,19 @@ async function submit(form) {
       throw e;
     }
   }
-  const headers = {"Accept": show === "html" ? "text/html" : "application/json"};
-  if (body !== null) headers["Content-Type"] = "application/json";
-  if (form.dataset.etag) headers["If-Match"] = form.dataset.etag;
-  const token = csrf();
-  if (token) headers["X-CSRF-Token"] = token;
-  const response = await fetch(form.action, {method, headers, credentials: "same-origin",
-    body: body === null ? undefined : JSON.stringify(body)});
+  const send = () => {
+    const headers = {"Accept": show === "html" ? "text/html" : "application/json"};
+    if (body !== null) headers["Content-Type"] = "application/json";
+    if (form.dataset.etag) headers["If-Match"] = form.dataset.etag;
+    const token = csrf();
+    if (token) headers["X-CSRF-Token"] = token;
+    return fetch(form.action, {method, headers, credentials: "same-origin",
+      body: body === null ? undefined : JSON.stringify(body)});
+  };
+  await fresh();
+  let response = await send();
+  // Refused for want of a live access token while the sign-in lives on: renewed, and sent again.
+  if (response.status === 401 && sessionEnds() !== null && await renew()) response = await send();
   if (show === "html") {
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const main = page.querySelector("main");
@@ -221,6 +270,13 @@ function wallClock(zone) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  // Served signed out while the sign-in lives on (the access cookie ended with the page closed): renewed,
+  // and shown again signed in.
+  if (!csrf() && sessionEnds() !== null) {
+    renew().then((renewed) => { if (renewed) window.location.reload(); });
+  } else {
+    scheduleRenewal();
+  }
   for (const input of document.querySelectorAll("input[data-now]")) {
     if (!input.value) input.value = wallClock(input.form && input.form.dataset.timeZone);
   }
