@@ -31,6 +31,12 @@ FIELDS = {
     "text": "Text", "notes": "Notes", "due": "Due", "done": "Done", "is_therapist_approved": "Approved by the therapist",
     "creation_time": "Created", "modification_time": "Changed", "tagtype": "Tag type", "value": "Value",
     "id": "Number", "url": "Address", "name": "Name", "user": "Account", "client": "Client",
+    "is_onetime": "Once only", "frequency": "How often", "startdate": "Starts", "targetdate": "Target date",
+    "reminder": "Remind me", "remindertime": "Reminder time", "reminderdate": "Reminder date", "days": "Days",
+    "criticality": "Importance", "journal_timestamp": "When", "session": "Session", "logdate": "When",
+    "mood": "Mood", "current_password": "Current password", "password": "Password", "tags": "Tags",
+    "completed": "Done", "duedate": "Due", "date_time": "When", "details": "Details", "subject": "Subject",
+    "type": "Type", "entries": "Entries", "is_done": "Done", "schemas": "Entry types",
 }
 
 # Kinds by the last part of their @type, where it is not a word already.

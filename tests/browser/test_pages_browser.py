@@ -64,16 +64,29 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     form = page.locator("form.write", has=page.get_by_role("heading", name="New entry: Emotion"))
     form.get_by_label("Happy").check()
     form.get_by_label("Situation").fill("Written in the browser")
+    # A required slider starts unset and must be moved: untouched, the form says so and sends nothing.
+    form.get_by_role("button", name="Save").click()
+    slider_error = form.locator('.field[data-field="intensity"] .error')
+    slider_error.wait_for(state="visible")
+    assert "move the slider" in slider_error.inner_text()
+    form.locator('input[name="intensity"]').fill("4")
     form.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(r"/diary/entries/[0-9a-f]{32}/$"))
     assert page.get_by_text("Written in the browser").is_visible()
     assert page.get_by_text("Happy", exact=True).first.is_visible()  # the choice's title, not its value
+    written = [item for item in carol.get(link(own, "diary.entries.items") + "?limit=100").json["@items"]
+               if item.get("situation") == "Written in the browser"]
+    # What was touched, and nothing else (the untouched picture is unset, as in an entry the API was sent).
+    assert {key: value for key, value in written[0].items() if not key.startswith("@")} == \
+        {"dt": written[0]["dt"], "emotion": "happy", "intensity": 4, "situation": "Written in the browser",
+         "picture": None}
 
     # A 400 shows each message beside its field and keeps what was typed.
     page.go_back()
     page.reload()
     form = page.locator("form.write", has=page.get_by_role("heading", name="New entry: Emotion"))
     form.get_by_label("Situation").fill("No emotion chosen")
+    form.locator('input[name="intensity"]').fill("2")
     form.get_by_role("button", name="Save").click()
     error = form.locator('.field[data-field="emotion"] .error')
     error.wait_for(state="visible")
@@ -129,7 +142,7 @@ def test_a_researcher_logs_an_entry_with_nested_details(app, testapp, live_serve
     sign_in_page(page, live_server, "rosa")
     page.goto(log["@url"].replace("http://example.com", live_server))
     form = page.locator("form.write", has=page.get_by_role("heading", name="Change: add entry"))
-    form.get_by_label("date time").fill("2024-05-01T10:00")
+    form.get_by_label("When").fill("2024-05-01T10:00")
     form.get_by_label("Weight: value").fill("-1")
     form.get_by_label("g", exact=True).check()
     form.get_by_role("button", name="Save").click()

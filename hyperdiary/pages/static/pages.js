@@ -105,6 +105,15 @@ async function bodyOf(form) {
     const kinds = (field.dataset.kind || "text").split(" ");
     const kind = kinds[0];
     const input = field.querySelector("input, select, textarea");
+    // A control the person did not touch sends nothing (a replacement sends all; a new entry's time, filled
+    // in with now, is sent as shown). A required slider must be moved: its thumb shows no choice until then.
+    if (form.dataset.method !== "PUT" && !field.dataset.touched && !kinds.includes("whole") &&
+        !(input && input.dataset.now)) {
+      if (kinds.includes("slider") && input.required && !input.dataset.set) {
+        throw new FieldError(name, "Choose a value: move the slider (or use the arrow keys).");
+      }
+      continue;
+    }
     if (kind === "json") {
       const text = input.value.trim();
       if (!text) { unset(body, name); continue; }
@@ -251,6 +260,14 @@ document.addEventListener("submit", (event) => {
   button.disabled = true;
   submit(form).catch((e) => showError(form, "", String(e))).finally(() => { button.disabled = false; });
 });
+
+// What the person touched: only those fields are sent (bodyOf).
+for (const type of ["input", "change"]) {
+  document.addEventListener(type, (event) => {
+    const field = event.target.closest && event.target.closest(".field");
+    if (field) field.dataset.touched = "1";
+  });
+}
 
 document.addEventListener("input", (event) => {
   const input = event.target;
