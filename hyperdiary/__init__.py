@@ -12,6 +12,8 @@ DOMAINS = (
     "clients",
     "reports",
     "charts",
+    # Before the domains that register reminder sources (goals): it adds config.add_reminder_source.
+    "reminders",
     "diary",
     "goals",
     "journals",
@@ -23,7 +25,13 @@ DOMAINS = (
 # Environment variables that override the ini file's settings.
 ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url",
                "HYPERDIARY_RATELIMIT_STORAGE_URL": "hyperdiary.ratelimit.storage_url",
-               "HYPERDIARY_CORS_ORIGINS": "hyperdiary.cors.origins"}
+               "HYPERDIARY_CORS_ORIGINS": "hyperdiary.cors.origins",
+               # Reminders (hyperdiary/reminders/): a channel without its settings is off.
+               "HYPERDIARY_SMTP_URL": "hyperdiary.smtp.url",
+               "HYPERDIARY_MAIL_FROM": "hyperdiary.mail.from",
+               "HYPERDIARY_VAPID_PRIVATE_KEY": "hyperdiary.webpush.vapid_private_key",
+               "HYPERDIARY_WEBPUSH_ALLOW_HTTP_HOSTS": "hyperdiary.webpush.allow_http_hosts",
+               "HYPERDIARY_PUBLIC_URL": "hyperdiary.public_url"}
 
 
 # Settings every deployment has, whatever its ini file says (an absent one was a 500 on every request).

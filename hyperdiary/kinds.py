@@ -143,6 +143,7 @@ class Kind:
     put: bool = False            # PUT replaces the record's fields
     creatable: bool = True       # POST on the collection (False: records come from elsewhere, e.g. generated)
     deletable: bool = True
+    changeable: bool = True      # PATCH (False: records written elsewhere only, e.g. the reminder worker's deliveries)
     view_permission = Permissions.VIEW
     write_permission = None      # create, change and delete
     list_permission = None       # the listing and create, when they differ from view and write (a root
@@ -495,7 +496,8 @@ def add_record_kind(config, kind_class):
         config.add_view(create_record, context=collection, request_method="POST", renderer="json",
                         permission=kind.create_permission)
     config.add_view(get_record, context=item, request_method="GET", renderer="json", permission=read)
-    config.add_view(patch_record, context=item, request_method="PATCH", renderer="json", permission=write)
+    if kind.changeable:
+        config.add_view(patch_record, context=item, request_method="PATCH", renderer="json", permission=write)
     if kind.put:
         config.add_view(put_record, context=item, request_method="PUT", renderer="json", permission=write)
     if kind.deletable:

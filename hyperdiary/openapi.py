@@ -207,6 +207,7 @@ TAGS_DESCRIBED = {
     "entry schemas": "The entry types: JSON Schemas, shipped and uploaded",
     "tag types": "The kinds of tag, shared by every journal",
     "calendar feeds": "Secret URLs of a client's goals calendar, for calendar apps that send no header",
+    "notifications": "How reminders reach a client (the client alone), and the server's VAPID key",
     "reports": "Reports on a client for professionals",
     "audit": "Who read or changed a client's data: the audit trail",
     "charts": "A client's charts: data for a range of days, or (Accept: image/svg+xml) their drawing",
@@ -217,7 +218,8 @@ CLIENT = "/clients/{client_id}/"
 PATH_TAGS = {"/": "discovery", "/auth/": "accounts", "/users/": "accounts", "/clients/": "clients",
              "/schemas/": "entry schemas", "/tagtypes/": "tag types", CLIENT + "reports/": "reports",
              CLIENT + "charts/": "charts", "/subjects/": "subjects", "/audit/": "audit", CLIENT + "audit/": "audit",
-             CLIENT + "calendarfeeds/": "calendar feeds", "/feeds/": "calendar feeds"}
+             CLIENT + "calendarfeeds/": "calendar feeds", "/feeds/": "calendar feeds",
+             CLIENT + "notifications/": "notifications", "/push-key": "notifications"}
 
 
 def tag_of(op: Op, kinds=()) -> str:
@@ -437,7 +439,9 @@ def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> Re
     operations = {"list": f"The {kind.collection}, a page at a time; or every change since modified_after"}
     if kind.creatable:
         operations["create"] = f"Add a {what}"
-    operations.update(get=f"A {what}", patch=f"Change a {what} (merged, checked)")
+    operations["get"] = f"A {what}"
+    if kind.changeable:
+        operations["patch"] = f"Change a {what} (merged, checked)"
     if kind.put:
         operations["put"] = f"Replace a {what}'s fields"
     if kind.deletable:

@@ -59,6 +59,10 @@ class Permissions(enum.StrEnum):
     SUBJECT_MEMBERS = "subject:members"
     # A client's secret calendar feeds: create, list and end them (the client alone).
     CALENDAR_FEEDS = "calendar:feeds"
+    # A client's notification settings, push subscriptions and deliveries (the client alone).
+    NOTIFICATIONS = "notifications"
+    # Deliveries are written by `hyperdiary deliver`; no one is granted this through the API.
+    DELIVERIES_WRITE = "deliveries:write"
 
 
 def user_principal(user_id: str) -> str:

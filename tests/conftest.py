@@ -16,6 +16,7 @@ from pyramid.paster import get_appsettings
 
 from hyperdiary import accounts, main, migrate, server as hyperdiary_server
 from hyperdiary.diary.schema_store import SchemaRegistry
+from hyperdiary.scripts import cli
 from hyperdiary.models import dispose
 from hyperdiary.models.meta import Base
 from tests import conformance
@@ -59,9 +60,16 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app_settings(request, database_url):
+def app_settings(request, database_url, tmp_path_factory):
     settings = dict(get_appsettings(request.config.getoption("--ini")))
     settings["sqlalchemy.url"] = database_url
+    # Web Push on (a key of the suite's own), so that `push.key` and subscriptions are exercised; push
+    # receivers in tests listen on 127.0.0.1 over http (hyperdiary/reminders/).
+    if not settings.get("hyperdiary.webpush.vapid_private_key"):
+        key_file = tmp_path_factory.mktemp("vapid") / "vapid.pem"
+        cli.main(["vapid-keys", "--out", str(key_file)])
+        settings["hyperdiary.webpush.vapid_private_key"] = str(key_file)
+        settings["hyperdiary.webpush.allow_http_hosts"] = "127.0.0.1"
     migrate.upgrade(settings)
     return settings
 

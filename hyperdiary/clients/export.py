@@ -16,6 +16,7 @@ from .resources import ClientResource
 from ..security import Permissions
 from .views import client_body
 from ..diary.views import configuration_body
+from ..reminders.views import settings_body, stored_settings
 
 OFFERS = ("application/json", fhir.CONTENT_TYPE)
 
@@ -36,7 +37,10 @@ FHIR_BUNDLE_SCHEMA = Named('FHIRBundle', {"type": "object", "required": ["resour
 def head(request, client_resource) -> dict:
     """What the document starts with: the client and its diary configuration, as the API shows them."""
     configuration = configuration_body(request, client_resource["diary"])
-    return {"client": client_body(request, client_resource), "configuration": configuration}
+    notifications = client_resource["notifications"]
+    return {"client": client_body(request, client_resource), "configuration": configuration,
+            "notifications": settings_body(request, notifications,
+                                           stored_settings(request.dbsession, client_resource.client.id))}
 
 
 def patient(request, connection, client_resource) -> dict:

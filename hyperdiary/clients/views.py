@@ -34,6 +34,7 @@ def client_body(request, resource: ClientResource) -> dict:
         hm.link(request, "diary.entries.items", entries, "items"),
         hm.link(request, "diary.entries.schemas", entries, "schemas"),
         hm.link(request, "goals.ics.feeds", resource["calendarfeeds"], permission=Permissions.CALENDAR_FEEDS),
+        hm.link(request, "notifications", resource["notifications"], permission=Permissions.NOTIFICATIONS),
         *kind_links(request, resource),
         hm.link(request, "reports", resource["reports"]),
         # API.md §9: who may see the client's data, everything of it at once, and who read or changed it.

@@ -1,17 +1,20 @@
 """Goals: their schedule, the tracking items it generates, the goal's status, reminders, and the iCalendar
 feed. Views stay thin; the rules of RESOURCES.md live here.
 
-Due dates are calendar days in UTC at the start date's time of day (RESOURCES.md), produced by
-dateutil's rrule: the same rule the iCalendar feed publishes, so a calendar app expands a goal into
-exactly its tracking items.
+Due dates keep the client's wall-clock time (API.md §12): a recurring goal's rule runs over local times in
+the client's zone, from the start date's local day and time of day, and each occurrence becomes its UTC
+instant, so a daily 09:00 goal in Amsterdam is due at 07:00Z in summer and 08:00Z in winter. It is dateutil's
+rrule, the same rule the iCalendar feed publishes (with a local DTSTART), so a calendar app expands a goal
+into exactly its tracking items. Items stored before this rule keep their instants (docs/decisions.md).
 """
 import datetime
 import itertools
+import zoneinfo
 from typing import NamedTuple
 
 import icalendar
 from dateutil import rrule
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 
 from .. import kinds, localtime
 from ..errors import Refused, ValidationFailure, problem
@@ -51,44 +54,61 @@ def today() -> datetime.date:
 # --- schedules --------------------------------------------------------------------------------------------
 
 
+UTC = zoneinfo.ZoneInfo("UTC")
+
+
 class Schedule(NamedTuple):
     frequency: str
     days: tuple
-    start: datetime.datetime
+    start: datetime.datetime  # naive UTC, as stored
     target: datetime.datetime | None
+    tz: zoneinfo.ZoneInfo = UTC  # the client's zone: the schedule's wall clock
+
+    def local(self, moment: datetime.datetime) -> datetime.datetime:
+        """A naive UTC instant as naive wall-clock time in the zone."""
+        return self.tz.fromutc(moment.replace(tzinfo=self.tz)).replace(tzinfo=None)
 
     def rule(self) -> rrule.rrule | None:
-        """The recurrence as an rrule (None for a one-time goal): every occurrence is a due date."""
+        """The recurrence as an rrule over naive local times (None for a one-time goal): every occurrence
+        is a due date's wall-clock time. Weekdays and days of the month are the zone's."""
         if self.frequency == ONE_TIME:
             return None
-        until = self.until()
+        start, until = self.local(self.start), self.until()
         if self.frequency == DAILY:
-            return rrule.rrule(rrule.DAILY, dtstart=self.start, until=until)
+            return rrule.rrule(rrule.DAILY, dtstart=start, until=until)
         if self.frequency == WEEKLY:
-            weekdays = sorted({WEEKDAYS.index(day) for day in self.days}) or [self.start.weekday()]
-            return rrule.rrule(rrule.WEEKLY, dtstart=self.start, until=until, byweekday=weekdays)
-        day = self.start.day
+            weekdays = sorted({WEEKDAYS.index(day) for day in self.days}) or [start.weekday()]
+            return rrule.rrule(rrule.WEEKLY, dtstart=start, until=until, byweekday=weekdays)
+        day = start.day
         if day <= 28:
-            return rrule.rrule(rrule.MONTHLY, dtstart=self.start, until=until, bymonthday=day)
+            return rrule.rrule(rrule.MONTHLY, dtstart=start, until=until, bymonthday=day)
         # The 29th to 31st: the last of the days 28..day that the month has, i.e. the month's last day
         # when it is shorter (RFC 5545 BYSETPOS; a calendar app reads the same rule).
-        return rrule.rrule(rrule.MONTHLY, dtstart=self.start, until=until, bymonthday=range(28, day + 1),
+        return rrule.rrule(rrule.MONTHLY, dtstart=start, until=until, bymonthday=range(28, day + 1),
                            bysetpos=-1)
 
     def until(self) -> datetime.datetime:
-        """The last instant a recurring goal may be due: its target day at the start's time of day."""
-        return datetime.datetime.combine(self.target.date(), self.start.time())
+        """The last wall-clock time a recurring goal may be due: its target's local day at the start's
+        local time of day."""
+        return datetime.datetime.combine(self.local(self.target).date(), self.local(self.start).time())
 
     def due_dates(self, limit=MAX_ITEMS + 1) -> list[datetime.datetime]:
-        """The due dates, oldest first, at most `limit` of them."""
+        """The due dates as naive UTC instants, oldest first, at most `limit` of them. A wall-clock time the
+        zone skips (02:30 on the day clocks jump to 03:00) is read with the offset before the jump, as
+        RFC 5545 says; one it repeats is its first occurrence."""
         rule = self.rule()
         if rule is None:
             return [self.target or self.start]
-        return list(itertools.islice(rule, limit))
+        return [localtime.naive_utc(moment.replace(tzinfo=self.tz)) for moment in itertools.islice(rule, limit)]
 
 
-def schedule_of(goal: Goal) -> Schedule:
-    return Schedule(goal.frequency, tuple(goal.days or ()), goal.startdate, goal.targetdate)
+def schedule_of(goal: Goal, tz: zoneinfo.ZoneInfo = UTC) -> Schedule:
+    return Schedule(goal.frequency, tuple(goal.days or ()), goal.startdate, goal.targetdate, tz)
+
+
+def client_zone(resource) -> zoneinfo.ZoneInfo:
+    """The zone of the client a resource (goals, a goal) belongs to: its goals' wall clock."""
+    return localtime.zone(resource.client.time_zone)
 
 
 # --- reading a goal's fields -------------------------------------------------------------------------------
@@ -110,10 +130,10 @@ def _seconds(moment: datetime.datetime) -> datetime.datetime:
     return moment.replace(microsecond=0)
 
 
-def parse(fields: dict, prefix="") -> tuple[dict, list[dict]]:
+def parse(fields: dict, prefix="", tz: zoneinfo.ZoneInfo = UTC) -> tuple[dict, list[dict]]:
     """The values to store from a goal's fields (already valid against schemas/goal.json), and the
     problems of the rules across fields: frequency, target date, order of the dates, number of items.
-    `prefix` goes before each problem's name (a batch names its items by index)."""
+    `prefix` goes before each problem's name (a batch names its items by index); `tz` is the client's."""
     found = []
     is_onetime = fields["is_onetime"]
     frequency = ONE_TIME if is_onetime else fields.get("frequency")
@@ -149,7 +169,7 @@ def parse(fields: dict, prefix="") -> tuple[dict, list[dict]]:
     if values["reminder"] and values["remindertime"] is None:
         found.append(problem(prefix + "remindertime", "A reminder needs a time."))
     if not found:
-        due = Schedule(frequency, tuple(values["days"]), start, target).due_dates()
+        due = Schedule(frequency, tuple(values["days"]), start, target, tz).due_dates()
         if len(due) > MAX_ITEMS:
             found.append(problem(prefix + "targetdate", f"This schedule has more than {MAX_ITEMS} due dates; "
                                                          "choose an earlier target date."))
@@ -180,24 +200,24 @@ def _insert_items(dbsession, rows):
         dbsession.execute(insert(GoalTracking), rows)
 
 
-def generate_items(dbsession, goal, moment):
-    """A new goal's tracking items, one per due date of its schedule."""
-    _insert_items(dbsession, _items(goal, schedule_of(goal).due_dates(), moment))
+def generate_items(dbsession, goal, moment, tz: zoneinfo.ZoneInfo = UTC):
+    """A new goal's tracking items, one per due date of its schedule in the client's zone."""
+    _insert_items(dbsession, _items(goal, schedule_of(goal, tz).due_dates(), moment))
 
 
 def live_items(goal_id: str):
     return (GoalTracking.goal_id == goal_id, GoalTracking.deleted.is_(None))
 
 
-def update_goal(dbsession, goal: Goal, values: dict, moment):
+def update_goal(dbsession, goal: Goal, values: dict, moment, tz: zoneinfo.ZoneInfo = UTC):
     """Store the new values. A schedule change deletes the items due after today and generates the new
-    schedule's items due after today; the past and its completion stay."""
-    before = schedule_of(goal)
+    schedule's items due after today (at local wall-clock time); the past and its completion stay."""
+    before = schedule_of(goal, tz)
     reminder_before = (goal.remindertime, goal.reminderdate)
     for name, value in values.items():
         setattr(goal, name, value)
     bump(goal, moment)
-    after = schedule_of(goal)
+    after = schedule_of(goal, tz)
     if after != before:
         future = datetime.datetime.combine(today() + datetime.timedelta(days=1), datetime.time())
         dbsession.flush()
@@ -265,6 +285,41 @@ def reminder_instant(duedate, reminderdate, remindertime, tz) -> datetime.dateti
 # An item's reminder lies within a day and a zone's offset of its due date (or of its reminder date):
 # two days on either side bound every zone, so the database narrows the candidates, Python decides.
 REMINDER_SLACK = datetime.timedelta(days=2)
+# For the worker, tighter: the reminder falls on the due instant's local day (within 25 hours of it, a
+# day of 25 hours included), or on its reminder date's (within a day of that UTC date).
+DUE_SLACK = datetime.timedelta(hours=25)
+
+
+class GoalReminders:
+    """The goals' source of reminders for `hyperdiary deliver` (hyperdiary/reminders/worker.py): each live,
+    incomplete tracking item of a live goal with `reminder` on, at its reminder instant in the client's zone.
+    One statement; the database narrows by date, the zone decides."""
+
+    name = "goal"
+
+    def due(self, connection, since, until, unsettled):
+        from ..clients.models import Client
+        from ..reminders.worker import Reminder
+        no_date = GoalTracking.reminderdate.is_(None)
+        day = datetime.timedelta(days=1)
+        rows = connection.execute(
+            select(GoalTracking.id, GoalTracking.goal_id, GoalTracking.client_id, GoalTracking.duedate,
+                   GoalTracking.reminderdate, GoalTracking.remindertime, Goal.title, Client.time_zone)
+            .join(Goal, Goal.id == GoalTracking.goal_id).join(Client, Client.id == GoalTracking.client_id)
+            .where(GoalTracking.deleted.is_(None), GoalTracking.iscompleted.is_(False),
+                   GoalTracking.remindertime.is_not(None), Goal.deleted.is_(None), Goal.reminder.is_(True),
+                   or_(and_(no_date, GoalTracking.duedate >= since - DUE_SLACK,
+                            GoalTracking.duedate <= until + DUE_SLACK),
+                       and_(~no_date, GoalTracking.reminderdate >= (since - day).date(),
+                            GoalTracking.reminderdate <= (until + day).date())),
+                   unsettled(GoalTracking.id)))
+        zones = {}
+        for row in rows:
+            tz = zones.get(row.time_zone) or zones.setdefault(row.time_zone, localtime.zone(row.time_zone))
+            at = reminder_instant(row.duedate, row.reminderdate, row.remindertime, tz)
+            if since <= at <= until:
+                yield Reminder(self.name, row.id, row.client_id, at,
+                               f"clients/{row.client_id}/goals/{row.goal_id}/tracking/{row.id}/", row.title)
 
 
 # --- iCalendar ----------------------------------------------------------------------------------------------
@@ -288,7 +343,7 @@ def calendar(goals, urls, tz_name: str, product: str) -> bytes:
     cal.add("x-wr-timezone", tz_name)
     span = None
     for goal in goals:
-        schedule = schedule_of(goal)
+        schedule = schedule_of(goal, tz)
         due = schedule.due_dates()
         if not due:
             continue
@@ -316,9 +371,9 @@ def calendar(goals, urls, tz_name: str, product: str) -> bytes:
                 alarm.add("trigger", _utc(remind), parameters={"VALUE": "DATE-TIME"})
         else:
             days = [localtime.local_day(moment, tz) for moment in due]
-            wall = _utc(due[0]).astimezone(tz).time().replace(tzinfo=None)
+            wall = schedule.local(schedule.start).time()  # the rule's wall-clock time
             todo.add("dtstart", datetime.datetime.combine(days[0], wall, tzinfo=tz))
-            recurrence = _local_rule(schedule, due[0], days, wall, tz)
+            recurrence = _local_rule(schedule, days, tz)
             if recurrence is not None:
                 todo.add("rrule", recurrence)
             else:
@@ -337,23 +392,12 @@ def calendar(goals, urls, tz_name: str, product: str) -> bytes:
     return cal.to_ical()
 
 
-def _local_rule(schedule: Schedule, first_due: datetime.datetime, days: list[datetime.date], wall: datetime.time, tz):
-    """The schedule's RRULE in local time, when it expands to exactly these local days (else None). The
-    due dates are UTC days; their local days are the same days shifted by the zone's offset, which moves
-    weekdays along (a Monday 23:30 UTC is a Tuesday in Amsterdam)."""
-    shift = (days[0] - first_due.date()).days
-    start = datetime.datetime.combine(days[0], wall)
-    until = datetime.datetime.combine(days[-1], wall)
-    if schedule.frequency == DAILY:
-        rule = rrule.rrule(rrule.DAILY, dtstart=start, until=until)
-    elif schedule.frequency == WEEKLY:
-        weekdays = sorted({WEEKDAYS.index(day) for day in schedule.days}) or [schedule.start.weekday()]
-        rule = rrule.rrule(rrule.WEEKLY, dtstart=start, until=until,
-                           byweekday=sorted({(day + shift) % 7 for day in weekdays}))
-    elif shift == 0:
-        rule = Schedule(MONTHLY, (), start, until).rule()
-    else:
-        return None
+def _local_rule(schedule: Schedule, days: list[datetime.date], tz):
+    """The schedule's RRULE: its rule runs in local time already (Schedule.rule), so it expands to exactly
+    these local days; checked all the same, else None (the caller lists the days)."""
+    rule = schedule.rule()
+    # UNTIL at the last occurrence (naive local, converted below): the rule ends where its items end.
+    until = datetime.datetime.combine(days[-1], schedule.local(schedule.start).time())
     if [moment.date() for moment in itertools.islice(rule, len(days) + 1)] != days:
         return None
     recurrence = icalendar.vRecur.from_ical(str(rule).split("RRULE:", 1)[1])
@@ -391,7 +435,7 @@ def check_approval(request, context, data: dict, current: Goal | None):
         raise Refused("Only a professional of the client's caseload may set is_therapist_approved.")
 
 
-def goal_problems(request, data: dict, current: Goal | None, index=None) -> tuple[dict | None, list[dict]]:
+def goal_problems(request, data: dict, current: Goal | None, index=None, tz=UTC) -> tuple[dict | None, list[dict]]:
     """(values to store, problems) for a goal's body (merged onto `current`); problems are named by field,
     or `<index>.<field>` within a batch."""
     fields = dict(stored_fields(current), **data) if current is not None else data
@@ -400,7 +444,7 @@ def goal_problems(request, data: dict, current: Goal | None, index=None) -> tupl
                      p["message"]) for p in request.bodies["goal"].problems(fields)]
     if found:
         return None, found
-    return parse(fields, prefix)
+    return parse(fields, prefix, tz)
 
 
 class GoalKind(kinds.Kind):
@@ -433,16 +477,16 @@ class GoalKind(kinds.Kind):
 
     def values(self, request, data, current=None, *, replace=False):
         check_approval(request, request.context, data, current)
-        values, found = goal_problems(request, data, current)
+        values, found = goal_problems(request, data, current, tz=client_zone(request.context))
         if found:
             raise ValidationFailure("Invalid JSON input", found)
         return values
 
     def created(self, request, context, row):
-        generate_items(request.dbsession, row, request.now)
+        generate_items(request.dbsession, row, request.now, client_zone(context))
 
     def store(self, request, item, values):
-        update_goal(request.dbsession, item.record, values, request.now)
+        update_goal(request.dbsession, item.record, values, request.now, client_zone(item))
 
     def deleting(self, request, record):
         delete_tracking(request.dbsession, record, request.now)
@@ -495,3 +539,4 @@ def includeme(config):
     config.add_record_kind(GoalKind)
     config.add_record_kind(TrackingKind)
     config.scan(".views")
+    config.add_reminder_source(GoalReminders())

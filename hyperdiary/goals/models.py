@@ -52,4 +52,7 @@ class GoalTracking(SoftDeleted, Base):
         Index("ix_goal_tracking_sync", "goal_id", "modified", "id"),
         # A client's items by due date: the tracker, and the reminders keyset-paged on (duedate, id).
         Index("ix_goal_tracking_client", "client_id", "duedate", "id", postgresql_where=LIVE, sqlite_where=LIVE),
+        # Every client's items by due date, and by reminder date: what `hyperdiary deliver` asks on each pass.
+        Index("ix_goal_tracking_due", "duedate", postgresql_where=LIVE, sqlite_where=LIVE),
+        Index("ix_goal_tracking_reminderdate", "reminderdate", postgresql_where=LIVE, sqlite_where=LIVE),
     )

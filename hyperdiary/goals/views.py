@@ -83,7 +83,7 @@ def batch(context, request):
         raise ValidationFailure("Invalid JSON input", [problem("body", "Expected a JSON array of goals.")])
     if len(items) > MAX_BATCH:
         raise ValidationFailure("Invalid JSON input", [problem("body", f"At most {MAX_BATCH} goals in one batch.")])
-    found, plan = [], []
+    found, plan, tz = [], [], goals_model.client_zone(context)
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             found.append(problem(str(index), "Expected a JSON object."))
@@ -97,12 +97,12 @@ def batch(context, request):
                 continue
         current = item_resource.goal if item_resource is not None else None
         goals_model.check_approval(request, context, data, current)
-        values, item_problems = goals_model.goal_problems(request, data, current, index)
+        values, item_problems = goals_model.goal_problems(request, data, current, index, tz)
         found += item_problems
         plan.append((item_resource, values))
     if found:
         raise ValidationFailure("Invalid JSON input", found)
-    generated = sum(len(goals_model.Schedule(v["frequency"], tuple(v["days"]), v["startdate"], v["targetdate"])
+    generated = sum(len(goals_model.Schedule(v["frequency"], tuple(v["days"]), v["startdate"], v["targetdate"], tz)
                         .due_dates()) for _, v in plan)
     if generated > MAX_BATCH_ITEMS:
         raise ValidationFailure("Invalid JSON input", [problem("body", (

@@ -1,5 +1,6 @@
-"""The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role), and
-`export` a client's data (the document of its `export` link, JSON or FHIR, to standard output).
+"""The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role),
+`export` a client's data (the document of its `export` link, JSON or FHIR, to standard output), `deliver`
+due reminders (until stopped, or `--once`), and make a VAPID key pair for Web Push (`vapid-keys`).
 
 Both read the same ini file and environment overrides as the server, so they act on its database.
 """
@@ -96,6 +97,56 @@ def cmd_export(args):
             engine.dispose()
 
 
+def cmd_deliver(args):
+    """The reminder worker (hyperdiary/reminders/worker.py): passes at most 30 s apart until SIGTERM or
+    SIGINT, or one pass with --once. It builds the app from the ini file, so it sends through the same
+    settings, sources and database as the server."""
+    import logging
+
+    from pyramid.paster import get_app
+
+    from ..models import dispose
+    from ..reminders.worker import INTERVAL
+
+    setup_logging(args.config)
+    logging.getLogger("hyperdiary.deliver").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = get_app(args.config)
+    reminders = app.registry["reminders"]
+    states = reminders.channels.states()
+    logging.getLogger("hyperdiary.deliver").info(
+        "deliver: push %s, e-mail %s, sources: %s", "on" if states["push"] else "off",
+        "on" if states["email"] else "off", ", ".join(source.name for source in reminders.sources) or "none")
+    try:
+        reminders.worker(app.registry).run(once=args.once, interval=min(args.interval, INTERVAL))
+    finally:
+        dispose(app.registry)
+
+
+def cmd_vapid_keys(args):
+    """A new VAPID key pair (P-256): the private key as PEM (PKCS#8) in FILE, readable by its owner only,
+    for `hyperdiary.webpush.vapid_private_key`; the public key (what `push.key` answers) printed."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    try:
+        descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        sys.exit(f"error: {args.out} exists; choose another file (a key in use is not overwritten)")
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    print(f"Wrote {args.out}. Public key (applicationServerKey): "
+          f"{base64.urlsafe_b64encode(public).decode().rstrip('=')}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hyperdiary", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +172,16 @@ def main(argv=None):
     export_parser.add_argument("--base-url", default="http://localhost:6543",
                                help="the public URL of the API, which the @urls in the document start with")
     export_parser.set_defaults(func=cmd_export)
+
+    deliver_parser = commands.add_parser("deliver", help="send due reminders (Web Push, e-mail) until stopped")
+    deliver_parser.add_argument("--config", default="development.ini")
+    deliver_parser.add_argument("--once", action="store_true", help="make one pass and exit")
+    deliver_parser.add_argument("--interval", type=float, default=30, help="seconds between passes (at most 30)")
+    deliver_parser.set_defaults(func=cmd_deliver)
+
+    vapid_parser = commands.add_parser("vapid-keys", help="write a new VAPID private key (PEM) for Web Push")
+    vapid_parser.add_argument("--out", required=True, help="the PEM file to write (must not exist)")
+    vapid_parser.set_defaults(func=cmd_vapid_keys)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -3,16 +3,20 @@ lists; the same as a FHIR R4 Bundle whose every resource is valid (fhir.resource
 read R4's Patient, Questionnaire, QuestionnaireResponse, Observation, Goal and DocumentReference); who
 may export; each export audited; the `hyperdiary export` command; and `professionals`."""
 import base64
+import datetime
 import io
 import json
 
 import pytest
+import sqlalchemy as sa
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from hyperdiary import export as export_module
 from hyperdiary.scripts import cli
 from hyperdiary.clients.resources import ClientResource
+from hyperdiary.reminders.models import Delivery
+from hyperdiary.reminders.kinds import SubscriptionKind
 from tests.conftest import create_user, every_item, link, link_names, sign_in
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
@@ -38,7 +42,7 @@ PIXEL = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n").decode
 
 
 @pytest.fixture
-def filled(client, professional, caseload):
+def filled(app, client, professional, caseload):
     """Carol's records of every kind, written through the API: her client resource."""
     professional.post(professional.url("schemas"), json=EVERY_TYPE, status=201)
     carol = professional.get(caseload).json
@@ -75,6 +79,14 @@ def filled(client, professional, caseload):
                     status=201)
     client.post(link(carol, "moods"), json={"logdate": "2024-04-03T08:00:00Z", "mood": "sad", "reasons": []},
                 status=201)
+    # Reminders: a push subscription, and a delivery as the worker writes it.
+    notifications = client.get(link(client.client(), "notifications")).json
+    client.post(link(notifications, "subscriptions"), json=SubscriptionKind.example, status=201)
+    with app.registry["dbengine"].begin() as conn:
+        conn.execute(sa.insert(Delivery), [{
+            "id": "e" * 32, "client_id": carol["@url"].rstrip("/").rsplit("/", 1)[1], "channel": "push",
+            "status": "sent", "about": "clients/", "version": 1, "time": datetime.datetime(2024, 4, 1, 9),
+            "created": datetime.datetime(2024, 4, 1, 9), "modified": datetime.datetime(2024, 4, 1, 9)}])
     return carol
 
 

@@ -58,13 +58,18 @@ def kinds_app(app_settings, tmp_path_factory):
     dispose(app.registry)
 
 
-KINDS = registered_kinds()
+# Kinds whose records no API call makes: deliveries are written by `hyperdiary deliver` alone, and
+# tests/functional/test_reminders.py drives them through the worker (listing, export, erasure, no PATCH).
+WORKER_WRITTEN = ["reminder-delivery"]
+KINDS = [name for name in registered_kinds() if name not in WORKER_WRITTEN]
 
 
 def test_every_kind_is_in_the_contract_suite(kinds_app):
     """The suite's parameters are the kinds of the app it tests, the shipped ones and the test kind among them."""
-    assert KINDS == list(kinds_app.registry.kinds)
-    assert {"entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration"} <= set(KINDS)
+    assert KINDS + WORKER_WRITTEN == [name for name in kinds_app.registry.kinds if name in KINDS] + WORKER_WRITTEN
+    assert set(KINDS + WORKER_WRITTEN) == set(kinds_app.registry.kinds)
+    assert {"entry", "journal", "tag", "goal", "goal-tracking", "mood", "subjectlog", "hydration",
+            "push-subscription"} <= set(KINDS)
 
 
 @pytest.fixture
@@ -74,6 +79,11 @@ def api(kinds_app):
     with kinds_app.registry["dbengine"].begin() as conn:
         conn.execute(hydration.Hydration.__table__.delete())
     empty_tables(kinds_app.registry["dbengine"])
+
+
+def readable_by_followers(kind) -> bool:
+    """Whether the professionals of the caseload read the kind's records (push subscriptions: the client alone)."""
+    return kind.view_permission == "resource:view"
 
 
 def research(kind) -> bool:
@@ -129,6 +139,8 @@ def example(api, app, kind, n=0):
         body["tagtype"] = tagtype(api, app)
     if kind.name == "subjectlog":  # the subject it is about: the owner's, shared with the follower
         body["subject"] = subject(api)
+    if kind.name == "push-subscription":  # a subscription is its endpoint: one of its own per n
+        return dict(body, endpoint=f"{body['endpoint']}/{n}")
     for name, value in body.items():
         if isinstance(value, str) and value.endswith("Z") and "T" in value:
             body[name] = f"{value[:11]}{9 + n // 60:02d}:{n % 60:02d}:00Z"
@@ -368,6 +380,13 @@ def test_hidden_from_strangers_and_read_only_for_followers(kinds_app, api, owner
         assert record["@url"] not in {item["@url"] for item in stranger.get(listing).json["@items"]}
     stranger.patch(record["@url"], json=kind.change, status=404)
     stranger.delete(record["@url"], status=404)
+    if not readable_by_followers(kind):  # the client's alone: to the professional as if it did not exist
+        for target in (url, listing, record["@url"]):
+            follower.get(target, status=404)
+        follower.patch(record["@url"], json=kind.change, status=404)
+        parent = next(name for (_, name), cls in kinds_app.registry.kinds.children.items() if cls is kind.parent)
+        assert parent not in link_names(follower.get(owner.client()["@url"]).json)
+        return
     # The professional of the caseload reads what the client keeps (a member, what a subject keeps): the
     # same record, with the links of what they may do.
     theirs = follower.get(record["@url"]).json
@@ -432,7 +451,8 @@ def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner
     url, listing = urls(owner, kinds_app, kind)
     record_url = made(owner, kinds_app, kind, url, listing).json["@url"]
     body = example(api, kinds_app, kind, 7) if kind.creatable else None
-    for reader in (owner, follower):  # a professional's caseload is read with the rest (ClientResource.caller_facts)
+    # A professional's caseload is read with the rest (ClientResource.caller_facts).
+    for reader in (owner, follower) if readable_by_followers(kind) else (owner,):
         statements.clear()
         reader.get(record_url)
         # (a professional's read is audited: an event written apart from the read, hyperdiary/audit.py)

@@ -1,6 +1,7 @@
 """The OpenAPI document is served, valid OpenAPI 3.1, describes exactly the views that exist, and real
 answers fit it: every documented operation is called and each answer's status, headers and body are
 checked against what the document says."""
+import datetime
 import json
 import pathlib
 import re
@@ -8,6 +9,7 @@ import shutil
 
 import colander
 import pytest
+import sqlalchemy as sa
 import webtest
 from openapi_spec_validator import validate
 
@@ -15,6 +17,8 @@ from hyperdiary import main
 from hyperdiary import openapi as generation
 from hyperdiary.openapi import kind_operations, record_kinds
 from hyperdiary.models import dispose
+from hyperdiary.reminders.models import Delivery
+from hyperdiary.reminders.kinds import SubscriptionKind
 from tests import conformance
 from tests.conformance import path_pattern
 from tests.conftest import PASSWORD, link, sign_in
@@ -199,7 +203,7 @@ MOOD = {
 }
 
 
-def test_answers_fit_the_document(anonymous, admin, client, professional, caseload, researcher):
+def test_answers_fit_the_document(app, anonymous, admin, client, professional, caseload, researcher):
     check = Conformance(openapi(anonymous))
     home = "http://example.com/"
 
@@ -355,6 +359,30 @@ def test_answers_fit_the_document(anonymous, admin, client, professional, caselo
     check(anonymous.get(feed["feed"]))
     check(client.delete(feed["@url"], status=204))
     check(anonymous.get(feed["feed"], status=404))
+    # Reminders (API.md §12).
+    check(anonymous.get(anonymous.url("push.key")))
+    notifications = link(carol, "notifications")
+    settings = check(client.get(notifications)).json
+    check(client.patch(notifications, json={"email": True, "quiet_hours": {"start": "22:00", "end": "07:00"}}))
+    check(client.patch(notifications, json={"quiet_hours": {"start": "25:00", "end": "07:00"}}, status=400))
+    check(professional.get(notifications, status=404))
+    subscriptions, example = link(settings, "subscriptions"), SubscriptionKind.example
+    subscription = check(client.post(subscriptions, json=example, status=201)).json
+    check(client.post(subscriptions, json=example))
+    check(client.post(subscriptions, json=dict(example, endpoint="http://push.example.org/x"), status=400))
+    check(client.get(subscriptions))
+    check(client.get(subscription["@url"]))
+    check(client.patch(subscription["@url"], json=SubscriptionKind.change))
+    check(client.delete(subscription["@url"], status=204))
+    with app.registry["dbengine"].begin() as conn:
+        conn.execute(sa.insert(Delivery), [{"id": "d" * 32, "client_id": carol["@url"].rstrip("/").rsplit("/", 1)[1],
+                                            "time": datetime.datetime(2024, 5, 1, 7), "channel": "push",
+                                            "status": "sent", "about": "clients/", "version": 1,
+                                            "created": datetime.datetime(2024, 5, 1),
+                                            "modified": datetime.datetime(2024, 5, 1)}])
+    delivery = check(client.get(link(settings, "deliveries"))).json["@items"][0]
+    check(client.get(delivery["@url"]))
+
     goal = check(client.get(urls[1])).json
     changed = check(client.patch(goal["@url"], json={"targetdate": "2024-05-02T00:00:00Z"}))
     check(client.patch(goal["@url"], json={"title": "x"}, headers={"If-Match": goal_etag}, status=412))
@@ -663,7 +691,7 @@ def test_every_file_body_is_its_file(app, anonymous):
         assert {field: {k: v for k, v in schema["properties"][field].items() if k != "maxLength"} for field in own} == {
             field: {k: v for k, v in value.items() if k != "maxLength"} for field, value in own.items()}, name
         assert set(schema["properties"]) - set(own) <= {"@url", "@type", "@links", "@changes", "id", "user", "entries",
-                                                         "tags", "name"}, name
+                                                         "tags", "name", "channels"}, name
         assert schema["additionalProperties"] is False, name
     assert used == set(bodies.kinds)
 

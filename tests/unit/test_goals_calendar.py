@@ -1,4 +1,4 @@
-"""How the goals calendar writes a schedule: an RRULE in local time where one fits, explicit dates else."""
+"""How the goals calendar writes a schedule: an RRULE in the client's local time, as its due dates follow."""
 import datetime
 import types
 
@@ -21,20 +21,23 @@ def todo(zone, **fields):
     return icalendar.Calendar.from_ical(document).walk("VTODO")[0]
 
 
-def test_a_weekday_moved_by_the_zone_is_still_one_rule():
-    # Monday 23:30 UTC is Tuesday 08:30 in Tokyo, all year.
+def test_weekdays_are_the_clients_own():
+    # Monday 23:30 UTC is Tuesday 08:30 in Tokyo: the goal's Mondays are Tokyo's, at 08:30 there, so the first
+    # occurrence is the next Monday (API.md §12: a schedule keeps the client's wall clock).
     swim = todo("Asia/Tokyo")
-    assert swim["rrule"]["BYDAY"] == ["TU"]
-    assert swim.decoded("dtstart") == datetime.datetime(2024, 1, 2, 8, 30, tzinfo=swim.decoded("dtstart").tzinfo)
+    assert swim["rrule"]["BYDAY"] == ["MO"]
+    assert swim.decoded("dtstart") == datetime.datetime(2024, 1, 8, 8, 30, tzinfo=swim.decoded("dtstart").tzinfo)
     assert "rdate" not in swim
 
 
-def test_days_that_move_with_the_season_are_listed():
-    # Monday 22:30 UTC is Monday 23:30 in Amsterdam in winter, Tuesday 00:30 in summer: no one weekly rule.
+def test_one_rule_in_every_season():
+    # Monday 22:30 UTC is Monday 23:30 in Amsterdam in winter; the goal stays at 23:30 on Mondays in summer too
+    # (21:30 UTC), so one weekly rule describes it, and its due dates are that rule's instants.
     swim = todo("Europe/Amsterdam", startdate=datetime.datetime(2024, 1, 1, 22, 30))
-    assert "rrule" not in swim
-    dates = [moment.dt for rdate in (swim["rdate"] if isinstance(swim["rdate"], list) else [swim["rdate"]])
-             for moment in rdate.dts]
-    assert len(dates) == 53 - 1  # every Monday of 2024 (53) but the first, which is DTSTART
-    assert {moment.strftime("%H:%M") for moment in dates} == {"23:30"}
-    assert {moment.strftime("%a") for moment in dates} == {"Mon", "Tue"}
+    assert swim["rrule"]["BYDAY"] == ["MO"] and "rdate" not in swim
+    schedule = goals.schedule_of(goal(startdate=datetime.datetime(2024, 1, 1, 22, 30)),
+                                 goals.localtime.zone("Europe/Amsterdam"))
+    due = schedule.due_dates()
+    assert len(due) == 53  # every Monday of 2024
+    assert {moment.strftime("%H:%M") for moment in due} == {"22:30", "21:30"}
+    assert datetime.datetime(2024, 7, 1, 21, 30) in due
