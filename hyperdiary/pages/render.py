@@ -126,12 +126,13 @@ class Shown:
     def _table(self, rows: list) -> str:
         cols = columns(rows)
         linked = bool(rows and rows[0].get("@url"))
-        head = "".join(f'<th scope="col">{esc(label(c))}</th>' for c in cols)
+        heads = {c: esc(label(c)) for c in cols}
+        head = "".join(f'<th scope="col">{heads[c]}</th>' for c in cols)
         if linked:
             head += '<th scope="col"><span class="vh">link</span></th>'
         body = []
         for row in rows:
-            cells = "".join(f"<td>{self._cell(row.get(c), c)}</td>" for c in cols)
+            cells = "".join(f'<td data-label="{heads[c]}">{self._cell(row.get(c), c)}</td>' for c in cols)
             if linked and row.get("@url"):
                 cells += f'<td><a href="{esc(row["@url"])}">open</a></td>'
             body.append(f"<tr>{cells}</tr>")
@@ -140,9 +141,10 @@ class Shown:
     def items(self, items: list, cols: list, mixed: bool, field_titles: dict, type_titles: dict) -> Markup:
         """A listing's table: a row per item (a tombstone says when it was deleted); items of several types
         (entries of five schemas) have their shared fields as columns, the others, where set, in `details`."""
-        head = '<th scope="col"><span class="vh">link</span></th>' + ('<th scope="col">type</th>' if mixed else "")
-        head += "".join(f'<th scope="col">{esc(label(c))}</th>' for c in cols)
-        head += '<th scope="col">details</th>' if mixed else ""
+        heads = {c: esc(field_titles.get(c) or label(c)) for c in cols}
+        head = '<th scope="col"><span class="vh">link</span></th>' + ('<th scope="col">Type</th>' if mixed else "")
+        head += "".join(f'<th scope="col">{heads[c]}</th>' for c in cols)
+        head += '<th scope="col">Details</th>' if mixed else ""
         rows = []
         for item in items:
             url = esc(item.get("@url", ""))
@@ -155,11 +157,12 @@ class Shown:
             cells = f'<td><a href="{url}">open</a></td>'
             if mixed:
                 kind = item.get("@type", "")
-                cells += f"<td>{esc(type_titles.get(kind) or kind.rsplit('/', 1)[-1])}</td>"
-            cells += "".join(f"<td>{self._cell(item.get(c), c)}</td>" for c in cols)
+                cells += f'<td data-label="Type">{esc(type_titles.get(kind) or words.kind_label(kind))}</td>'
+            # Each cell names its column (data-label): on a phone the rows stack, each cell under its name.
+            cells += "".join(f'<td data-label="{heads[c]}">{self._cell(item.get(c), c)}</td>' for c in cols)
             if mixed:
                 shared = set(cols)
-                cells += "<td>" + "; ".join(
+                cells += '<td data-label="Details">' + "; ".join(
                     f"<span><b>{esc(field_titles.get(key) or label(key))}</b>: {self._cell(value, key)}</span>"
                     for key, value in item.items()
                     if value is not None and key not in shared and not key.startswith("@")) + "</td>"

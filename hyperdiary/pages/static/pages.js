@@ -42,7 +42,8 @@ function scheduleRenewal() {
   const ends = sessionEnds();
   if (ends === null || !csrf()) return;
   clearTimeout(renewalTimer);
-  renewalTimer = setTimeout(renew, Math.max(0, (ends - 60) * 1000 - Date.now()));
+  // (At least 5 s apart: an access token shorter than a minute must not make a loop of renewals.)
+  renewalTimer = setTimeout(renew, Math.max(5000, (ends - 60) * 1000 - Date.now()));
 }
 
 // Before a write: a token about to end is renewed first.
@@ -284,6 +285,12 @@ function wallClock(zone) {
     month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"});
   for (const p of format.formatToParts(new Date())) parts[p.type] = p.value;
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
+// The pages install as an app (pages/app.py serves the worker at the root, so that it controls every page).
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  const home = document.querySelector("a.home");
+  navigator.serviceWorker.register((home ? home.href : "/") + "sw.js").catch(() => {});
 }
 
 document.addEventListener("DOMContentLoaded", () => {
