@@ -4,6 +4,7 @@ records the caller may see there, read through the API itself (a subrequest of t
 the caller's own credentials), so that what is offered is exactly what the write will accept."""
 
 from .. import hypermedia as hm
+from . import subrequests
 
 LIMIT = 100  # a picker of more than a page of records would need a search; the first page is offered
 
@@ -21,16 +22,10 @@ def options(request, where: str) -> list[dict] | None:
     url = _listing_url(request, where)
     if url is None:
         return None
-    headers = {"Accept": "application/json"}
-    for name in ("Authorization", "Cookie"):
-        if name in request.headers:
-            headers[name] = request.headers[name]
-    sub = type(request).blank(url[len(request.application_url):] or "/", base_url=request.application_url,
-                        headers=headers, query_string=f"limit={LIMIT}")
-    response = request.invoke_subrequest(sub, use_tweens=False)
-    if response.status_int != 200 or response.content_type != "application/json":
+    body = subrequests.get_json(request, url, f"limit={LIMIT}")
+    if body is None:
         return None
-    items = [item for item in response.json_body.get("@items", ()) if not item.get("@deleted")]
+    items = [item for item in body.get("@items", ()) if not item.get("@deleted")]
     return [{"value": item["@url"], "name": str(item.get("title") or item.get("name") or item["@url"])}
             for item in items]
 

@@ -14,7 +14,7 @@ from pyramid.traversal import lineage
 
 from .. import hypermedia as hm
 from ..resources.root import Root
-from . import forms, session, words
+from . import forms, home, session, words
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 UTC = datetime.UTC
@@ -308,6 +308,7 @@ def page(request, body, response) -> str:
     descriptor = entry_descriptor(request, body)
     descriptors = list(body.get("@schemas") or ()) + ([descriptor] if descriptor is not None else [])
     shown = Shown(tz, choice_titles(descriptors))
+    is_root = isinstance(context, Root) and not request.view_name
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
     # The charts a page shows below its content (the charts domain's `page_charts`), if any.
@@ -320,7 +321,8 @@ def page(request, body, response) -> str:
                                      body.get("description")))
     # The links a person follows: in words, and none that only takes writes (its form is on the page).
     links = [dict(link, label=words.link_label(link["name"])) for link in body.get("@links", ())
-             if link.get("name") != "next" and words.followable(link.get("url", ""))]
+             if link.get("name") != "next" and link.get("name") not in words.FOR_PROGRAMS
+             and words.followable(link.get("url", ""))]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
     fields = {key: value for key, value in body.items() if not key.startswith("@")}
@@ -334,5 +336,6 @@ def page(request, body, response) -> str:
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
         descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
-        charts=charts(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
+        charts=charts(request, context, body), is_root=is_root,
+        home=home.home(request, body) if is_root and user is not None and request.method == "GET" else None,
         **common)

@@ -70,5 +70,9 @@ def kind_label(kind: str) -> str:
 WRITE_ONLY = re.compile(r"/(diary/entries/|goals/batch|auth/(register|token|refresh|logout|session)|schemas/preview)$")
 
 
+# Links for programs, not people: a page does not show them (the API's JSON still has them).
+FOR_PROGRAMS = frozenset({"push.key", "context", "auth.session"})
+
+
 def followable(url: str) -> bool:
     return not WRITE_ONLY.search(url.split("?", 1)[0])

@@ -2,6 +2,7 @@
 axe-core with no violation and does not scroll sideways; a client writes an entry, deletes one after
 confirming, and stays signed in past the access token. axe-core's script comes from the axe-playwright-python
 package (installed with the `testing` extra), never fetched at run time."""
+import datetime
 import pathlib
 import re
 import time
@@ -66,6 +67,12 @@ def seed(carol):
     carol.post(link(own, "goals"), json={"title": "Walk every day", "is_onetime": False, "frequency": "Daily",
                                          "startdate": "2024-05-01T08:00:00Z", "targetdate": "2024-05-07T08:00:00Z"},
                status=201)
+    start = datetime.datetime.now(datetime.UTC).replace(hour=8, minute=0, second=0, microsecond=0) - \
+        datetime.timedelta(days=1)
+    carol.post(link(own, "goals"), json={"title": "Breathe for a minute", "is_onetime": False, "frequency": "Daily",
+                                         "startdate": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                         "targetdate": (start + datetime.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ")},
+               status=201)
     return own
 
 
@@ -77,6 +84,11 @@ def test_a_client_at_each_width(app, client, caseload, live_server, sized):
     page.goto(live_server + "/")
     checked(page, width, visited)
     sign_in_page(page, live_server, "carol")
+    checked(page, width, visited)
+    shot(page, f"client-home-{width}")
+    # Today's item, ticked from the home.
+    page.get_by_role("button", name="Done: Breathe for a minute").click()
+    page.get_by_text("✓ done").wait_for()
     checked(page, width, visited)
     for url in (own["@url"], link(own, "diary"), link(own, "diary.entries.items"), link(own, "goals"),
                 link(own, "journals")):

@@ -40,7 +40,7 @@ def json_links(body) -> list[tuple[str, str]]:
     """The JSON's links as a page shows them: in words (words.py), those that only take writes left out."""
     from hyperdiary.pages import words
     return [(words.link_label(entry["name"]), entry["url"]) for entry in body["@links"]
-            if entry["name"] != "next" and words.followable(entry["url"])]
+            if entry["name"] != "next" and entry["name"] not in words.FOR_PROGRAMS and words.followable(entry["url"])]
 
 
 def forms(soup) -> list[tuple[str, str]]:

@@ -305,3 +305,44 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!input.value) input.value = wallClock(input.form && input.form.dataset.timeZone);
   }
 });
+
+// --- "Remind me on this device" (API.md §12): Web Push with the server's push.key ------------------------
+function keyBytes(base64url) {
+  const padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+async function subscribeHere(button) {
+  const status = button.parentElement.querySelector(".push-status");
+  const say = (text) => { if (status) status.textContent = text; };
+  try {
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") { say("Reminders need your permission to show notifications."); return; }
+    const key = await (await fetch(button.dataset.pushKey, {headers: {"Accept": "application/json"}})).json();
+    const registration = await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({userVisibleOnly: true,
+      applicationServerKey: keyBytes(key.vapid_public_key)});
+    await fresh();
+    const settings = await (await fetch(button.dataset.notifications, {credentials: "same-origin",
+      headers: {"Accept": "application/json"}})).json();
+    const target = (settings["@links"] || []).find((l) => l.name === "subscriptions");
+    const headers = {"Accept": "application/json", "Content-Type": "application/json"};
+    if (csrf()) headers["X-CSRF-Token"] = csrf();
+    const json = subscription.toJSON();
+    const answer = await fetch(target.url, {method: "POST", credentials: "same-origin", headers,
+      body: JSON.stringify({endpoint: json.endpoint, keys: json.keys})});
+    say(answer.ok ? "Reminders are on for this device." : `The server answered ${answer.status}.`);
+  } catch (e) {
+    say("This browser could not turn reminders on: " + e.message);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.querySelector("button[data-push-key]");
+  if (!button || !button.dataset.notifications) return;
+  // Offered only where it can work: a secure page with a service worker and Web Push.
+  if ("serviceWorker" in navigator && "PushManager" in window && window.isSecureContext) {
+    button.hidden = false;
+    button.addEventListener("click", () => subscribeHere(button));
+  }
+});

@@ -1,0 +1,51 @@
+"""The signed-in start page is the person's home (API.md §15): a client's today with a tick button for each
+item due, the latest entries, the charts; a professional's caseload with flagged clients first; a
+researcher's subjects; an admin's users."""
+import datetime
+import zoneinfo
+
+from bs4 import BeautifulSoup
+
+from tests.conftest import link
+
+HTML = {"Accept": "text/html"}
+EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
+
+
+def home(api):
+    return BeautifulSoup(api.get("http://example.com/", headers=HTML).text, "html.parser")
+
+
+def test_a_clients_home_shows_today(client):
+    own = client.client()
+    today = datetime.datetime.now(zoneinfo.ZoneInfo(own["time_zone"])).date()
+    start = datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(8), datetime.UTC)
+    client.post(link(own, "goals"), json={"title": "Walk every day", "is_onetime": False, "frequency": "Daily",
+                                          "startdate": start.isoformat().replace("+00:00", "Z"),
+                                          "targetdate": (start + datetime.timedelta(days=5)).isoformat()
+                                          .replace("+00:00", "Z")}, status=201)
+    client.post(link(own, "diary.entries"), json={"@type": EMOTION, "dt": "2024-04-01T10:00:00Z", "emotion": "sad",
+                                                  "intensity": 2}, status=201)
+    soup = home(client)
+    today_section = soup.find(id="today-h").find_parent("section")
+    ticks = today_section.find_all("form", class_="tick-form")
+    assert len(ticks) == 1 and "Walk every day" in today_section.get_text()
+    tracking = ticks[0]["action"]
+    assert ticks[0]["data-method"] == "PATCH" and client.get(tracking).json["iscompleted"] is False
+    latest = soup.find(id="latest-h").find_parent("section")
+    assert "Emotion" in latest.get_text()
+    assert soup.find(id="home-charts-h") is not None
+    # Ticked (what the button sends), the item shows done.
+    client.patch(tracking, json={"iscompleted": True})
+    assert "done" in home(client).find(id="today-h").find_parent("section").get_text()
+
+
+def test_a_professionals_home_is_the_caseload(client, professional, caseload):
+    soup = home(professional)
+    table = soup.find(id="caseload-h").find_parent("section").find("table")
+    assert [a["href"] for a in table.find_all("a")] == [caseload]
+
+
+def test_an_admins_home_lists_the_users(admin, client):
+    soup = home(admin)
+    assert "carol" in soup.find(id="home-list-h").find_parent("section").get_text()
