@@ -5,7 +5,6 @@ import pathlib
 import orjson
 from pyramid.response import Response
 
-from ..resources.root import Root
 from ..security import Permissions
 
 STATIC = pathlib.Path(__file__).resolve().parent / "static"
@@ -38,5 +37,7 @@ def favicon(context, request):
 
 
 def includeme(config):
+    # Routes, as the static files are: files of the pages, not resources of the API (no OpenAPI operation).
     for name, view in (("manifest.webmanifest", manifest), ("sw.js", service_worker), ("favicon.ico", favicon)):
-        config.add_view(view, context=Root, name=name, request_method=("GET", "HEAD"), permission=Permissions.VIEW)
+        config.add_route(f"pages:{name}", f"/{name}", request_method=("GET", "HEAD"))
+        config.add_view(view, route_name=f"pages:{name}", permission=Permissions.VIEW)
