@@ -12,16 +12,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install --quiet -e '.[testing]'
+$(VENV)/.installed: $(BIN)/python setup.cfg setup.py pyproject.toml
+	$(BIN)/pip install --quiet -e '.[server,testing]'
 	touch $@
 
 migrate: $(VENV)/.installed
-	PYTHONWARNINGS="ignore:pkg_resources is deprecated" $(BIN)/hyperdiary migrate --config $(CONFIG)
+	$(BIN)/hyperdiary migrate --config $(CONFIG)
 
-# Pyramid 2.1 still imports pkg_resources; its deprecation notice is noise for someone starting a server.
 serve: migrate
-	PYTHONWARNINGS="ignore:pkg_resources is deprecated" $(BIN)/pserve $(CONFIG) http_port=$(PORT)
+	$(BIN)/hyperdiary serve --config $(CONFIG) http_port=$(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)

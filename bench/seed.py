@@ -25,7 +25,7 @@ import sqlalchemy as sa  # noqa: E402
 import transaction  # noqa: E402
 from pyramid.paster import get_appsettings  # noqa: E402
 
-from hyperdiary import accounts, goals, migrate, records  # noqa: E402
+from hyperdiary import DEFAULTS, accounts, goals, migrate, records  # noqa: E402
 from hyperdiary.diary.models import Entry
 from hyperdiary.clients.models import Client
 from hyperdiary.goals.models import Goal, GoalTracking
@@ -125,7 +125,8 @@ def seed_goals(engine, client_id):
 
 def seed(url, count):
     ensure_database(url)
-    settings = dict(get_appsettings(str(ROOT / "production.ini")))
+    # The app's defaults (production.ini names no schemas folder: the shipped one).
+    settings = dict(DEFAULTS, **get_appsettings(str(ROOT / "production.ini")))
     settings["sqlalchemy.url"] = url
     migrate.upgrade(settings)
     engine = get_engine(settings, bounded=False)  # bulk inserts may take longer than a request's bound

@@ -1,83 +1,24 @@
-"""hyperdiary: a hypermedia API server for self-monitoring in mental-health care and research."""
-import gc
-import os
+"""hyperdiary: a hypermedia API server for self-monitoring in mental-health care and research.
 
-from pyramid.config import Configurator
+The package itself imports nothing of the server's stack, so that `import hyperdiary.client` stays light (an
+app team's process loads httpx, not Pyramid and SQLAlchemy). The WSGI application is `hyperdiary.app.main`
+(PasteDeploy's `use = egg:hyperdiary` finds it through the entry point); `from hyperdiary import main` still
+works, and imports the app only when asked.
+"""
+import warnings
 
-# The domains, one package each (hyperdiary/<domain>/: its models, record kinds, resources, views and hooks,
-# docs/architecture.md), included in this order: a domain's kinds hang below the resources of those before it.
-# A domain's models (its `models.py`) are registered by its line here too (models.load: alembic, the mappers).
-DOMAINS = (
-    "accounts",
-    "clients",
-    "reports",
-    "charts",
-    # Before the domains that register reminder sources (goals): it adds config.add_reminder_source.
-    "reminders",
-    "diary",
-    "goals",
-    "journals",
-    "moods",
-    "feeds",
-    "research",
-)
+# Pyramid 2.1 imports pkg_resources, whose deprecation notice (and the one of PasteDeploy's old namespace
+# package that importing it triggers) tells an operator nothing they can act on. Every one of our modules
+# that imports Pyramid is inside this package, so this runs first. `pserve` imports Pyramid before us:
+# `hyperdiary serve` is the same command without the notice.
+warnings.filterwarnings("ignore", "pkg_resources is deprecated as an API", UserWarning)
+warnings.filterwarnings("ignore", r"Deprecated call to `pkg_resources\.declare_namespace", DeprecationWarning)
 
-# Environment variables that override the ini file's settings.
-ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url",
-               "HYPERDIARY_RATELIMIT_STORAGE_URL": "hyperdiary.ratelimit.storage_url",
-               "HYPERDIARY_CORS_ORIGINS": "hyperdiary.cors.origins",
-               # Reminders (hyperdiary/reminders/): a channel without its settings is off.
-               "HYPERDIARY_SMTP_URL": "hyperdiary.smtp.url",
-               "HYPERDIARY_MAIL_FROM": "hyperdiary.mail.from",
-               "HYPERDIARY_VAPID_PRIVATE_KEY": "hyperdiary.webpush.vapid_private_key",
-               "HYPERDIARY_WEBPUSH_ALLOW_HTTP_HOSTS": "hyperdiary.webpush.allow_http_hosts",
-               "HYPERDIARY_PUBLIC_URL": "hyperdiary.public_url"}
+_APP = ("main", "apply_environment", "ENVIRONMENT", "DEFAULTS", "DOMAINS")
 
 
-# Settings every deployment has, whatever its ini file says (an absent one was a 500 on every request).
-DEFAULTS = {"hyperdiary.namespace": "https://ns.hyperdiary.org/"}
-
-
-def apply_environment(settings: dict, environ=os.environ) -> dict:
-    settings = dict(DEFAULTS, **{key: value for key, value in settings.items() if value not in ("", None)
-                                 or key not in DEFAULTS})
-    for variable, key in ENVIRONMENT.items():
-        if environ.get(variable):
-            settings[key] = environ[variable]
-    return settings
-
-
-def main(global_config, **settings):
-    """The WSGI application (PasteDeploy's app factory)."""
-    settings = apply_environment(settings)
-    with Configurator(settings=settings, root_factory="hyperdiary.resources.root.root_factory") as config:
-        config.include(".securityheaders")
-        config.include(".faults")
-        config.include(".rendering")
-        config.include(".inputs")
-        config.include(".request")
-        config.include(".models")
-        config.include(".audit")
-        config.include(".security")
-        config.include(".lineage")
-        config.include(".ratelimit")
-        config.include(".bodies")
-        config.include(".kinds")
-        for domain in DOMAINS:
-            config.include(f".{domain}")
-        # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.
-        for name in settings.get("hyperdiary.includes", "").split():
-            config.include(name)
-        config.include(".conditional")
-        config.include(".compression")
-        config.include(".cors")
-        config.include(".pages")
-        config.scan(".errors")
-        config.scan(".views")
-    app = config.make_wsgi_app()
-    # What start-up built (configuration, schemas, compiled statements) lives as long as the process:
-    # moved out of the garbage collector's generations, it is no longer scanned over and over while
-    # requests allocate.
-    gc.collect()
-    gc.freeze()
-    return app
+def __getattr__(name):
+    if name in _APP:
+        from . import app
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

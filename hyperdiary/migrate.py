@@ -1,10 +1,10 @@
 """Running the alembic migrations from code (the CLI, `make serve` and the tests use this)."""
-import pathlib
-
 from alembic import command
 from alembic.config import Config
 
-MIGRATIONS = pathlib.Path(__file__).resolve().parent.parent / "migrations"
+from . import shipped
+
+MIGRATIONS = shipped.migrations()
 
 
 def alembic_config(settings=None, connection=None) -> Config:

@@ -19,7 +19,6 @@ The users' password is `PASSWORD`; their usernames are `carol`, `pat`, `rosa` an
 from __future__ import annotations
 
 import os
-import pathlib
 import threading
 from typing import NamedTuple
 from unittest import mock
@@ -27,15 +26,16 @@ from unittest import mock
 import pytest
 import transaction
 
-from . import ENVIRONMENT, accounts, main, migrate
+from . import accounts, migrate, shipped
+from .app import ENVIRONMENT, main
 from . import server as waitress_server
 from .client import Client
 from .models.meta import Base
 from .models import dispose
 
 PASSWORD = "correct horse battery staple"
-# The shipped schemas, beside the package like the migrations (migrate.MIGRATIONS).
-SCHEMAS = pathlib.Path(__file__).resolve().parent.parent / "schemas"
+# The shipped schemas, inside the installed package like the migrations.
+SCHEMAS = shipped.schemas()
 
 
 class LiveServer:

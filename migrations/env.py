@@ -3,7 +3,7 @@ HYPERDIARY_DATABASE_URL override), so alembic, the server and the scripts always
 from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
-from hyperdiary import apply_environment
+from hyperdiary.app import apply_environment
 from hyperdiary.models import get_engine, load
 from hyperdiary.models.meta import Base
 

@@ -14,7 +14,7 @@ import transaction
 import webtest
 from pyramid.paster import get_appsettings
 
-from hyperdiary import accounts, main, migrate, server as hyperdiary_server
+from hyperdiary import DEFAULTS, accounts, main, migrate, server as hyperdiary_server
 from hyperdiary.diary.schema_store import SchemaRegistry
 from hyperdiary.scripts import cli
 from hyperdiary.models import dispose
@@ -61,7 +61,8 @@ def database_url(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_settings(request, database_url, tmp_path_factory):
-    settings = dict(get_appsettings(request.config.getoption("--ini")))
+    # The defaults as the app applies them (testing.ini names no schemas folder: the shipped one).
+    settings = dict(DEFAULTS, **get_appsettings(request.config.getoption("--ini")))
     settings["sqlalchemy.url"] = database_url
     # Web Push on (a key of the suite's own), so that `push.key` and subscriptions are exercised; push
     # receivers in tests listen on 127.0.0.1 over http (hyperdiary/reminders/).

@@ -1,22 +1,24 @@
 """The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role),
 `export` a client's data (the document of its `export` link, JSON or FHIR, to standard output), `deliver`
-due reminders (until stopped, or `--once`), and make a VAPID key pair for Web Push (`vapid-keys`).
+due reminders (until stopped, or `--once`), make a VAPID key pair for Web Push (`vapid-keys`), and `serve`
+(pserve, without the deprecation notice Pyramid's import of pkg_resources prints).
 
-Both read the same ini file and environment overrides as the server, so they act on its database.
+All read the same ini file and environment overrides as the server, so they act on its database.
 """
 import argparse
 import getpass
 import sys
-import warnings
 
-# Pyramid 2.1 still imports pkg_resources; its deprecation notice is noise on a command line.
-warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
+try:
+    import transaction
+    from pyramid.paster import get_appsettings, setup_logging
+except ImportError as error:  # `pip install hyperdiary` alone is the client: the command needs the server.
+    sys.exit(f"error: hyperdiary's server is not installed ({error.name} is missing): "
+             "pip install 'hyperdiary[server]'")
 
-import transaction
-from pyramid.paster import get_appsettings, setup_logging
-
-from .. import accounts, apply_environment, migrate
+from .. import accounts, migrate
 from ..accounts.models import Role
+from ..app import apply_environment
 from ..models import get_engine, get_session_factory
 from ..schemas import default_diary_schemas, shipped_schemas
 
@@ -147,6 +149,23 @@ def cmd_vapid_keys(args):
           f"{base64.urlsafe_b64encode(public).decode().rstrip('=')}")
 
 
+def cmd_serve(args):
+    """pserve with the ini file's [server:main]; without one (the minimal ini file of the README),
+    hyperdiary's waitress on --listen."""
+    import plaster
+    from pyramid.scripts.pserve import main as pserve
+
+    from ..server import serve_paste
+
+    loader = plaster.get_loader(args.config, protocols=["wsgi"])
+    if "server:main" in loader.get_sections():
+        return pserve(["pserve", args.config, *args.variables])
+    setup_logging(args.config)
+    app = loader.get_wsgi_app(defaults=dict(variable.split("=", 1) for variable in args.variables))
+    print(f"Serving on http://{args.listen}", flush=True)
+    return serve_paste(app, {}, listen=args.listen)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hyperdiary", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -183,9 +202,17 @@ def main(argv=None):
     vapid_parser.add_argument("--out", required=True, help="the PEM file to write (must not exist)")
     vapid_parser.set_defaults(func=cmd_vapid_keys)
 
+    serve_parser = commands.add_parser("serve", help="serve the app as pserve does ([server:main] of the ini file)")
+    serve_parser.add_argument("--config", default="development.ini")
+    serve_parser.add_argument("--listen", default="127.0.0.1:6543",
+                              help="host:port, when the ini file has no [server:main] (default 127.0.0.1:6543)")
+    serve_parser.add_argument("variables", nargs="*", metavar="NAME=VALUE",
+                              help="values for the ini file's %%(NAME)s, as pserve takes them (http_port=8080)")
+    serve_parser.set_defaults(func=cmd_serve)
+
     args = parser.parse_args(argv)
-    args.func(args)
+    return args.func(args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

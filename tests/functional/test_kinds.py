@@ -14,7 +14,7 @@ import webtest
 
 from pyramid.paster import get_appsettings
 
-from hyperdiary import main
+from hyperdiary import DEFAULTS, main
 from hyperdiary.kinds import Item
 from hyperdiary.accounts.models import User
 from hyperdiary.models import dispose
@@ -39,7 +39,9 @@ def registered_kinds() -> list[str]:
     opened: nothing is read or written)."""
     ini = pathlib.Path(__file__).resolve().parents[2] / "testing.ini"
     with tempfile.TemporaryDirectory() as folder:
-        settings = dict(get_appsettings(str(ini)), **{"sqlalchemy.url": f"sqlite:///{folder}/unused.sqlite"})
+        # The app's defaults first (testing.ini names no schemas folder: the shipped one).
+        settings = dict(DEFAULTS, **get_appsettings(str(ini)))
+        settings["sqlalchemy.url"] = f"sqlite:///{folder}/unused.sqlite"
         app = main({}, **with_test_kind(settings, pathlib.Path(folder)))
         try:
             return list(app.registry.kinds)

@@ -1,0 +1,1 @@
+"""The alembic migrations; installed as `hyperdiary.migrations` (setup.py), found by hyperdiary/shipped.py."""
