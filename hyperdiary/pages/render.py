@@ -231,8 +231,15 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
         if isinstance(resource, Root):
             break
         has_page = any(name == "" and isinstance(resource, cls) for cls, name in pages)
-        trail.append((words.link_label(str(resource.__name__)) if len(str(resource.__name__)) < 32 else "this",
-                      hm.url(request, resource) if has_page else None))
+        name = str(resource.__name__)
+        if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
+            client = getattr(resource, "client", None)
+            own = getattr(client, "name", None) if getattr(resource, "holds_client", False) and \
+                name == getattr(client, "id", None) else None
+            shown = own or "Record"
+        else:
+            shown = words.link_label(name)
+        trail.append((shown, hm.url(request, resource) if has_page else None))
     return list(reversed(trail))
 
 

@@ -80,3 +80,12 @@ def test_sign_up_fields(anonymous):
     register = soup.find(id="register-h").find_parent("section")
     assert register.find("input", attrs={"name": "email"})["type"] == "email"
     assert register.find("input", attrs={"name": "password"})["autocomplete"] == "new-password"
+
+
+def test_breadcrumbs_in_words_and_never_into_a_405(client):
+    with_entry(client)
+    entry = client.get(link(client.client(), "diary.entries.items")).json["@items"][0]["@url"]
+    crumbs = soup_of(client, entry).find("ol", class_="crumbs").find_all("li")
+    assert [li.get_text() for li in crumbs] == ["Clients", "Carol Client", "Diary", "Entries", "Record"]
+    # The entries collection is only posted to (GET answers 405): named, not linked.
+    assert crumbs[3].find("a") is None and crumbs[2].find("a") is not None
