@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 6543
 CONFIG ?= development.ini
 
-.PHONY: serve test migrate bench bench-scale bench-profile bench-instructions valgrind wrk clean
+.PHONY: serve test fuzz migrate bench bench-scale bench-profile bench-instructions valgrind wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,17 @@ serve: migrate
 
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# schemathesis with every check against a live server, as a professional and as a client (fuzz/run.py):
+# deterministic, at most FUZZ_EXAMPLES examples per operation; FUZZ_POSTGRES=<url> runs it on PostgreSQL.
+# schemathesis gets a virtualenv of its own (.venv-fuzz), so its dependencies stay out of the project's.
+FUZZ_EXAMPLES ?= 20
+.venv-fuzz/bin/st:
+	$(PYTHON) -m venv .venv-fuzz
+	.venv-fuzz/bin/pip install --quiet 'schemathesis >= 4, < 5'
+
+fuzz: $(VENV)/.installed .venv-fuzz/bin/st
+	$(BIN)/python fuzz/run.py --examples $(FUZZ_EXAMPLES) $(if $(FUZZ_POSTGRES),--postgres $(FUZZ_POSTGRES)) $(FUZZ_ARGS)
 
 # Benchmarks: bench/run.py says what they measure, docs/performance.md has the latest figures. They need
 # PostgreSQL at BENCH_POSTGRES_URL (BENCH_DB=sqlite needs none) and wrk, installed here from the
@@ -51,4 +62,4 @@ bench-instructions: $(VENV)/.installed valgrind
 	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) .venv-fuzz var build *.egg-info

@@ -22,6 +22,7 @@ DOMAINS = (
     "moods",
     "feeds",
     "research",
+    "questionnaires",
 )
 
 # Environment variables that override the ini file's settings.
@@ -66,6 +67,7 @@ def main(global_config, **settings):
         config.include(".lineage")
         config.include(".ratelimit")
         config.include(".bodies")
+        config.include(".images")
         config.include(".kinds")
         for domain in DOMAINS:
             config.include(f".{domain}")

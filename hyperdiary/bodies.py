@@ -13,7 +13,7 @@ import jsonschema_specifications
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from . import patterns
+from . import images, patterns
 from .errors import ValidationFailure, problem, quoted
 from .inputs import parse_datetime
 
@@ -26,14 +26,22 @@ def _join(path, name):
 
 def problems(validator, data, order=()) -> list[dict]:
     """Every way `data` fails the validator's schema, one problem per field, named by dotted path
-    (`title`, `reasons.2`, `details.weight.unit`), in the order of `order` (the schema's properties)."""
+    (`title`, `reasons.2`, `details.weight.unit`), in the order of `order` (the schema's properties).
+    When there is none, each image in `data` is replaced (in place) by its copy without metadata
+    (images.py)."""
     found = []
-    with patterns.budget():
-        errors = list(validator.iter_errors(data))
+    try:
+        with patterns.budget(owner=validator), images.collecting() as cleaned:
+            errors = list(validator.iter_errors(data))
+    except patterns.PatternTimeout as trouble:
+        # Wherever the pattern sat (inside `not` or `anyOf` too), the body is refused, naming the field.
+        message = patterns.UNUSABLE if isinstance(trouble, patterns.PatternUnusable) else patterns.TOO_LONG
+        return [problem(patterns.path_of(data, trouble.where), message)]
     for error in errors:
         path = ".".join(str(p) for p in error.absolute_path)
-        if error.message in (patterns.TOO_LONG, patterns.UNUSABLE):
-            found.append(problem(path or "body", error.message))
+        if error.validator == "format" and error.validator_value == "regex":
+            found.append(problem(path or "body", patterns.TOO_BIG if _too_big(error.instance)
+                                 else f"{quoted(error.instance)} is not a usable regular expression."))
         elif error.validator == "required":
             found += [problem(_join(path, name), "Required input is missing.")
                       for name in error.validator_value if name not in error.instance]
@@ -49,7 +57,17 @@ def problems(validator, data, order=()) -> list[dict]:
     found = list({(p["name"], p["message"]): p for p in found}.values())
     position = {name: index for index, name in enumerate(order)}
     found.sort(key=lambda p: (position.get(p["name"].split(".")[0], len(position)), p["name"]))
+    if not found:
+        images.replace(data, cleaned)  # what is stored is each image without its metadata
     return found
+
+
+def _too_big(pattern) -> bool:
+    try:
+        patterns.size(pattern)
+    except patterns.PatternUnusable:
+        return isinstance(pattern, str)
+    return False
 
 
 # --- the validator class -----------------------------------------------------------------------------------
@@ -87,7 +105,9 @@ def _unique_items(validator, unique, instance, schema):
 # Every pattern of a schema (`pattern`, `patternProperties`, and what `additionalProperties` and
 # `unevaluatedProperties` match through them) runs in hyperdiary/patterns.py, under one time budget per
 # validation and without holding the GIL.
-Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items, **patterns.KEYWORDS})
+# A field with `contentMediaType: image/...` takes an image, cleaned of its metadata (hyperdiary/images.py).
+Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items, **patterns.KEYWORDS,
+                                                     "contentMediaType": images.content_media_type})
 
 
 # --- formats ------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class Doc(NamedTuple):
     tag: str | None = None  # default: the tag of the path (openapi.tag_of)
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
+    body_required: bool = True  # False: the body may be left out (every field has a default)
     parameters: dict = {}  # {path parameter: what it is}, for one that is no record's id (`<kind>_id`); said
                            # once, on any operation of the path, it holds for all
 
@@ -64,9 +65,11 @@ class Shape:
     `fields`, each typed by the column of that name of `model` (openapi.column_schema), or by `represented`
     (a field that is no column, or says more). `changes`: it carries @changes (a stored record's)."""
 
-    def __init__(self, name: str, description: str, model=None, fields=(), represented=None, changes=True):
+    def __init__(self, name: str, description: str, model=None, fields=(), represented=None, changes=True,
+                 optional=()):
         self.name, self.description, self.model = name, description, model
         self.fields, self.represented, self.changes = tuple(fields), dict(represented or {}), changes
+        self.optional = tuple(optional)  # fields some answers leave out (the caseload's columns)
 
 
 class File:

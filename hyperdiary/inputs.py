@@ -2,6 +2,7 @@
 and query strings, and the date-time formats of the contract. Every failure is a ValidationFailure
 (400) or a 413 naming the offending field."""
 import datetime
+import json
 import urllib.parse
 
 import colander
@@ -10,6 +11,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPRequestEntityTooLarge, HTTP
 
 from . import localtime
 from .errors import ValidationFailure, problem
+from .rendering import HTML, negotiated
 
 
 def max_body_size(request) -> int:
@@ -35,14 +37,58 @@ def json_body(request):
         raise ValidationFailure("Invalid JSON input", [problem("body", "A JSON body is required.")])
     if not is_json_type(request.content_type):
         raise HTTPUnsupportedMediaType("Send the body as application/json (Content-Type).")
+    if not _is_utf8(request.headers.get("Content-Type", "")):
+        # JSON is UTF-8 (RFC 8259): reading latin-1 as UTF-8 would store other text than was meant.
+        raise HTTPUnsupportedMediaType("Send the body as UTF-8 (charset=UTF-8, or no charset).")
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise ValidationFailure("Invalid JSON input", [problem("body", f"Malformed JSON: {error}")]) from None
-    found = _unstorable(value)
+    found = _repeated_key(raw, value) or _unstorable(value)
     if found is not None:
         raise ValidationFailure("Invalid JSON input", [found])
     return value
+
+
+def _is_utf8(content_type: str) -> bool:
+    """Does a Content-Type header say UTF-8, or nothing about its charset?"""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            return False
+    return True
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def _pairs_once(pairs):
+    keys = set()
+    for key, _ in pairs:
+        if key in keys:
+            raise _RepeatedKey(key)
+        keys.add(key)
+    return None  # nothing is kept: this parse only looks for repeated keys
+
+
+_KEY_CHECKER = json.JSONDecoder(object_pairs_hook=_pairs_once)
+
+
+def _repeated_key(raw: bytes, value):
+    """A problem naming a key given twice in one object, or None. orjson keeps the last silently (so do
+    most parsers), so that `{"title": "a", "title": "b"}` means what the sender may not have meant: the
+    standard library's parser, which hands over each object's pairs, reads the body a second time; only
+    for a document that holds objects (orjson has accepted it: it is valid JSON)."""
+    if not isinstance(value, dict) and not (isinstance(value, list) and b"{" in raw):
+        return None
+    try:
+        _KEY_CHECKER.decode(raw.decode("utf-8"))
+    except _RepeatedKey as repeated:
+        return problem(str(repeated.args[0])[:100], "This key is given twice in one object.")
+    except (ValueError, RecursionError):  # orjson's reading stands (and _unstorable bounds the nesting)
+        return None
+    return None
 
 
 # PostgreSQL's text refuses the NUL character (SQLite stores it): refused everywhere, so that both
@@ -133,10 +179,18 @@ def json_object(request) -> dict:
 REPRESENTATION_KEYS = frozenset({"@url", "@type", "@links", "@changes"})
 
 
-def writable(data: dict, read_only=REPRESENTATION_KEYS) -> dict:
-    """A body less the read-only keys of the resource's representation (`@url`, `@links` ...): a client
-    may send a representation back unchanged, and those keys are ignored."""
-    return {key: value for key, value in data.items() if key not in read_only}
+READ_ONLY = "Read-only: this field is not written through a body."
+
+
+def writable(data: dict, read_only=frozenset(), ignored=REPRESENTATION_KEYS) -> dict:
+    """A body less the keys every representation carries (`@url`, `@links` ...: a client may send a
+    representation back, and they are ignored). A field of `read_only` (one the server keeps, such as a
+    journal's `tags`) is a 400 naming each (API.md §8): dropping it silently lets a client believe it
+    wrote what it did not."""
+    found = [problem(key, READ_ONLY) for key in data if key in read_only]
+    if found:
+        raise ValidationFailure("Invalid JSON input", found)
+    return {key: value for key, value in data.items() if key not in ignored}
 
 
 def colander_problems(invalid: colander.Invalid, prefix="") -> list[dict]:
@@ -177,17 +231,55 @@ def body(request, schema: colander.SchemaNode, read_only=REPRESENTATION_KEYS):
     return value
 
 
+UNKNOWN_PARAMETER = "Unknown query parameter."
+
+
+def unknown_parameters(request, names=frozenset()) -> list[dict]:
+    """A problem for each parameter of the query string not among `names`, in the order sent."""
+    return [problem(key, UNKNOWN_PARAMETER) for key in dict.fromkeys(request.GET) if key not in names]
+
+
 def query(request, schema: colander.SchemaNode):
-    """The query string, checked by a colander mapping (unknown parameters are ignored). A known
-    parameter given with an empty value (`?limit=`) is a 400 naming it: taking it as absent would answer
-    something the caller did not ask for (all of a listing for an empty `modified_after`)."""
+    """The query string, checked by a colander mapping. A parameter the mapping does not know is a 400
+    naming it (API.md §8): ignoring it answered what the caller did not ask for (`goals?status=Active`
+    listed every goal, a typo in `modified_after` synced everything). So is a known parameter given
+    with an empty value (`?limit=`): taking it as absent would be the same surprise."""
+    request.environ[QUERY_READ] = True
     names = {c.name for c in schema.children}
     params = {key: value for key, value in request.GET.items() if key in names}
-    empty = [problem(key, "Must not be empty: give a value or leave the parameter out.")
-             for key, value in params.items() if value == ""]
-    if empty:
-        raise ValidationFailure("Invalid query parameters", empty)
+    found = unknown_parameters(request, names)
+    found += [problem(key, "Must not be empty: give a value or leave the parameter out.")
+              for key, value in params.items() if value == ""]
+    if found:
+        raise ValidationFailure("Invalid query parameters", found)
     return deserialize(schema, params, "Invalid query parameters")
+
+
+PAGE_PARAMETERS = frozenset({"fromdate", "todate", "time_zone"})
+# Set by `query`: the view read its query string, and checked every parameter of it.
+QUERY_READ = "hyperdiary.query_read"
+
+
+def strict_query(view, info):
+    """A view deriver: a view that takes no query parameters (it never called `query`) answers a query
+    string with a 400 naming each parameter, like a view that takes some answers an unknown one. Checked
+    after the view ran: a view reads its parameters where it needs them, and pyramid_tm aborts what it
+    wrote when the error is raised (the exception view sets `request.exception`)."""
+    if info.exception_only:
+        return view
+
+    def checked(context, request):
+        response = view(context, request)
+        if request.environ.get("QUERY_STRING") and QUERY_READ not in request.environ \
+                and getattr(request, "exception", None) is None:
+            # A page (HTML, made after the view by pages/negotiation.py) shows a record with its charts,
+            # whose days these choose (pages/charts.py reads them then).
+            found = unknown_parameters(request, PAGE_PARAMETERS if negotiated(request) == HTML else ())
+            if found:
+                raise ValidationFailure("Invalid query parameters", found)
+        return response
+
+    return checked
 
 
 # --- dates ----------------------------------------------------------------------------------------
@@ -320,3 +412,4 @@ class Listing(Paging):
 
 def includeme(config):
     config.add_tween("hyperdiary.inputs.input_guard", under="pyramid.tweens.excview_tween_factory")
+    config.add_view_deriver(strict_query)

@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, select
 
 from . import hypermedia as hm
 from .bodies import column_limits
-from .inputs import REPRESENTATION_KEYS, Listing, json_object, query, writable
+from .inputs import Listing, json_object, query, writable
 from .models.meta import new_id
 from .paging import kept, records_page
 from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, soft_delete
@@ -126,7 +126,7 @@ class Kind:
     body: str = None             # schemas/<body>.json checks its bodies (default: `name`; False: none, the
                                  # kind checks its bodies itself, e.g. entries by their own entry schema)
     fields: tuple = ()           # the representation's own fields, in order (columns of the model by default)
-    read_only: frozenset = frozenset()  # representation fields a body may send back unchanged (ignored)
+    read_only: frozenset = frozenset()  # representation fields the server keeps: in a body, a 400
     links: tuple = ()            # Link(...)s of each record's representation
     parent_link: str = None      # the name of a link from each record up to its parent record ("goal")
     parent_links: tuple = ()     # (link name, view name, permission): the parent's links to the collection
@@ -168,6 +168,7 @@ class Kind:
     api_name: str = None         # its name in operationIds (default: `name` in CamelCase)
     component: str = None        # its representation's component name (default: api_name)
     link_names: dict = {}        # {operation: the link leading to it} where not a link of its parent
+    statuses: dict = {}          # {operation: (status, ...)} answered beyond what follows from the declaration
 
     def __init__(self):
         if self.body is None:
@@ -324,7 +325,7 @@ class Kind:
         return self.representations(request, item.__parent__, [item.record])[0]
 
     def checked_body(self, request) -> dict:
-        return writable(json_object(request), REPRESENTATION_KEYS | self.read_only)
+        return writable(json_object(request), self.read_only)
 
     def create(self, request, context):
         """A POST: one INSERT; with a dedupe key, an identical record (also one racing this) is answered

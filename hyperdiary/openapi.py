@@ -27,6 +27,7 @@ Where it comes from:
 413; a signed-in caller is needed: 401 and `security`; If-Match is honoured: 412; a GET with an ETag
 answers 304; a create links to the GET of what it made) so the documentation beside each view stays short.
 """
+import copy
 import datetime
 import inspect
 import re
@@ -34,8 +35,9 @@ from typing import NamedTuple
 
 import colander
 
+from . import localtime
 from .documented import File, Named, Page, Shape
-from .inputs import DateTime, Listing, StrictBoolean
+from .inputs import DateOrDateTime, DateTime, Listing, StrictBoolean, valid_time_zone
 from .kinds import Kind
 from .security import Permissions
 from .shapes import (BOOLEAN, DATE, DATE_TIME, HYPERMEDIA, ID, STRING, TIME, URI, described, nullable, obj, page, ref,
@@ -67,6 +69,13 @@ SCHEMAS = {
     },
     "Tombstone": obj(("@url", "@type", "@deleted", "@changes"), **{
         "@url": URI, "@type": STRING, "@deleted": {"const": True}, "@changes": ref("Changes")}),
+    # What the server checks of zones, said where JSON Schema can (API.md §8: the document and the server
+    # agree): a zone is one of localtime.IANA_NAMES.
+    "TimeZone": {"type": "string", "enum": sorted(localtime.IANA_NAMES), "description": "an IANA time zone"},
+    # Any JSON value (what a body may send back in a representation's hypermedia keys, ignored).
+    "JSONValue": {"anyOf": [{"type": ["null", "boolean", "number"]}, {"type": "string"},
+                            {"type": "array", "items": ref("JSONValue")},
+                            {"type": "object", "additionalProperties": ref("JSONValue")}]},
     "Error": {
         "type": "object",
         "required": ["code", "message", "extra"],
@@ -88,8 +97,13 @@ def query_parameters(schema) -> list[dict]:
     """The query parameters of a colander schema (class): what the view really parses its query with."""
     if schema is None:
         return []
-    return [{"name": node.name, "in": "query", "required": False, "schema": node_schema(node)}
+    # A parameter given empty is a 400 like a wrong one (inputs.query): a string one has at least a character.
+    return [{"name": node.name, "in": "query", "required": False, "schema": _not_empty(node_schema(node))}
             for node in schema().children]
+
+
+def _not_empty(schema: dict) -> dict:
+    return dict(schema, minLength=schema.get("minLength", 1)) if schema.get("type") == "string" else schema
 
 
 def node_schema(node) -> dict:
@@ -109,10 +123,12 @@ def node_schema(node) -> dict:
         schema = {"type": "boolean"}
     elif isinstance(typ, DateTime):
         schema = dict(DATE_TIME)
+    elif isinstance(typ, DateOrDateTime):
+        schema = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
     else:
         schema = {"type": "string"}
-        # body() refuses an empty string for a text field that does not allow one (inputs.body).
-        if isinstance(typ, colander.String) and not typ.allow_empty and node.required:
+        # body() refuses an empty string for a text field that does not allow one (inputs.body), given or not.
+        if isinstance(typ, colander.String) and not typ.allow_empty:
             schema["minLength"] = 1
     for validator in _validators(node.validator):
         if isinstance(validator, colander.Range):
@@ -127,6 +143,8 @@ def node_schema(node) -> dict:
             schema["pattern"] = validator.match_object.pattern
         elif isinstance(validator, colander.OneOf):
             schema = {"enum": list(validator.choices)}
+        elif validator is valid_time_zone:
+            schema = ref("TimeZone")
     if node.missing not in (colander.required, colander.drop, colander.null, None, ""):
         schema["default"] = node.missing
     if node.description:
@@ -196,6 +214,7 @@ class Op(NamedTuple):
     description: str | None = None  # default: the view's docstring ("": none)
     alternatives: dict = {}  # other media types of the success answer: media type -> schema
     parameters: dict = {}  # {path parameter: its description}
+    body_required: bool = True  # False: the body may be left out
 
 
 # The tags of the operations that are no kind's (a kind's tag is its declaration's, its description the
@@ -239,8 +258,8 @@ def tag_of(op: Op, kinds=()) -> str:
 # deployment's own schemas/<body>.json). This is the seam for the kind declarations of issue 11: a declared
 # kind maps onto one RecordKind, and document() loops over them.
 
-# The keys of a representation that a body may send back unchanged (inputs.writable drops them).
-READ_ONLY = {"@url": URI, "@type": STRING, "@links": {"type": "array"}, "@changes": {"type": "object"}}
+# The keys of a representation that a body may send back (inputs.writable drops them, whatever they hold).
+READ_ONLY = {key: described(ref("JSONValue"), "ignored") for key in ("@url", "@type", "@links", "@changes")}
 
 
 class RecordKind(NamedTuple):
@@ -308,6 +327,14 @@ def kind_operations(kind: RecordKind) -> list[Op]:
     return found
 
 
+# The fields of body files whose dates the server keeps within the years every zone reckons (goals.parse,
+# moods, journals): a date outside them is a 400 ("Choose a date from 1900 to 2199."), said by a pattern.
+RECKONED_FIELDS = {"goal": ("startdate", "targetdate", "reminderdate"), "goalreminder": ("reminderdate",),
+                   "mood": ("logdate",), "journal": ("journal_timestamp",)}
+RECKONED = {"type": "string", "pattern": "^(19|20|21)[0-9]{2}-[^\\u0000]*$",
+            "description": f"from {localtime.EARLIEST.year} to {localtime.LATEST.year - 1}"}
+
+
 def file_body(bodies, name: str, read_only=None, **changes) -> dict:
     """The deployment's own schemas/<name>.json as a request body, read when the document is built (so a
     deployment that tightens the file gets a document that says so), with the read-only keys a body may
@@ -315,6 +342,9 @@ def file_body(bodies, name: str, read_only=None, **changes) -> dict:
     loaded = bodies[name]
     document = {key: value for key, value in loaded.document.items() if key != "$schema"}
     properties = dict(read_only or {}, **document.get("properties", {}))
+    for field in RECKONED_FIELDS.get(name, ()):
+        if isinstance(properties.get(field), dict):
+            properties[field] = dict(properties[field], pattern=RECKONED["pattern"])
     for field, limit in loaded.limits.items():
         if isinstance(properties.get(field), dict):
             properties[field] = dict(properties[field], maxLength=min(properties[field].get("maxLength", limit), limit))
@@ -337,8 +367,9 @@ def kind_schemas(kind: RecordKind, bodies) -> dict:
 
 
 def read_only_keys(*names) -> dict:
-    """The read-only keys a body of a kind may send back: the hypermedia keys, and `names` of its fields."""
-    return dict(READ_ONLY, **{name: {"description": "read-only, ignored"} for name in names})
+    """The keys a body of a kind may send back (ignored): the hypermedia keys. Its read-only fields (`names`)
+    are not among them: a body with one is a 400 naming it (API.md §8)."""
+    return dict(READ_ONLY)
 
 
 def _camel(name: str) -> str:
@@ -457,7 +488,7 @@ def record_kind(kind, declared, bodies, namespace: str, above_paths: dict) -> Re
         schema=kind.component, links=links, list_view=kind.listing_view,
         query=kind.listing,
         dedupe=f"An identical {what} exists: it is answered, and nothing is stored" if kind.dedupe else None,
-        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {},
+        errors=dict({"patch": (409,), "put": (409,)} if kind.dedupe else {}, **kind.statuses,
                     # A root collection that not everyone signed in may list: 403 (below a record: 404).
                     **({"list": (403,)} if kind.list_permission != Permissions.VIEW and "{" not in collection
                        else {})),
@@ -602,7 +633,8 @@ def documented_operations(views) -> list[Op]:
             result = page({"anyOf": items} if len(items) > 1 else items[0])
         found.append(Op(doc.id, method.lower(), doc.path, context, name, doc.summary, doc.link, body, doc.ok,
                         result, doc.errors, doc.query, doc.public, doc.etag, doc.if_match, doc.if_none_match,
-                        doc.also, doc.media, doc.tag, doc.description, doc.alternatives, doc.parameters))
+                        doc.also, doc.media, doc.tag, doc.description, doc.alternatives, doc.parameters,
+                        doc.body_required))
     return found
 
 
@@ -652,7 +684,7 @@ def shape_schema(shape: Shape) -> dict:
     columns = shape.model.__table__.c if shape.model is not None else {}
     fields = {name: shape.represented.get(name) or column_schema(columns[name])
               for name in list(shape.fields) + [name for name in shape.represented if name not in shape.fields]}
-    return representation(shape.description, changes=shape.changes, **fields)
+    return representation(shape.description, optional=shape.optional, changes=shape.changes, **fields)
 
 
 def undocumented(registry) -> list[tuple]:
@@ -677,15 +709,14 @@ def _operation(op: Op, view, links, kinds=(), described_as=None) -> dict:
     if parameters:
         description["parameters"] = parameters
     if op.body:
-        description["requestBody"] = {"required": True, "content": {JSON: {"schema": ref(op.body)}}}
+        description["requestBody"] = {"required": op.body_required, "content": {JSON: {"schema": ref(op.body)}}}
     responses = {str(op.ok): _success(op, SUCCESS[op.ok], links)}
     for status, text in op.also.items():
         responses[str(status)] = _success(op, text)
     if _revalidates(op):
         responses["304"] = {"description": "Not modified: If-None-Match holds the current ETag, or `*`"}
-    errors = set(op.errors)
-    if op.body or op.query:
-        errors.add(400)
+    # Any operation refuses a query parameter it does not take (API.md §8: inputs.strict_query).
+    errors = set(op.errors) | {400}
     if op.body:
         errors.update((413, 415))
     # Any operation may find the database out of reach (faults.py).
@@ -713,7 +744,39 @@ def document(request) -> dict:
     return dict(built, servers=[{"url": request.application_url}])
 
 
+# What API.md §8 says of every input (hyperdiary/inputs.py), declared wherever the document has a string: no
+# string holds the NUL character (PostgreSQL's text cannot; nor do answers), nor does a key of an open object.
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _declare_input_rules(node):
+    if isinstance(node, list):
+        for item in node:
+            _declare_input_rules(item)
+        return
+    if not isinstance(node, dict):
+        return
+    types = node.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "string" in types and not {"pattern", "const", "enum"} & set(node):
+        node["pattern"] = NO_NUL
+    if "object" in types and node.get("additionalProperties", True) is not False and "propertyNames" not in node:
+        node["propertyNames"] = {"pattern": NO_NUL}
+    for key, value in node.items():
+        if key not in ("pattern", "propertyNames"):
+            _declare_input_rules(value)
+
+
 def _build(registry) -> dict:
+    built = copy.deepcopy(_built(registry))  # (the tables' dicts are shared between places)
+    # An error names an offending key as it was sent, NUL included.
+    error = built["components"]["schemas"].pop("Error")
+    _declare_input_rules(built)
+    built["components"]["schemas"]["Error"] = error
+    return built
+
+
+def _built(registry) -> dict:
     views = registered_views(registry)
     kinds = record_kinds(registry)
     operations = all_operations(kinds, views)

@@ -15,6 +15,7 @@ from jsonschema.exceptions import SchemaError
 
 from .bodies import Validator
 from .patterns import with_regex_format
+from .scoring import ScoringProblem, scoring_of
 
 FIELD_TYPES = ("text", "integer", "number", "boolean", "choice", "multichoice", "image", "date", "datetime")
 # Names an entry's own envelope uses; a schema may not define fields with these names.
@@ -129,7 +130,8 @@ ENTRY_FORMATS = with_regex_format(Draft202012Validator.FORMAT_CHECKER)
 class EntrySchema:
     """One entry type: its document, its cached validator and its descriptor (less the request-bound links)."""
 
-    __slots__ = ("id", "key", "document", "validator", "fields", "field_names", "required", "descriptor", "source")
+    __slots__ = ("id", "key", "document", "validator", "fields", "field_names", "required", "descriptor", "source",
+                 "scoring")
 
     def __init__(self, document, source="upload"):
         problem = check_document(document)
@@ -146,6 +148,8 @@ class EntrySchema:
         self.fields = field_descriptors(document)
         self.field_names = tuple(f["name"] for f in self.fields)
         self.required = frozenset(document.get("required", ()))
+        # How its entries are scored (API.md §13), or None: scoring.py.
+        self.scoring = scoring_of(document, _properties(document))
         self.descriptor = {
             "@id": self.id,
             "title": document.get("title", self.id),
@@ -192,7 +196,16 @@ def check_document(document) -> SchemaProblem | None:
         field_descriptors(document)
     except SchemaProblem as problem:
         return SchemaProblem(problem.message, f"properties.{problem.field}" if problem.field else None)
+    try:
+        scoring_of(document, _properties(document))
+    except ScoringProblem as problem:
+        return SchemaProblem(str(problem), "x-scoring")
     return None
+
+
+def _properties(document) -> dict:
+    """The schema's properties, each with its local `$ref` merged in."""
+    return {name: _dereferenced(document, prop) for name, prop in document.get("properties", {}).items()}
 
 
 def _dereferenced(document, prop, depth=0):
@@ -273,9 +286,10 @@ def shipped_schemas(settings) -> dict[str, EntrySchema]:
 
 
 def default_diary_schemas(settings, shipped) -> list[str]:
-    """The $ids a new diary starts with: the setting, or else every shipped diary schema."""
+    """The $ids a new diary starts with: the setting, or else every shipped diary schema but the scored
+    questionnaires, which a professional assigns (docs/decisions.md, "Questionnaires")."""
     defaults = settings.get("hyperdiary.diary.default_schemas", "").split()
     unknown = [i for i in defaults if i not in shipped]
     if unknown:
         raise ValueError(f"hyperdiary.diary.default_schemas names unknown schemas: {', '.join(unknown)}")
-    return defaults or list(shipped)
+    return defaults or [schema_id for schema_id, schema in shipped.items() if schema.scoring is None]

@@ -39,7 +39,7 @@ def _keep(request, tokens: dict):
 @documented('signInPages', '/auth/session',
             "The pages' sign-in: as auth.token, but the tokens are kept in HttpOnly cookies",
             body=auth_views.Credentials,
-            result=PAGE_SESSION_SCHEMA, errors=(401,), public=True)
+            result=PAGE_SESSION_SCHEMA, errors=(401, 429), public=True)
 @view_config(context=Auth, name="session", request_method="POST", renderer="json", permission=Permissions.VIEW)
 def sign_in(context, request):
     """auth.token's sign-in (the same checks, the same 401 and 400s), its tokens kept in cookies."""

@@ -12,7 +12,7 @@ import datetime
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from ..shapes import DATE, STRING, URI, obj, representation
+from ..shapes import DATE, STRING, URI, described, obj, representation
 from ..documented import Named, Page, documented
 from .. import hypermedia as hm
 from .. import localtime
@@ -31,8 +31,11 @@ SVG = "image/svg+xml"
 # The schemas of what these views answer or read (hyperdiary/documented.py).
 CHART_SCHEMA = Named('Chart', representation(
         "A chart's data for a date range (with Accept: image/svg+xml, its drawing as SVG).", changes=False,
-        optional=("time_zone", "type", "x_label", "y_label"),
-        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals"]}, fromdate=DATE, todate=DATE,
+        optional=("time_zone", "type", "x_label", "y_label", "bands"),
+        title=STRING, kind={"enum": ["entries", "moods", "journals", "goals", "scores"]},
+        bands=described({"type": "array", "items": obj(("min", "max", "label"), min={"type": "integer"},
+                                                       max={"type": "integer"}, label=STRING)},
+                        "a score chart's bands (x-scoring), shaded in its drawing"), fromdate=DATE, todate=DATE,
         time_zone=STRING, type={"enum": ["bar", "line"]}, x_label=STRING, y_label=STRING,
         categories={"type": "array", "items": STRING},
         series={"type": "array", "items": obj(("name", "values"), name=STRING, values={
@@ -85,6 +88,7 @@ class ChartKinds:
 
     def __init__(self):
         self.data, self.fixed, self.sources, self.places = {}, {}, [], {}
+        self.pages = (ClientResource,)  # the pages that show every chart of the client (and below a client)
 
 
 def add_chart(config, kind: str, data, name: str | None = None, title: str | None = None, place: int = 0):
@@ -98,9 +102,13 @@ def add_chart(config, kind: str, data, name: str | None = None, title: str | Non
         charts.fixed = dict(sorted(charts.fixed.items(), key=lambda item: charts.places.setdefault(item[0], place)))
 
 
-def add_chart_source(config, source):
-    """`config.add_chart_source(source)`: charts a client has of its own (entries: its diary's `x-charts`)."""
-    config.registry["charts"].sources.append(source)
+def add_chart_source(config, source, page: type | None = None):
+    """`config.add_chart_source(source)`: charts a client has of its own (entries: its diary's `x-charts`); a
+    `page`, a resource class below a client whose page shows every chart of the client too (the diary)."""
+    charts = config.registry["charts"]
+    charts.sources.append(source)
+    if page is not None:
+        charts.pages += (page,)
 
 
 def data(request, chart: ChartResource, bounds: Range) -> dict:
@@ -153,15 +161,12 @@ def on_page(request, context, body: dict) -> dict | None:
     """The charts a page shows, with the range its query asks for: every chart of the client on the
     client's and the diary's page (when the body links `charts` or the diary's client has it), the one
     chart on its own page."""
-    # Imported here: the diary package imports this one for its charts (Range, day_labels); importing the
-    # diary's resources at the top made `hyperdiary.main` fail in a fresh interpreter (models.load imports
-    # the charts package before the diary's: a circular import).
-    from ..diary.resources import Diary
-
     if isinstance(context, ChartResource):
         charts = [context]
-    elif isinstance(context, (ClientResource, Diary)) and not request.view_name:
-        resource = context if isinstance(context, ClientResource) else context.__parent__
+    elif isinstance(context, request.registry["charts"].pages) and not request.view_name:
+        resource = context
+        while not resource.holds_client:  # the client's resource, whose charts these are
+            resource = resource.__parent__
         container = resource["charts"]
         if not request.has_permission(Permissions.VIEW, container):
             return None

@@ -7,6 +7,9 @@ def includeme(config):
     from ..resources.root import Root
     from ..security import Permissions
     from .resources import ClientResource, Clients
+    from .views import add_caseload_column
+
+    config.add_directive("add_caseload_column", add_caseload_column)
 
     config.add_child(Root, "clients", Clients)
     config.add_root_link("clients", "clients", permission=Permissions.CLIENTS_LIST, signed_in=True)

@@ -38,11 +38,13 @@ PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissi
 class ClientResource(Resource):
     holds_client = True
 
-    def __init__(self, parent, name, client: Client, owner: Identity | None = None):
+    def __init__(self, parent, name, client: Client, owner: Identity | None = None, professional_ids=None):
         super().__init__(parent, name)
         self.client = client
         if owner is not None:
             self.owner = owner  # known already (a listing joined it): reify's cache
+        if professional_ids is not None:
+            self.professional_ids = professional_ids  # known already (the caseload listing): reify's cache
 
     @reify
     def owner(self) -> Identity:

@@ -20,7 +20,18 @@ from ..security import Permissions
 # A client's representation (hyperdiary/documented.py).
 CLIENT = Shape("Client", "A client: links to its diary.", Client, ("name", "login", "time_zone"),
                represented={"login": {"type": "string", "description": "the username"},
-                            "time_zone": {"type": "string", "description": "an IANA time zone"}})
+                            "time_zone": {"type": "string", "description": "an IANA time zone"},
+                            # The caseload's columns (add_caseload_column): in the `clients` listing only.
+                            "attention": {"type": "integer", "minimum": 0, "description": "in the `clients` "
+                                          "listing: flagged answers not yet acknowledged (questionnaires)"},
+                            "latest_scores": {"type": "array", "description": "in the `clients` listing: the "
+                                              "latest score of each scored type, newest first", "items": {
+                                "type": "object", "required": ["schema", "title", "value", "band", "time"],
+                                "additionalProperties": False, "properties": {
+                                    "schema": {"type": "string"}, "title": {"type": "string"},
+                                    "value": {"type": "integer"}, "band": {"type": ["string", "null"]},
+                                    "time": {"type": "string", "format": "date-time"}}}}},
+               optional=("attention", "latest_scores"))
 
 
 def client_body(request, resource: ClientResource) -> dict:
@@ -69,8 +80,15 @@ def list_clients(context, request):
     if params["login"] is not None:
         stmt = stmt.where(User.username == params["login"].strip().lower())
     rows, more = keyset_page(request.dbsession, stmt, Client.name, Client.id, params["limit"], params["after"])
-    items = [client_body(request, ClientResource(context, c.id, c, Identity(c.user_id, c.role, c.username)))
-             for c in rows]
+    # The ACL is asked about the caller only: a professional follows every client listed (the join above), an
+    # admin none; so no client's caseload is read (a statement per client, when each link asked its ACL).
+    following = [request.user.id] if request.user.role != Role.ADMIN else []
+    items = [client_body(request, ClientResource(context, c.id, c, Identity(c.user_id, c.role, c.username),
+                                                 following)) for c in rows]
+    ids = [c.id for c in rows]
+    for column in request.registry.get("caseload_columns", ()):
+        for item, fields in zip(items, map(column(request, ids).get, ids)):
+            item.update(fields or {})
     next_query = None
     if more:
         next_query = {"limit": params["limit"], "after": cursor(rows[-1].name, rows[-1].id)}
@@ -105,3 +123,13 @@ def patch_client(context, request):
     records.bump(client)
     hm.set_etag(request, client)
     return client_body(request, context)
+
+
+def add_caseload_column(config, column):
+    """`config.add_caseload_column(fn)`: `fn(request, client_ids) -> {client_id: {field: value}}`, one query for a
+    whole page of the `clients` listing; each client's representation there gets those fields."""
+    config.registry.setdefault("caseload_columns", []).append(column)
+
+
+def includeme(config):
+    config.add_directive("add_caseload_column", add_caseload_column)

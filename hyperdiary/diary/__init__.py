@@ -28,6 +28,14 @@ def field_problems(schema, fields: dict) -> list[dict]:
     return found
 
 
+class EntryChanged:
+    """Notified (registry.notify) after an entry was created, changed or deleted: what depends on entries
+    (questionnaires: scores, flags, due dates) follows through a subscriber."""
+
+    def __init__(self, request, entry):
+        self.request, self.entry = request, entry
+
+
 def without_nulls(fields: dict) -> dict:
     """`null` means "not set": it is what a read shows for an unset field, so sending it back is fine."""
     return {name: value for name, value in fields.items() if value is not None}
@@ -68,7 +76,7 @@ class EntryKind(kinds.Kind):
     link_names = {"create": "diary.entries", "list": "diary.entries.items"}
 
     def checked_body(self, request) -> dict:
-        return writable(json_object(request), READ_ONLY_KEYS)
+        return writable(json_object(request), ignored=READ_ONLY_KEYS)
 
     def values(self, request, data, current=None, *, replace=False):
         """{schema_id, dt, fields} from a POST body or (merged onto `current`) a PATCH body; a 400 with one
@@ -100,6 +108,9 @@ class EntryKind(kinds.Kind):
         if current is not None:
             fields = {**current.fields, **fields}
         fields = without_nulls(fields)
+        if schema is not None and schema.scoring is not None and "score" in data:
+            found.append(problem("score", "The score is read-only: the server computes it from the answers."))
+            fields.pop("score", None)
         if schema is not None:
             found += field_problems(schema, fields)
         if found:
@@ -121,10 +132,16 @@ class EntryKind(kinds.Kind):
         for row, type_id in zip(rows, types):
             fields = row.fields
             body = {"@type": type_id, "dt": row.dt}
-            for name in schemas[type_id].field_names:
+            schema = schemas[type_id]
+            for name in schema.field_names:
                 body[name] = fields.get(name)
+            if schema.scoring is not None:
+                body["score"] = schema.scoring.score(fields)  # API.md §13: read-only, from the answers
             represented.append(body)
         return represented
+
+    def changed(self, request, context, record):
+        request.registry.notify(EntryChanged(request, record))
 
     def page_extras(self, request, items) -> dict:
         """The descriptors of the types of the live entries of the page."""
@@ -159,7 +176,7 @@ def includeme(config):
     config.add_root_link("schemas.preview", "schemas", "preview", permission=Permissions.SCHEMAS_ADD)
     config.add_child(ClientResource, "diary", Diary)
     config.add_child(Reports, "perSchema", reports.PerSchemaReport)
-    config.add_chart_source(charts.sources)
+    config.add_chart_source(charts.sources, page=Diary)
     config.add_chart("entries", charts.data)
     config.add_record_kind(EntryKind)
     config.scan(".views")

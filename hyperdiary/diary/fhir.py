@@ -7,6 +7,7 @@ import base64
 import hashlib
 import uuid
 
+from ..questionnaires.fhir import score_observation
 from ..fhir import entry, meta, text, without_none
 from ..inputs import parse_datetime
 
@@ -105,4 +106,7 @@ def resources(request, bodies, context, schemas) -> list:
     yield from ({"fullUrl": f"urn:uuid:{uuid.UUID(hex=questionnaire_id(schema.id))}", "resource": questionnaire(schema)}
                 for schema in schemas.values())
     for body in bodies:
-        yield entry(questionnaire_response(body, schemas[body["@type"]], context.subject))
+        made = entry(questionnaire_response(body, schemas[body["@type"]], context.subject))
+        yield made
+        if body.get("score"):  # a scored entry: its score as an Observation too (API.md §13)
+            yield entry(score_observation(body, schemas[body["@type"]], context.subject, made["fullUrl"]))

@@ -46,7 +46,7 @@ class NewFeed(colander.MappingSchema):
 
 @documented('addCalendarFeed', '/clients/{client_id}/calendarfeeds/',
             'A new secret URL of the goals calendar, for a calendar app (the client)', link='goals.ics.feeds',
-            body=NewFeed, ok=201, result=CALENDAR_FEED_SCHEMA, errors=(404,), etag=True)
+            body=NewFeed, ok=201, result=CALENDAR_FEED_SCHEMA, errors=(404,), etag=True, body_required=False)
 @view_config(context=CalendarFeeds, request_method="POST", renderer="json", permission=Permissions.CALENDAR_FEEDS)
 def create_feed(context, request):
     """A new feed: 201 with its `feed`, the secret URL, which is shown this once (only its hash is kept)."""

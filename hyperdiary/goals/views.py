@@ -88,7 +88,7 @@ def batch(context, request):
         if not isinstance(item, dict):
             found.append(problem(str(index), "Expected a JSON object."))
             continue
-        data = writable(item, REPRESENTATION_KEYS - {"@url"})  # a batch item's @url names the goal it changes
+        data = writable(item, ignored=REPRESENTATION_KEYS - {"@url"})  # a batch item's @url names the goal it changes
         item_resource = None
         if "@url" in data:
             item_resource = goal_by_reference(request, context, data.pop("@url"))

@@ -15,6 +15,7 @@ from pyramid.traversal import lineage
 from .. import hypermedia as hm
 from ..resources.root import Root
 from . import forms, home, session, words
+from . import scores as questionnaire_pages
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 UTC = datetime.UTC
@@ -115,6 +116,8 @@ class Shown:
 
     def _cell(self, value, field: str = "") -> str:
         """A value in a table's cell: a list of records is named, not drawn (the item's own page shows it)."""
+        if field == "latest_scores" and type(value) is list:  # the caseload (questionnaires)
+            return esc(questionnaire_pages.latest_scores_cell(value)) or '<span class="none">none</span>'
         if type(value) is list and value and all(isinstance(row, dict) for row in value):
             return esc(", ".join(str(row.get("title") or row.get("name") or row.get("@url") or n)
                                  for n, row in enumerate(value, 1)))
@@ -218,6 +221,13 @@ def choice_titles(descriptors) -> dict:
                 titles[field["name"]] = {choice["value"]: choice["name"] for choice in field["choices"]
                                          if not isinstance(choice["value"], (dict, list))}
     return titles
+
+
+def choice_descriptors(request, body: dict) -> list:
+    """The descriptor of an entry's own type (its title names its score on the page)."""
+    schema = request.entry_schemas.get(request.dbsession, body.get("@type")) if isinstance(body.get("@type"), str) \
+        else None
+    return [schema.descriptor] if schema is not None else []
 
 
 def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
@@ -332,6 +342,8 @@ def page(request, body, response) -> str:
              and words.followable(link.get("url", ""))]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
+    if items and type(context).__name__ == "Clients":  # the caseload: clients whose answers need attention first
+        items = questionnaire_pages.by_attention(items)
     fields = {key: value for key, value in body.items() if not key.startswith("@")}
     cols, mixed = item_columns(items) if items else ([], False)
     field_titles = {field["name"]: field["title"] for descriptor in descriptors
@@ -343,6 +355,8 @@ def page(request, body, response) -> str:
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
         descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
+        score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in ([descriptor] if
+            descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None,
         charts=charts(request, context, body), is_root=is_root,
         home=home.home(request, body) if is_root and user is not None and request.method == "GET" else None,
         **common)

@@ -32,8 +32,10 @@ def layout(data: dict) -> dict:
     categories, series = data["categories"], data["series"]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     values = [v for s in series for v in s["values"] if v is not None]
-    empty = not values or not any(values)
-    top = nice_max(max(values)) if values else 1
+    bands = data.get("bands") or []
+    # A score chart (questionnaires): its bands shaded, so the axis reaches the top band's end.
+    empty = not values or (not bands and not any(values))
+    top = nice_max(max(values + [band["max"] for band in bands])) if values or bands else 1
     y = lambda value: TOP + plot_h - (value / top) * plot_h  # noqa: E731
     steps = next(k for k in (5, 4, 2, 1) if top % k == 0)  # whole numbers on the axis
     ticks = [{"y": round(y(top * n / steps), 1), "label": _number(top * n // steps)} for n in range(steps + 1)]
@@ -64,8 +66,12 @@ def layout(data: dict) -> dict:
                      "category": categories[n]}
                     for n, value in enumerate(each["values"]) if value]
             drawn.append({"name": each["name"], "colour": colour, "segments": [], "bars": bars})
+    shaded = [{"y": round(y(min(band["max"] + 0.5, top)), 1), "label": band["label"], "fill": ("#f4f4f4", "#e6e6e6")[n % 2],
+               "h": round(y(max(band["min"] - 0.5, 0)) - y(min(band["max"] + 0.5, top)), 1)}
+              for n, band in enumerate(bands)]
     return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "plot_w": plot_w, "plot_h": plot_h,
-            "bottom": TOP + plot_h, "ticks": ticks, "x_labels": x_labels, "series": drawn, "empty": empty}
+            "bottom": TOP + plot_h, "ticks": ticks, "x_labels": x_labels, "series": drawn, "empty": empty,
+            "bands": shaded}
 
 
 def describe(title: str, data: dict, bounds) -> str:

@@ -21,7 +21,7 @@ LINKS = {
     "assignments": "Assignments", "up": "Up", "self": "This page", "entries.items": "Entries",
     "entries.schemas": "Entry types", "goals.tracker": "Goal tracker", "goals.pending": "Goals to do",
     "goals.reminders": "Goal reminders", "goals.ics": "Goals in a calendar", "journals.stats": "Journal statistics",
-    "moods.stats": "Mood statistics", "auth": "Sign-in", "clients.items": "Clients",
+    "moods.stats": "Mood statistics", "attention": "Needs attention", "auth": "Sign-in", "clients.items": "Clients",
 }
 
 # Fixed fields by name (entry fields have their schema's titles).
@@ -37,6 +37,9 @@ FIELDS = {
     "mood": "Mood", "current_password": "Current password", "password": "Password", "tags": "Tags",
     "completed": "Done", "duedate": "Due", "date_time": "When", "details": "Details", "subject": "Subject",
     "type": "Type", "entries": "Entries", "is_done": "Done", "schemas": "Entry types",
+    "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread", "every_days": "Every (days)",
+    "first_due": "First due", "next_due": "Next due", "last_answered": "Last answered", "acknowledged": "Acknowledged",
+    "acknowledged_by": "Acknowledged by", "acknowledged_at": "Acknowledged at", "score": "Score",
 }
 
 # Kinds by the last part of their @type, where it is not a word already.

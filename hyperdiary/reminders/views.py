@@ -91,8 +91,9 @@ def patch_settings(context, request):
     return settings_body(request, context, settings)
 
 
-# What a client may send back of the representation unchanged (ignored).
-_READ_ONLY = frozenset({"@url", "@type", "@links", "@changes", "channels"})
+# The representation's field the server keeps: in a body, a 400 naming it (API.md §8; inputs.writable ignores
+# the hypermedia keys).
+_READ_ONLY = frozenset({"channels"})
 
 
 @documented("getPushKey", "/push-key",

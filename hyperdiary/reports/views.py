@@ -25,7 +25,7 @@ def report_types(request) -> list[str]:
 COUNT = {"type": "integer", "minimum": 0}
 ISO_WEEK = {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$", "description": "an ISO week"}
 REPORTS_SCHEMA = Named('Reports',
-    representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`.",
+    representation("A client's report types: links `entriesSince`, `perWeek`, `perSchema`, `scores`.",
                               changes=False))
 ENTRIES_SINCE_REPORT_SCHEMA = Named('EntriesSinceReport', described(page(
         {"anyOf": [ref("StoredEntry"), ref("Journal"), ref("Mood")]},

@@ -7,7 +7,7 @@ from .. import hypermedia as hm
 from .. import kinds
 from . import subjectlogs as logs_model
 from ..errors import Refused, ValidationFailure, problem
-from ..inputs import REPRESENTATION_KEYS, Listing, StrictString
+from ..inputs import Listing, StrictString
 from .models import Subject, SubjectLog, SubjectLogEntry, SubjectMember
 from ..resources.root import Root
 from ..resources import NOT_READ
@@ -16,8 +16,8 @@ from ..security import Permissions
 
 INVALID = "Invalid JSON input"
 QUERY_INVALID = "Invalid query parameters"
-# Keys of a representation that a client may send back unchanged: they are not written.
-READ_ONLY_KEYS = REPRESENTATION_KEYS | {"id", "user", "entries"}
+# Fields of a subject's representation that the server keeps: in a body, a 400 naming each.
+READ_ONLY_KEYS = frozenset({"id", "user", "entries"})
 
 
 def user_url(request, user_id: str | None) -> str | None:

@@ -25,6 +25,9 @@ def world(app, admin, client, professional, caseload, researcher):
     """A record of every kind in the registry, made from its declaration through links, and the callers who
     may write them; and an entry of the subject log (its entries are no kind: a view of the log's)."""
     made = record_of_every_kind(app, client, [professional, researcher, admin])
+    # A flagged answer to the questionnaire assigned above: an attention item (made by the server) to PATCH.
+    client.post(link(client.client(), "diary.entries"), status=201, json={
+        "@type": made["questionnaire"]["schema"], "dt": "2024-05-06T09:00:00Z", **{f"q{n}": 1 for n in range(1, 10)}})
     log = made["subjectlog"]
     researcher.patch(link(log, "add_entry"), json={"date_time": "2024-05-01T08:00:00Z",
                                                    "details": {"weight": {"value": 21.5, "unit": "g"}}})

@@ -20,6 +20,7 @@ from hyperdiary.reminders.kinds import SubscriptionKind
 from tests.conftest import create_user, every_item, link, link_names, sign_in
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
+PHQ9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
 EVERY_TYPE = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://example.org/schemas/export-test/everything:1",
@@ -38,7 +39,8 @@ EVERY_TYPE = {
         "photo": {"type": ["string", "null"], "contentMediaType": "image/*", "title": "Photo"},
     },
 }
-PIXEL = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+# A 1 × 1 PNG (an image field takes only an image that decodes: API.md §8).
+PIXEL = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 
 
 @pytest.fixture
@@ -58,6 +60,11 @@ def filled(app, client, professional, caseload):
                                "count": 3, "weight": 2.5, "done": True, "colour": "blue", "level": 2,
                                "tags": ["a", "b"], "day": "2024-04-05", "when": "2024-04-05T09:00:00+02:00",
                                "photo": PIXEL}, status=201)
+    # A questionnaire assigned, and answered with a raised flag (an attention item).
+    professional.post(link(professional.get(caseload).json, "questionnaires"), status=201, json={
+        "schema": PHQ9, "every_days": 14, "first_due": "2024-04-01"})
+    client.post(entries, json={"@type": PHQ9, "dt": "2024-04-05T11:00:00Z", **{f"q{n}": 2 for n in range(1, 10)}},
+                status=201)
     gone = client.post(entries, json={"@type": EMOTION, "dt": "2024-04-06T10:00:00Z", "emotion": "happy",
                                       "intensity": 1}, status=201).json
     client.delete(gone["@url"], status=204)
@@ -107,7 +114,7 @@ def listing(api, app, carol: dict, kind) -> str:
     return link(body, {view: name for name, view, _ in kind.parent_links}[kind.listing_view])
 
 
-def test_the_export_holds_every_record_of_every_kind_as_the_api_lists_it(app, client, filled):
+def test_the_export_holds_every_record_of_every_kind_as_the_api_lists_it(app, client, professional, filled):
     answer = client.get(link(filled, "export"))
     assert answer.content_type == "application/json"
     assert "attachment" in answer.headers["Content-Disposition"]
@@ -119,7 +126,9 @@ def test_the_export_holds_every_record_of_every_kind_as_the_api_lists_it(app, cl
     below_client = [kind for kind in kinds if kind.parent is ClientResource or kind.parent in [cls for _, cls in client_children(app)]]
     assert {"entries", "journals", "goals", "moods"} <= {kind.collection for kind in below_client}
     for kind in below_client:
-        listed = every_item(client, listing(client, app, filled, kind) + "?limit=2")
+        # (The flagged answers are listed for the client's professionals; the client's export holds them too.)
+        reader = professional if kind.name == "attention" else client
+        listed = every_item(reader, listing(reader, app, reader.get(filled["@url"]).json, kind) + "?limit=2")
         assert listed, kind
         # The kinds below each record (a goal's tracking items) are inside it, as the record's link lists them.
         for nested in (other for other in kinds if issubclass(other.parent, kind.item_class)):
@@ -127,7 +136,8 @@ def test_the_export_holds_every_record_of_every_kind_as_the_api_lists_it(app, cl
                 record.setdefault(nested.collection, every_item(client, link(record, nested.collection)))
         assert without_links(document[kind.collection]) == without_links(listed), kind
     assert sum(len(goal["tracking"]) for goal in document["goals"]) == 5
-    assert len(document["entries"]) == 4  # the deleted one is not exported
+    assert len(document["entries"]) == 5  # the deleted one is not exported
+    assert len(document["questionnaires"]) == 1 and len(document["attention"]) == 1
     assert sum(len(journal["tags"]) for journal in document["journals"]) == 2
     used = {entry["@type"] for entry in document["entries"]}
     assert {schema["@id"] for schema in document["schemas"]} == used
@@ -154,7 +164,7 @@ def test_the_export_is_streamed_in_pieces(client, filled, monkeypatch):
     monkeypatch.setattr(export_module, "CHUNK", 1)
     monkeypatch.setattr(export_module, "PIECE", 64)
     answer = client.get(link(filled, "export"))
-    assert len(answer.json["entries"]) == 4
+    assert len(answer.json["entries"]) == 5
     pieces = list(export_module.pieces(iter([b"x" * 40] * 10), size=64))
     assert [len(p) for p in pieces] == [80, 80, 80, 80, 80]
 
@@ -175,8 +185,9 @@ def test_the_fhir_bundle_and_each_resource_are_valid_r4(client, filled):
         assert entry["fullUrl"].startswith("urn:uuid:")
     kinds = [r["resourceType"] for r in resources]
     assert kinds.count("Patient") == 1
-    assert kinds.count("Questionnaire") == 2 and kinds.count("QuestionnaireResponse") == 4
-    assert kinds.count("Observation") == 3 and kinds.count("Goal") == 2 and kinds.count("DocumentReference") == 3
+    assert kinds.count("Questionnaire") == 3 and kinds.count("QuestionnaireResponse") == 5
+    # 3 moods and the PHQ-9's score
+    assert kinds.count("Observation") == 4 and kinds.count("Goal") == 2 and kinds.count("DocumentReference") == 3
     patient = next(r for r in resources if r["resourceType"] == "Patient")
     assert patient["name"][0] == {"text": "Carol Client", "family": "Client", "given": ["Carol"]}
     full_urls = {entry["fullUrl"] for entry in document["entry"]}
@@ -209,9 +220,26 @@ def test_fhir_questionnaires_follow_the_json_schema(client, filled):
     assert response["authored"] == "2024-04-05T10:00:00Z" and response["status"] == "completed"
 
 
+def test_fhir_scores_are_observations_coded_with_loinc(client, filled):
+    """A scored entry's score: an Observation with the instrument's LOINC code, its value, its band, and the
+    QuestionnaireResponse it derives from."""
+    document = fhir_bundle(client, filled)
+    full_urls = {entry["resource"]["id"]: entry["fullUrl"] for entry in document["entry"]}
+    resources = [entry["resource"] for entry in document["entry"]]
+    scores = [r for r in resources if r["resourceType"] == "Observation" and "valueInteger" in r]
+    assert len(scores) == 1
+    score = get_fhir_model_class("Observation").parse_obj(scores[0])
+    assert [(c.system, c.code) for c in score.code.coding] == [("http://loinc.org", "44261-6")]
+    assert score.valueInteger == 18 and score.interpretation[0].text == "moderately severe"
+    response = next(r for r in resources if r["resourceType"] == "QuestionnaireResponse" and r["questionnaire"] == PHQ9)
+    assert scores[0]["derivedFrom"] == [{"reference": full_urls[response["id"]]}]
+    assert scores[0]["subject"] == response["subject"] and scores[0]["effectiveDateTime"] == "2024-04-05T11:00:00Z"
+    assert "question 9" in scores[0]["note"][0]["text"]
+
+
 def test_fhir_moods_goals_and_journals(client, filled):
     resources = [entry["resource"] for entry in fhir_bundle(client, filled)["entry"]]
-    moods = [r for r in resources if r["resourceType"] == "Observation"]
+    moods = [r for r in resources if r["resourceType"] == "Observation" and "valueCodeableConcept" in r]
     calm = next(m for m in moods if m["valueCodeableConcept"]["text"] == "calm")
     assert calm["effectiveDateTime"] == "2024-04-01T08:00:00Z"
     assert calm["component"] == [{"code": {"text": "reason"}, "valueString": "slept well"}]

@@ -74,8 +74,10 @@ def test_an_empty_date_parameter_is_400_naming_it(client, name, parameter):
     assert [p["name"] for p in response.json["extra"]] == [parameter]
 
 
-def test_unknown_empty_parameters_are_still_ignored(client):
-    client.get(link(client.client(), "goals") + "?whatever=")
+def test_unknown_parameters_are_a_400_even_empty(client):
+    """API.md §8 (revised): unknown query parameters are a 400 naming each, like unknown body fields."""
+    response = client.get(link(client.client(), "goals") + "?whatever=", status=400)
+    assert [p["name"] for p in response.json["extra"]] == ["whatever"]
 
 
 def test_204_and_304_keep_the_connection_open(live_server, client, testapp):

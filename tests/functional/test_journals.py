@@ -101,8 +101,11 @@ def test_identical_post_answers_the_existing_journal(client, journals):
 
 
 def test_a_representation_can_be_sent_back(client, journals):
+    """Less its read-only `tags` (API.md §8: a read-only field in a body is a 400)."""
     body = client.post(journals, json=journal(), status=201).json
     body["title"] = "A long walk"
+    assert client.put(body["@url"], json=body, status=400).json["extra"][0]["name"] == "tags"
+    del body["tags"]
     assert client.put(body["@url"], json=body).json["title"] == "A long walk"
 
 

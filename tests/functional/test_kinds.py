@@ -216,7 +216,15 @@ def collection_url(caller, app, kind, owner=None):
     return urls(caller, app, kind, owner)[0]
 
 
-@pytest.fixture(params=KINDS)
+# Kinds the suite cannot drive yet, because their owner does not write them: a client's questionnaire
+# assignments are written by its professionals; its attention items come from its entries, and only its
+# professionals read and change them. tests/functional/test_questionnaires.py covers both (create, PATCH,
+# delete, bad bodies, 403 for the client, 404 for strangers), test_export.py their export, FHIR and
+# test_erasure.py their erasure with the client; the suite itself does not run on them (issue 22, left open).
+NOT_OWNER_WRITTEN = ("questionnaire", "attention")
+
+
+@pytest.fixture(params=[name for name in KINDS if name not in NOT_OWNER_WRITTEN])
 def kind(request, kinds_app):
     return kinds_app.registry.kinds[request.param]
 
@@ -443,6 +451,8 @@ def statements(kinds_app):
 REPRESENTATION_READS = {"tag": 1, "subjectlog": 1}
 LISTING_READS = {"tag": 1, "subjectlog": 3}
 WRITE_READS = {"tag", "subjectlog"}
+# An entry's write also asks which questionnaire assignments it answers (hyperdiary/questionnaires): one read.
+CREATE_READS = {"entry": 1}
 
 
 def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner, follower, kind, statements):
@@ -476,7 +486,7 @@ def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner
         # the lineage, the INSERT, the audit event (a goal's tracking items are one more INSERT); a kind below
         # another record locks that record first, and a tag or a log checks what it refers to
         reads = [statement for statement in statements if not statement.lstrip().upper().startswith("INSERT")]
-        assert len(reads) == 1 or kind.name in WRITE_READS, statements
+        assert len(reads) == 1 + CREATE_READS.get(kind.name, 0) or kind.name in WRITE_READS, statements
         read_once(statements)
 
 

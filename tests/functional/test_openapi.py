@@ -15,7 +15,7 @@ from openapi_spec_validator import validate
 
 from hyperdiary import main
 from hyperdiary import openapi as generation
-from hyperdiary.openapi import kind_operations, record_kinds
+from hyperdiary.openapi import NO_NUL, RECKONED, kind_operations, record_kinds
 from hyperdiary.models import dispose
 from hyperdiary.reminders.models import Delivery
 from hyperdiary.reminders.kinds import SubscriptionKind
@@ -506,7 +506,7 @@ def test_answers_fit_the_document(app, anonymous, admin, client, professional, c
     check(client.get(since + "?after=garbage", status=400))
     check(researcher.get(since, status=404))
     check(anonymous.get(since, status=401))
-    for name in ("perWeek", "perSchema"):
+    for name in ("perWeek", "perSchema", "scores"):
         check(client.get(link(kinds, name) + "?reference_date=2024-05-01"))
         check(client.get(link(kinds, name) + "?reference_date=9999-12-31", status=400))
         check(researcher.get(link(kinds, name), status=404))
@@ -546,6 +546,29 @@ def test_answers_fit_the_document(app, anonymous, admin, client, professional, c
     check(client.get(chart + "?fromdate=2024-05-01&todate=2024-05-31&time_zone=Asia/Tokyo"))
     check(client.get(chart + "?fromdate=2024-05-31&todate=2024-05-01", status=400))
     check(researcher.get(chart, status=404))
+    # Questionnaires (API.md §13): assignments, what is due, flagged answers. Pat follows Carol (again: which
+    # assignment the caseload section ended depends on the order of the caseload).
+    check(admin.post(caseload_url, json={"client": caseload}, status="*"))
+    questionnaires = link(check(professional.get(caseload)).json, "questionnaires")
+    phq9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
+    assignment = {"schema": phq9, "every_days": 7, "first_due": "2024-05-06"}
+    assigned = check(professional.post(questionnaires, json=assignment, status=201)).json
+    check(professional.post(questionnaires, json=assignment, status=409))
+    check(client.post(questionnaires, json=assignment, status=403))
+    check(client.get(questionnaires))
+    check(client.get(link(check(client.get(caseload)).json, "questionnaires.due")))
+    check(client.get(assigned["@url"]))
+    check(professional.patch(assigned["@url"], json={"every_days": 14}))
+    entries = link(check(client.get(caseload)).json, "diary.entries")
+    flagged = {"@type": phq9, "dt": "2024-05-06T09:00:00Z", **{f"q{n}": 1 for n in range(1, 10)}}
+    check(client.post(entries, json=flagged, status=201))
+    attention = link(check(professional.get(caseload)).json, "attention")
+    check(client.get(attention, status=403))
+    item = check(professional.get(attention)).json["@items"][0]["@url"]
+    check(professional.get(item))
+    check(client.patch(item, json={"acknowledged": True}, status=403))
+    check(professional.patch(item, json={"acknowledged": True}))
+    check(professional.delete(assigned["@url"], status=204))
 
     assert check.seen == {operation["operationId"] for operation in operations(check.document)}
     assert check.unslashed <= KNOWN_UNSLASHED
@@ -563,7 +586,8 @@ def test_a_page_s_url_is_a_uri_whatever_the_query(client):
     """A page echoes its query in @url: characters a URI may not hold are percent-encoded (the suite-wide
     check found `?%` echoed as it came)."""
     stats = link(client.client(), "moods.stats")
-    assert client.get(stats + "?%").json["@url"] == stats + "?%25"
+    # (an unknown parameter is a 400 since API.md §8 says so: its message names it as sent)
+    assert client.get(stats + "?%", status=400).json["extra"][0]["name"] == "%"
     assert client.get(stats + "?fromdate=2024-05-01&time_zone=Europe/Amsterdam").json["@url"] == (
         stats + "?fromdate=2024-05-01&time_zone=Europe/Amsterdam")
 
@@ -675,6 +699,18 @@ def test_request_bodies_are_read_from_the_deployment_s_files(app_settings, tmp_p
         dispose(app.registry)
 
 
+def without_no_nul(schema):
+    """A schema of the document less the rules it declares beyond a file's: no NUL on every string and open
+    object, and the years a stored date may have (API.md §8)."""
+    if isinstance(schema, list):
+        return [without_no_nul(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {key: without_no_nul(value) for key, value in schema.items()
+            if (key, value) not in (("pattern", NO_NUL), ("propertyNames", {"pattern": NO_NUL}),
+                                    ("pattern", RECKONED["pattern"]))}
+
+
 def test_every_file_body_is_its_file(app, anonymous):
     """Every file of schemas/ is the request body of some operation, with exactly its fields (and the
     read-only keys of a representation, which a body may send back), its own words, and closed."""
@@ -688,7 +724,8 @@ def test_every_file_body_is_its_file(app, anonymous):
             continue
         used.add(found.group(1))
         own = bodies[found.group(1)].document["properties"]
-        assert {field: {k: v for k, v in schema["properties"][field].items() if k != "maxLength"} for field in own} == {
+        assert {field: {k: v for k, v in without_no_nul(schema["properties"][field]).items() if k != "maxLength"}
+                for field in own} == {
             field: {k: v for k, v in value.items() if k != "maxLength"} for field, value in own.items()}, name
         assert set(schema["properties"]) - set(own) <= {"@url", "@type", "@links", "@changes", "id", "user", "entries",
                                                          "tags", "name", "channels"}, name
@@ -727,11 +764,11 @@ def test_a_declared_kind_gets_its_operations_and_schemas(app_settings, tmp_path)
         assert shape["required"] == ["@url", "@type", "@links", "@changes", "drank_at", "amount_ml", "note"]
         # Each field typed by its column (a nullable one allows null, a String(n) at most n characters),
         # titled as in the body file.
-        assert {name: shape["properties"][name] for name in own} == {
+        assert {name: without_no_nul(shape["properties"][name]) for name in own} == {
             "drank_at": {"title": "When", "type": "string", "format": "date-time"},
             "amount_ml": {"title": "How much (mL)", "type": "integer"},
             "note": {"title": "Note", "type": ["string", "null"], "maxLength": 200}}
-        assert {name: schemas["HydrationBody"]["properties"][name] for name in own} == {
+        assert {name: without_no_nul(schemas["HydrationBody"]["properties"][name]) for name in own} == {
             name: dict(field, maxLength=200) if name == "note" else field for name, field in own.items()}
     finally:
         dispose(app.registry)

@@ -14,7 +14,7 @@ from tests.conftest import create_user, link, link_names, pages, sign_in
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 MOMENT = "https://ns.hyperdiary.org/diary/schema/entry/moment:1"
 NS = "https://ns.hyperdiary.org/"
-REPORT_NAMES = ("entriesSince", "perWeek", "perSchema")
+REPORT_NAMES = ("entriesSince", "perWeek", "perSchema", "scores")
 # The 12 ISO weeks ending with the week of 2024-04-10 (a Wednesday).
 WEEKS = [f"2024-W{n:02d}" for n in range(4, 16)]
 

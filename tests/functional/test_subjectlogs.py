@@ -175,7 +175,10 @@ def test_create_and_read_a_log(researcher, subject, logs_url):
     ({"type": "Weighing", "subject": "http://example.com/subjects/nope/"}, "subject"),
     ({"type": "Weighing", "subject": "0" * 32}, "subject"),
     ({"type": "Weighing", "subject": "S", "description": "x" * 501}, "description"),
-    ({"type": "Weighing", "subject": "S", "entries": [], "colour": "red"}, "colour"),
+    ({"type": "Weighing", "subject": "S", "colour": "red"}, "colour"),
+    # Read-only fields are a 400 (API.md §8), not dropped.
+    ({"type": "Weighing", "subject": "S", "entries": []}, "entries"),
+    ({"type": "Weighing", "subject": "S", "user": "http://example.com/users/x/"}, "user"),
 ])
 def test_bad_logs(researcher, subject, logs_url, body, field):
     body = {key: subject["@url"] if value == "S" else value for key, value in body.items()}
@@ -214,13 +217,17 @@ def test_patch_changes_the_description_only(researcher, weighing, subject, new_l
     body = researcher.patch(weighing["@url"], json={"description": "Post-deprivation monitoring"}).json
     assert body["description"] == "Post-deprivation monitoring" and body["type"] == "Weighing"
     assert body["@changes"]["modification_time"] > weighing["@changes"]["modification_time"]
-    # The representation sent back as it is: fine.
-    assert researcher.patch(weighing["@url"], json=body).json["description"] == "Post-deprivation monitoring"
+    # The representation sent back: its read-only fields are a 400 naming each (API.md §8), its
+    # hypermedia keys are ignored.
+    assert sorted(names(researcher.patch(weighing["@url"], json=body, status=400))) == ["entries", "id", "user"]
+    sent_back = {key: value for key, value in body.items() if key not in ("id", "user", "entries")}
+    assert researcher.patch(weighing["@url"], json=sent_back).json["description"] == "Post-deprivation monitoring"
     assert names(researcher.patch(weighing["@url"], json={"type": "Wellness"}, status=400)) == ["type"]
     other = researcher.post(researcher.url("subjects"), json={"name": "Mouse 2"}, status=201).json
     assert names(researcher.patch(weighing["@url"], json={"subject": other["@url"]}, status=400)) == ["subject"]
     assert names(researcher.patch(weighing["@url"], json={"description": "x" * 501}, status=400)) == ["description"]
-    assert names(researcher.patch(weighing["@url"], json={"user": "me", "owner": "me"}, status=400)) == ["owner"]
+    assert names(researcher.patch(weighing["@url"], json={"owner": "me"}, status=400)) == ["owner"]
+    assert names(researcher.patch(weighing["@url"], json={"user": "me"}, status=400)) == ["user"]
     assert researcher.patch(weighing["@url"], json={"description": None}).json["description"] is None
     stored = researcher.get(weighing["@url"]).json
     assert stored["type"] == "Weighing" and stored["subject"] == subject["@url"]

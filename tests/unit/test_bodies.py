@@ -119,8 +119,8 @@ def test_a_pattern_that_backtracks_forever_is_cut_short():
     started = time.monotonic()
     found = problems(validator, {"code": "a" * 40 + "b", "other": "a" * 40 + "b"})
     assert time.monotonic() - started < PATTERN_BUDGET + 2  # both fields share one budget (re: hours)
-    assert [p["name"] for p in found] == ["code", "other"]
-    assert found[0]["message"] == TOO_LONG
+    # The first time-out ends the validation (wherever it sat, it refuses the body), naming its field.
+    assert found == [{"name": "code", "message": TOO_LONG}]
     # Patterns still work as patterns.
     assert problems(validator, {"code": "aaaa"}) == []
     assert problems(validator, {"code": "ab"})[0]["message"] == "'ab' does not match '^(a|a)*$'"

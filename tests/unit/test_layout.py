@@ -3,6 +3,10 @@ domain package (hyperdiary.DOMAINS), read from the source's imports, so that a d
 its package and its line in DOMAINS, and the core never has to change for one."""
 import ast
 import pathlib
+import subprocess
+import sys
+
+import pytest
 
 import hyperdiary
 
@@ -58,3 +62,12 @@ def test_the_check_sees_the_core_and_its_imports():
             "hyperdiary.resources.root", "hyperdiary.models", "hyperdiary.pages.render"} <= names
     assert not names & {f"hyperdiary.{domain}" for domain in hyperdiary.DOMAINS}
     assert "hyperdiary.models.meta.new_id" in imported(PACKAGE / "kinds.py")
+
+
+@pytest.mark.parametrize("domain", hyperdiary.DOMAINS)
+def test_each_domain_imports_first_in_a_fresh_process(domain):
+    """Whatever is imported first (a script, alembic's env.py, a worker, the test suite's own order) the
+    packages import without a cycle: a domain imported before any other, then every domain's models."""
+    code = f"import hyperdiary.{domain}\nimport hyperdiary.models\nhyperdiary.models.load()"
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -32,7 +32,9 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ENTRY = "https://ns.hyperdiary.org/diary/schema/entry/"
 EMOTION, MOMENT, THOUGHTS, SLEEP, ACTIVITY = (
     f"{ENTRY}{name}:1" for name in ("emotion", "moment", "thought_record", "sleep", "activity"))
-SHIPPED_IDS = {EMOTION, MOMENT, THOUGHTS, SLEEP, ACTIVITY}
+# The scored questionnaires (API.md §13).
+PHQ9, GAD7, WHO5 = (f"{ENTRY}{name}:1" for name in ("phq-9", "gad-7", "who-5"))
+SHIPPED_IDS = {EMOTION, MOMENT, THOUGHTS, SLEEP, ACTIVITY, PHQ9, GAD7, WHO5}
 
 
 def document(properties=None, **top):
@@ -84,7 +86,8 @@ class StubSession:
 
 def test_every_shipped_file_loads_and_has_fields():
     files = sorted(SHIPPED.glob("*.json"))
-    assert {f.stem for f in files} == {"emotion", "moment", "thought_record", "sleep", "activity"}
+    assert {f.stem for f in files} == {"emotion", "moment", "thought_record", "sleep", "activity", "phq-9", "gad-7",
+                                       "who-5"}
     schemas = shipped()
     assert set(schemas) == SHIPPED_IDS
     # Loaded in file-name order, each marked as shipped, each describable.
@@ -108,9 +111,12 @@ def test_shipped_file_follows_the_house_rules(path):
     for name, prop in doc["properties"].items():
         assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name) and name != "dt", name
         assert prop["title"].strip(), name
+        prop = dict(doc.get("$defs", {}).get(prop.get("$ref", "").removeprefix("#/$defs/"), {}), **prop)
         options = prop.get("oneOf") or prop.get("items", {}).get("oneOf") or []
         for option in options:
-            assert re.fullmatch(r"[a-z][a-z0-9_]*", option["const"]) and option["title"].strip(), (name, option)
+            # A word, or a questionnaire's integer answer (API.md §13).
+            assert (isinstance(option["const"], int) or re.fullmatch(r"[a-z][a-z0-9_]*", option["const"])), (name, option)
+            assert option["title"].strip(), (name, option)
     # Every chart plots fields the schema has; every icon a choice names is among the resources.
     for chart in doc.get("x-charts", []):
         assert {s["field"] for s in chart["series"]} <= set(doc["properties"])
@@ -396,7 +402,9 @@ def test_shipped_schemas_reads_the_diary_folder_of_the_setting():
 
 def test_default_diary_schemas():
     schemas = shipped()
-    assert default_diary_schemas({}, schemas) == list(schemas)
+    # Every shipped schema but the scored questionnaires, which a professional assigns.
+    assert default_diary_schemas({}, schemas) == [i for i in schemas if i not in (PHQ9, GAD7, WHO5)]
+    assert len(default_diary_schemas({}, schemas)) == 5
     assert default_diary_schemas({"hyperdiary.diary.default_schemas": f"{MOMENT}\n{EMOTION}"}, schemas) == [
         MOMENT, EMOTION]
     with pytest.raises(ValueError, match="https://example.org/nope:1"):
