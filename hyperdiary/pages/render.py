@@ -123,6 +123,10 @@ class Shown:
                                  for n, row in enumerate(value, 1)))
         return self._html(value, field)
 
+    def cell(self, value, field: str = "") -> Markup:
+        """A value as a table's cell shows it (a caseload's latest scores as a sentence)."""
+        return Markup(self._cell(value, field))
+
     def table(self, rows: list) -> Markup:
         return Markup(self._table(rows))
 

@@ -49,3 +49,25 @@ def test_a_professionals_home_is_the_caseload(client, professional, caseload):
 def test_an_admins_home_lists_the_users(admin, client):
     soup = home(admin)
     assert "carol" in soup.find(id="home-list-h").find_parent("section").get_text()
+
+
+def test_the_professionals_home_puts_flagged_clients_first_with_their_scores(app, admin, client, professional,
+                                                                            caseload, testapp):
+    from tests.conftest import sign_in
+    from tests.functional.test_questionnaires import PHQ9, phq9
+
+    # A second client, Anna, sorts first by name, but Carol's answer raised the flag.
+    anonymous = type(client)(testapp)
+    anonymous.post(anonymous.url("auth.register"), json={"username": "anna", "email": "anna@example.org",
+                   "password": "correct horse battery", "first_name": "Anna", "last_name": "Aardvark"}, status=201)
+    anna = sign_in(testapp, "anna")
+    admin.post(link(professional.me(), "caseload"), json={"client": anna.client()["@url"]}, status=201)
+    configuration = link(client.client(), "diary.configuration")
+    current = [s["@id"] for s in professional.get(configuration).json["@schemas"]]
+    professional.put(configuration, json={"schemas": current + [PHQ9]})
+    client.post(link(client.client(), "diary.entries"), json=phq9(12, q9=2), status=201)
+    soup = home(professional)
+    rows = soup.find(id="caseload-h").find_parent("section").find("tbody").find_all("tr", recursive=False)
+    assert [row.find("a").get_text() for row in rows] == ["Carol Client", "Anna Aardvark"]
+    assert "needs attention" in rows[0].get_text() and "flagged" in rows[0]["class"]
+    assert "12" in rows[0].get_text() and "moderate" in rows[0].get_text()
