@@ -40,7 +40,10 @@ def _client_home(request, me: dict) -> dict | None:
             unread = [i for i in items if i.get("read") is False or i.get("unread") is True]
             more.append({"name": words.link_label(name), "url": url,
                          "count": len(unread) if name != "questionnaires.due" else len(items),
-                         "what": "unread" if name != "questionnaires.due" else "to fill in"})
+                         "what": "unread" if name != "questionnaires.due" else "to fill in",
+                         # A questionnaire due is answered with its form on the entries page.
+                         "titles": [i.get("title") for i in items if i.get("title")]
+                         if name == "questionnaires.due" else []})
     charts = None
     page_charts = request.registry.get("page_charts")
     if page_charts is not None:

@@ -71,3 +71,15 @@ def test_the_professionals_home_puts_flagged_clients_first_with_their_scores(app
     assert [row.find("a").get_text() for row in rows] == ["Carol Client", "Anna Aardvark"]
     assert "needs attention" in rows[0].get_text() and "flagged" in rows[0]["class"]
     assert "12" in rows[0].get_text() and "moderate" in rows[0].get_text()
+
+
+def test_a_clients_home_lists_the_questionnaires_due(client, professional, caseload):
+    from tests.functional.test_questionnaires import PHQ9
+
+    own = professional.get(caseload).json
+    today = datetime.datetime.now(zoneinfo.ZoneInfo(own["time_zone"])).date().isoformat()
+    professional.post(link(own, "questionnaires"), json={"schema": PHQ9, "every_days": 7, "first_due": today},
+                      status=201)
+    section = home(client).find(id="today-h").find_parent("section")
+    assert "Questionnaires to fill in" in section.get_text() and "1 to fill in" in section.get_text()
+    assert "PHQ-9" in section.get_text()
