@@ -154,6 +154,8 @@ class Kind:
     example: dict = None         # a valid create body (OpenAPI's example, the contract tests)
     change: dict = None          # a valid PATCH body
     counted: tuple = ()          # Counted(...)s: how the client's reports count its records
+    field_permissions: dict = {}  # {field: the permission needed to set it}: the pages offer it only to those
+                                  # who hold it (hyperdiary/pages/forms.py); the kind's `values` still checks
     references: dict = {}        # {field: (the root's link to where such records are made, a body making one)}:
                                  # the `example` fields that hold the @url of a record elsewhere (a tag's type)
     # What the OpenAPI document says beyond what follows from the above (hyperdiary/openapi.py): a field's

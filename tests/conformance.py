@@ -20,7 +20,8 @@ import webob
 
 # Media types the document does not describe (the pages, their assets, charts' drawings): answers in them
 # are not checked, unless the operation lists the type.
-UNDESCRIBED_MEDIA = frozenset({"text/html", "image/svg+xml", "text/css", "text/javascript", "application/javascript"})
+UNDESCRIBED_MEDIA = frozenset({"text/html", "image/svg+xml", "text/css", "text/javascript", "application/javascript",
+                               "application/manifest+json"})
 
 
 def path_pattern(template: str) -> re.Pattern:

@@ -462,6 +462,7 @@ class GoalKind(kinds.Kind):
                     ("goals.reminders", "reminders", Permissions.VIEW), ("goals.ics", "ics", Permissions.VIEW))
     order = "created"
     write_permission, grants = Permissions.GOALS_WRITE, ("owner", "professional")
+    field_permissions = {"is_therapist_approved": Permissions.GOALS_APPROVE}  # check_approval's rule, for the pages
     erase = {"title": "", "description": None, "criticality": None}
     example = {"title": "Walk every day", "is_onetime": False, "frequency": "Daily",
                "startdate": "2024-05-01T08:00:00Z", "targetdate": "2024-05-07T08:00:00Z"}

@@ -33,3 +33,4 @@ def includeme(config):
     # or header tween sees the page.
     config.add_tween("hyperdiary.pages.negotiation.html_tween", over=EXCVIEW)
     config.include(".session")
+    config.include(".app")

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from .. import hypermedia as hm
 from .. import openapi
+from . import pickers, words
 from ..schemas import SchemaProblem, _dereferenced, _non_null_type, field_type
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -136,7 +137,7 @@ def _property_field(name: str, prop: dict, required: bool) -> dict | None:
     None for a key that is only ever read (documented as read-only)."""
     if prop.get("readOnly") or str(prop.get("description", "")).startswith("read-only"):
         return None
-    field = {"name": name, "title": prop.get("title", name.replace("_", " ")), "required": required}
+    field = {"name": name, "title": prop.get("title") or words.field_label(name), "required": required}
     if prop.get("format") == "time":
         field["type"] = "time"
     else:
@@ -178,7 +179,7 @@ def schema_fields(schema: dict, prefix: tuple = (), root: dict | None = None, re
         inner = schema_fields(prop, path, root, name in required) if len(path) < 4 and \
             _non_null_type(prop) == "object" else None
         if inner:
-            title = prop.get("title", name)
+            title = prop.get("title") or words.field_label(name)
             fields += [dict(f, title=f"{title}: {f['title']}") if len(f["path"]) == len(path) + 1 else f
                        for f in inner]
             continue
@@ -186,7 +187,7 @@ def schema_fields(schema: dict, prefix: tuple = (), root: dict | None = None, re
         if field is not None:
             field["path"] = list(path)
             if "title" not in prop:
-                field["title"] = name.replace("_", " ")
+                field["title"] = words.field_label(name)
             fields.append(field)
     return fields
 
@@ -197,7 +198,7 @@ def subjectlog_entry_schema(request, context, write) -> dict | None:
     log_type = request.subjectlog_types.get(getattr(log, "type", None)) if log is not None else None
     if log_type is None or write.name not in ("add_entry", "change_entry"):
         return None
-    times = {name: {"type": "string", "format": "date-time", "title": name.replace("_", " ")}
+    times = {name: {"type": "string", "format": "date-time", "title": words.field_label(name)}
              for name in log_type.times}
     details = dict(log_type.document, title="Details")
     return {"type": "object", "required": list(log_type.times) + (["details"] if write.name == "add_entry" else []),
@@ -280,7 +281,17 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
             continue
         schema = subjectlog_entry_schema(request, context, write) or \
             body_schema(request, context, write.name, write.method)
+        if schema is not None and _non_null_type(schema) == "array":
+            # A list of what another form of the page makes one at a time (goals.batch): a program's write, no
+            # person's; the page offers the one-at-a-time form instead of a box of JSON.
+            continue
         fields = schema_fields(schema) if schema is not None else None
+        # Fields the caller may not set (a client approving their own goal answers 403) are not offered.
+        guarded = getattr(kind, "field_permissions", None) or {}
+        if fields and guarded:
+            fields = [f for f in fields if f["name"] not in guarded or request.has_permission(guarded[f["name"]], context)]
+        if write.method in ("POST", "PATCH", "PUT"):
+            fields = pickers.picked(request, kind, fields)
         # A change starts from what the resource holds now; a new record from nothing.
         values = input_values(fields, body, tz) if write.method in ("PATCH", "PUT") and not write.name else {}
         show = "html" if write.name == "preview" else "follow"

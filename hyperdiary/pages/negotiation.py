@@ -15,7 +15,7 @@ JSON_TYPES = ("application/json",)
 # Pages load only what this server serves: its style sheet and its script (no inline script), images of
 # its own or inlined (`data:`, the images entries hold), and send forms and fetches only to itself.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'")
 
 
 def prefers_html(request) -> bool:

@@ -14,7 +14,7 @@ from pyramid.traversal import lineage
 
 from .. import hypermedia as hm
 from ..resources.root import Root
-from . import forms, session
+from . import forms, home, session, words
 from . import scores as questionnaire_pages
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
@@ -100,14 +100,18 @@ class Shown:
         if kind == "datetime":
             return f'<time datetime="{esc(value)}">{esc(self.when(value))}</time>'
         if kind == "url":
-            return f'<a href="{esc(value)}">{esc(value)}</a>'
+            # An address is followed, not read: its link says what it leads to (the field's words).
+            text = esc(label(field) if field else "open")
+            return f'<a href="{esc(value)}">{text}</a>' if words.followable(value) else text
         if kind == "image":
             return f'<img class="picture" src="{esc(value)}" alt="{esc(field or "image")}">'
         if kind == "list":
             return ", ".join(self._html(item, field) for item in value) if value else '<span class="none">none</span>'
         if kind == "dict":
-            return '<dl class="nested">' + "".join(f"<dt>{esc(key)}</dt><dd>{self._html(item, key)}</dd>"
-                                                   for key, item in value.items()) + "</dl>"
+            # A nested record (an export's): its fields in words, its own page linked, its API keys left out.
+            return '<dl class="nested">' + "".join(
+                f"<dt>{esc(label(key) if key != '@url' else 'Page')}</dt><dd>{self._html(item, key)}</dd>"
+                for key, item in value.items() if not key.startswith("@") or key == "@url") + "</dl>"
         return self._table(value)
 
     def _cell(self, value, field: str = "") -> str:
@@ -119,18 +123,23 @@ class Shown:
                                  for n, row in enumerate(value, 1)))
         return self._html(value, field)
 
+    def cell(self, value, field: str = "") -> Markup:
+        """A value as a table's cell shows it (a caseload's latest scores as a sentence)."""
+        return Markup(self._cell(value, field))
+
     def table(self, rows: list) -> Markup:
         return Markup(self._table(rows))
 
     def _table(self, rows: list) -> str:
         cols = columns(rows)
         linked = bool(rows and rows[0].get("@url"))
-        head = "".join(f'<th scope="col">{esc(label(c))}</th>' for c in cols)
+        heads = {c: esc(label(c)) for c in cols}
+        head = "".join(f'<th scope="col">{heads[c]}</th>' for c in cols)
         if linked:
             head += '<th scope="col"><span class="vh">link</span></th>'
         body = []
         for row in rows:
-            cells = "".join(f"<td>{self._cell(row.get(c), c)}</td>" for c in cols)
+            cells = "".join(f'<td data-label="{heads[c]}">{self._cell(row.get(c), c)}</td>' for c in cols)
             if linked and row.get("@url"):
                 cells += f'<td><a href="{esc(row["@url"])}">open</a></td>'
             body.append(f"<tr>{cells}</tr>")
@@ -139,9 +148,10 @@ class Shown:
     def items(self, items: list, cols: list, mixed: bool, field_titles: dict, type_titles: dict) -> Markup:
         """A listing's table: a row per item (a tombstone says when it was deleted); items of several types
         (entries of five schemas) have their shared fields as columns, the others, where set, in `details`."""
-        head = '<th scope="col"><span class="vh">link</span></th>' + ('<th scope="col">type</th>' if mixed else "")
-        head += "".join(f'<th scope="col">{esc(label(c))}</th>' for c in cols)
-        head += '<th scope="col">details</th>' if mixed else ""
+        heads = {c: esc(field_titles.get(c) or label(c)) for c in cols}
+        head = '<th scope="col"><span class="vh">link</span></th>' + ('<th scope="col">Type</th>' if mixed else "")
+        head += "".join(f'<th scope="col">{heads[c]}</th>' for c in cols)
+        head += '<th scope="col">Details</th>' if mixed else ""
         rows = []
         for item in items:
             url = esc(item.get("@url", ""))
@@ -154,11 +164,12 @@ class Shown:
             cells = f'<td><a href="{url}">open</a></td>'
             if mixed:
                 kind = item.get("@type", "")
-                cells += f"<td>{esc(type_titles.get(kind) or kind.rsplit('/', 1)[-1])}</td>"
-            cells += "".join(f"<td>{self._cell(item.get(c), c)}</td>" for c in cols)
+                cells += f'<td data-label="Type">{esc(type_titles.get(kind) or words.kind_label(kind))}</td>'
+            # Each cell names its column (data-label): on a phone the rows stack, each cell under its name.
+            cells += "".join(f'<td data-label="{heads[c]}">{self._cell(item.get(c), c)}</td>' for c in cols)
             if mixed:
                 shared = set(cols)
-                cells += "<td>" + "; ".join(
+                cells += '<td data-label="Details">' + "; ".join(
                     f"<span><b>{esc(field_titles.get(key) or label(key))}</b>: {self._cell(value, key)}</span>"
                     for key, value in item.items()
                     if value is not None and key not in shared and not key.startswith("@")) + "</td>"
@@ -167,7 +178,8 @@ class Shown:
 
 
 def label(name: str) -> str:
-    return name.replace("_", " ").replace(".", " › ")
+    """A fixed field's words (words.py); an entry's fields have their schema's titles instead."""
+    return words.field_label(name)
 
 
 def columns(items: list) -> list[str]:
@@ -191,17 +203,21 @@ def item_columns(items: list) -> tuple[list[str], bool]:
     return shared, True
 
 
-def choice_titles(request, body: dict) -> dict:
-    """The titles of labelled choices, from the entry types the body names (its @schemas, or its own @type)."""
-    descriptors = list(body.get("@schemas") or ())
+def entry_descriptor(request, body: dict) -> dict | None:
+    """The descriptor of the entry type a single entry's page shows (its @type is the $id of its schema), else
+    None: a fixed kind's @type is the namespace and a name."""
     kind = body.get("@type")
     namespace = request.registry.settings["hyperdiary.namespace"]
-    # A fixed kind's @type is the namespace and a name; an entry's the $id of its schema.
     fixed = isinstance(kind, str) and kind.startswith(namespace) and "/" not in kind[len(namespace):]
-    if not descriptors and isinstance(kind, str) and not fixed and "@items" not in body:
+    if isinstance(kind, str) and not fixed and "@items" not in body and not body.get("@schemas"):
         schema = request.entry_schemas.get(request.dbsession, kind)
         if schema is not None:
-            descriptors = [schema.descriptor]
+            return schema.descriptor
+    return None
+
+
+def choice_titles(descriptors) -> dict:
+    """The titles of labelled choices of the entry types the page shows (its @schemas, or its entry's type)."""
     titles = {}
     for descriptor in descriptors:
         for field in descriptor.get("fields", ()):
@@ -218,23 +234,40 @@ def choice_descriptors(request, body: dict) -> list:
     return [schema.descriptor] if schema is not None else []
 
 
-def breadcrumbs(request, context) -> list[tuple[str, str]]:
+def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
+    """The way from the start page to this one, in words; a step whose resource has no page of its own (a
+    collection that is only posted to answers its GET with 405) is named but not linked."""
     if context is None:
         return []
+    pages = forms.registered_views(request.registry).pages
     trail = []
     for resource in lineage(context):
         if isinstance(resource, Root):
             break
-        trail.append((resource.__name__, hm.url(request, resource)))
+        has_page = any(name == "" and isinstance(resource, cls) for cls, name in pages)
+        name = str(resource.__name__)
+        if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
+            client = getattr(resource, "client", None)
+            own = getattr(client, "name", None) if getattr(resource, "holds_client", False) and \
+                name == getattr(client, "id", None) else None
+            shown = own or "Record"
+        else:
+            shown = words.link_label(name)
+        trail.append((shown, hm.url(request, resource) if has_page else None))
     return list(reversed(trail))
 
 
-def heading(body: dict) -> str:
+def heading(body: dict, descriptor: dict | None, shown: "Shown") -> str:
+    """A page's heading: a record's own title or name; an entry's type and when (`Emotion, 2024-04-01 10:00`,
+    in the client's zone); else the words of its kind."""
     for key in ("title", "name", "username"):
         if isinstance(body.get(key), str) and body[key]:
             return body[key]
-    kind = str(body.get("@type", "")).rstrip("/")
-    return label(kind.rsplit("/", 1)[-1]).replace("-", " ") or "hyperdiary"
+    if descriptor is not None:
+        when = body.get("dt")
+        return f"{descriptor.get('title') or 'Entry'}, {shown.when(when)}" if isinstance(when, str) else \
+            descriptor.get("title") or "Entry"
+    return words.kind_label(body.get("@type", ""))
 
 
 def is_error(body, response) -> bool:
@@ -293,7 +326,10 @@ def page(request, body, response) -> str:
                                                      **common)
     if not isinstance(body, dict):  # a bare list (goals.batch answers the @urls)
         body = {"@url": request.url, "@type": "list", "@links": [], "value": body}
-    shown = Shown(tz, choice_titles(request, body))
+    descriptor = entry_descriptor(request, body)
+    descriptors = list(body.get("@schemas") or ()) + ([descriptor] if descriptor is not None else [])
+    shown = Shown(tz, choice_titles(descriptors))
+    is_root = isinstance(context, Root) and not request.view_name
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
     # The charts a page shows below its content (the charts domain's `page_charts`), if any.
@@ -309,7 +345,10 @@ def page(request, body, response) -> str:
                                     for section in request.registry.get("page_sections", ())) if found]
     if any(found["replaces_post"] for found in sections):
         page_forms = [form for form in page_forms if form.method != "POST"]
-    links = [link for link in body.get("@links", ()) if link.get("name") != "next"]
+    # The links a person follows: in words, and none that only takes writes (its form is on the page).
+    links = [dict(link, label=words.link_label(link["name"])) for link in body.get("@links", ())
+             if link.get("name") != "next" and link.get("name") not in words.FOR_PROGRAMS
+             and words.followable(link.get("url", ""))]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
     if items and type(context).__name__ == "Clients":  # the caseload: clients whose answers need attention first
@@ -318,16 +357,18 @@ def page(request, body, response) -> str:
         items = None
     fields = {key: value for key, value in body.items() if not key.startswith("@")}
     cols, mixed = item_columns(items) if items else ([], False)
-    field_titles = {field["name"]: field["title"] for descriptor in body.get("@schemas") or ()
+    field_titles = {field["name"]: field["title"] for descriptor in descriptors
                     for field in descriptor.get("fields", ())}
     type_titles = {descriptor.get("@id"): descriptor.get("title") for descriptor in body.get("@schemas") or ()}
     return env.get_template("page.html").render(
-        body=body, title=heading(body), fields=fields, links=links, next_link=next_link, items=items,
+        body=body, title=heading(body, descriptor, shown), kind_title=(descriptor or {}).get("title")
+        or words.kind_label(body.get("@type", "")), fields=fields, links=links, next_link=next_link, items=items,
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
         descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
-        score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in choice_descriptors(
-            request, body)}) if "score" in body else None,
+        score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in ([descriptor] if
+            descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None,
         sections=[found["html"] for found in sections],
-        charts=charts(request, context, body), is_root=isinstance(context, Root) and not request.view_name,
+        charts=charts(request, context, body), is_root=is_root,
+        home=home.home(request, body) if is_root and user is not None and request.method == "GET" else None,
         **common)

@@ -11,6 +11,11 @@ Writes (anything but GET, HEAD, OPTIONS) authenticated by the cookie must also c
 the access token that only a page of this server can know (each page holds it in a <meta>): another site can
 make a browser send the cookie, but not read the page, so it cannot forge the header. A write without it is
 treated as signed out (401).
+
+A sign-in lasts until `session_max_age` (API.md §15): `PUT auth/session` trades the refresh cookie for new
+tokens; pages.js does so before the access token ends (it reads when from `hd_session_ends`), when a page
+was served signed out while the sign-in lives on, and when a write was refused with a 401, which it then
+sends again: a form sent after the access token expired is saved.
 """
 import hashlib
 
@@ -18,6 +23,9 @@ from ..security import bearer_token
 
 ACCESS_COOKIE = "hd_access"
 REFRESH_COOKIE = "hd_refresh"
+# Not a secret: when the access token ends (Unix seconds), for the pages' script to renew it in time with
+# `PUT auth/session` (the refresh cookie); readable by scripts, unlike the two above.
+MARKER_COOKIE = "hd_session_ends"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

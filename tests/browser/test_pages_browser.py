@@ -53,10 +53,10 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     # Sign in on the start page; the cookie carries the sign-in from page to page.
     sign_in_page(page, live_server, "carol")
     shot(page, "root-signed-in")
-    page.get_by_role("link", name="me", exact=True).click()
-    page.get_by_role("link", name="client", exact=True).click()
-    page.get_by_role("link", name="diary", exact=True).click()
-    page.get_by_role("link", name="entries.items", exact=True).click()
+    page.get_by_role("link", name="My profile", exact=True).click()
+    page.get_by_role("link", name="Client", exact=True).click()
+    page.get_by_role("link", name="Diary", exact=True).click()
+    page.get_by_role("link", name="Entries", exact=True).click()
     assert page.get_by_role("cell", name="Day 14 <b>not bold</b>").first.is_visible()  # text, escaped
     shot(page, "diary-entries")
 
@@ -64,16 +64,29 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     form = page.locator("form.write", has=page.get_by_role("heading", name="New entry: Emotion"))
     form.get_by_label("Happy").check()
     form.get_by_label("Situation").fill("Written in the browser")
+    # A required slider starts unset and must be moved: untouched, the form says so and sends nothing.
+    form.get_by_role("button", name="Save").click()
+    slider_error = form.locator('.field[data-field="intensity"] .error')
+    slider_error.wait_for(state="visible")
+    assert "move the slider" in slider_error.inner_text()
+    form.locator('input[name="intensity"]').fill("4")
     form.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(r"/diary/entries/[0-9a-f]{32}/$"))
     assert page.get_by_text("Written in the browser").is_visible()
     assert page.get_by_text("Happy", exact=True).first.is_visible()  # the choice's title, not its value
+    written = [item for item in carol.get(link(own, "diary.entries.items") + "?limit=100").json["@items"]
+               if item.get("situation") == "Written in the browser"]
+    # What was touched, and nothing else (the untouched picture is unset, as in an entry the API was sent).
+    assert {key: value for key, value in written[0].items() if not key.startswith("@")} == \
+        {"dt": written[0]["dt"], "emotion": "happy", "intensity": 4, "situation": "Written in the browser",
+         "picture": None}
 
     # A 400 shows each message beside its field and keeps what was typed.
     page.go_back()
     page.reload()
     form = page.locator("form.write", has=page.get_by_role("heading", name="New entry: Emotion"))
     form.get_by_label("Situation").fill("No emotion chosen")
+    form.locator('input[name="intensity"]').fill("2")
     form.get_by_role("button", name="Save").click()
     error = form.locator('.field[data-field="emotion"] .error')
     error.wait_for(state="visible")
@@ -103,7 +116,7 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
 def test_a_professional_previews_a_schema(app, live_server, page):
     create_user(app, "pat", "professional", first_name="Pat", last_name="Therapist")
     sign_in_page(page, live_server, "pat")
-    page.get_by_role("link", name="schemas", exact=True).click()
+    page.get_by_role("link", name="Entry types", exact=True).click()
     form = page.locator("form.write", has=page.get_by_role("heading", name="Create: preview"))
     form.get_by_label("Body (JSON)").fill(GRATITUDE.replace('"type": "object"', '"type": "array"'))
     form.get_by_role("button", name="Preview").click()
@@ -129,7 +142,7 @@ def test_a_researcher_logs_an_entry_with_nested_details(app, testapp, live_serve
     sign_in_page(page, live_server, "rosa")
     page.goto(log["@url"].replace("http://example.com", live_server))
     form = page.locator("form.write", has=page.get_by_role("heading", name="Change: add entry"))
-    form.get_by_label("date time").fill("2024-05-01T10:00")
+    form.get_by_label("When").fill("2024-05-01T10:00")
     form.get_by_label("Weight: value").fill("-1")
     form.get_by_label("g", exact=True).check()
     form.get_by_role("button", name="Save").click()

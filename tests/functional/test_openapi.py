@@ -533,7 +533,9 @@ def test_answers_fit_the_document(app, anonymous, admin, client, professional, c
     session = "http://example.com/auth/session"
     check(anonymous.post(session, json={"username": "carol", "password": "wrong"}, status=401))
     check(anonymous.post(session, json={"username": "carol", "password": PASSWORD}))
+    check(anonymous.put(session))
     check(anonymous.delete(session, status=204))
+    check(anonymous.put(session, status=401))
     preview = professional.url("schemas.preview")
     check(professional.post(preview, json=dict(MOOD, **{"$id": "https://example.org/schemas/openapi-test/p:1"})))
     check(professional.post(preview, json={"type": "array"}, status=400))

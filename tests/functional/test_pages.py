@@ -37,7 +37,10 @@ def page_links(soup) -> list[tuple[str, str]]:
 
 
 def json_links(body) -> list[tuple[str, str]]:
-    return [(entry["name"], entry["url"]) for entry in body["@links"] if entry["name"] != "next"]
+    """The JSON's links as a page shows them: in words (words.py), those that only take writes left out."""
+    from hyperdiary.pages import words
+    return [(words.link_label(entry["name"]), entry["url"]) for entry in body["@links"]
+            if entry["name"] != "next" and entry["name"] not in words.FOR_PROGRAMS and words.followable(entry["url"])]
 
 
 def forms(soup) -> list[tuple[str, str]]:
@@ -209,7 +212,9 @@ def test_cookie_sign_in_csrf_and_sign_out(testapp, client):
     answer = anonymous.post(session_url(testapp), json={"username": "carol", "password": PASSWORD})
     assert set(answer.json) == {"user", "expires_in"}  # the tokens stay in the cookies
     cookies = answer.headers.getall("Set-Cookie")
-    assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies) and len(cookies) == 2
+    # The tokens' cookies are HttpOnly; the third says only when the access token ends (for renewal in time).
+    secret = [c for c in cookies if not c.startswith("hd_session_ends=")]
+    assert all("HttpOnly" in c and "SameSite=Lax" in c for c in secret) and len(secret) == 2 and len(cookies) == 3
     # Pages follow links without headers: the cookie signs them in, and they carry the CSRF token.
     me = anonymous.url("me")
     response, soup = page(anonymous, "http://example.com/")

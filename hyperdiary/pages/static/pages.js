@@ -8,6 +8,50 @@ function csrf() {
   return meta ? meta.content : null;
 }
 
+// --- a sign-in that lasts (pages/session.py) -------------------------------------------------------------
+// When the access token ends, in Unix seconds (the readable cookie beside the HttpOnly ones), or null.
+function sessionEnds() {
+  const found = document.cookie.split("; ").find((c) => c.startsWith("hd_session_ends="));
+  return found ? Number(found.split("=")[1]) : null;
+}
+
+let renewing = null;
+// Trade the refresh cookie for new tokens (once at a time: a refresh token used twice ends the sign-in).
+function renew() {
+  const meta = document.querySelector('meta[name="session-url"]');
+  if (!meta) return Promise.resolve(false);
+  if (!renewing) {
+    renewing = fetch(meta.content, {method: "PUT", credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(async (response) => {
+        if (!response.ok) return false;
+        const answer = await response.json();
+        let token = document.querySelector('meta[name="csrf-token"]');
+        if (token) token.content = answer.csrf;
+        scheduleRenewal();
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => { renewing = null; });
+  }
+  return renewing;
+}
+
+let renewalTimer = null;
+// Renew a minute before the access token ends, so that a page left open stays signed in.
+function scheduleRenewal() {
+  const ends = sessionEnds();
+  if (ends === null || !csrf()) return;
+  clearTimeout(renewalTimer);
+  // (At least 5 s apart: an access token shorter than a minute must not make a loop of renewals.)
+  renewalTimer = setTimeout(renew, Math.max(5000, (ends - 60) * 1000 - Date.now()));
+}
+
+// Before a write: a token about to end is renewed first.
+async function fresh() {
+  const ends = sessionEnds();
+  if (ends !== null && ends * 1000 - Date.now() < 30000) await renew();
+}
+
 // A wall-clock "YYYY-MM-DDTHH:MM" in an IANA zone, as a UTC instant (two rounds settle any DST edge).
 function zonedToUtc(local, zone) {
   const [day, time] = local.split("T");
@@ -62,6 +106,15 @@ async function bodyOf(form) {
     const kinds = (field.dataset.kind || "text").split(" ");
     const kind = kinds[0];
     const input = field.querySelector("input, select, textarea");
+    // A control the person did not touch sends nothing (a replacement sends all; a new entry's time, filled
+    // in with now, is sent as shown). A required slider must be moved: its thumb shows no choice until then.
+    if (form.dataset.method !== "PUT" && !field.dataset.touched && !kinds.includes("whole") &&
+        !(input && input.dataset.now)) {
+      if (kinds.includes("slider") && input.required && !input.dataset.set) {
+        throw new FieldError(name, "Choose a value: move the slider (or use the arrow keys).");
+      }
+      continue;
+    }
     if (kind === "json") {
       const text = input.value.trim();
       if (!text) { unset(body, name); continue; }
@@ -144,13 +197,19 @@ async function submit(form) {
       throw e;
     }
   }
-  const headers = {"Accept": show === "html" ? "text/html" : "application/json"};
-  if (body !== null) headers["Content-Type"] = "application/json";
-  if (form.dataset.etag) headers["If-Match"] = form.dataset.etag;
-  const token = csrf();
-  if (token) headers["X-CSRF-Token"] = token;
-  const response = await fetch(form.action, {method, headers, credentials: "same-origin",
-    body: body === null ? undefined : JSON.stringify(body)});
+  const send = () => {
+    const headers = {"Accept": show === "html" ? "text/html" : "application/json"};
+    if (body !== null) headers["Content-Type"] = "application/json";
+    if (form.dataset.etag) headers["If-Match"] = form.dataset.etag;
+    const token = csrf();
+    if (token) headers["X-CSRF-Token"] = token;
+    return fetch(form.action, {method, headers, credentials: "same-origin",
+      body: body === null ? undefined : JSON.stringify(body)});
+  };
+  await fresh();
+  let response = await send();
+  // Refused for want of a live access token while the sign-in lives on: renewed, and sent again.
+  if (response.status === 401 && sessionEnds() !== null && await renew()) response = await send();
   if (show === "html") {
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const main = page.querySelector("main");
@@ -160,7 +219,13 @@ async function submit(form) {
   }
   if (response.ok) {
     if (show === "reload") { window.location.reload(); return; }
-    if (show === "signin") { showError(form, "", "Registered. Sign in above."); return; }
+    if (show === "signin") {
+      // Good news is not an error: said in the form's status line, not in its red error list.
+      const done = form.querySelector(".form-done");
+      done.textContent = "Registered. Sign in above with your username and password.";
+      done.hidden = false;
+      return;
+    }
     if (method === "DELETE") { window.location.assign(parentOf(form.action)); return; }
     const location = response.headers.get("Location");
     if (method === "POST" && location) { window.location.assign(location); return; }
@@ -197,6 +262,14 @@ document.addEventListener("submit", (event) => {
   submit(form).catch((e) => showError(form, "", String(e))).finally(() => { button.disabled = false; });
 });
 
+// What the person touched: only those fields are sent (bodyOf).
+for (const type of ["input", "change"]) {
+  document.addEventListener(type, (event) => {
+    const field = event.target.closest && event.target.closest(".field");
+    if (field) field.dataset.touched = "1";
+  });
+}
+
 document.addEventListener("input", (event) => {
   const input = event.target;
   if (input.type === "range") input.dataset.set = "1";
@@ -214,8 +287,62 @@ function wallClock(zone) {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
+// The pages install as an app (pages/app.py serves the worker at the root, so that it controls every page).
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  const home = document.querySelector("a.home");
+  navigator.serviceWorker.register((home ? home.href : "/") + "sw.js").catch(() => {});
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  // Served signed out while the sign-in lives on (the access cookie ended with the page closed): renewed,
+  // and shown again signed in.
+  if (!csrf() && sessionEnds() !== null) {
+    renew().then((renewed) => { if (renewed) window.location.reload(); });
+  } else {
+    scheduleRenewal();
+  }
   for (const input of document.querySelectorAll("input[data-now]")) {
     if (!input.value) input.value = wallClock(input.form && input.form.dataset.timeZone);
+  }
+});
+
+// --- "Remind me on this device" (API.md §12): Web Push with the server's push.key ------------------------
+function keyBytes(base64url) {
+  const padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+async function subscribeHere(button) {
+  const status = button.parentElement.querySelector(".push-status");
+  const say = (text) => { if (status) status.textContent = text; };
+  try {
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") { say("Reminders need your permission to show notifications."); return; }
+    const key = await (await fetch(button.dataset.pushKey, {headers: {"Accept": "application/json"}})).json();
+    const registration = await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({userVisibleOnly: true,
+      applicationServerKey: keyBytes(key.vapid_public_key)});
+    await fresh();
+    const settings = await (await fetch(button.dataset.notifications, {credentials: "same-origin",
+      headers: {"Accept": "application/json"}})).json();
+    const target = (settings["@links"] || []).find((l) => l.name === "subscriptions");
+    const headers = {"Accept": "application/json", "Content-Type": "application/json"};
+    if (csrf()) headers["X-CSRF-Token"] = csrf();
+    const json = subscription.toJSON();
+    const answer = await fetch(target.url, {method: "POST", credentials: "same-origin", headers,
+      body: JSON.stringify({endpoint: json.endpoint, keys: json.keys})});
+    say(answer.ok ? "Reminders are on for this device." : `The server answered ${answer.status}.`);
+  } catch (e) {
+    say("This browser could not turn reminders on: " + e.message);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.querySelector("button[data-push-key]");
+  if (!button || !button.dataset.notifications) return;
+  // Offered only where it can work: a secure page with a service worker and Web Push.
+  if ("serviceWorker" in navigator && "PushManager" in window && window.isSecureContext) {
+    button.hidden = false;
+    button.addEventListener("click", () => subscribeHere(button));
   }
 });

@@ -1,0 +1,81 @@
+"""The words a person reads (API.md §15): a link's name, a fixed field's programming name and a kind's IRI are
+the API's, never the page's. Entry fields and types take their titles from the schemas (render.py); the fixed
+ones and the links take theirs from the tables here, and anything the tables do not know yet is turned into
+words (`diary.entries` → "Entries", `is_active` → "Is active") rather than shown raw."""
+
+import re
+
+# Links by name: what a person follows them for.
+LINKS = {
+    "me": "My profile", "context": "About this server", "tagtypes": "Tag types", "users": "Users",
+    "clients": "Clients", "caseload": "My clients", "subjects": "Research subjects", "subjectlogs": "Research logs",
+    "schemas": "Entry types", "schemas.preview": "Try an entry type", "openapi": "API description",
+    "audit": "Audit log", "client": "Client", "user": "Account", "diary": "Diary",
+    "diary.entries": "Entries", "diary.entries.items": "Entries", "diary.entries.schemas": "Entry types",
+    "diary.configuration": "Diary settings", "configuration": "Settings", "charts": "Charts",
+    "export": "Download my data", "reports": "Reports", "professionals": "Professionals", "members": "Members",
+    "goals": "Goals", "journals": "Journal", "moods": "Moods", "tags": "Tags", "goals.ics.feeds": "Calendar feeds",
+    "logs": "Logs", "log": "Log", "entries": "Entries", "subject": "Subject", "type": "Type", "types": "Types",
+    "jsonschema": "JSON Schema", "questionnaires": "Questionnaires", "questionnaires.due": "Questionnaires to fill in",
+    "messages": "Messages", "feedback": "Feedback", "relatives": "Relatives", "notifications": "Notifications",
+    "assignments": "Assignments", "up": "Up", "self": "This page", "entries.items": "Entries",
+    "entries.schemas": "Entry types", "goals.tracker": "Goal tracker", "goals.pending": "Goals to do",
+    "goals.reminders": "Goal reminders", "goals.ics": "Goals in a calendar", "journals.stats": "Journal statistics",
+    "moods.stats": "Mood statistics", "attention": "Needs attention", "auth": "Sign-in", "clients.items": "Clients",
+}
+
+# Fixed fields by name (entry fields have their schema's titles).
+FIELDS = {
+    "dt": "When", "username": "Username", "email": "E-mail", "first_name": "First name", "last_name": "Last name",
+    "role": "Role", "is_active": "Active", "time_zone": "Time zone", "title": "Title", "description": "Description",
+    "text": "Text", "notes": "Notes", "due": "Due", "done": "Done", "is_therapist_approved": "Approved by the therapist",
+    "creation_time": "Created", "modification_time": "Changed", "tagtype": "Tag type", "value": "Value",
+    "id": "Number", "url": "Address", "name": "Name", "user": "Account", "client": "Client",
+    "is_onetime": "Once only", "frequency": "How often", "startdate": "Starts", "targetdate": "Target date",
+    "reminder": "Remind me", "remindertime": "Reminder time", "reminderdate": "Reminder date", "days": "Days",
+    "criticality": "Importance", "journal_timestamp": "When", "session": "Session", "logdate": "When",
+    "mood": "Mood", "current_password": "Current password", "password": "Password", "tags": "Tags",
+    "completed": "Done", "duedate": "Due", "date_time": "When", "details": "Details", "subject": "Subject",
+    "type": "Type", "entries": "Entries", "is_done": "Done", "schemas": "Entry types",
+    "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread", "every_days": "Every (days)",
+    "first_due": "First due", "next_due": "Next due", "last_answered": "Last answered", "acknowledged": "Acknowledged",
+    "acknowledged_by": "Acknowledged by", "acknowledged_at": "Acknowledged at", "score": "Score",
+}
+
+# Kinds by the last part of their @type, where it is not a word already.
+KINDS = {"root": "Start", "tagtypes": "Tag types", "subjectlogs": "Research logs", "caseload": "My clients"}
+
+
+def _words(name: str) -> str:
+    words = name.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:] if words else words
+
+
+def link_label(name: str) -> str:
+    """A link's words: the table's, else the words of its last part (`goals.ics` → "Ics" is still a word)."""
+    return LINKS.get(name) or _words(name.rsplit(".", 1)[-1])
+
+
+def field_label(name: str) -> str:
+    return FIELDS.get(name) or _words(name.rsplit(".", 1)[-1])
+
+
+def kind_label(kind: str) -> str:
+    last = str(kind).rstrip("/").rsplit("/", 1)[-1]
+    last = last.split(":", 1)[0]  # an entry type's id ends `emotion:1`
+    return KINDS.get(last) or _words(last) or "hyperdiary"
+
+
+# Addresses whose GET answers 405: they only take writes, and the page shows each as its form (forms.py) or,
+# for the sign-in ones, the start page's sign-in and sign-up. A page never links to them (no dead ends); by
+# address, not name, since a diary calls its `diary.entries` just `entries`. tests/functional/test_pages_words.py
+# crawls every link of the pages and fails on a 405 this misses.
+WRITE_ONLY = re.compile(r"/(diary/entries/|goals/batch|auth/(register|token|refresh|logout|session)|schemas/preview)$")
+
+
+# Links for programs, not people: a page does not show them (the API's JSON still has them).
+FOR_PROGRAMS = frozenset({"push.key", "context", "auth.session"})
+
+
+def followable(url: str) -> bool:
+    return not WRITE_ONLY.search(url.split("?", 1)[0])

@@ -1,0 +1,64 @@
+"""The pages' forms (API.md §15): records chosen from lists, never typed as URLs; a delete asks first; a
+required slider starts unset; no form field shown under its programming name; no JSON box for a list body;
+a client is not offered a write that answers 403."""
+from bs4 import BeautifulSoup
+
+from tests.conftest import link
+
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
+
+
+def soup_of(api, url):
+    return BeautifulSoup(api.get(url, headers=HTML).text, "html.parser")
+
+
+def form_titled(soup, title):
+    return next(form for form in soup.find_all("form") if form.h3 and form.h3.get_text().startswith(title))
+
+
+def test_a_tag_type_is_picked_from_the_list(client, professional):
+    trigger = professional.post(professional.url("tagtypes"), json={"name": "trigger"}, status=201).json["@url"]
+    journal = client.post(link(client.client(), "journals"), json={"journal_timestamp": "2024-05-01T12:00:00Z", "title": "Monday"},
+                          status=201).json
+    soup = soup_of(client, link(journal, "tags"))
+    tag_forms = [form for form in soup.find_all("form", class_="write")
+                 if form.find(attrs={"data-field": "tagtype"})]
+    assert tag_forms
+    for form in tag_forms:
+        field = form.find(attrs={"data-field": "tagtype"})
+        assert field["data-kind"] == "choice"
+        assert not field.find("input", attrs={"type": "text"})
+        options = {label.get_text(strip=True): label.input["value"] for label in field.find_all("label")}
+        assert options["trigger"] == f'"{trigger}"'
+
+
+def test_a_delete_asks_first(client):
+    client.post(link(client.client(), "diary.entries"),
+                json={"@type": EMOTION, "dt": "2024-04-01T10:00:00Z", "emotion": "sad", "intensity": 2}, status=201)
+    entry = client.get(link(client.client(), "diary.entries.items")).json["@items"][0]["@url"]
+    form = next(form for form in soup_of(client, entry).find_all("form", class_="write")
+                if form["data-method"] == "DELETE")
+    button = form.find("button", type="submit")
+    # The button that deletes is inside a closed disclosure: a first click opens it, the second deletes.
+    assert button.find_parent("details") is not None and not button.find_parent("details").has_attr("open")
+    assert "Yes, delete" in button.get_text()
+
+
+def test_a_required_slider_starts_unset(client):
+    soup = soup_of(client, link(client.client(), "diary.entries.items"))
+    form = form_titled(soup, "New entry: Emotion")
+    slider = form.find("input", attrs={"name": "intensity"})
+    assert slider["type"] == "range" and slider.has_attr("required") and not slider.has_attr("data-set")
+    assert slider.find_next_sibling("output").get_text() == "not chosen"
+
+
+def test_the_goal_form_in_words_without_a_json_box_or_what_answers_403(client, professional, caseload):
+    goals = link(client.client(), "goals")
+    soup = soup_of(client, goals)
+    assert not soup.find("textarea", class_="code")  # no JSON box (the batch)
+    labels = [label.get_text(" ", strip=True) for label in soup.find_all(["label", "legend"])]
+    assert not any("_" in text or text in ("startdate", "targetdate", "is onetime") for text in labels), labels
+    assert not soup.find(attrs={"data-field": "is_therapist_approved"})
+    # The professional may approve: offered to them.
+    assert soup_of(professional, goals).find(attrs={"data-field": "is_therapist_approved"})

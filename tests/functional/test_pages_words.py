@@ -1,0 +1,91 @@
+"""The pages speak to people (API.md §15): no link name, IRI or programming name on a page, and no link into a
+405 or a 5xx; a crawl from the start page of a client and of a professional follows every link."""
+from urllib.parse import urldefrag
+
+from bs4 import BeautifulSoup
+
+from tests.conftest import link
+
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
+
+
+def soup_of(api, url, status=200):
+    response = api.get(url, headers=HTML, status=status)
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def visible_text(soup) -> str:
+    for hidden in soup.find_all(["script", "style", "template"]):
+        hidden.decompose()
+    return soup.get_text(" ")
+
+
+def crawl(api, start, limit=60):
+    """Every page reachable from `start` by the links people see (the same host), breadth first, up to
+    `limit` pages: {url: (status, the page that links to it)}."""
+    seen, queue, statuses, came_from = {start}, [start], {}, {start: None}
+    while queue and len(statuses) < limit:
+        url = queue.pop(0)
+        response = api.get(url, headers=HTML, status="*")
+        statuses[url] = (response.status_int, came_from[url])
+        if response.content_type != "text/html":
+            continue
+        for a in BeautifulSoup(response.text, "html.parser").find_all("a", href=True):
+            target = urldefrag(a["href"])[0]
+            if target.startswith("http://example.com/") and target not in seen and "/static/" not in target:
+                seen.add(target)
+                came_from[target] = url
+                queue.append(target)
+    return statuses
+
+
+def with_entry(client):
+    client.post(link(client.client(), "diary.entries"),
+                json={"@type": EMOTION, "dt": "2024-04-01T10:00:00Z", "emotion": "sad", "intensity": 2}, status=201)
+
+
+def test_no_link_leads_to_a_405_or_a_5xx(client, professional, caseload):
+    with_entry(client)
+    for api in (client, professional):
+        statuses = crawl(api, "http://example.com/")
+        bad = {url: status for url, status in statuses.items() if status[0] == 405 or status[0] >= 500}
+        assert not bad, (api.username, bad)
+        assert len(statuses) > 5
+
+
+def test_no_link_name_or_iri_on_a_page(client, professional, caseload):
+    with_entry(client)
+    own = client.client()
+    entry = client.get(link(own, "diary.entries.items")).json["@items"][0]["@url"]
+    for api, url in [(client, "http://example.com/"), (client, own["@url"]), (client, link(own, "diary")),
+                     (client, link(own, "diary.entries.items")), (client, entry), (professional, caseload)]:
+        text = visible_text(soup_of(api, url))
+        for raw in ("diary.entries", "goals.batch", "https://ns.hyperdiary.org", "tagtypes", "auth.register",
+                    "emotion:1", " dt "):
+            assert raw not in text, (url, raw)
+
+
+def test_an_entry_is_headed_by_its_type_and_day(client):
+    with_entry(client)
+    entry = client.get(link(client.client(), "diary.entries.items")).json["@items"][0]["@url"]
+    soup = soup_of(client, entry)
+    assert soup.h1.get_text(" ", strip=True) == "Emotion, 2024-04-01 10:00"
+    labels = [dt.get_text() for dt in soup.find("dl", class_="fields").find_all("dt")]
+    assert "dt" not in labels and "emotion" not in labels and "When" in labels
+
+
+def test_sign_up_fields(anonymous):
+    soup = soup_of(anonymous, "http://example.com/")
+    register = soup.find(id="register-h").find_parent("section")
+    assert register.find("input", attrs={"name": "email"})["type"] == "email"
+    assert register.find("input", attrs={"name": "password"})["autocomplete"] == "new-password"
+
+
+def test_breadcrumbs_in_words_and_never_into_a_405(client):
+    with_entry(client)
+    entry = client.get(link(client.client(), "diary.entries.items")).json["@items"][0]["@url"]
+    crumbs = soup_of(client, entry).find("ol", class_="crumbs").find_all("li")
+    assert [li.get_text() for li in crumbs] == ["Clients", "Carol Client", "Diary", "Entries", "Record"]
+    # The entries collection is only posted to (GET answers 405): named, not linked.
+    assert crumbs[3].find("a") is None and crumbs[2].find("a") is not None
