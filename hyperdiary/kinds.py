@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, select
 
 from . import hypermedia as hm
 from .bodies import column_limits
-from .inputs import Listing, json_object, query, writable
+from .inputs import REPRESENTATION_KEYS, Listing, json_object, query, writable
 from .models.meta import new_id
 from .paging import kept, records_page
 from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, soft_delete
@@ -340,7 +340,10 @@ class Kind:
         return self.representations(request, item.__parent__, [item.record])[0]
 
     def checked_body(self, request) -> dict:
-        return writable(json_object(request), self.read_only | self.annotation_fields.keys())
+        # What other domains annotate each record with (feedback_count) is the server's, like @changes: sent back
+        # with a representation it is ignored (docs/decisions.md, care team).
+        return writable(json_object(request), self.read_only,
+                        ignored=REPRESENTATION_KEYS | self.annotation_fields.keys())
 
     def create(self, request, context):
         """A POST: one INSERT; with a dedupe key, an identical record (also one racing this) is answered

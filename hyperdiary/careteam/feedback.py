@@ -29,8 +29,11 @@ def annotated(kind, children) -> bool:
     """Whether a kind's records are a client's records one gives feedback on: records the care team reads (by
     the client's plain VIEW: not messages, relatives, push subscriptions, deliveries, which have permissions of
     their own), kept right below the client or a fixed resource of it (the diary), not those below another
-    record (a journal's tags, a goal's tracking items: feedback goes on the journal, the goal)."""
+    record (a journal's tags, a goal's tracking items: feedback goes on the journal, the goal). Records only the
+    client's professionals write (questionnaire assignments) are the care team's own: no feedback on them."""
     if kind.view_permission != Permissions.VIEW or isinstance(kind, FeedbackKind):
+        return False
+    if kind.grants and "owner" not in kind.grants:
         return False
     parent = kind.parent
     registry_children = [child for (above, _), child in children.items() if above is ClientResource]

@@ -70,7 +70,7 @@ def kind_label(kind: str) -> str:
 # for the sign-in ones, the start page's sign-in and sign-up. A page never links to them (no dead ends); by
 # address, not name, since a diary calls its `diary.entries` just `entries`. tests/functional/test_pages_words.py
 # crawls every link of the pages and fails on a 405 this misses.
-WRITE_ONLY = re.compile(r"/(diary/entries/|goals/batch|auth/(register|token|refresh|logout|session)|schemas/preview)$")
+WRITE_ONLY = re.compile(r"/(diary/entries/|goals/batch|invitations/|auth/(register|token|refresh|logout|session)|schemas/preview)$")
 
 
 # Links for programs, not people: a page does not show them (the API's JSON still has them).

@@ -79,7 +79,7 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     # What was touched, and nothing else (the untouched picture is unset, as in an entry the API was sent).
     assert {key: value for key, value in written[0].items() if not key.startswith("@")} == \
         {"dt": written[0]["dt"], "emotion": "happy", "intensity": 4, "situation": "Written in the browser",
-         "picture": None}
+         "picture": None, "feedback_count": 0}
 
     # A 400 shows each message beside its field and keeps what was typed.
     page.go_back()
