@@ -89,7 +89,7 @@ expected-statuses = ["2XX", "3XX", 400, 401, 403, 404, 409, 412, 429]
 """
 # Paths the caller may not see: they answer 404 to every method, TRACE included (API.md §2: a hidden resource
 # answers 404), where schemathesis expects 405 for a method the document does not list.
-HIDDEN = {"pat": "^/clients/[{]client_id[}]/(audit|calendarfeeds)/",
+HIDDEN = {"pat": "^/clients/[{]client_id[}]/(audit|calendarfeeds|notifications|relatives)/",
           "carol": "^/users/[{]user_id[}]/caseload/"}
 HIDDEN_CONFIG = """
 [[operations]]
