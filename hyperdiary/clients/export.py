@@ -5,7 +5,6 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..shapes import representation
 from ..documented import Named, documented
 from .. import export, fhir
 from .. import hypermedia as hm

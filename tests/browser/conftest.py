@@ -5,6 +5,8 @@ import pathlib
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 CHROMIUM = os.environ.get("HYPERDIARY_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -47,3 +49,12 @@ def shot(page, name, clip=None):
             clip.screenshot(path=str(folder / f"{name}.png"))
         else:
             page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def sign_in_page(page, base, username):
+    """Signs `username` in on the start page's form, as a person would, and waits for the page to say so."""
+    page.goto(base + "/")
+    page.get_by_label("Username").first.fill(username)
+    page.get_by_label("Password").first.fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(f"Signed in as {username}").wait_for()

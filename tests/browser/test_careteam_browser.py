@@ -3,8 +3,8 @@ professional's remark shows under the record, and the client makes an invitation
 import re
 
 from tests.conftest import create_user, link, sign_in
-from tests.browser.conftest import shot
-from tests.browser.test_pages_browser import seed, sign_in_page
+from tests.browser.conftest import shot, sign_in_page
+from tests.browser.test_pages_browser import seed
 
 
 def test_a_client_chats_and_invites(app, testapp, live_server, page):

@@ -3,7 +3,7 @@
 import re
 
 from tests.conftest import PASSWORD, Api, create_user, link, sign_in
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in_page
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 GRATITUDE = """{
@@ -14,14 +14,6 @@ GRATITUDE = """{
     "grateful_for": {"type": "string", "title": "What are you grateful for?"},
     "strength": {"type": "integer", "title": "How strongly?", "minimum": 1, "maximum": 3, "x-widget": "slider"},
     "shared": {"type": "boolean", "title": "Did you tell someone?"}}}"""
-
-
-def sign_in_page(page, base, username):
-    page.goto(base + "/")
-    page.get_by_label("Username").first.fill(username)
-    page.get_by_label("Password").first.fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {username}").wait_for()
 
 
 def seed(testapp):

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from tests.conftest import PASSWORD, link
+from tests.conftest import link
 from tests.browser import conftest as browser_conftest
+from tests.browser.conftest import sign_in_page
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 WIDTHS = [1200, 360]
@@ -54,14 +55,6 @@ def checked(page, width, visited):
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= width, (page.url, wide, width)
     visited.append(page.url)
-
-
-def sign_in_page(page, base, username):
-    page.goto(base + "/")
-    page.get_by_label("Username").first.fill(username)
-    page.get_by_label("Password").first.fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text(f"Signed in as {username}").wait_for()
 
 
 def seed(carol):
