@@ -5,7 +5,10 @@ import sqlalchemy as sa
 
 from hyperdiary import distribution, models
 from hyperdiary.models.meta import Base
+from tests.conftest import sent_statements
 from tests.distribution import unnamed
+from tests.distribution import unnamed as check
+from tests.functional.test_erasure import fill
 from tests.kinds.hydration import Hydration
 
 
@@ -81,3 +84,20 @@ def test_the_citus_statements_distribute_every_table():
     assert "ALTER TABLE clients DROP CONSTRAINT uq_clients_user_id;" in statements
     assert not any("audit_events" in statement for statement in statements)
     assert len(statements) == len(tables()) - 1 + len(distribution.DROPPED_ON_CITUS)
+
+
+def test_a_clients_resources_name_the_client(app, client, professional, caseload):
+    """Beyond the kinds (test_kinds.py): every resource a client's representation links to, read by the client and
+    by its professional (reports, charts, the export, the audit, the calendar, the diary's configuration ...),
+    sends statements that name the client on every table of a client's data."""
+    carol = fill(client, professional, "a secret")
+    columns = {table.name: distribution.distribution_column(table) for table in distribution.distributed(tables())}
+    with sent_statements(app) as statements:
+        for caller in (client, professional):
+            mine = caller.get(carol["@url"]).json
+            for entry in mine["@links"]:
+                if entry["url"].startswith(carol["@url"]):
+                    caller.get(entry["url"], expect_errors=True)
+    unnamed = sorted({f"{found}: {' '.join(statement.split())}" for statement in statements
+                      if (found := check(statement, columns))})
+    assert not unnamed, "\n".join(unnamed)
