@@ -13,9 +13,10 @@ and `Lineage` reads the caller and all of those records in one statement:
       LEFT OUTER JOIN entries AS r1 ON r1.id = :r1 AND r1.client_id = :r0
 
 Traversal then runs as before; `Resource.find` takes what was read here instead of asking again. Nothing is
-decided here: a record the path names but that belongs elsewhere (an entry of another client) is read and
-then refused by traversal exactly as before, and a lookup the plan did not foresee simply runs its own
-query. So the plan can only save round trips, never change an answer.
+decided here: a record below the client names the client (`r1.client_id = :r0`, so that a database
+distributed by client reads it on the client's node, docs/scaling.md), so an entry of another client is not
+found, the 404 traversal answered before for a record that belongs elsewhere; a lookup the plan did not foresee
+simply runs its own query. So the plan can only save round trips, never change an answer.
 
 The records come as plain rows (records.row_type), for requests that write too: a view that changes a record
 that is never deleted asks for it as an ORM object itself (ClientResource.editable_client). Records that can
