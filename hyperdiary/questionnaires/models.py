@@ -3,8 +3,8 @@ attention, and the questionnaires a professional assigned to a client. All of it
 every table names its client (erased with it through the foreign keys)."""
 import datetime
 
-from sqlalchemy import (JSON, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Time, UniqueConstraint,
-                        text)
+from sqlalchemy import (JSON, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Time,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..models.meta import Base, SoftDeleted

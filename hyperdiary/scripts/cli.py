@@ -1,7 +1,8 @@
 """The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role),
 `export` a client's data (the document of its `export` link, JSON or FHIR, to standard output), `deliver`
-due reminders (until stopped, or `--once`), `audit-prune` the audit trail's events older than its retention, make a VAPID key pair for Web Push (`vapid-keys`), and `serve`
-(pserve, without the deprecation notice Pyramid's import of pkg_resources prints).
+due reminders (until stopped, or `--once`), `audit-prune` the audit trail's events older than its retention,
+make a VAPID key pair for Web Push (`vapid-keys`), and `serve` (pserve, without the deprecation notice
+Pyramid's import of pkg_resources prints).
 
 All read the same ini file and environment overrides as the server, so they act on its database.
 """

@@ -52,7 +52,8 @@ def test_migrate_made_this_month_and_the_next_and_an_insert_never_fails(engine):
         current, ancient, future = event(now), event(datetime.datetime(2001, 5, 1)), event(later)
         connection.execute(EVENTS.insert(), [current, ancient, future])
         assert partition_of(connection, current["id"]) == audit_partitions.partition_name(this_month)
-        assert partition_of(connection, ancient["id"]) == partition_of(connection, future["id"]) == "audit_events_default"
+        assert partition_of(connection, ancient["id"]) == partition_of(connection, future["id"]) == \
+            "audit_events_default"
         # `hyperdiary deliver` or `audit-prune` at that time make its month, and move what the DEFAULT took into it.
         assert audit_partitions.ensure(connection, later) == [audit_partitions.partition_name(later),
                                                              audit_partitions.partition_name(
@@ -62,6 +63,18 @@ def test_migrate_made_this_month_and_the_next_and_an_insert_never_fails(engine):
         assert connection.execute(sa.select(sa.func.count()).select_from(EVENTS)).scalar() == 3
         for month in (later, audit_partitions.next_month(later)):
             connection.execute(sa.text(f"DROP TABLE {audit_partitions.partition_name(month)}"))
+
+
+def test_a_deliver_pass_makes_the_months_ahead(app, engine):
+    """`hyperdiary deliver` runs for months: each pass makes the month to come, so requests never need to."""
+    postgresql_only(engine)
+    following = audit_partitions.next_month(audit_partitions.month_of(utcnow()))
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP TABLE {audit_partitions.partition_name(following)}"))
+        assert following not in audit_partitions.months(connection)
+    app.registry["reminders"].worker(app.registry).run(once=True)
+    with engine.connect() as connection:
+        assert following in audit_partitions.months(connection)
 
 
 def test_prune_removes_only_what_is_older_than_the_retention(engine):

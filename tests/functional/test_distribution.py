@@ -7,7 +7,6 @@ from hyperdiary import distribution, models
 from hyperdiary.models.meta import Base
 from tests.conftest import sent_statements
 from tests.distribution import unnamed
-from tests.distribution import unnamed as check
 from tests.functional.test_erasure import fill
 from tests.kinds.hydration import Hydration
 
@@ -98,6 +97,6 @@ def test_a_clients_resources_name_the_client(app, client, professional, caseload
             for entry in mine["@links"]:
                 if entry["url"].startswith(carol["@url"]):
                     caller.get(entry["url"], expect_errors=True)
-    unnamed = sorted({f"{found}: {' '.join(statement.split())}" for statement in statements
-                      if (found := check(statement, columns))})
-    assert not unnamed, "\n".join(unnamed)
+    lacking = sorted({f"{found}: {' '.join(statement.split())}" for statement in statements
+                      if (found := unnamed(statement, columns))})
+    assert not lacking, "\n".join(lacking)

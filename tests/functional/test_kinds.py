@@ -568,5 +568,6 @@ def test_every_statement_names_the_client(kinds_app, api, owner, follower, kind,
     owner.patch(record["@url"], json=kind.change, status=200)
     if kind.deletable:
         owner.delete(record["@url"], status=204)
-    unnamed = [f"{found}: {' '.join(statement.split())}" for statement in statements if (found := check(statement, columns))]
-    assert not unnamed, "\n".join(unnamed)
+    lacking = [f"{found}: {' '.join(statement.split())}" for statement in statements
+               if (found := check(statement, columns))]
+    assert not lacking, "\n".join(lacking)
