@@ -273,8 +273,7 @@ def table(sizes, results, timed, plans):
     for key, (label, role) in READS.items():
         r0, r1 = results[(small, "plain")][key], results[(large, "plain")][key]
         sql = [plans[size.entries].get(key, {}).get("ms", float("nan")) for size in sizes]
-        flag = " ⚠" if any(p["cpu"]["other"] > run.DISTURBED for r in (r0, r1) for p in r["passes"]) else ""
-        lines.append(f"| {label}{flag} | wrk, {run.CONNECTIONS} conns, as {role} | {r0['p50']:.2f} | {r1['p50']:.2f} | "
+        lines.append(f"| {label}{disturbed(r0, r1)} | wrk, {run.CONNECTIONS} conns, as {role} | {r0['p50']:.2f} | {r1['p50']:.2f} | "
                      f"{ratio(r1['p50'], r0['p50'])} | {r0['p99']:.2f} | {r1['p99']:.2f} | {r0['rps']:,.0f} | "
                      f"{r1['rps']:,.0f} | {sql[0]:.2f} | {sql[1]:.2f} |")
     for key, label in TIMED.items():
@@ -291,9 +290,19 @@ def replica_table(size, results):
              "| replica transactions per pass |", "|---|---:|---:|---:|---:|---:|---|"]
     for key, (label, _) in READS.items():
         r0, r1 = results[(size, "plain")][key], results[(size, "replica")][key]
+        label += disturbed(r0, r1)
         lines.append(f"| {label} | {r0['rps']:,.0f} | {r1['rps']:,.0f} | {ratio(r1['rps'], r0['rps'])} | "
                      f"{r0['p50']:.2f} | {r1['p50']:.2f} | {', '.join(f'{n:,}' for n in r1['replica_xacts'])} |")
+    if not any(n for key in READS for n in results[(size, "replica")][key]["replica_xacts"]):
+        lines += ["", "The replica served no transaction: this hyperdiary does not use "
+                  "`hyperdiary.database.replica_urls`, both servers read from the primary, and the × column is "
+                  "only the difference between two identical servers measured in turn (the noise of this run)."]
     return lines
+
+
+def disturbed(*results):
+    """" ⚠" when another process used the CPU during one of these results' passes."""
+    return " ⚠" if any(p["cpu"]["other"] > run.DISTURBED for r in results for p in r["passes"]) else ""
 
 
 def database_version(server_url):
@@ -328,7 +337,7 @@ def main():
             size.discover()
         print(f"ready after {time.monotonic() - started:.0f} s; measuring", file=sys.stderr)
         results = steady(sizes, READS)
-        replica_lines = []
+        replica_lines, replica_results = [], {}
         if replica_wanted:
             large = sizes[-1]
             replica = stack.enter_context(scale_replica.replica(primary))
@@ -336,7 +345,6 @@ def main():
             counter = lambda: replica.transactions(large.db)  # noqa: E731
             replica_results = steady([large], READS, ("plain", "replica"), counter)
             replica_lines = replica_table(large, replica_results)
-            results.update({(large, "replica"): replica_results[(large, "replica")]})
         timed = {}
         for size in sizes:
             users = victims(size, REPEAT + 1)
@@ -370,6 +378,7 @@ def main():
     (run.RESULTS / "scale.json").write_text(json.dumps({
         "when": stamp, "versions": versions,
         "results": {f"{size.entries}-{server}": r for (size, server), r in results.items()},
+        "replica_phase": {f"{size.entries}-{server}": r for (size, server), r in replica_results.items()},
         "timed": timed, "plans_ms": {n: {k: v["ms"] for k, v in p.items()} for n, p in plans.items()},
         "seeding_seconds": {size.entries: size.seed_seconds for size in sizes}}, indent=2))
     print(report)
