@@ -133,8 +133,10 @@ class Size:
 
     def serve(self, name, env=None):
         port = run.free_port()
-        environ = dict(os.environ, HYPERDIARY_DATABASE_URL=self.url,
-                       PYTHONWARNINGS="ignore:pkg_resources is deprecated", **(env or {}))
+        # Replicas only where the run asks for them, whatever the shell exported.
+        environ = {k: v for k, v in os.environ.items() if k != "HYPERDIARY_DATABASE_REPLICA_URLS"}
+        environ.update(HYPERDIARY_DATABASE_URL=self.url, PYTHONWARNINGS="ignore:pkg_resources is deprecated",
+                       **(env or {}))
         self.servers[name] = run.Server([run.PYTHON, str(run.BENCH / "serve.py"), str(port), str(run.THREADS)],
                                         port, f"scale-{self.entries}-{name}", environ)
         return self.servers[name]
