@@ -295,6 +295,8 @@ def replica_table(size, results):
         label += disturbed(r0, r1)
         lines.append(f"| {label} | {r0['rps']:,.0f} | {r1['rps']:,.0f} | {ratio(r1['rps'], r0['rps'])} | "
                      f"{r0['p50']:.2f} | {r1['p50']:.2f} | {', '.join(f'{n:,}' for n in r1['replica_xacts'])} |")
+    lines += ["", "Replica transactions: PostgreSQL's cumulative statistics (pg_stat_database on the replica), which an "
+              "idle backend reports up to 10 s late: a pass may include some of the pass before."]
     if not any(n for key in READS for n in results[(size, "replica")][key]["replica_xacts"]):
         lines += ["", "The replica served no transaction: this hyperdiary does not use "
                   "`hyperdiary.database.replica_urls`, both servers read from the primary, and the × column is "
