@@ -4,7 +4,7 @@ professional), on PostgreSQL, in one run.
 
     python bench/scale.py
 
-The databases are bench/scale_seed.py's (a template per size and migration head, built once; each run works
+The databases are bench/scale_seed.py's (a template per size and migrations, built once; each run works
 on a copy it creates and drops). Before measuring, the run reads seeded entries back through the API and
 checks them against their schemas, and checks the seeded audit trail against the URLs the API gives.
 

@@ -17,10 +17,11 @@ The rows are the ones hyperdiary itself writes, at COPY speed:
   (a diary page). The trail is the table that grows fastest (issue 26), so leaving it empty would flatter
   every statement that touches it (erasure above all).
 
-Seeding is done once per shape and migration head into a template database
-(`hyperdiary_scale_tpl_<entries>_<head>`, never connected to afterwards); each run copies it
-(`CREATE DATABASE ... TEMPLATE`, seconds) into a working database that the run drops at its end, because
-erasure and sign-ins change it. Templates of other heads are dropped when a new one is made.
+Seeding is done once per shape and migrations into a template database
+(`hyperdiary_scale_tpl_<entries>_<head>_<digest of the migrations' text>_v<SEED_VERSION>`, never connected to
+afterwards); each run copies it (`CREATE DATABASE ... TEMPLATE`, seconds) into a working database that the run
+drops at its end, because erasure and sign-ins change it. Templates of other migrations are dropped when a new one
+is made.
 """
 import datetime
 import hashlib
@@ -68,8 +69,16 @@ def migration_head() -> str:
     return ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
 
 
+def migrations_digest() -> str:
+    """8 hex digits of the migrations' text: a revision re-chained at a merge keeps its id, not its schema."""
+    digest = hashlib.sha256()
+    for path in sorted((migrate.MIGRATIONS / "versions").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def template_name(entries: int) -> str:
-    return f"hyperdiary_scale_tpl_{entries}_{migration_head()}_v{SEED_VERSION}"
+    return f"hyperdiary_scale_tpl_{entries}_{migration_head()}_{migrations_digest()}_v{SEED_VERSION}"
 
 
 def client_name(n):
@@ -291,7 +300,7 @@ def build(server_url: str, name: str, entries: int) -> float:
 
 
 def template(server_url: str, entries: int) -> tuple[str, float | None]:
-    """The template database of this shape and migration head, built when missing: (name, seconds to
+    """The template database of this shape and these migrations, built when missing: (name, seconds to
     build it, or None when it was there already)."""
     name = template_name(entries)
     prefix = f"hyperdiary_scale_tpl_{entries}_"
