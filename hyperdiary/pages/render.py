@@ -236,7 +236,9 @@ def choice_descriptors(request, body: dict) -> list:
 
 def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
     """The way from the start page to this one, in words; a step whose resource has no page of its own (a
-    collection that is only posted to answers its GET with 405) is named but not linked."""
+    collection that is only posted to answers its GET with 405) links to its `items` listing where it has
+    one (a diary's entries), else is named but not linked. pages.js goes to the last linked step after a
+    delete."""
     if context is None:
         return []
     pages = forms.registered_views(request.registry).pages
@@ -244,7 +246,7 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
     for resource in lineage(context):
         if isinstance(resource, Root):
             break
-        has_page = any(name == "" and isinstance(resource, cls) for cls, name in pages)
+        views = {name for cls, name in pages if isinstance(resource, cls)}
         name = str(resource.__name__)
         if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
             client = getattr(resource, "client", None)
@@ -253,7 +255,8 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
             shown = own or "Record"
         else:
             shown = words.link_label(name)
-        trail.append((shown, hm.url(request, resource) if has_page else None))
+        trail.append((shown, hm.url(request, resource) if "" in views else
+                      hm.url(request, resource, "items") if "items" in views else None))
     return list(reversed(trail))
 
 

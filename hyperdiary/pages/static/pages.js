@@ -181,9 +181,12 @@ function showError(form, name, message) {
   return null;
 }
 
-function parentOf(url) {
-  const trimmed = url.replace(/\/$/, "");
-  return trimmed.slice(0, trimmed.lastIndexOf("/") + 1);
+// Where a page goes once its record is deleted: the breadcrumbs' last linked step before the record (its
+// parent's address may be a collection that is only posted to, whose GET answers 405), else home.
+function afterDelete() {
+  const steps = [...document.querySelectorAll("ol.crumbs li")].slice(0, -1).map((li) => li.querySelector("a[href]"));
+  const up = steps.filter((a) => a).pop() || document.querySelector("a.home");
+  return up.href;
 }
 
 async function submit(form) {
@@ -226,7 +229,7 @@ async function submit(form) {
       done.hidden = false;
       return;
     }
-    if (method === "DELETE") { window.location.assign(parentOf(form.action)); return; }
+    if (method === "DELETE") { window.location.assign(afterDelete()); return; }
     const location = response.headers.get("Location");
     if (method === "POST" && location) { window.location.assign(location); return; }
     window.location.reload();
