@@ -43,6 +43,8 @@ def test_a_delete_asks_first(client):
     # The button that deletes is inside a closed disclosure: a first click opens it, the second deletes.
     assert button.find_parent("details") is not None and not button.find_parent("details").has_attr("open")
     assert "Yes, delete" in button.get_text()
+    # And a way back that deletes nothing (pages.js shows it and closes the question with it).
+    assert button.find_parent("details").find("button", class_="keep", type="button").get_text() == "No, keep it"
 
 
 def test_a_required_slider_starts_unset(client):

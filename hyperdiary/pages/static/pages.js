@@ -265,6 +265,17 @@ document.addEventListener("submit", (event) => {
   submit(form).catch((e) => showError(form, "", String(e))).finally(() => { button.disabled = false; });
 });
 
+// A delete's question closes again with "No, keep it" (shown only with this script: without it the
+// question's summary closes it).
+for (const keep of document.querySelectorAll("details.confirm button.keep")) keep.hidden = false;
+document.addEventListener("click", (event) => {
+  const keep = event.target.closest && event.target.closest("details.confirm button.keep");
+  if (!keep) return;
+  const question = keep.closest("details");
+  question.open = false;
+  question.querySelector("summary").focus();
+});
+
 // What the person touched: only those fields are sent (bodyOf).
 for (const type of ["input", "change"]) {
   document.addEventListener(type, (event) => {
