@@ -90,6 +90,8 @@ class Shown:
         return Markup(self._html(value, field))
 
     def _html(self, value, field: str = "") -> str:
+        if isinstance(value, datetime.datetime):  # a section's value read from the database (UTC), not JSON
+            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
         kind = self.kind(value)
         if kind == "none":
             return '<span class="none" aria-label="not set">—</span>'

@@ -224,7 +224,12 @@ def test_a_clients_day(app, testapp, client, professional, caseload, live_server
     walk.goto(with_feedback["@url"])
     feedback = page.locator("#feedback-h ~ .bubbles .bubble")
     assert feedback.get_by_text("Well noticed: what helped after?").is_visible()
-    assert "Pat Therapist" in feedback.locator(".who").inner_text()
+    # Who and when, in her words and her time zone (Amsterdam's, an hour or two ahead of UTC).
+    who = " ".join(feedback.locator(".who").inner_text().split())
+    assert re.fullmatch(r"Pat Therapist · \d{4}-\d{2}-\d{2} \d{2}:\d{2}", who), who
+    sent = professional.get(link(with_feedback, "feedback")).json["@items"][0]["sent"]
+    assert who.endswith(datetime.datetime.fromisoformat(sent).astimezone(
+        zoneinfo.ZoneInfo("Europe/Amsterdam")).strftime("%Y-%m-%d %H:%M")), (who, sent)
 
     # A message, from the home's link to the conversation.
     walk.goto("/")
