@@ -340,11 +340,14 @@ def test_a_professionals_day(app, testapp, client, professional, caseload, live_
     page.wait_for_url(walk.local(flagged["@url"]))
     walk.check()
     assert page.get_by_text(f"Needs attention: {FLAG}").is_visible()
+    assert "q9" not in page.locator("main").inner_text()  # the flag by its label, never its field's name
 
     # Acknowledged: one button, on the flagged answer's item in the list of what needs attention.
     page.go_back()
+    assert FLAG in flagged_row.inner_text()
     flagged_row.get_by_role("link", name="open", exact=True).click()
     walk.check()
+    assert FLAG in page.locator("main").inner_text() and "q9" not in page.locator("main").inner_text()
     page.get_by_role("button", name="Mark as acknowledged").click()
     page.get_by_text("yes", exact=True).first.wait_for()
     walk.check(again=True)
