@@ -26,6 +26,7 @@ from tests.browser.conftest import new_page, shot, sign_in_page
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 PHQ9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
+SLEEP = "https://ns.hyperdiary.org/diary/schema/entry/sleep:1"
 FLAG = "Thoughts of being better off dead or of self-harm (question 9)"
 WIDTHS = [1200, 360]
 # What a browser asks for when a person follows a link.
@@ -112,9 +113,14 @@ def seed(app, testapp, carol, pat, caseload):
         "targetdate": (start + datetime.timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ")}, status=201)
     pat.post(link(pat.get(caseload).json, "questionnaires"),
              json={"schema": PHQ9, "every_days": 7, "first_due": today_in("Europe/Amsterdam")}, status=201)
-    written = carol.post(link(own, "diary.entries"), json={
-        "@type": EMOTION, "dt": "2024-04-02T09:30:00Z", "emotion": "sad", "intensity": 4,
-        "situation": "A hard morning at work"}, status=201).json
+    # Five days of her diary (what the home's charts show), the last this morning.
+    for day in range(5, 0, -1):
+        when = (start - datetime.timedelta(days=day - 2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        carol.post(link(own, "diary.entries"), json={"@type": SLEEP, "dt": when, "sleep_quality": 1 + day % 5},
+                   status=201)
+        written = carol.post(link(own, "diary.entries"), json={
+            "@type": EMOTION, "dt": when, "emotion": ("sad", "happy", "scared")[day % 3], "intensity": 1 + day % 5,
+            "situation": "A hard morning at work"}, status=201).json
     pat.post(link(written, "feedback"), json={"text": "Well noticed: what helped after?"}, status=201)
     pat.post(link(own, "messages"), json={"text": "How was the week?"}, status=201)
     create_user(app, "anna", "client", first_name="Anna", last_name="Able")
