@@ -78,6 +78,11 @@ class Walk:
         assert found == [], (page.url, found)
         wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]")
         assert wide <= inner, f"{page.url} scrolls sideways at {self.width} px: {wide} > {inner}"
+        # No value squeezed into a column a few letters wide by its long label (a PHQ-9 question's).
+        squeezed = page.evaluate("[...document.querySelectorAll('dl.fields > dd')].filter(dd => "
+                                 "dd.textContent.trim().length > 4 && dd.getBoundingClientRect().width < 64)"
+                                 ".map(dd => dd.previousElementSibling.textContent.slice(0, 40))")
+        assert squeezed == [], (page.url, squeezed)
         self.visited.append(page.url)
 
     def crawl(self):
@@ -347,6 +352,8 @@ def test_a_professionals_day(app, testapp, client, professional, caseload, live_
     walk.check()
     assert page.get_by_text(f"Needs attention: {FLAG}").is_visible()
     assert "q9" not in page.locator("main").inner_text()  # the flag by its label, never its field's name
+    if width == 1200:
+        shot(page, "flagged-answer", full_page=False)
 
     # Acknowledged: one button, on the flagged answer's item in the list of what needs attention.
     page.go_back()
