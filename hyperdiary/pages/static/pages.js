@@ -238,12 +238,13 @@ async function submit(form) {
   let error = null;
   try { error = await response.json(); } catch (e) { error = null; }
   if (!error || !error.message) { showError(form, "", `The server answered ${response.status}.`); return; }
-  showError(form, "", `${error.code}: ${error.message}`);
   let first = null;
   for (const problem of error.extra || []) {
     const field = showError(form, problem.name, problem.message);
     first = first || field;
   }
+  // In words: where the fields say what is wrong, the form points to them (not "400: Invalid JSON input").
+  showError(form, "", first ? "Please check what is marked above." : error.message);
   if (first) first.querySelector("input, select, textarea").focus();
 }
 
