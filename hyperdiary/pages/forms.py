@@ -30,6 +30,7 @@ class Write(NamedTuple):
 class Views(NamedTuple):
     writes: tuple[Write, ...]
     pages: frozenset  # (context class, view name) of every GET view
+    page_permissions: dict  # (context class, view name): the permission its GET view asks for (or None)
 
 
 def registered_views(registry) -> Views:
@@ -37,7 +38,7 @@ def registered_views(registry) -> Views:
     views = registry.get("page_views")
     if views is not None:
         return views
-    writes, pages = [], set()
+    writes, pages, page_permissions = [], set(), {}
     for entry in registry.introspector.get_category("views"):
         view = entry["introspectable"]
         context = view["context"]
@@ -52,7 +53,8 @@ def registered_views(registry) -> Views:
                 writes.append(Write(context, view["name"] or "", method, permission))
             elif method == "GET":
                 pages.add((context, view["name"] or ""))
-    views = Views(tuple(writes), frozenset(pages))
+                page_permissions[(context, view["name"] or "")] = permission
+    views = Views(tuple(writes), frozenset(pages), page_permissions)
     registry["page_views"] = views
     return views
 

@@ -244,16 +244,19 @@ def choice_descriptors(request, body: dict) -> list:
 def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
     """The way from the start page to this one, in words; a step whose resource has no page of its own (a
     collection that is only posted to answers its GET with 405) links to its `items` listing where it has
-    one (a diary's entries), else is named but not linked. pages.js goes to the last linked step after a
+    one (a diary's entries), else is named but not linked; so is a step whose page the caller may not see. pages.js goes to the last linked step after a
     delete."""
     if context is None:
         return []
-    pages = forms.registered_views(request.registry).pages
+    registered = forms.registered_views(request.registry)
     trail = []
     for resource in lineage(context):
         if isinstance(resource, Root):
             break
-        views = {name for cls, name in pages if isinstance(resource, cls)}
+        # The steps with a page the caller may see (a client's trail passes the clients' listing, not hers).
+        views = {name for cls, name in registered.pages if isinstance(resource, cls) and (
+            registered.page_permissions[(cls, name)] is None
+            or request.has_permission(registered.page_permissions[(cls, name)], resource))}
         name = str(resource.__name__)
         if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
             client = getattr(resource, "client", None)

@@ -6,7 +6,7 @@ record (after confirming; cancelling keeps it) and stays signed in past the acce
 finds the flagged client first in the caseload, opens the flagged answer, acknowledges it and replies.
 
 Every page either of them meets passes axe-core with no violation and does not scroll sideways (`Walk.check`), and
-every same-origin link on those pages, fetched with the browser's own cookies, answers neither 405 nor 5xx
+every same-origin link on those pages, fetched with the browser's own cookies, answers neither 405 nor 5xx (nor 403)
 (`Walk.crawl`). axe-core's script comes from the axe-playwright-python package (the `testing` extra), never
 fetched at run time."""
 import datetime
@@ -87,11 +87,11 @@ class Walk:
 
     def crawl(self):
         """Every link of every page visited, followed as the browser would (its cookies, its Accept): no
-        dead end (405) and no fault (5xx)."""
+        dead end (405), none the person may not follow (403) and no fault (5xx)."""
         request = self.page.context.request
         answers = {url: request.get(url, headers=HTML).status for url in sorted(self.links)}
         assert {f"{url} (on {self.links[url]})": status for url, status in answers.items()
-                if status == 405 or status >= 500} == {}
+                if status in (403, 405) or status >= 500} == {}
         return answers
 
 

@@ -91,4 +91,6 @@ def test_breadcrumbs_in_words_and_never_into_a_405(client):
     # which is also where the page goes once the entry is deleted (pages.js: the last linked step).
     assert crumbs[3].find("a")["href"] == link(client.client(), "diary.entries.items")
     assert crumbs[2].find("a") is not None
+    # The clients' listing is a professional's: on her trail it is named, not linked (it would answer 403).
+    assert crumbs[0].find("a") is None
     client.get(crumbs[3].find("a")["href"], headers=HTML, status=200)
