@@ -26,7 +26,7 @@ def keyset_page(dbsession, stmt, sort_column, id_column, limit, after, *, descen
     stmt = _derived(stmt, ("page", sort_column, id_column, after is not None, descending), lambda: _paged(
         stmt, sort_column, id_column, after is not None, descending))
     if core:
-        rows = plain_rows(dbsession.connection().execute(stmt, values))
+        rows = plain_rows(dbsession.connection(), stmt, values)
     else:
         result = dbsession.execute(stmt, values)
         rows = result.scalars().all() if len(stmt.column_descriptions) == 1 else result.all()
