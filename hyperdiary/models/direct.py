@@ -43,7 +43,8 @@ def rows(connection, statement, params: dict) -> tuple[tuple, list]:
     cursor = connection.connection.cursor()
     try:
         connection._cursor_execute(cursor, plan.sql, values)
-        return (plan.keys, cursor.fetchall()) if cursor.description is not None else ((), [])
+        # (Not `cursor.description`: psycopg builds an object per column for it.)
+        return (plan.keys, cursor.fetchall()) if plan.keys else ((), [])
     finally:
         cursor.close()
 
