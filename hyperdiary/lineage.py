@@ -77,7 +77,7 @@ class Lineage:
         if token is not None:
             params.update(hash=token_hash(token), now=utcnow())
         stmt, parts = _statement(steps, request.registry["caller"] if token is not None else None)
-        row = direct.rows(request.dbsession.connection(), stmt, params)[1][0]
+        row = direct.rows(request.dbconnection, stmt, params)[1][0]
         position = 0
         if token is not None:
             self.identity = Identity(*row[:3]) if row[0] is not None else None

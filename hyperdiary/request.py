@@ -31,6 +31,12 @@ class Request(PyramidRequest):
         return self.registry["request_dbsession"](self)
 
     @reify
+    def dbconnection(self):
+        """The connection this request's own statements run on (the lineage, a page): the session's, or for a
+        read on PostgreSQL one of the read pool's that the session uses too (models.includeme)."""
+        return self.registry["request_dbconnection"](self)
+
+    @reify
     def lineage(self):
         """The caller and the records the path names, read in one statement (hyperdiary/lineage.py)."""
         return self.registry["lineage"](self)

@@ -122,8 +122,11 @@ class EntryKind(kinds.Kind):
         return row.schema_id
 
     def schemas_of(self, request, type_ids) -> dict:
-        """{$id: schema} of these entry types (each asked once)."""
-        return {s.id: s for s in request.entry_schemas.get_many(request.dbsession, list(dict.fromkeys(type_ids)))}
+        """{$id: schema} of these entry types (each asked once). The request's session only when one is not in
+        memory: opening and closing one for nothing cost a tenth of GET one entry."""
+        ids, registry = list(dict.fromkeys(type_ids)), request.entry_schemas
+        found = registry.in_memory(ids)
+        return {s.id: s for s in (found if found is not None else registry.get_many(request.dbsession, ids))}
 
     def represent_many(self, request, base_url, rows):
         """Every field of the entry's schema, `null` where not set; its @type is its schema's $id."""

@@ -66,3 +66,25 @@ def test_the_driver_cursor_answers_what_sqlalchemy_answers(client, monkeypatch):
     fresh = client.post(entries, json=dict(body, dt="2024-06-02T09:00:00Z"), status=201).json
     assert {k: v for k, v in fresh.items() if k not in ("@url", "dt", "@changes", "@links")} == \
         {k: v for k, v in through_sqlalchemy.items() if k not in ("@url", "dt", "@changes", "@links")}
+
+
+def test_a_read_on_postgresql_takes_no_orm_session(client, database_url):
+    """GET one record and a page run on a connection of the read pool (request.dbconnection): no ORM session
+    takes a connection for them. On SQLite the session's transaction is the read's snapshot, so one does."""
+    from sqlalchemy.orm import Session
+
+    entries, items = entries_of(client)
+    made = client.post(entries, json={"@type": EMOTION, "dt": "2024-05-01T09:00:00Z", "emotion": "happy",
+                                      "intensity": 4}, status=201).json
+    begun = []
+
+    def note(session, transaction, connection):
+        begun.append(session)
+
+    sa.event.listen(Session, "after_begin", note)
+    try:
+        client.get(made["@url"])
+        client.get(items + "?limit=50")
+    finally:
+        sa.event.remove(Session, "after_begin", note)
+    assert len(begun) == (0 if database_url.startswith("postgresql") else 2)
