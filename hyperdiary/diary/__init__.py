@@ -29,8 +29,9 @@ def field_problems(schema, fields: dict) -> list[dict]:
 
 
 class EntryChanged:
-    """Notified (registry.notify) after an entry was created, changed or deleted: what depends on entries
-    (questionnaires: scores, flags, due dates) follows through a subscriber."""
+    """Handed to each of `registry["entry_changed"]` after an entry was created, changed or deleted: what
+    depends on entries (questionnaires: scores, flags, due dates) follows so. (Not a Pyramid event: with any
+    subscriber registered, Pyramid notifies five events on every request; security.Traverser.)"""
 
     def __init__(self, request, entry):
         self.request, self.entry = request, entry
@@ -145,7 +146,8 @@ class EntryKind(kinds.Kind):
         return represented
 
     def changed(self, request, context, record):
-        request.registry.notify(EntryChanged(request, record))
+        for follow in request.registry.get("entry_changed", ()):
+            follow(EntryChanged(request, record))
 
     def page_extras(self, request, items) -> dict:
         """The descriptors of the types of the live entries of the page."""

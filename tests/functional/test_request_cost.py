@@ -1,5 +1,6 @@
-"""The statements every request sends run on the driver's cursor on PostgreSQL (hyperdiary/models/direct.py), with
-the same answers as SQLAlchemy's own path, which SQLite keeps."""
+"""What keeps a request cheap (docs/performance.md, issue 27), with the same answers: the statements every request
+sends run on the driver's cursor on PostgreSQL (hyperdiary/models/direct.py), a read takes no ORM session there,
+and the app registers no Pyramid subscriber."""
 import sqlalchemy as sa
 
 from hyperdiary.models import direct
@@ -88,3 +89,21 @@ def test_a_read_on_postgresql_takes_no_orm_session(client, database_url):
     finally:
         sa.event.remove(Session, "after_begin", note)
     assert len(begun) == (0 if database_url.startswith("postgresql") else 2)
+
+
+def test_the_app_registers_no_pyramid_subscriber(app):
+    """With any subscriber registered Pyramid notifies five events on every request (NewRequest, BeforeTraversal,
+    ContextFound, NewResponse, BeforeRender): the invalid-token check runs in the traverser
+    (security.Traverser), every answer's headers in a response callback (rendering.add_headers), and what
+    follows an entry's change through registry["entry_changed"]."""
+    assert app.registry.has_listeners is False
+
+
+def test_every_answer_still_carries_its_headers(testapp):
+    """What the NewResponse subscriber added, now a response callback: also on an error and a 401."""
+    for url, status in (("/", 200), ("/no/such/thing", 404)):
+        response = testapp.get(url, status=status)
+        assert response.headers["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate"
+        assert response.headers["Link"] == '<http://example.com/context.jsonld>; rel="http://www.w3.org/ns/json-ld#context"'
+    refused = testapp.get("/", headers={"Authorization": "Bearer not-a-token"}, status=401)
+    assert "Link" in refused.headers and refused.json["message"].startswith("The access token is not valid")
