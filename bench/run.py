@@ -395,7 +395,8 @@ def ceiling(calibrate_url=None):
     try:
         base = f"http://127.0.0.1:{port}/"
         pid = server.process.pid
-        results = {"ceiling GET": wrk("ceiling-get", base + "document", server_pid=pid),
+        results = {"waitress alone GET": wrk("waitress-get", base + "raw", server_pid=pid),
+                   "ceiling GET": wrk("ceiling-get", base + "document", server_pid=pid),
                    "ceiling POST": wrk("ceiling-post", base + "document", script="post_same.lua",
                                        env={"BENCH_BODY": EMOTION_BODY}, server_pid=pid)}
         if calibrate_url:
@@ -591,11 +592,34 @@ def limit_table(results):
     return "\n".join(lines) if len(lines) > 4 else ""
 
 
+def breakdown(results):
+    """Where a request's time goes, layer by layer: CPU time per request (µs) of the server process (the cores it
+    used during the passes over the requests it answered: its own core is what bounds req/s), and of PostgreSQL
+    (not pinned: mostly on wrk's core)."""
+    def us(r, who="server"):
+        return r["cpu"][who] / r["rps"] * 1e6 if r["rps"] else float("nan")
+
+    raw = results.get("waitress alone GET")
+    lines = ["### Where the time goes: CPU µs per request, server process (PostgreSQL's apart)", "",
+             "| scenario | waitress alone (GET) | bare Pyramid (ceiling) | limit: + one psycopg statement | "
+             "limit: PostgreSQL | hyperdiary | hyperdiary: PostgreSQL | hyperdiary − limit |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for key in LIMITED:
+        label, limit_label = SCENARIOS[key][:2]
+        ceiling_row = results.get("ceiling POST" if key == "create" else "ceiling GET")
+        if label not in results or limit_label not in results or ceiling_row is None:
+            continue
+        h, l = results[label], results[limit_label]
+        lines.append(f"| {label} | {us(raw) if raw else float('nan'):.0f} | {us(ceiling_row):.0f} | {us(l):.0f} | "
+                     f"{us(l, 'postgres'):.0f} | {us(h):.0f} | {us(h, 'postgres'):.0f} | {us(h) - us(l):.0f} |")
+    return "\n".join(lines) if len(lines) > 4 else ""
+
+
 def table(results, title):
     """Every row measured: req/s, latency, answers; hyperdiary's scenarios also as a share of the ceiling
     without a database (what waitress and Pyramid alone serve), and the latency goals."""
     ceilings = {label: "ceiling POST" if label.startswith(("POST", "limit POST")) else "ceiling GET"
-                for label in results if label not in ("ceiling GET", "ceiling POST")}
+                for label in results if label not in ("ceiling GET", "ceiling POST", "waitress alone GET")}
     lines = [f"### {title}", "",
              "| scenario | conns | req/s | p50 ms | p99 ms | non-2xx | answers | of ceiling (no database) | goal "
              "| CPU server / postgres / wrk / other / steal |",
@@ -720,7 +744,8 @@ def main():
                                     with_limit=kind == "postgresql" and not args.no_limit)
         summary.update(results)
         report = "\n\n".join(part for part in (
-            limit_table(summary), table(summary, f"every row measured ({kind}, {entries:,} entries)"), header()) if part)
+            limit_table(summary), breakdown(summary), table(summary, f"every row measured ({kind}, {entries:,} entries)"),
+            header()) if part)
         name = f"{kind}-{entries}"
     (RESULTS / f"{name}.json").write_text(json.dumps({"when": stamp, "machine": machine(), "threads": THREADS,
                                                       "results": summary}, indent=2))
