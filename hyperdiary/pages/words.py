@@ -37,7 +37,7 @@ FIELDS = {
     "mood": "Mood", "current_password": "Current password", "password": "Password", "tags": "Tags",
     "completed": "Done", "duedate": "Due", "date_time": "When", "details": "Details", "subject": "Subject",
     "type": "Type", "entries": "Entries", "is_done": "Done", "schemas": "Entry types",
-    "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread", "every_days": "Every (days)",
+    "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread messages", "last_activity": "Last activity", "every_days": "Every (days)",
     "first_due": "First due", "next_due": "Next due", "last_answered": "Last answered", "acknowledged": "Acknowledged",
     "acknowledged_by": "Acknowledged by", "acknowledged_at": "Acknowledged at", "score": "Score",
 }
