@@ -15,6 +15,7 @@ from pyramid.traversal import lineage
 from .. import hypermedia as hm
 from ..resources.root import Root
 from . import forms, home, session, words
+from .followable import followable
 from . import scores as questionnaire_pages
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
@@ -38,7 +39,8 @@ def client_of(context):
 class Shown:
     """How the template shows values: dates in the client's zone, choices by their titles, images as images."""
 
-    def __init__(self, tz, titles: dict):
+    def __init__(self, request, tz, titles: dict):
+        self.request = request
         self.tz = tz
         self.zone_name = getattr(tz, "key", "UTC")
         self.titles = titles  # field name -> {value: title}
@@ -102,7 +104,7 @@ class Shown:
         if kind == "url":
             # An address is followed, not read: its link says what it leads to (the field's words).
             text = esc(label(field) if field else "open")
-            return f'<a href="{esc(value)}">{text}</a>' if words.followable(value) else text
+            return f'<a href="{esc(value)}">{text}</a>' if followable(self.request, value) else text
         if kind == "image":
             return f'<img class="picture" src="{esc(value)}" alt="{esc(field or "image")}">'
         if kind == "list":
@@ -328,7 +330,7 @@ def page(request, body, response) -> str:
         body = {"@url": request.url, "@type": "list", "@links": [], "value": body}
     descriptor = entry_descriptor(request, body)
     descriptors = list(body.get("@schemas") or ()) + ([descriptor] if descriptor is not None else [])
-    shown = Shown(tz, choice_titles(descriptors))
+    shown = Shown(request, tz, choice_titles(descriptors))
     is_root = isinstance(context, Root) and not request.view_name
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
@@ -348,7 +350,7 @@ def page(request, body, response) -> str:
     # The links a person follows: in words, and none that only takes writes (its form is on the page).
     links = [dict(link, label=words.link_label(link["name"])) for link in body.get("@links", ())
              if link.get("name") != "next" and link.get("name") not in words.FOR_PROGRAMS
-             and words.followable(link.get("url", ""))]
+             and followable(request, link.get("url", ""))]
     next_link = next((link["url"] for link in body.get("@links", ()) if link.get("name") == "next"), None)
     items = body.get("@items")
     if items and type(context).__name__ == "Clients":  # the caseload: clients whose answers need attention first

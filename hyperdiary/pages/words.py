@@ -3,8 +3,6 @@ the API's, never the page's. Entry fields and types take their titles from the s
 ones and the links take theirs from the tables here, and anything the tables do not know yet is turned into
 words (`diary.entries` → "Entries", `is_active` → "Is active") rather than shown raw."""
 
-import re
-
 # Links by name: what a person follows them for.
 LINKS = {
     "me": "My profile", "context": "About this server", "tagtypes": "Tag types", "users": "Users",
@@ -66,16 +64,6 @@ def kind_label(kind: str) -> str:
     return KINDS.get(last) or _words(last) or "hyperdiary"
 
 
-# Addresses whose GET answers 405: they only take writes, and the page shows each as its form (forms.py) or,
-# for the sign-in ones, the start page's sign-in and sign-up. A page never links to them (no dead ends); by
-# address, not name, since a diary calls its `diary.entries` just `entries`. tests/functional/test_pages_words.py
-# crawls every link of the pages and fails on a 405 this misses.
-WRITE_ONLY = re.compile(r"/(diary/entries/|goals/batch|invitations/|auth/(register|token|refresh|logout|session)|schemas/preview)$")
-
-
 # Links for programs, not people: a page does not show them (the API's JSON still has them).
 FOR_PROGRAMS = frozenset({"push.key", "context", "auth.session"})
 
-
-def followable(url: str) -> bool:
-    return not WRITE_ONLY.search(url.split("?", 1)[0])

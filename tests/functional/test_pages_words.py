@@ -89,3 +89,41 @@ def test_breadcrumbs_in_words_and_never_into_a_405(client):
     assert [li.get_text() for li in crumbs] == ["Clients", "Carol Client", "Diary", "Entries", "Record"]
     # The entries collection is only posted to (GET answers 405): named, not linked.
     assert crumbs[3].find("a") is None and crumbs[2].find("a") is not None
+
+
+def test_a_new_domains_write_only_link_is_no_page_link(app_settings, testapp):
+    """Which links only take writes is worked out from the registered views (pages/followable.py), so a
+    domain added later needs no list to keep up: its POST-only action, linked from the root, is not a link on
+    the page (its GET is a 405), while the same domain's readable resource is."""
+    import sys
+    import types
+
+    import webtest
+
+    from hyperdiary import main
+    from hyperdiary.models import dispose
+    from hyperdiary.resources.root import Root
+
+    def includeme(config):
+        config.add_view(lambda request: {"sent": True}, name="ping", context=Root, request_method="POST",
+                        renderer="json")
+        config.add_view(lambda request: {"pong": True}, name="pong", context=Root, request_method="GET",
+                        renderer="json")
+        config.add_root_link("ping", None, "ping")
+        config.add_root_link("pong", None, "pong")
+
+    module = types.ModuleType("tests_write_only_domain")
+    module.includeme = includeme
+    sys.modules[module.__name__] = module
+    app = main({}, **dict(app_settings, **{"hyperdiary.includes": module.__name__}))
+    try:
+        other = webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+        root = other.get("http://example.com/", headers={"Accept": "application/json"}).json
+        urls = {entry["name"]: entry["url"] for entry in root["@links"]}
+        assert other.get(urls["ping"], headers=HTML, status="*").status_int == 405
+        soup = BeautifulSoup(other.get("http://example.com/", headers=HTML).text, "html.parser")
+        hrefs = {a["href"] for a in soup.find_all("a", href=True)}
+        assert urls["pong"] in hrefs and urls["ping"] not in hrefs
+    finally:
+        dispose(app.registry)
+        del sys.modules[module.__name__]
