@@ -137,7 +137,7 @@ def _property_field(name: str, prop: dict, required: bool) -> dict | None:
     None for a key that is only ever read (documented as read-only)."""
     if prop.get("readOnly") or str(prop.get("description", "")).startswith("read-only"):
         return None
-    field = {"name": name, "title": prop.get("title") or words.field_label(name), "required": required}
+    field = {"name": name, "title": words.for_people(prop.get("title")) or words.field_label(name), "required": required}
     if prop.get("format") == "time":
         field["type"] = "time"
     else:
@@ -152,10 +152,11 @@ def _property_field(name: str, prop: dict, required: bool) -> dict | None:
         field["type"] = kind
         if choices is not None:
             field["choices"] = choices
-    for key, target in (("minimum", "min"), ("maximum", "max"), ("default", "default"),
-                        ("description", "description"), ("x-widget", "widget")):
+    for key, target in (("minimum", "min"), ("maximum", "max"), ("default", "default"), ("x-widget", "widget")):
         if key in prop:
             field[target] = prop[key]
+    if words.for_people(prop.get("description")):
+        field["description"] = prop["description"]
     if field["type"] == "text" and ("password" in name):
         field["type"] = "password"
     return field
@@ -291,11 +292,11 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
         if fields and guarded:
             fields = [f for f in fields if f["name"] not in guarded or request.has_permission(guarded[f["name"]], context)]
         if write.method in ("POST", "PATCH", "PUT"):
-            fields = pickers.picked(request, kind, fields)
+            fields = pickers.picked(request, kind or context, fields)  # a kind's references, or the resource's
         # A change starts from what the resource holds now; a new record from nothing.
         values = input_values(fields, body, tz) if write.method in ("PATCH", "PUT") and not write.name else {}
         show = "html" if write.name == "preview" else "follow"
         shown.append(Form(label, write.method, action, fields, {}, values,
                           etag if write.method != "POST" else None, show,
-                          (schema or {}).get("description")))
+                          words.for_people((schema or {}).get("description"))))
     return shown

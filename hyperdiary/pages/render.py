@@ -190,7 +190,7 @@ def columns(items: list) -> list[str]:
     for item in items:
         if isinstance(item, dict):
             for key in item:
-                if not key.startswith("@"):
+                if not key.startswith("@") and key not in words.HIDDEN_FIELDS:
                     seen.setdefault(key, None)
     return list(seen)
 
@@ -357,7 +357,11 @@ def page(request, body, response) -> str:
         items = questionnaire_pages.by_attention(items)
     if any(found["replaces_items"] for found in sections):
         items = None
-    fields = {key: value for key, value in body.items() if not key.startswith("@")}
+    fields = {key: value for key, value in body.items() if not key.startswith("@") and key not in words.HIDDEN_FIELDS}
+    if isinstance(fields.get("fields"), list) and "@id" in body:
+        # An entry type's fields are shown by their titles; their programming names are for its JSON.
+        fields["fields"] = [{k: v for k, v in f.items() if k != "name"} if isinstance(f, dict) else f
+                            for f in fields["fields"]]
     cols, mixed = item_columns(items) if items else ([], False)
     field_titles = {field["name"]: field["title"] for descriptor in descriptors
                     for field in descriptor.get("fields", ())}

@@ -127,3 +127,36 @@ def test_a_new_domains_write_only_link_is_no_page_link(app_settings, testapp):
     finally:
         dispose(app.registry)
         del sys.modules[module.__name__]
+
+
+def test_no_page_of_any_role_shows_a_programming_name(client, professional, caseload, admin, researcher):
+    """Every page a client, a professional, an admin and a researcher reach from their home, with a record of
+    each kind about: no IRI, link name (`goals.batch`), key (`every_days`, `@url`), record id or entry type
+    id (`emotion:1`) in what a person reads. The API description (`openapi.json`) is for programs."""
+    import re
+
+    from tests.functional.test_questionnaires import PHQ9, phq9
+
+    with_entry(client)
+    own = client.client()
+    configuration = link(own, "diary.configuration")
+    current = [s["@id"] for s in professional.get(configuration).json["@schemas"]]
+    professional.put(configuration, json={"schemas": current + [PHQ9]})
+    client.post(link(own, "diary.entries"), json=phq9(12, q9=2), status=201)
+    professional.post(link(own, "messages"), json={"text": "How was the week?"}, status=201)
+    client.post(link(own, "moods"), json={"mood": "happy", "logdate": "2024-01-01T10:00:00Z"}, status=201)
+    researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201)
+    link_names = {entry["name"] for body in (client.root(), own, professional.root(), admin.root())
+                  for entry in body["@links"] if "." in entry["name"]}
+    raw = re.compile(r"https?://|(?<![\w.])@\w+|\b[a-z]+_[a-z_]+\b|\b[0-9a-f]{32}\b|\b[a-z_]+:\d+\b|"
+                     + "|".join(rf"\b{re.escape(name)}\b" for name in sorted(link_names, key=len, reverse=True)))
+    found = {}
+    for api in (client, professional, admin, researcher):
+        for url, (status, _) in crawl(api, "http://example.com/", limit=80).items():
+            response = api.get(url, headers=HTML, status="*")
+            if response.content_type != "text/html" or url.endswith("/openapi.json"):
+                continue
+            text = " ".join(visible_text(BeautifulSoup(response.text, "html.parser")).split())
+            for match in raw.finditer(text):
+                found.setdefault((api.username, match.group(0)), (url, text[max(0, match.start() - 60):match.end() + 20]))
+    assert not found, found
