@@ -57,6 +57,16 @@ def registered_views(registry) -> Views:
     return views
 
 
+def has_page(registry, cls: type) -> bool:
+    """Whether a GET view without a name is registered for the class (or a base of it): its resource has a
+    page of its own. Worked out once per class."""
+    cache = registry.setdefault("page_has_page", {})
+    found = cache.get(cls)
+    if found is None:
+        found = cache[cls] = any(name == "" and issubclass(cls, c) for c, name in registered_views(registry).pages)
+    return found
+
+
 def _writes_of(registry, cls: type) -> tuple[tuple[Write, bool], ...]:
     """The writes registered for a class (or a base of it), each with whether a GET view of its name exists;
     worked out once per class."""
@@ -217,6 +227,9 @@ class Form(NamedTuple):
     # "html": the answer is shown in the page (a schema preview) instead of following it
     show: str = "follow"
     description: str | None = None
+    # What the fields are made from, where that names them more cheaply than the fields themselves (an entry
+    # type's form: its schema's $id): the rendered form's key in the FormCache.
+    source: tuple | None = None
 
 
 def _local_input(value, tz) -> str | None:

@@ -1,6 +1,7 @@
 """The page of a representation: one template for every resource (templates/page.html), fed from the JSON
 body the view answered, the resource it is of (for its forms and the client's time zone) and the caller."""
 import collections
+import itertools
 import html
 import datetime
 import re
@@ -22,10 +23,27 @@ DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[
 UTC = datetime.UTC
 
 
+# Characters beyond Latin-1 are written as references: one such character makes Python hold the whole page in
+# two bytes a character, and its UTF-8 encoding then costs several times more.
+NONE = '<span class="none" aria-label="not set">&#8212;</span>'
+
+
+TWO = tuple(f"{n:02d}" for n in range(100))
+# Text a cell does not show as text: addresses (links) and images (pictures).
+PASSED_ON = ("http://", "https://", "data:")
+
+
+def special(text: str) -> bool:
+    """Whether the text has a character HTML escapes: five `in` tests (each a memchr), several times cheaper
+    than a regex's character class or html.escape's five replacements, for the many that have none."""
+    return "&" in text or "<" in text or ">" in text or '"' in text or "'" in text
+
+
 def esc(value) -> str:
-    """A value as HTML text (and attribute value): &, <, >, " and ' escaped (the standard library's escape:
-    twice as fast as markupsafe's for the short strings of a table, and the same characters)."""
-    return html.escape(value if isinstance(value, str) else str(value), quote=True)
+    """A value as HTML text (and attribute value): &, <, >, " and ' escaped (the standard library's escape,
+    the same characters as markupsafe's)."""
+    text = value if type(value) is str else str(value)
+    return html.escape(text, quote=True) if special(text) else text
 
 
 def client_of(context):
@@ -75,7 +93,9 @@ class Shown:
             return value
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        moment = moment.astimezone(self.tz)
+        # (two-digit numbers from a table: half the cost of %-formatting, a third of isoformat's)
+        return f"{moment.year}-{TWO[moment.month]}-{TWO[moment.day]} {TWO[moment.hour]}:{TWO[moment.minute]}"
 
     def title(self, field: str, value):
         """A choice's title, where the field has labelled choices."""
@@ -94,7 +114,7 @@ class Shown:
     def _html(self, value, field: str = "") -> str:
         kind = self.kind(value)
         if kind == "none":
-            return '<span class="none" aria-label="not set">—</span>'
+            return NONE
         if kind == "bool":
             return "yes" if value else "no"
         if kind in ("number", "text"):
@@ -117,7 +137,23 @@ class Shown:
         return self._table(value)
 
     def _cell(self, value, field: str = "") -> str:
-        """A value in a table's cell: a list of records is named, not drawn (the item's own page shows it)."""
+        """A value in a table's cell: a list of records is named, not drawn (the item's own page shows it).
+        The common values (text, numbers, times, nothing) take the short way: a page of 50 entries has
+        hundreds of cells, and they were most of its cost."""
+        kind = type(value)
+        if kind is str:
+            if not value.startswith(PASSED_ON):
+                if len(value) >= 16 and value[4] == "-" and value[10] == "T" and value[13] == ":":
+                    shown = self.when(value)  # (the same text back when it is no date-time after all)
+                    if shown is not value:
+                        return f'<time datetime="{esc(value)}">{esc(shown)}</time>'
+                choices = self.titles.get(field)
+                return esc(choices.get(value, value) if choices is not None else value)
+        elif kind is int or kind is float:
+            choices = self.titles.get(field)
+            return esc(choices.get(value, value) if choices is not None else value)
+        elif value is None:
+            return NONE
         if field == "latest_scores" and type(value) is list:  # the caseload (questionnaires)
             return esc(questionnaire_pages.latest_scores_cell(value)) or '<span class="none">none</span>'
         if type(value) is list and value and all(isinstance(row, dict) for row in value):
@@ -149,11 +185,27 @@ class Shown:
 
     def items(self, items: list, cols: list, mixed: bool, field_titles: dict, type_titles: dict) -> Markup:
         """A listing's table: a row per item (a tombstone says when it was deleted); items of several types
-        (entries of five schemas) have their shared fields as columns, the others, where set, in `details`."""
-        heads = {c: esc(field_titles.get(c) or label(c)) for c in cols}
+        (entries of five schemas) have their shared fields as columns, the others, where set, in `details`.
+
+        The cost of a page of 50 entries is mostly here (a dozen values a row), so the loop is planned: the
+        items of one type have the same keys, and what a row of that shape needs (its type's cell, each
+        detail's escaped words and choice titles) is worked out once per shape, not once per value; the
+        common values (text that is no address, time or image; numbers) are written inline."""
+        names = {}
+
+        def name(key):  # a field's words, escaped
+            found = names.get(key)
+            if found is None:
+                found = names[key] = esc(field_titles.get(key) or label(key))
+            return found
+
+        heads = [(c, f'<td data-label="{name(c)}">') for c in cols]
         head = '<th scope="col"><span class="vh">link</span></th>' + ('<th scope="col">Type</th>' if mixed else "")
-        head += "".join(f'<th scope="col">{heads[c]}</th>' for c in cols)
+        head += "".join(f'<th scope="col">{name(c)}</th>' for c in cols)
         head += '<th scope="col">Details</th>' if mixed else ""
+        shared = set(cols)
+        cell, titles = self._cell, self.titles
+        plans, written = {}, {}
         rows = []
         for item in items:
             url = esc(item.get("@url", ""))
@@ -163,19 +215,46 @@ class Shown:
                 rows.append(f'<tr class="deleted"><td><a href="{url}">deleted</a></td><td colspan="{span}">deleted '
                             f'<time datetime="{esc(when)}">{esc(self.when(when))}</time></td></tr>')
                 continue
-            cells = f'<td><a href="{url}">open</a></td>'
+            cells = [f'<tr><td><a href="{url}">open</a></td>']
             if mixed:
                 kind = item.get("@type", "")
-                cells += f'<td data-label="Type">{esc(type_titles.get(kind) or words.kind_label(kind))}</td>'
+                plan = plans.get(kind)
+                if plan is None or plan[2] != item.keys():  # (one type's items have the same keys)
+                    plan = plans[kind] = (
+                        f'<td data-label="Type">{esc(type_titles.get(kind) or words.kind_label(kind))}</td>',
+                        [(key, f"<span><b>{name(key)}</b>: ", titles.get(key)) for key in item
+                         if key not in shared and key[:1] != "@"], item.keys())
+                cells.append(plan[0])
             # Each cell names its column (data-label): on a phone the rows stack, each cell under its name.
-            cells += "".join(f'<td data-label="{heads[c]}">{self._cell(item.get(c), c)}</td>' for c in cols)
+            for c, opening in heads:
+                cells.append(f"{opening}{cell(item.get(c), c)}</td>")
             if mixed:
-                shared = set(cols)
-                cells += '<td data-label="Details">' + "; ".join(
-                    f"<span><b>{esc(field_titles.get(key) or label(key))}</b>: {self._cell(value, key)}</span>"
-                    for key, value in item.items()
-                    if value is not None and key not in shared and not key.startswith("@")) + "</td>"
-            rows.append(f"<tr>{cells}</tr>")
+                details = []
+                for key, opening, choices in plan[1]:
+                    value = item[key]
+                    if value is None:
+                        continue
+                    kind = type(value)
+                    if kind is list or kind is dict:
+                        details.append(f"{opening}{cell(value, key)}</span>")
+                        continue
+                    # A choice, a slider's number, a yes: the same few values come back row after row, and
+                    # each is written once per page (only for this request: no record's values are kept).
+                    seen = (key, value, kind)
+                    span = written.get(seen)
+                    if span is None:
+                        if kind is str and not (len(value) >= 16 and value[10] == "T" and value[4] == "-") \
+                                and not value.startswith(PASSED_ON):
+                            text = esc(value if choices is None else choices.get(value, value))
+                        elif (kind is int or kind is float) and choices is None:
+                            text = str(value)
+                        else:
+                            text = cell(value, key)
+                        span = written[seen] = f"{opening}{text}</span>"
+                    details.append(span)
+                cells.append('<td data-label="Details">' + "; ".join(details) + "</td>")
+            cells.append("</tr>")
+            rows.append("".join(cells))
         return Markup(f'<table class="items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
@@ -189,10 +268,8 @@ def columns(items: list) -> list[str]:
     seen = {}
     for item in items:
         if isinstance(item, dict):
-            for key in item:
-                if not key.startswith("@") and key not in words.HIDDEN_FIELDS:
-                    seen.setdefault(key, None)
-    return list(seen)
+            seen.update(dict.fromkeys(item))
+    return [key for key in seen if key[:1] != "@" and key not in words.HIDDEN_FIELDS]
 
 
 def item_columns(items: list) -> tuple[list[str], bool]:
@@ -201,8 +278,10 @@ def item_columns(items: list) -> tuple[list[str], bool]:
     live = [item for item in items if isinstance(item, dict) and not item.get("@deleted")]
     if len({item.get("@type") for item in live}) <= 1:
         return columns(live), False
-    shared = [key for key in columns(live) if all(key in item for item in live)]
-    return shared, True
+    # How many items have each key (counted in C), in the order the keys come.
+    counts = collections.Counter(itertools.chain.from_iterable(live))
+    return [key for key, n in counts.items() if n == len(live) and key[:1] != "@"
+            and key not in words.HIDDEN_FIELDS], True
 
 
 def entry_descriptor(request, body: dict) -> dict | None:
@@ -241,12 +320,11 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
     collection that is only posted to answers its GET with 405) is named but not linked."""
     if context is None:
         return []
-    pages = forms.registered_views(request.registry).pages
     trail = []
     for resource in lineage(context):
         if isinstance(resource, Root):
             break
-        has_page = any(name == "" and isinstance(resource, cls) for cls, name in pages)
+        has_page = forms.has_page(request.registry, type(resource))
         name = str(resource.__name__)
         if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
             client = getattr(resource, "client", None)
@@ -293,7 +371,10 @@ class FormCache:
         if form.values or form.etag:
             # A change form shows a record's values: rendered each time, never kept in memory.
             return Markup(str(self.macro(form, n, zone)))
-        key = orjson.dumps([list(form), n, zone], default=str, option=orjson.OPT_NON_STR_KEYS)
+        if form.source is not None:  # what its fields are made of, named (a form's fields are kilobytes)
+            key = (form.source, form.title, form.method, form.action, form.show, n, zone)
+        else:
+            key = orjson.dumps([list(form), n, zone], default=str, option=orjson.OPT_NON_STR_KEYS)
         with self.lock:
             html = self.cache.get(key)
             if html is not None:
@@ -305,6 +386,23 @@ class FormCache:
             while len(self.cache) > self.SIZE:
                 self.cache.popitem(last=False)
         return html
+
+
+def static_urls(request):
+    """request.static_url, remembered per host: Pyramid's route generation cost as much as a table row, three
+    times a page."""
+    known = request.registry.setdefault("page_static_urls", {})
+    base = request.application_url
+
+    def static(path: str) -> str:
+        found = known.get((base, path))
+        if found is None:
+            found = request.static_url(path)
+            if len(known) < 64:
+                known[(base, path)] = found
+        return found
+
+    return static
 
 
 def page(request, body, response) -> str:
@@ -320,7 +418,7 @@ def page(request, body, response) -> str:
     # An error page says what the JSON says and nothing more (API.md §8): no breadcrumbs, which walk what
     # traversal found, and so told a record the caller may not see (found, then refused) from a missing one.
     crumbs = [] if is_error(body, response) else breadcrumbs(request, context)
-    common = {"user": user, "crumbs": crumbs, "static": request.static_url,
+    common = {"user": user, "crumbs": crumbs, "static": static_urls(request),
               "session_url": auth_url + "session", "register_url": auth_url + "register",
               "root_url": request.base_url, "label": label, "csrf": session.page_csrf(request)}
     if is_error(body, response):
@@ -370,7 +468,9 @@ def page(request, body, response) -> str:
         body=body, title=heading(body, descriptor, shown), kind_title=(descriptor or {}).get("title")
         or words.kind_label(body.get("@type", "")), fields=fields, links=links, next_link=next_link, items=items,
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
-        descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
+        descriptors=[{"title": d.get("title"), "description": d.get("description"), "url": d.get("@url"),
+                      "fields": ", ".join(str(f.get("title")) for f in d.get("fields", ())),
+                      "count": len(d.get("fields", ()))} for d in body.get("@schemas") or ()], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
         score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in ([descriptor] if
             descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None,
