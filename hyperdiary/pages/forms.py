@@ -125,6 +125,14 @@ def _inline(node, components, depth=0):
 def body_schema(request, context, name: str, method: str) -> dict | None:
     """THE one place that knows where a write's body schema comes from: the OpenAPI operation whose
     `x-view` is this view (the context's class or one it derives from, the view name, the method)."""
+    cache = request.registry.setdefault("page_body_schemas", {})
+    key = (type(context), name, method)
+    if key not in cache:  # (a walk over every operation of the document: once per class, name and method)
+        cache[key] = _body_schema(request, context, name, method)
+    return cache[key]
+
+
+def _body_schema(request, context, name: str, method: str) -> dict | None:
     document = _document(request)
     classes = {cls.__name__ for cls in type(context).__mro__}
     for operations in document["paths"].values():
@@ -264,7 +272,19 @@ def input_values(fields, body: dict, tz) -> dict:
 def with_icons(request, descriptor: dict) -> list[dict]:
     """The descriptor's fields, each choice's `x-icon` resolved through the schema's `x-resources` to an
     `icon_url` where the page may load it: inline (`data:image/...`) or from this server. The pages load
-    nothing from another host (their CSP says so), so an icon elsewhere is left out; the title stays."""
+    nothing from another host (their CSP says so), so an icon elsewhere is left out; the title stays.
+    Worked out once per entry type and host (a schema's $id names one document for good); read-only."""
+    cache = request.registry.setdefault("page_fields_with_icons", {})
+    key = (descriptor.get("@id"), request.base_url)
+    found = cache.get(key) if key[0] else None
+    if found is None:
+        found = _with_icons(request, descriptor)
+        if key[0] and len(cache) < 1024:
+            cache[key] = found
+    return found
+
+
+def _with_icons(request, descriptor: dict) -> list[dict]:
     urls = {r.get("name"): r.get("url") for r in descriptor.get("resources", ()) if isinstance(r, dict)}
     fields = []
     for field in descriptor["fields"]:

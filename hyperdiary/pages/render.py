@@ -204,7 +204,7 @@ class Shown:
         head += "".join(f'<th scope="col">{name(c)}</th>' for c in cols)
         head += '<th scope="col">Details</th>' if mixed else ""
         shared = set(cols)
-        cell, titles = self._cell, self.titles
+        cell, titles, when = self._cell, self.titles, self.when
         plans, written = {}, {}
         rows = []
         for item in items:
@@ -227,7 +227,17 @@ class Shown:
                 cells.append(plan[0])
             # Each cell names its column (data-label): on a phone the rows stack, each cell under its name.
             for c, opening in heads:
-                cells.append(f"{opening}{cell(item.get(c), c)}</td>")
+                value = item.get(c)
+                kind = type(value)
+                if kind is str and len(value) >= 16 and value[10] == "T" and value[4] == "-" and value[13] == ":":
+                    shown = when(value)  # (a date-time as fromisoformat read it has no character to escape)
+                    if shown is not value:
+                        cells.append(f'{opening}<time datetime="{value}">{shown}</time></td>')
+                        continue
+                elif kind is int and c not in titles:
+                    cells.append(f"{opening}{value}</td>")
+                    continue
+                cells.append(f"{opening}{cell(value, c)}</td>")
             if mixed:
                 details = []
                 for key, opening, choices in plan[1]:

@@ -183,6 +183,11 @@ def test_values_are_escaped(client, professional, caseload):
     journal = client.post(journals, json={"title": XSS, "description": XSS}, status=201).json["@url"]
     entry = {"@type": EMOTION, "dt": "2024-04-01T10:00:00Z", "emotion": "happy", "intensity": 1, "situation": XSS}
     client.post(link(client.client(), "diary.entries"), json=entry, status=201)
+    # A second type makes the listing's table mixed (its fields in one "details" cell, written by a shorter
+    # path); a text shaped like a time up to its 14th character is text all the same.
+    moment = "https://ns.hyperdiary.org/diary/schema/entry/moment:1"
+    client.post(link(client.client(), "diary.entries"), json={"@type": moment, "dt": "2024-04-02T10:00:00Z",
+                                                              "text": "2024-04-01T10:" + XSS}, status=201)
     client.patch(client.client()["@url"], json={"name": XSS})
     # Only http(s) values are links: a `javascript:` URL stays text.
     other = client.post(journals, json={"title": "javascript:alert(1)"}, status=201).json["@url"]
@@ -193,6 +198,8 @@ def test_values_are_escaped(client, professional, caseload):
         response = page(api, url)[0]
         assert XSS not in response.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    listing = page(client, link(client.client(), "diary.entries.items"))[0].text
+    assert "2024-04-01T10:&lt;script&gt;alert(1)&lt;/script&gt;" in listing and XSS not in listing
 
 
 # --- signing in with a cookie -----------------------------------------------------------------------------
