@@ -480,7 +480,9 @@ def page(request, body, response) -> str:
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
         descriptors=[{"title": d.get("title"), "description": d.get("description"), "url": d.get("@url"),
                       "fields": ", ".join(str(f.get("title")) for f in d.get("fields", ())),
-                      "count": len(d.get("fields", ()))} for d in body.get("@schemas") or ()], rendered_form=request.registry["page_forms"],
+                      "count": len(d.get("fields", ()))} for d in body.get("@schemas") or ()],
+        forms_html=Markup("".join(request.registry["page_forms"](form, n, shown.zone_name)
+                                  for n, form in enumerate(page_forms, 1))),
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
         score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in ([descriptor] if
             descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None,
