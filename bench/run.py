@@ -7,8 +7,6 @@ connections, a warm-up, then 2 passes of BENCH_DURATION seconds per scenario. Ea
 also given as a share of the ceiling measured in the same run.
 
     python bench/run.py              the table (make bench)
-    python bench/run.py --scale      page/sync latency at BENCH_ENTRIES vs BENCH_SCALE entries, with the
-                                     PostgreSQL plans of both (make bench-scale)
     python bench/run.py --profile    after the measured passes, two more per hyperdiary scenario under
                                      py-spy (pip install py-spy): flame graphs and where the time goes
     python bench/run.py --calibrate  also the ceiling after 1 and 3 SELECTs: what round trips alone cost
@@ -18,7 +16,6 @@ Environment (defaults in brackets):
   BENCH_POSTGRES_URL  the PostgreSQL server [postgresql+psycopg://postgres@127.0.0.1:5432/test]; the bench
                       uses its own database hyperdiary_bench_<entries> there, created when missing
   BENCH_ENTRIES       entries in the bench client's diary [10000]
-  BENCH_SCALE         with --scale, the large count [1000000]
   BENCH_THREADS       waitress threads, for the ceiling and hyperdiary alike [4]
   BENCH_CONNECTIONS   wrk connections [8]
   BENCH_DURATION      seconds per measured pass [10]; BENCH_WARMUP seconds of warm-up [3]
@@ -26,6 +23,7 @@ Environment (defaults in brackets):
   BENCH_QUIET_WAIT    seconds to wait for an idle machine before a scenario [300]; a pass during which
                       other processes used over 0.1 core is repeated, at most BENCH_RETRIES times [3]
 Raw wrk output, server logs, a JSON summary and the table (markdown) go to bench/results/.
+`make bench-scale` (1,000,000 entries over 10,000 clients against 10,000) is bench/scale.py, on these helpers.
 """
 import argparse
 import collections
@@ -462,42 +460,6 @@ def hyperdiary(kind, entries, scenarios=DEFAULT_SCENARIOS, profiling=False):
         app.stop()
 
 
-def scale(kind, small, large, scenarios, rounds):
-    """Both databases served at once (the idle server costs nothing), their passes interleaved
-    (small, large, small, large ...) so that drift of the machine's speed hits both alike."""
-    apps = {size: Hyperdiary(kind, size) for size in (small, large)}
-    try:
-        results = {size: {} for size in apps}
-        for key in scenarios:
-            passes = {size: [] for size in apps}
-            for size, app in apps.items():
-                wait_for_quiet()
-                warm_up(**app.request(key))
-            for number in range(1, rounds + 1):
-                for size, app in apps.items():
-                    print(f"  {app.name(key)} round {number}", file=sys.stderr)
-                    passes[size].append(measured_pass(f"{app.name(key)}.{number}",
-                                                      server_pid=app.server.process.pid, **app.request(key)))
-            for size in apps:
-                results[size][SCENARIOS[key][0]] = combine(passes[size])
-        return results, {size: app.state for size, app in apps.items()}
-    finally:
-        for app in apps.values():
-            app.stop()
-
-
-def execution_times(explain_text):
-    """{scenario: PostgreSQL's Execution Time (ms) of the last SELECT of its request}: the listing query
-    for page and sync, the entry's primary-key lookup for GET one entry."""
-    times = {}
-    for section in explain_text.split("\n## ")[1:]:
-        label = section.split(":", 1)[0]
-        found = re.findall(r"Execution Time: ([\d.]+) ms", section)
-        if found:
-            times[label] = float(found[-1])
-    return times
-
-
 # --- the report ------------------------------------------------------------------------------------
 
 
@@ -565,16 +527,8 @@ def database_version(kind):
     return f"PostgreSQL {version}"
 
 
-def explain(kind, entries, state):
-    output = subprocess.run([PYTHON, str(BENCH / "explain.py"), database_url(kind, entries), state["access"],
-                             state["modified_after"]], capture_output=True, text=True, check=True).stdout
-    (RESULTS / f"explain-{kind}-{entries}.txt").write_text(output)
-    return output
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", action="store_true", help="page/sync latency at BENCH_ENTRIES vs BENCH_SCALE")
     parser.add_argument("--profile", action="store_true", help="an extra pass per scenario under py-spy")
     parser.add_argument("--no-ceiling", action="store_true", help="hyperdiary alone (no ratios)")
     parser.add_argument("--calibrate", action="store_true",
@@ -597,37 +551,14 @@ def main():
         return (f"{stamp} — {versions} — wrk {CONNECTIONS} connections on "
                 f"core {WRK_CORE}, waitress {THREADS} threads on core {SERVER_CORE}, {WARMUP} s warm-up + {passes}")
 
-    if args.scale:
-        large = int(os.environ.get("BENCH_SCALE", 1_000_000))
-        rounds = int(os.environ.get("BENCH_ROUNDS", 3))
-        scale_scenarios = tuple(key for key in chosen if key in ("page", "sync", "entry")) or ("page", "sync")
-        results, states = scale(kind, entries, large, scale_scenarios, rounds)
-        plans = {size: execution_times(explain(kind, size, states[size])) for size in (entries, large)}
-        lines = [f"### Scale: {entries:,} vs {large:,} entries", "",
-                 header(f"{rounds} × {DURATION} s per scenario and size, interleaved"), "",
-                 "| scenario | req/s small | req/s large | p50 ms small | p50 ms large | p50 ratio | p99 ms small "
-                 "| p99 ms large | p99 ratio | SQL ms small | SQL ms large |",
-                 "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        for label in results[entries]:
-            s, b = results[entries][label], results[large][label]
-            sql = [f"{plans[size].get(label, float('nan')):.3f}" for size in (entries, large)]
-            lines.append(f"| {label} | {s['rps']:,.0f} | {b['rps']:,.0f} | {s['p50']:.2f} | {b['p50']:.2f} | "
-                         f"{b['p50'] / s['p50']:.2f} | {s['p99']:.2f} | {b['p99']:.2f} | {b['p99'] / s['p99']:.2f} | "
-                         f"{sql[0]} | {sql[1]} |")
-        lines += ["", "Target: latency at the large count ≤ 1.2 × at the small one. SQL ms: PostgreSQL's execution "
-                  "time (EXPLAIN ANALYZE) of the request's main query; plans in "
-                  f"bench/results/explain-{kind}-{entries}.txt and explain-{kind}-{large}.txt"]
-        report, summary = "\n".join(lines), {"small": results[entries], "large": results[large], "plans_ms": plans}
-        name = f"scale-{kind}"
-    else:
-        if args.calibrate:
-            seed(kind, entries)
-        summary = {} if args.no_ceiling else ceiling(database_url(kind, entries) if args.calibrate else None)
-        results, state = hyperdiary(kind, entries, chosen, profiling=args.profile)
-        summary.update(results)
-        report = table(summary, f"hyperdiary on {kind} ({entries:,} entries) vs the bare-Pyramid ceiling") + \
-            "\n\n" + header()
-        name = f"{kind}-{entries}"
+    if args.calibrate:
+        seed(kind, entries)
+    summary = {} if args.no_ceiling else ceiling(database_url(kind, entries) if args.calibrate else None)
+    results, state = hyperdiary(kind, entries, chosen, profiling=args.profile)
+    summary.update(results)
+    report = table(summary, f"hyperdiary on {kind} ({entries:,} entries) vs the bare-Pyramid ceiling") + \
+        "\n\n" + header()
+    name = f"{kind}-{entries}"
     (RESULTS / f"{name}.json").write_text(json.dumps({"when": stamp, "machine": machine(), "threads": THREADS,
                                                       "results": summary}, indent=2))
     (RESULTS / f"{name}.md").write_text(report + "\n")

@@ -22,7 +22,7 @@ def entry_changed(event):
 
 
 def _keep_score(dbsession, entry, score):
-    row = dbsession.get(Score, entry.id)
+    row = dbsession.get(Score, (entry.id, entry.client_id))  # (its key: entry_id, client_id)
     if score is None:
         if row is not None:
             dbsession.delete(row)
@@ -40,7 +40,8 @@ def _keep_attention(request, entry, flags):
     """A raised flag makes (or revives) the entry's attention item; different flags ask for a new
     acknowledgement; no flag any more leaves a tombstone."""
     dbsession = request.dbsession
-    row = dbsession.scalar(select(Attention).where(Attention.entry_id == entry.id))
+    row = dbsession.scalar(select(Attention).where(Attention.entry_id == entry.id,
+                                                          Attention.client_id == entry.client_id))
     if not flags:
         if row is not None and row.deleted is None:
             soft_delete(row, request.now)
