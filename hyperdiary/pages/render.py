@@ -21,6 +21,7 @@ from . import scores as questionnaire_pages
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 UTC = datetime.UTC
+ID = re.compile(r"[0-9a-f]{12,}")  # a step named by a record's id (a uuid's hex, a schema's key)
 
 
 # Characters beyond Latin-1 are written as references: one such character makes Python hold the whole page in
@@ -349,7 +350,10 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
             registered.page_permissions[(cls, name)] is None
             or request.has_permission(registered.page_permissions[(cls, name)], resource))}
         name = str(resource.__name__)
-        if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
+        title = getattr(resource, "title", None)  # a chart's, an entry type's: its title, not its id
+        if isinstance(title, str) and title:
+            shown = title
+        elif len(name) >= 32 or ID.fullmatch(name):  # a record's id: the client's name where it is the client, else what it is
             client = getattr(resource, "client", None)
             own = getattr(client, "name", None) if getattr(resource, "holds_client", False) and \
                 name == getattr(client, "id", None) else None
@@ -467,6 +471,8 @@ def page(request, body, response) -> str:
     # Sections a domain adds to the page of its resources (the care team's chat, feedback, invitation code).
     sections = [found for found in (section(request, context, body, shown)
                                     for section in request.registry.get("page_sections", ())) if found]
+    # (A section that shows some of the body's fields in its own way hides them from the fields' list.)
+    hidden = {key for found in sections for key in found.get("hides", ())}
     if any(found["replaces_post"] for found in sections):
         page_forms = [form for form in page_forms if form.method != "POST"]
     # The links a person follows: in words, and none that only takes writes (its form is on the page).
@@ -483,7 +489,8 @@ def page(request, body, response) -> str:
         descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None
     # The score in words says all its fields do (and its flags by their labels, not their fields' names).
     fields = {key: value for key, value in body.items()
-              if not key.startswith("@") and key not in words.HIDDEN_FIELDS and not (score and key == "score")}
+              if not key.startswith("@") and key not in words.HIDDEN_FIELDS and key not in hidden
+              and not (score and key == "score")}
     if isinstance(fields.get("fields"), list) and "@id" in body:
         # An entry type's fields are shown by their titles; their programming names are for its JSON.
         fields["fields"] = [{k: v for k, v in f.items() if k != "name"} if isinstance(f, dict) else f

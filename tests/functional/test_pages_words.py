@@ -153,7 +153,9 @@ def test_no_page_of_any_role_shows_a_programming_name(client, professional, case
     researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201)
     link_names = {entry["name"] for body in (client.root(), own, professional.root(), admin.root())
                   for entry in body["@links"] if "." in entry["name"]}
-    raw = re.compile(r"https?://|(?<![\w.])@\w+|\b[a-z]+_[a-z_]+\b|\b[0-9a-f]{32}\b|\b[a-z_]+:\d+\b|"
+    # (A record's id shortened in a breadcrumb is still an id; so are names run together, "Fromdate".)
+    raw = re.compile(r"https?://|(?<![\w.])@\w+|\b[a-z]+_[a-z_]+\b|\b[0-9a-f]{12,}|\b[a-z_]+:\d+\b|"
+                     r"\b(?:From|To|Start|Target|Reminder|Log|Due)(?:date|time)\b|"
                      + "|".join(rf"\b{re.escape(name)}\b" for name in sorted(link_names, key=len, reverse=True)))
     found = {}
     for api in (client, professional, admin, researcher):
@@ -165,3 +167,24 @@ def test_no_page_of_any_role_shows_a_programming_name(client, professional, case
             for match in raw.finditer(text):
                 found.setdefault((api.username, match.group(0)), (url, text[max(0, match.start() - 60):match.end() + 20]))
     assert not found, found
+
+
+def test_a_chart_page_in_words(client):
+    """A chart's page: its title in the breadcrumbs (not its id), its range in words, its numbers as a table of
+    days and series (not `categories`, `series`, `Kind: entries`, `Type: bar`)."""
+    with_entry(client)
+    chart = next(c for c in client.get(link(client.client(), "charts")).json["@items"] if c["kind"] == "entries")
+    soup = soup_of(client, chart["@url"] + "?fromdate=2024-03-31&todate=2024-04-02")
+    crumbs = [li.get_text() for li in soup.find("ol", class_="crumbs").find_all("li")]
+    assert crumbs[-1] == chart["title"][:19] + "…" if len(chart["title"]) > 20 else chart["title"], crumbs
+    fields = dict(zip([dt.get_text() for dt in soup.find("dl", class_="fields").find_all("dt")],
+                      [dd.get_text() for dd in soup.find("dl", class_="fields").find_all("dd")]))
+    assert fields == {"From": "2024-03-31", "To": "2024-04-02", "Time zone": "UTC"}, fields
+    table = soup.find(id="numbers-h").find_parent("section").find("table")
+    heads = [th.get_text() for th in table.thead.find_all("th")]
+    assert heads[0] == "Day" and len(heads) > 1, heads
+    rows = [[cell.get_text() for cell in tr.find_all(["th", "td"])] for tr in table.tbody.find_all("tr")]
+    assert [row[0] for row in rows] == ["2024-03-31", "2024-04-01", "2024-04-02"]
+    text = visible_text(soup)
+    for raw in ("Kind", "entries", "bar", "Categories", "Series", "X label"):
+        assert raw not in text, raw
