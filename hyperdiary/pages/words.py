@@ -40,7 +40,7 @@ FIELDS = {
     "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread messages", "last_activity": "Last activity", "every_days": "Every (days)",
     "first_due": "First due", "next_due": "Next due", "last_answered": "Last answered", "acknowledged": "Acknowledged",
     "acknowledged_by": "Acknowledged by", "acknowledged_at": "Acknowledged at", "score": "Score", "@url": "Open",
-    "fromdate": "From", "todate": "To", "bands": "Score bands",
+    "fromdate": "From", "todate": "To", "bands": "Score bands", "feedback_count": "Replies",
 }
 
 # Kinds by the last part of their @type, where it is not a word already.

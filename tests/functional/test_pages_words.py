@@ -188,3 +188,17 @@ def test_a_chart_page_in_words(client):
     text = visible_text(soup)
     for raw in ("Kind", "entries", "bar", "Categories", "Series", "X label"):
         assert raw not in text, raw
+
+
+def test_an_entry_page_shows_its_feedback_not_a_count(client, professional, caseload):
+    """The number of replies is for programs (`feedback_count`); the page shows the replies themselves."""
+    with_entry(client)
+    entry = client.get(link(client.client(), "diary.entries.items")).json["@items"][0]
+    professional.post(link(client.get(entry["@url"]).json, "feedback"), json={"text": "Well noticed"}, status=201)
+    soup = soup_of(client, entry["@url"])
+    labels = [dt.get_text() for dt in soup.find("dl", class_="fields").find_all("dt")]
+    assert "When" in labels and not any("eedback" in label or "Repl" in label for label in labels), labels
+    assert "Well noticed" in soup.find(id="feedback-h").find_parent("section").get_text()
+    # In the list of entries, a column of numbers says what it counts.
+    listing = soup_of(client, link(client.client(), "diary.entries.items"))
+    assert "Replies" in [th.get_text() for th in listing.find("table", class_="items").thead.find_all("th")]
