@@ -7,6 +7,7 @@ body's JSON Schema, which `body_schema` takes from the OpenAPI document (every o
 `x-view`); diary entries take theirs from the diary's configured entry schemas (their descriptors).
 """
 import datetime
+import re
 from typing import NamedTuple
 
 from .. import hypermedia as hm
@@ -232,6 +233,13 @@ class Form(NamedTuple):
     # What the fields are made from, where that names them more cheaply than the fields themselves (an entry
     # type's form: its schema's $id): the rendered form's key in the FormCache.
     source: tuple | None = None
+    anchor: str | None = None  # the form's id, where a link leads straight to it (form_anchor)
+
+
+def form_anchor(entry_type: str) -> str:
+    """The id of the entries page's form of a new entry of this type (`…/phq-9:1` → `new-phq-9-1`): where the
+    home's "Fill in PHQ-9" leads."""
+    return "new-" + re.sub(r"[^A-Za-z0-9_-]+", "-", str(entry_type).rstrip("/").rsplit("/", 1)[-1]).strip("-")
 
 
 def _local_input(value, tz) -> str | None:

@@ -189,6 +189,8 @@ def stored(api, url) -> dict:
 
 
 def test_a_clients_day(app, testapp, client, professional, caseload, live_server, sized):
+    from playwright.sync_api import expect
+
     page, width = sized
     carol = client
     own, with_feedback = seed(app, testapp, carol, professional, caseload)
@@ -210,12 +212,14 @@ def test_a_clients_day(app, testapp, client, professional, caseload, live_server
                                                             "todate": today_in("Europe/Amsterdam")}).json
     assert [item["iscompleted"] for day in tracker["goaltracker"] for item in day["goals"]] == [True]
 
-    # The questionnaire due, from the home: its form on the entries page.
-    page.get_by_role("link", name="fill in", exact=True).click()
+    # The questionnaire due, from the home: its own form on the entries page, in view.
+    page.get_by_role("link", name="Fill in PHQ-9", exact=True).click()
     walk.check()
     if width == 360:
         shot(page, "phone-entries", full_page=False)
     form = entries_form(page, "PHQ-9")
+    assert page.url.endswith("#" + form.get_attribute("id"))
+    expect(form.get_by_role("heading", name="New entry: PHQ-9")).to_be_in_viewport()
     for n in range(1, 10):
         field(form, f"q{n}").get_by_label("Several days" if n in (1, 2, 4) else "Not at all").check()
     form.get_by_role("button", name="Save").click()
