@@ -63,6 +63,7 @@ class Shown:
         self.tz = tz
         self.zone_name = getattr(tz, "key", "UTC")
         self.titles = titles  # field name -> {value: title}
+        self.row_link = "open"  # the words of a listing's link in each row (words.row_link)
 
     def kind(self, value) -> str:
         if value is None:
@@ -129,7 +130,7 @@ class Shown:
             return f'<time datetime="{esc(value)}">{esc(self.when(value))}</time>'
         if kind == "url":
             # An address is followed, not read: its link says what it leads to (the field's words).
-            text = esc(label(field) if field else "open")
+            text = esc(words.LINK_TEXTS.get(field) or label(field) if field else "open")
             return f'<a href="{esc(value)}">{text}</a>' if followable(self.request, value) else text
         if kind == "image":
             return f'<img class="picture" src="{esc(value)}" alt="{esc(field or "image")}">'
@@ -223,7 +224,7 @@ class Shown:
                 rows.append(f'<tr class="deleted"><td><a href="{url}">deleted</a></td><td colspan="{span}">deleted '
                             f'<time datetime="{esc(when)}">{esc(self.when(when))}</time></td></tr>')
                 continue
-            cells = [f'<tr><td><a href="{url}">open</a></td>']
+            cells = [f'<tr><td><a href="{url}">{self.row_link}</a></td>']
             if mixed:
                 kind = item.get("@type", "")
                 plan = plans.get(kind)
@@ -457,6 +458,7 @@ def page(request, body, response) -> str:
     descriptor = entry_descriptor(request, body)
     descriptors = list(body.get("@schemas") or ()) + ([descriptor] if descriptor is not None else [])
     shown = Shown(request, tz, choice_titles(descriptors))
+    shown.row_link = esc(words.row_link(body.get("@type", "")))
     is_root = isinstance(context, Root) and not request.view_name
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.

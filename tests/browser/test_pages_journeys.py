@@ -353,7 +353,7 @@ def test_a_professionals_day(app, testapp, client, professional, caseload, live_
     page.locator("main").get_by_role("link", name="Needs attention", exact=True).click()
     walk.check()
     flagged_row = page.locator("table.items tbody tr").first
-    flagged_row.get_by_role("link", name="Entry", exact=True).click()
+    flagged_row.get_by_role("link", name="See the answer", exact=True).click()
     page.wait_for_url(walk.local(flagged["@url"]))
     walk.check()
     assert page.get_by_text(f"Needs attention: {FLAG}").is_visible()
@@ -364,7 +364,7 @@ def test_a_professionals_day(app, testapp, client, professional, caseload, live_
     # Acknowledged: one button, on the flagged answer's item in the list of what needs attention.
     page.go_back()
     assert FLAG in flagged_row.inner_text()
-    flagged_row.get_by_role("link", name="open", exact=True).click()
+    flagged_row.get_by_role("link", name="Review the flag", exact=True).click()
     walk.check()
     assert FLAG in page.locator("main").inner_text() and "q9" not in page.locator("main").inner_text()
     page.get_by_role("button", name="Mark as acknowledged").click()

@@ -202,3 +202,20 @@ def test_an_entry_page_shows_its_feedback_not_a_count(client, professional, case
     # In the list of entries, a column of numbers says what it counts.
     listing = soup_of(client, link(client.client(), "diary.entries.items"))
     assert "Replies" in [th.get_text() for th in listing.find("table", class_="items").thead.find_all("th")]
+
+
+def test_the_attention_lists_links_say_what_they_open(client, professional, caseload):
+    """A flagged answer's row: "Review the flag" (its own page, to acknowledge it) and "See the answer" (the
+    entry), not "open" and "Entry"."""
+    from tests.functional.test_questionnaires import PHQ9, phq9
+
+    own = client.client()
+    configuration = link(own, "diary.configuration")
+    current = [s["@id"] for s in professional.get(configuration).json["@schemas"]]
+    professional.put(configuration, json={"schemas": current + [PHQ9]})
+    answer = client.post(link(own, "diary.entries"), json=phq9(12, q9=2), status=201).json
+    attention = link(professional.get(own["@url"]).json, "attention")
+    item = professional.get(attention).json["@items"][0]["@url"]
+    row = soup_of(professional, attention).find("table", class_="items").tbody.tr
+    links = {a.get_text(): a["href"] for a in row.find_all("a")}
+    assert links == {"Review the flag": item, "See the answer": answer["@url"]}, links
