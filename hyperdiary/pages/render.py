@@ -231,7 +231,7 @@ class Shown:
                 if plan is None or plan[2] != item.keys():  # (one type's items have the same keys)
                     plan = plans[kind] = (
                         f'<td data-label="Type">{esc(type_titles.get(kind) or words.kind_label(kind))}</td>',
-                        [(key, f"<span><b>{name(key)}</b>: ", titles.get(key)) for key in item
+                        [(key, f"<span><b>{name(key)}</b>{after(name(key))} ", titles.get(key)) for key in item
                          if key not in shared and key[:1] != "@"], item.keys())
                 cells.append(plan[0])
             # Each cell names its column (data-label): on a phone the rows stack, each cell under its name.
@@ -275,6 +275,11 @@ class Shown:
             cells.append("</tr>")
             rows.append("".join(cells))
         return Markup(f'<table class="items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def after(words: str) -> str:
+    """The colon after a field's words before its value, unless they end a sentence ("How do you feel?")."""
+    return "" if words[-1:] in "?:.!" else ":"
 
 
 def label(name: str) -> str:

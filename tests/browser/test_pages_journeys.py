@@ -83,6 +83,11 @@ class Walk:
                                  "dd.textContent.trim().length > 4 && dd.getBoundingClientRect().width < 64)"
                                  ".map(dd => dd.previousElementSibling.textContent.slice(0, 40))")
         assert squeezed == [], (page.url, squeezed)
+        # A name that ends in "?" takes no colon after it: a table's stacked rows on a phone (their column's
+        # name before each value), a row's details.
+        stacked = page.evaluate("[...document.querySelectorAll('td[data-label]')].map(td => getComputedStyle(td, "
+                                "'::before').content).filter(c => /[?:.!]\\s*:/.test(c))")
+        assert stacked == [] and "?:" not in page.locator("main").inner_text(), (page.url, stacked)
         self.visited.append(page.url)
 
     def crawl(self):

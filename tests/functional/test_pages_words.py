@@ -219,3 +219,13 @@ def test_the_attention_lists_links_say_what_they_open(client, professional, case
     row = soup_of(professional, attention).find("table", class_="items").tbody.tr
     links = {a.get_text(): a["href"] for a in row.find_all("a")}
     assert links == {"Review the flag": item, "See the answer": answer["@url"]}, links
+
+
+def test_no_colon_after_a_question(client):
+    """A row's details name each value: "How do you feel? sad", not "How do you feel?: sad"."""
+    with_entry(client)
+    client.post(link(client.client(), "diary.entries"), json={
+        "@type": "https://ns.hyperdiary.org/diary/schema/entry/moment:1", "dt": "2024-04-02T10:00:00Z",
+        "text": "Sun"}, status=201)
+    text = " ".join(visible_text(soup_of(client, link(client.client(), "diary.entries.items"))).split())
+    assert "How do you feel? Sad" in text and "?:" not in text
