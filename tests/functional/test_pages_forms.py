@@ -79,3 +79,14 @@ def test_a_write_of_constants_alone_is_one_button(client, professional, caseload
     assert form.find_all(["input", "textarea", "select"]) == [] and form.find("p", class_="hint") is None
     assert form["data-const-1"] == '{"acknowledged": true}'
     assert form.find("button", type="submit").get_text() == "Mark as acknowledged"
+
+
+def test_a_date_times_hint_names_the_zone_it_is_typed_in(client):
+    """A mood's `logdate` is typed in the client's zone (pages.js sends it as UTC): its hint says that zone, not
+    the API's "(UTC)"."""
+    own = client.client()
+    client.patch(own["@url"], json={"time_zone": "Europe/Amsterdam"})
+    field = soup_of(client, link(own, "moods")).find(attrs={"data-field": "logdate"})
+    assert field.find("input")["type"] == "datetime-local"
+    hint = field.find("p", class_="hint").get_text()
+    assert "UTC" not in hint and "Europe/Amsterdam" in hint, hint
