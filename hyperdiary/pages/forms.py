@@ -328,6 +328,9 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
             fields = [f for f in fields if f["name"] not in guarded or request.has_permission(guarded[f["name"]], context)]
         if write.method in ("POST", "PATCH", "PUT"):
             fields = pickers.picked(request, kind or context, fields)  # a kind's references, or the resource's
+        omits = getattr(kind or context, "page_form_omits", ())  # a reference no list can offer: another way
+        if fields and omits:
+            fields = [f for f in fields if f["name"] not in omits]
         # A change starts from what the resource holds now; a new record from nothing.
         values = input_values(fields, body, tz) if write.method in ("PATCH", "PUT") and not write.name else {}
         show = "html" if write.name == "preview" else "follow"

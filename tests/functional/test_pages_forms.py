@@ -90,3 +90,13 @@ def test_a_date_times_hint_names_the_zone_it_is_typed_in(client):
     assert field.find("input")["type"] == "datetime-local"
     hint = field.find("p", class_="hint").get_text()
     assert "UTC" not in hint and "Europe/Amsterdam" in hint, hint
+
+
+def test_a_subjects_member_is_named_by_username_not_typed_as_an_address(researcher):
+    """No list of accounts can be offered to a researcher (they may list none, nor learn which usernames exist):
+    the form asks for the colleague's username, never an account's address."""
+    subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    form = next(form for form in soup_of(researcher, link(subject, "members")).find_all("form", class_="write")
+                if form["data-method"] == "POST")
+    assert [field["data-field"] for field in form.find_all(class_="field")] == ["username"]
+    assert form.find("label").get_text(" ", strip=True).startswith("The researcher's username")
