@@ -24,9 +24,12 @@ def numbers(body: dict) -> Markup:
             value = values[n] if n < len(values) else None
             cells.append(f'<td data-label="{heads[column]}">{NONE if value is None else esc(value)}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    return Markup('<section aria-labelledby="numbers-h"><h2 id="numbers-h">The numbers</h2><div class="scroll">'
-                  f'<table class="items numbers"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
-                  '</table></div></section>')
+    # Folded (a row a day is long), and a table even on a phone: its few narrow columns scroll in their own box
+    # if they must, never the page (its box is focusable, so a keyboard scrolls it too).
+    return Markup('<section aria-labelledby="numbers-h"><h2 id="numbers-h">The numbers</h2><details>'
+                  f'<summary>The table, {len(rows)} rows</summary><div class="numbers" tabindex="0" role="region" '
+                  f'aria-label="The numbers, as a table"><table><thead><tr>{head}</tr></thead>'
+                  f'<tbody>{"".join(rows)}</tbody></table></div></details></section>')
 
 
 def page_sections(request, context, body, show) -> dict | None:

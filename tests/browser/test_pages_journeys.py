@@ -264,6 +264,11 @@ def test_a_clients_day(app, testapp, client, professional, caseload, live_server
     assert [m["text"] for m in carol.get(link(own, "messages")).json["@items"]] == \
         ["Better, thank you", "How was the week?"]
 
+    # A chart's page, its numbers unfolded: a table that does not push the page sideways.
+    walk.goto(carol.get(link(own, "charts")).json["@items"][0]["@url"])
+    page.get_by_text("The table,").click()
+    walk.check(again=True)
+
     # Deleting asks first; "No, keep it" keeps the record.
     moment = written["Moment"]
     walk.goto(moment)
