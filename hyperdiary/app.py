@@ -75,6 +75,8 @@ def main(global_config, **settings):
         # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.
         for name in settings.get("hyperdiary.includes", "").split():
             config.include(name)
+        # After the domains: it wraps what models, lineage and accounts register.
+        config.include(".replicas")
         config.include(".conditional")
         config.include(".compression")
         config.include(".cors")

@@ -120,10 +120,11 @@ def reader(settings, engine):
 
 
 def dispose(registry):
-    """Close every pooled connection of an app: its engine, its read engine and the audit trail's (a test
+    """Close every pooled connection of an app: its engine, its read engine, the audit trail's and the read
+    replicas' (a test
     that makes apps of its own, a command that ends). (Not an `engine_disposed` listener on the app's engine:
     an engine with any event listener runs every statement through SQLAlchemy's slower, dispatching path.)"""
-    for name in ("dbengine", "read_dbengine", "audit_engine"):
+    for name in ("dbengine", "read_dbengine", "audit_engine", "replicas"):
         engine = registry.get(name)
         if engine is not None:
             engine.dispose()
