@@ -122,3 +122,59 @@ class Clusters:
             except subprocess.CalledProcessError:
                 pass  # (already stopped by the test)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PgBouncer:
+    """Debian's PgBouncer on PGBOUNCER_PORT in transaction pooling mode, in front of `database` on `host`:`port`,
+    with few server connections (`pool_size`), so that every client's transactions share them."""
+
+    def __init__(self, host: str, port: int, database: str, pool_size: int = 3):
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not os.path.exists(binary):
+            pytest.skip("no pgbouncer: apt-get install pgbouncer (.ci/run does)")
+        # PgBouncer refuses to run as root.
+        self.prefix, why = _as_postgres()
+        if self.prefix is None:
+            pytest.skip(why)
+        self.root = pathlib.Path(tempfile.mkdtemp(prefix="hd-pgbouncer-"))
+        (self.root / "users.txt").write_text('"postgres" ""\n', encoding="utf-8")
+        (self.root / "pgbouncer.ini").write_text(f"""[databases]
+hyperdiary = host={host} port={port} dbname={database} user=postgres pool_size={pool_size}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {PGBOUNCER_PORT}
+unix_socket_dir = {self.root}
+auth_type = trust
+auth_file = {self.root}/users.txt
+pool_mode = transaction
+max_client_conn = 500
+logfile = {self.root}/pgbouncer.log
+pidfile = {self.root}/pgbouncer.pid
+""", encoding="utf-8")
+        shutil.chown(self.root, "postgres", "postgres")
+        for path in self.root.iterdir():
+            shutil.chown(path, "postgres", "postgres")
+        result = subprocess.run([*self.prefix, binary, "-d", str(self.root / "pgbouncer.ini")],
+                                capture_output=True, text=True, timeout=30)
+        if result.returncode != 0:
+            log = (self.root / "pgbouncer.log").read_text(errors="replace")[-2000:] \
+                if (self.root / "pgbouncer.log").exists() else ""
+            shutil.rmtree(self.root, ignore_errors=True)
+            pytest.skip(f"pgbouncer did not start on port {PGBOUNCER_PORT}: {result.stderr} {log}")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{PGBOUNCER_PORT}/hyperdiary"
+
+    @property
+    def log(self) -> str:
+        return (self.root / "pgbouncer.log").read_text(errors="replace")
+
+    def stop(self):
+        try:
+            pid = int((self.root / "pgbouncer.pid").read_text())
+            os.kill(pid, 15)
+            for _ in range(50):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+        except (OSError, ValueError):
+            pass
+        shutil.rmtree(self.root, ignore_errors=True)
