@@ -62,6 +62,16 @@ RECORD_POSITION = text("UPDATE users SET write_position = (pg_current_wal_insert
 # The request environ's key: the caller (id, role, username) as the primary knows it, when a request's data
 # comes from a replica.
 CALLER = "hyperdiary.replica_caller"
+# The request environ's key: users whose access this write took away (access_changed).
+ACCESS_CHANGED = "hyperdiary.access_changed"
+
+
+def access_changed(request, user_id: str | None):
+    """This write narrows what another user may see (a professional taken off a client's caseload, a relative's
+    sharing changed or ended): their position is moved too, so that their next reads wait for a replica that has
+    applied it, and never see what they lost on a lagging one. (Costs nothing without replicas.)"""
+    if user_id is not None:
+        request.environ.setdefault(ACCESS_CHANGED, []).append(user_id)
 
 
 def urls(settings) -> list[str]:
@@ -175,10 +185,11 @@ def includeme(config):
     primary = registry["read_dbengine"]
 
     def record_position(request, committed):
-        user = request.__dict__.get("user")
-        if committed and user is not None:
+        user = request.__dict__.get("user")  # (as the request found it: a sign-in sets it too)
+        users = ([user.id] if user is not None else []) + request.environ.get(ACCESS_CHANGED, [])
+        if committed and users:
             with primary.connect() as connection:
-                connection.execute(RECORD_POSITION, {"id": user.id})
+                connection.execute(RECORD_POSITION, [{"id": user_id} for user_id in users])
 
     def dbsession(request):
         if writes(request):

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from hyperdiary.client import ApiError
 from hyperdiary.testing import PASSWORD, LiveServer
 from tests.clusters import PRIMARY_PORT, REPLICA_PORT, Clusters
 
@@ -52,8 +53,9 @@ def caseload(server, clusters):
     server.create_user("admin", "admin")
     carol, pat, admin = server.sign_in("carol"), server.sign_in("pat"), server.sign_in("admin")
     client_url = carol.me().follow("client").url
-    admin.resource(pat.me().link("caseload")).create({"client": client_url})
+    assignment = admin.resource(pat.me().link("caseload")).create({"client": client_url})
     clusters.wait_for_replay()
+    server.admin, server.assignment = admin, assignment  # (for the one test that takes Carol off the caseload)
     yield carol, pat, client_url
     server.reset()
 
@@ -115,6 +117,16 @@ def test_a_refreshed_token_works_at_once(caseload):
     assert carol.refresh()
     # A token the replica has not applied yet: the request is read on the primary.
     assert carol._send("GET", client_url, None, None, None).status_code == 200
+
+
+def test_access_taken_away_ends_at_once(caseload, server):
+    carol, pat, client_url = caseload
+    mood_names(pat, client_url)
+    server.assignment.delete()
+    # The replica still holds the assignment for 800 ms: Pat's reads wait for one that has applied its end.
+    with pytest.raises(ApiError) as refused:
+        pat.get(client_url)
+    assert refused.value.status in (403, 404)
 
 
 def test_a_lagging_replica_is_skipped(clusters, caseload):
