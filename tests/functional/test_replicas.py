@@ -129,6 +129,15 @@ def test_access_taken_away_ends_at_once(caseload, server):
     assert refused.value.status in (403, 404)
 
 
+def test_an_erased_client_is_gone_at_once(caseload, server):
+    carol, pat, client_url = caseload
+    mood_names(pat, client_url)
+    server.admin.get(carol.me().url).delete()
+    with pytest.raises(ApiError) as refused:
+        pat.get(client_url)
+    assert refused.value.status == 404
+
+
 def test_a_lagging_replica_is_skipped(clusters, caseload):
     carol, pat, client_url = caseload
     strict = serve(clusters, **{"hyperdiary.database.max_replica_lag": "0.1"})
