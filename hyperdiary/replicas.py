@@ -103,15 +103,15 @@ class Replica:
             connection = self.engine.connect()
             if self.replayed < position or now - self.measured >= recheck:
                 replayed, lag = connection.execute(STATUS).one()
+                if replayed is None:  # not a replica (a primary named by mistake): never read from it
+                    connection.close()
+                    self.fail("it is not in recovery")
+                    return None
                 self.replayed, self.lag, self.measured = replayed, float(lag), time.monotonic()
         except exc.DBAPIError as error:
             if not (error.connection_invalidated or isinstance(error, (exc.OperationalError, exc.InterfaceError))):
                 raise
             self.fail(error.orig)
-            return None
-        if self.replayed is None:  # not a replica (a primary named by mistake): never read from it
-            connection.close()
-            self.fail("it is not in recovery")
             return None
         if self.replayed < position or self.lag > max_lag:
             connection.close()
