@@ -178,10 +178,8 @@ def includeme(config):
     registry["replicas"] = replicas
     primary_session = registry["request_dbsession"]
     read_session_factory = registry["read_dbsession_factory"]
-    from .accounts.models import User  # (a domain's model: imported once the domains are loaded)
-
-    # The caller behind the access token (accounts.CALLER), with its last write's position.
-    caller_position = registry["caller"].add_columns(User.write_position)
+    # The caller behind the access token, with its last write's position (the accounts' statement).
+    caller_position = registry["caller_position"]
     primary = registry["read_dbengine"]
 
     def record_position(request, committed):

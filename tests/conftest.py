@@ -28,6 +28,7 @@ PASSWORD = "correct horse battery"
 
 # The app under test must use the database the fixtures chose, whatever the shell exported.
 os.environ.pop("HYPERDIARY_DATABASE_URL", None)
+os.environ.pop("HYPERDIARY_DATABASE_REPLICA_URLS", None)
 
 
 def pytest_addoption(parser):
