@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, create_engine, func, insert, select, true
 from . import dbtimeout
 from .errors import error_response
 from .models.audit import AuditEvent
-from .models import connect_args, writer, writes
+from .models import connect_args, direct, writer, writes
 from .models.meta import new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -113,12 +113,12 @@ def operator_export(client_id: str, resource: str) -> dict:
 
 
 def record(connection, values: dict):
-    connection.execute(INSERT, values)
+    direct.rows(connection, INSERT, values)
 
 
 def record_asynchronously(connection, values: dict):
     """A read's event on PostgreSQL, committed without waiting for the disk (see the module's doc)."""
-    connection.execute(_asynchronous_insert(tuple(values)), values)
+    direct.rows(connection, _asynchronous_insert(tuple(values)), values)
 
 
 @functools.cache

@@ -17,7 +17,7 @@ That the text leaves the database files too is the database's part: SQLite overw
 on PostgreSQL the operator runs VACUUM (README, "Your data")."""
 import logging
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, case, delete, exists, or_, select, tuple_, update
 
 from .models.audit import AuditEvent
 from .models.meta import Base
@@ -36,8 +36,8 @@ def metadatas(registry) -> list:
 
 
 def referrers(table, tables):
-    """(referring table, foreign key) for every foreign key of `tables` that points at `table`."""
-    return [(other, fk) for other in tables for fk in other.foreign_keys if fk.column.table is table]
+    """(referring table, foreign key constraint) for every foreign key of `tables` that points at `table`."""
+    return [(other, fk) for other in tables for fk in other.foreign_key_constraints if fk.referred_table is table]
 
 
 def erase_rows(connection, table, condition, tables, depth=0):
@@ -45,11 +45,14 @@ def erase_rows(connection, table, condition, tables, depth=0):
     if depth > 20:  # a cycle of foreign keys: no model has one, and a walk must end
         raise RuntimeError(f"The foreign keys that lead to {table.name} form a cycle.")
     for child, fk in referrers(table, tables):
-        keys = select(fk.column).where(condition)
+        # A key of one column, or of several: a client's record names its parent with the client (client_id, id).
+        keys = select(*(element.column for element in fk.elements)).where(condition)
+        parents = [element.parent for element in fk.elements]
+        refers = parents[0].in_(keys) if len(parents) == 1 else tuple_(*parents).in_(keys)
         if fk.ondelete and fk.ondelete.upper() == "SET NULL":
-            connection.execute(update(child).where(fk.parent.in_(keys)).values({fk.parent.name: None}))
+            connection.execute(update(child).where(refers).values({column.name: None for column in parents}))
         else:
-            erase_rows(connection, child, fk.parent.in_(keys), tables, depth + 1)
+            erase_rows(connection, child, refers, tables, depth + 1)
     connection.execute(delete(table).where(condition))
 
 
@@ -90,20 +93,28 @@ def erase(dbsession, people, person_id: str, all_metadata=(Base.metadata,)):
             erase_rows(connection, table, and_(key.in_(ids), orphan), tables)
 
 
-def anonymize_audit(connection, user_id: str, client_id: str | None):
+def anonymize_audit(connection, user_id: str, client_id: str | None, followed=()):
     """The erased person's events keep what happened, not who or what: no URL (it names records), no
     client, and no actor where the actor is the erased user, except in the events of other clients,
-    whose right to know who read their data outlives the reader's account."""
+    whose right to know who read their data outlives the reader's account. `followed`: the clients whose
+    caseload held the person (their trail has the caseload's changes, whose URLs name the professional).
+
+    Each statement finds its events by an index (models.audit), never by reading the whole trail, which grows
+    fastest of all tables: the client's trail by `client_id`, the person's own actions by `actor_id`, the events
+    of no client by the partial index over them (a few among the reads of clients' data), the followed clients'
+    trails by `client_id` (tests/functional/test_audit_at_scale.py shows the plans)."""
     events = AuditEvent.__table__
     ids = [user_id] + ([client_id] if client_id else [])
     mentions = or_(*[events.c.resource.contains(i, autoescape=True) for i in ids])
-    concerns = events.c.client_id == client_id if client_id else False
-    connection.execute(update(events).where(or_(concerns, mentions)).values(resource=None))
-    connection.execute(update(events).where(events.c.actor_id == user_id,
-                                            or_(events.c.client_id.is_(None), concerns))
-                       .values(actor_id=None))
+    actor = case((events.c.actor_id == user_id, None), else_=events.c.actor_id)
     if client_id:
-        connection.execute(update(events).where(concerns).values(client_id=None))
+        connection.execute(update(events).where(events.c.client_id == client_id)
+                           .values(resource=None, client_id=None, actor_id=actor))
+    connection.execute(update(events).where(events.c.client_id.is_(None), or_(events.c.actor_id == user_id, mentions))
+                       .values(resource=case((mentions, None), else_=events.c.resource), actor_id=actor))
+    connection.execute(update(events).where(events.c.actor_id == user_id, mentions).values(resource=None))
+    if followed:
+        connection.execute(update(events).where(events.c.client_id.in_(followed), mentions).values(resource=None))
 
 
 def checkpoint(engine):

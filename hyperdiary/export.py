@@ -111,10 +111,12 @@ def nested_kinds(request, kind) -> list:
     return [other for other in request.registry.kinds.values() if issubclass(other.parent, kind.item_class)]
 
 
-def live(connection, kind, parent_id: str) -> Iterator:
+def live(connection, kind, collection) -> Iterator:
     model = kind.model
-    stmt = (select(*kind.columns).where(getattr(model, kind.parent_column) == parent_id, model.deleted.is_(None))
-            .order_by(kind.order_column, model.id))
+    below = [getattr(model, kind.parent_column) == collection.parent_id, model.deleted.is_(None)]
+    if kind.names_client:  # (a record below another names its client too: hyperdiary/distribution.py)
+        below.append(model.client_id == collection.client_id)
+    stmt = select(*kind.columns).where(*below).order_by(kind.order_column, model.id)
     return rows(connection, stmt)
 
 
@@ -122,7 +124,7 @@ def records(request, connection, kind, collection) -> Iterator[dict]:
     """The live records of `kind` in `collection`, in its listing's order (oldest first), each in its API
     representation, with the records of the kinds below it."""
     below = nested_kinds(request, kind)
-    for chunk in in_chunks(live(connection, kind, collection.parent_id)):
+    for chunk in in_chunks(live(connection, kind, collection)):
         for row, body in zip(chunk, kind.representations(request, collection, chunk)):
             for child in below:
                 if child.collection not in body:

@@ -33,7 +33,7 @@ from .bodies import column_limits
 from .inputs import REPRESENTATION_KEYS, Listing, json_object, query, writable
 from .models.meta import new_id
 from .paging import kept, records_page
-from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, soft_delete
+from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, plain_rows, soft_delete
 from .resources import Resource, child_collection, is_id
 from .security import Permissions
 
@@ -187,8 +187,7 @@ class Kind:
         self.order_column = getattr(self.model, self.order)
         # What a listing selects before its page is cut: built once (paging.kept says why), its parent's
         # id a bind parameter (`parent_id`).
-        self.listing_select = kept(select(*self.columns).where(
-            getattr(self.model, self.parent_column) == bindparam("parent_id")))
+        self.listing_select = kept(select(*self.columns).where(*self.below_parent))
         if self.collection_class is None:
             self.collection_class = type(_class_name(self.collection), (Collection,), {})
         if self.item_class is None:
@@ -209,6 +208,23 @@ class Kind:
 
     def __repr__(self):
         return f"<kind {self.name}>"
+
+    @functools.cached_property
+    def names_client(self) -> bool:
+        """Whether a record of the kind hangs below another record of a client (a tag below a journal) and so
+        names its client besides its parent: statements on it name the client (hyperdiary/distribution.py)."""
+        return self.parent_column != "client_id" and "client_id" in self.table.c
+
+    @property
+    def below_parent(self) -> tuple:
+        """The conditions of the records below one parent, bound as `parent_id` (and `client_id`)."""
+        found = (getattr(self.model, self.parent_column) == bindparam("parent_id"),)
+        return (*found, self.model.client_id == bindparam("client_id")) if self.names_client else found
+
+    def parent_values(self, context) -> dict:
+        """The values of `below_parent` for a collection."""
+        values = {"parent_id": context.parent_id}
+        return dict(values, client_id=context.client_id) if self.names_client else values
 
     @classmethod
     def of(cls, request) -> "Kind":
@@ -355,6 +371,8 @@ class Kind:
         values = dict(fields, id=new_id(), created=request.now, modified=request.now, version=1)
         if self.parent_column not in values:  # (a root collection's records name their parent in the body)
             values[self.parent_column] = context.parent_id
+        if self.names_client and "client_id" not in values:
+            values["client_id"] = context.client_id
         if self.dedupe:
             values["dedupe_key"] = dedupe_key(*(fields.get(name) for name in self.dedupe))
             row, created = insert_unless_exists(request.dbsession, self.model, values,
@@ -367,14 +385,16 @@ class Kind:
         return row, created
 
     def _duplicate(self, request, values):
-        return request.dbsession.connection().execute(self.duplicate_select, {
-            "parent_id": values[self.parent_column], "dedupe_key": values["dedupe_key"]}).first()
+        bound = {"parent_id": values[self.parent_column], "dedupe_key": values["dedupe_key"]}
+        if self.names_client:
+            bound["client_id"] = values["client_id"]
+        found = plain_rows(request.dbsession.connection(), self.duplicate_select, bound)
+        return found[0] if found else None
 
     @functools.cached_property
     def duplicate_select(self):
         """The record a dedupe key names below a parent: built once, like the listing's statement."""
-        return select(self.table).where(getattr(self.model, self.parent_column) == bindparam("parent_id"),
-                                        self.model.dedupe_key == bindparam("dedupe_key"))
+        return select(self.table).where(*self.below_parent, self.model.dedupe_key == bindparam("dedupe_key"))
 
     def update(self, request, item, *, replace: bool):
         """A PATCH (or PUT, `replace`): If-Match, the kind's checks, then the change; a change that makes the
@@ -418,7 +438,7 @@ def list_records(context, request):
     params = query(request, kind.listing())
     stmt = kind.filter(request, context, kind.scope(request, context, params), params)
     rows, next_query = records_page(request, stmt, kind.model, kind.order_column, params,
-                                    descending=not kind.ascending, values={"parent_id": context.parent_id})
+                                    descending=not kind.ascending, values=kind.parent_values(context))
     items = kind.representations(request, context, rows)
     return hm.collection(request, context, kind.collection_type, items, kind.page_links(request, context),
                          next_query=next_query,

@@ -10,12 +10,13 @@ and `Lineage` reads the caller and all of those records in one statement:
     SELECT caller.*, r0.*, r1.* FROM (SELECT 1) AS base
       LEFT OUTER JOIN (<the access token's live user>) AS caller ON true
       LEFT OUTER JOIN clients AS r0 ON r0.id = :r0
-      LEFT OUTER JOIN entries AS r1 ON r1.id = :r1
+      LEFT OUTER JOIN entries AS r1 ON r1.id = :r1 AND r1.client_id = :r0
 
 Traversal then runs as before; `Resource.find` takes what was read here instead of asking again. Nothing is
-decided here: a record the path names but that belongs elsewhere (an entry of another client) is read and
-then refused by traversal exactly as before, and a lookup the plan did not foresee simply runs its own
-query. So the plan can only save round trips, never change an answer.
+decided here: a record below the client names the client (`r1.client_id = :r0`, so that a database
+distributed by client reads it on the client's node, docs/scaling.md), so an entry of another client is not
+found, the 404 traversal answered before for a record that belongs elsewhere; a lookup the plan did not foresee
+simply runs its own query. So the plan can only save round trips, never change an answer.
 
 The records come as plain rows (records.row_type), for requests that write too: a view that changes a record
 that is never deleted asks for it as an ORM object itself (ClientResource.editable_client). Records that can
@@ -29,7 +30,7 @@ import functools
 
 from sqlalchemy import bindparam, literal_column, select, true
 
-from .models import writes
+from .models import direct, writes
 from .models.meta import SoftDeleted, utcnow
 from .records import row_type
 from .resources import NOT_READ
@@ -77,7 +78,7 @@ class Lineage:
         if token is not None:
             params.update(hash=token_hash(token), now=utcnow())
         stmt, parts = _statement(steps, request.registry["caller"] if token is not None else None)
-        row = request.dbsession.connection().execute(stmt, params).one()
+        row = direct.rows(request.dbconnection, stmt, params)[1][0]
         position = 0
         if token is not None:
             self.identity = Identity(*row[:3]) if row[0] is not None else None
@@ -130,9 +131,17 @@ def _statement(steps: tuple, caller):
         columns.extend(column.label(f"{alias.name}_{fact}") for fact, column in asked.items())
         parts.append((model, step, tuple(asked)))
 
+    client = None  # the bind parameter of the client's id, once the path named a client
     for index, (cls, model) in enumerate(steps):
         alias = model.__table__.alias(f"r{index}")
-        read(cls, model, alias, alias.c.id == bindparam(f"r{index}"), index)
+        on = alias.c.id == bindparam(f"r{index}")
+        if client is not None and "client_id" in alias.c:
+            # A record below the client names it: a database distributed by client reads it where the client's
+            # rows are (docs/scaling.md). A record of another client is not found, as traversal would refuse it.
+            on = on & (alias.c.client_id == client)
+        if cls.holds_client and client is None:
+            client = bindparam(f"r{index}")
+        read(cls, model, alias, on, index)
         for column, related_class, related_model in cls.related:
             other = related_model.__table__.alias(f"r{index}_{column}")
             read(related_class, related_model, other, other.c.id == alias.c[column], None)

@@ -1,7 +1,6 @@
 """JSON out: orjson (several times faster than the standard library, and it writes datetimes itself,
 as RFC 3339 UTC with a `Z`), plus the headers every response carries."""
 import orjson
-from pyramid.events import NewResponse
 
 from . import linkeddata
 
@@ -10,6 +9,7 @@ CONTENT_TYPE = "application/json"
 
 
 HTML = "text/html"
+NEGOTIATED = "hyperdiary.negotiated"
 # What a representation can be: JSON (the default: what `*/*`, no Accept and every tie get), its JSON-LD form
 # (linkeddata.py), its page (pages/).
 OFFERS = (CONTENT_TYPE, linkeddata.MEDIA_TYPE, HTML)
@@ -29,7 +29,13 @@ def negotiated(request) -> str:
     accept = request.headers.get("Accept", "")
     if "text/" not in accept and linkeddata.MEDIA_TYPE not in accept:
         return CONTENT_TYPE
-    return preferred(request, OFFERS)
+    # A browser's header is parsed once per request, not by each of its three askers (the query's check,
+    # the renderer, the pages' tween).
+    environ = request.environ
+    found = environ.get(NEGOTIATED)
+    if found is None or found[0] != accept:
+        found = environ[NEGOTIATED] = (accept, preferred(request, OFFERS))
+    return found[1]
 
 
 def add_vary(response):
@@ -68,15 +74,18 @@ def dumps(value) -> bytes:
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
-def add_headers(event: NewResponse):
+NO_STORE = "max-age=0, no-cache, no-store, must-revalidate"
+
+
+def add_headers(request, response):
     """Health data must not linger in shared caches; and every answer points at the JSON-LD context
-    that lets a JSON-LD processor expand it."""
-    response = event.response
-    response.headers.setdefault("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate")
-    context_url = event.request.application_url + "/context.jsonld"
-    response.headers.add("Link", f'<{context_url}>; rel="{CONTEXT_REL}"')
+    that lets a JSON-LD processor expand it. A response callback of every request (request.Request), so
+    after every tween, as a NewResponse subscriber would be (no subscriber: see security.Traverser)."""
+    headers = response.headerlist
+    if not any(name.lower() == "cache-control" for name, _ in headers):
+        headers.append(("Cache-Control", NO_STORE))
+    headers.append(("Link", f'<{request.base_url}context.jsonld>; rel="{CONTEXT_REL}"'))
 
 
 def includeme(config):
     config.add_renderer("json", OrjsonRenderer)
-    config.add_subscriber(add_headers, NewResponse)

@@ -33,7 +33,6 @@ import time
 
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import sessionmaker
 
 from .models import get_engine, writes
 from .models.meta import utcnow
@@ -177,7 +176,7 @@ def includeme(config):
     replicas = Replicas(settings, registry["read_dbengine"])
     registry["replicas"] = replicas
     primary_session = registry["request_dbsession"]
-    read_session_factory = registry["read_dbsession_factory"]
+    primary_connection = registry["request_dbconnection"]
     # The caller behind the access token, with its last write's position (the accounts' statement).
     caller_position = registry["caller_position"]
     primary = registry["read_dbengine"]
@@ -190,26 +189,41 @@ def includeme(config):
                 connection.execute(RECORD_POSITION, [{"id": user_id} for user_id in users])
 
     def dbsession(request):
+        """Requests that may write: the primary's session, as without replicas, and their position once they
+        commit. Requests that only read: the session models.includeme makes on `request.dbconnection`."""
         if writes(request):
             request.tm.get().addAfterCommitHook(lambda committed: record_position(request, committed))
-            return primary_session(request)
+        return primary_session(request)
+
+    def dbconnection(request):
+        """A read's connection: a replica's when one is fit for this caller (see the module's doc), else the
+        primary's read pool."""
+        if writes(request):
+            return primary_connection(request)
         position, caller = 0, None
         token = registry["request_token"](request)
         if token is not None:
             with primary.connect() as connection:
                 row = connection.execute(caller_position, {"hash": token_hash(token), "now": utcnow()}).first()
             if row is None:  # a token that is no good: the primary says so (401), as without replicas
-                return primary_session(request)
+                return primary_connection(request)
             caller, position = tuple(row[:3]), row[3] or 0
         connection = replicas.connect(position)
         if connection is None:
-            return primary_session(request)
+            return primary_connection(request)
         request.environ[CALLER] = caller
-        session = read_session_factory(bind=connection)
-        request.add_finished_callback(lambda request: (session.close(), connection.close()))
-        return session
+
+        def close(request):
+            session = request.__dict__.get("dbsession")
+            if session is not None:
+                session.close()
+            connection.close()
+
+        request.add_finished_callback(close)
+        return connection
 
     registry["request_dbsession"] = dbsession
+    registry["request_dbconnection"] = dbconnection
     read_lineage = registry["lineage"]
 
     def lineage(request):
@@ -218,7 +232,10 @@ def includeme(config):
                 request.environ[CALLER]:
             # The replica does not know the caller as the primary does yet: read this request on the primary.
             del request.environ[CALLER]
-            request.dbsession = primary_session(request)
+            session = request.__dict__.pop("dbsession", None)
+            if session is not None:
+                session.close()
+            request.dbconnection = primary_connection(request)
             found = read_lineage(request)
         return found
 

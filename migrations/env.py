@@ -4,6 +4,7 @@ from alembic import context
 from pyramid.paster import get_appsettings, setup_logging
 
 from hyperdiary.app import apply_environment
+from hyperdiary.audit_partitions import include_name
 from hyperdiary.models import get_engine, load
 from hyperdiary.models.meta import Base
 
@@ -40,9 +41,26 @@ def run_migrations_online():
 
 
 def _run(connection):
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    # (include_name: the audit trail's monthly partitions are no tables of the models, hyperdiary/audit_partitions.py)
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=include_name)
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    # SQLite changes a table's keys by making it anew (batch mode): with foreign keys enforced, dropping the old
+    # table would delete what refers to it (ON DELETE CASCADE). SQLite's own recipe for it: foreign keys off
+    # (outside a transaction), the change, then a check that every reference still holds, before the commit.
+    dbapi = connection.connection.dbapi_connection
+    dbapi.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"The migration left references that do not hold: {broken[:5]}")
+    finally:
+        dbapi.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -23,8 +23,10 @@ def erase(dbsession, user_id: str, all_metadata) -> str | None:
     """Erase the user and everything of theirs (hyperdiary/erasure.py walks the foreign keys from the user's
     row), and the audit's mentions of them; the id of its client record (None when it kept no diary)."""
     client_id = dbsession.scalar(select(Client.id).where(Client.user_id == user_id))
+    followed = dbsession.scalars(select(CaseloadAssignment.client_id)
+                                 .where(CaseloadAssignment.professional_id == user_id)).all()
     erasure.erase(dbsession, User.__table__, user_id, all_metadata)
-    erasure.anonymize_audit(dbsession.connection(), user_id, client_id)
+    erasure.anonymize_audit(dbsession.connection(), user_id, client_id, followed)
     return client_id
 
 

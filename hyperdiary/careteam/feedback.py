@@ -127,7 +127,8 @@ def count_feedback(request, collection, rows) -> dict:
     counted = {}
     if touched:
         counted = dict(request.dbsession.execute(
-            select(Feedback.record_id, func.count()).where(Feedback.record_id.in_(touched), Feedback.deleted.is_(None))
+            select(Feedback.record_id, func.count()).where(Feedback.client_id == collection.client_id,
+                                                           Feedback.record_id.in_(touched), Feedback.deleted.is_(None))
             .group_by(Feedback.record_id)).all())
     return {row.id: {"feedback_count": counted.get(row.id, 0)} for row in rows}
 
@@ -135,7 +136,8 @@ def count_feedback(request, collection, rows) -> dict:
 def erase_feedback(request, record):
     """A record's delete takes its feedback with it, the words erased (as the record's own are)."""
     request.dbsession.execute(
-        update(Feedback).where(Feedback.record_id == record.id, Feedback.deleted.is_(None))
+        update(Feedback).where(Feedback.client_id == record.client_id, Feedback.record_id == record.id,
+                               Feedback.deleted.is_(None))
         .values(deleted=request.now, modified=request.now, version=Feedback.version + 1, text=None))
 
 

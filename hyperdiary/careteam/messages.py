@@ -34,7 +34,8 @@ class MessageListing(Listing):
 def unread_condition(reader_id):
     """Messages the reader did not write and has not read (as SQL, over Message)."""
     return and_(Message.author_id.is_distinct_from(reader_id),
-                ~exists().where(MessageRead.message_id == Message.id, MessageRead.reader_id == reader_id))
+                ~exists().where(MessageRead.client_id == Message.client_id, MessageRead.message_id == Message.id,
+                                   MessageRead.reader_id == reader_id))
 
 
 class MessageKind(kinds.Kind):
@@ -76,7 +77,8 @@ class MessageKind(kinds.Kind):
         me = request.user.id if request.user is not None else None  # (the operator's export: no caller, no `read`)
         others = [row.id for row in rows if row.author_id != me] if me is not None else []
         # Which of the others' the caller read, with the authors' names: one round trip.
-        named, read = people.names_and_read(request, (row.author_id for row in rows), me, others)
+        named, read = people.names_and_read(request, (row.author_id for row in rows), me, others,
+                                            rows[0].client_id if rows else None)
         return [{"author": people.user_url(request, row.author_id), "author_name": named.get(row.author_id),
                  "text": row.text, "sent": row.created,
                  "read": None if me is None else row.author_id == me or row.id in read}
@@ -94,8 +96,8 @@ class MessageKind(kinds.Kind):
         record = item.record
         hm.check_if_match(request, record)
         if record.author_id != request.user.id:  # (read again: the row is there, nothing is inserted)
-            insert_new(request.dbsession, MessageRead, {"message_id": record.id, "reader_id": request.user.id,
-                                                        "read": request.now})
+            insert_new(request.dbsession, MessageRead, {"message_id": record.id, "client_id": record.client_id,
+                                                        "reader_id": request.user.id, "read": request.now})
         bump(record, request.now)
 
     def fhir(self, request, bodies, context):
@@ -154,7 +156,8 @@ class WaitingMessages:
             select(Message.id, Message.client_id, Message.created).join(Client, Client.id == Message.client_id)
             .where(Message.deleted.is_(None), Message.created >= since, Message.created <= until,
                    Message.author_id.is_distinct_from(Client.user_id),
-                   ~exists().where(MessageRead.message_id == Message.id, MessageRead.reader_id == Client.user_id),
+                   ~exists().where(MessageRead.client_id == Message.client_id, MessageRead.message_id == Message.id,
+                                   MessageRead.reader_id == Client.user_id),
                    unsettled(Message.id)))
         for row in rows:
             yield MessageReminder(self.name, row.id, row.client_id, row.created,

@@ -4,7 +4,7 @@ CASCADE, hyperdiary/erasure.py walks it), and a row that names another person fo
 person is erased (`SET NULL`): the conversation stays with the client."""
 import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, DateTime, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..models.meta import LIVE, Base, SoftDeleted
@@ -17,7 +17,7 @@ class Message(SoftDeleted, Base):
 
     __tablename__ = "messages"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # NULL once deleted (a tombstone keeps no content).
     text: Mapped[str | None] = mapped_column(String(TEXT_LENGTH))
@@ -29,15 +29,20 @@ class Message(SoftDeleted, Base):
 
 
 class MessageRead(Base):
-    """A reader has read a message (unread state is per reader; an author's own messages need no row)."""
+    """A reader has read a message (unread state is per reader; an author's own messages need no row).
+    `client_id` repeats the message's (hyperdiary/distribution.py)."""
 
     __tablename__ = "message_reads"
 
-    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, index=True)
     reader_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     read: Mapped[datetime.datetime] = mapped_column(DateTime)
 
-    __table_args__ = (Index("ix_message_reads_reader_id", "reader_id"),)
+    __table_args__ = (
+        ForeignKeyConstraint(["client_id", "message_id"], ["messages.client_id", "messages.id"], ondelete="CASCADE"),
+        Index("ix_message_reads_reader_id", "reader_id"),
+    )
 
 
 class Feedback(SoftDeleted, Base):
@@ -47,7 +52,7 @@ class Feedback(SoftDeleted, Base):
 
     __tablename__ = "feedback"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, index=True)
     record_id: Mapped[str] = mapped_column(String(32))
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     text: Mapped[str | None] = mapped_column(String(TEXT_LENGTH))
@@ -64,15 +69,18 @@ class Relative(SoftDeleted, Base):
 
     __tablename__ = "relatives"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     can_see: Mapped[list] = mapped_column(JSON, default=list)
     # NULL once redeemed or deleted: a code works once.
-    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
     expires: Mapped[datetime.datetime] = mapped_column(DateTime)
     accepted: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
+        # Unique with the client (a distributed table's keys hold it), the code first: a redeemed code is looked
+        # up by itself (docs/scaling.md).
+        UniqueConstraint("code_hash", "client_id", name="uq_relatives_code_hash"),
         Index("ix_relatives_listing", "client_id", "created", "id", postgresql_where=LIVE, sqlite_where=LIVE),
         Index("ix_relatives_sync", "client_id", "modified", "id"),
     )

@@ -42,22 +42,24 @@ def full_name(first: str, last: str, username: str) -> str:
 NAMES = select(User.id, User.first_name, User.last_name, User.username).where(
     User.id.in_(bindparam("users", expanding=True)))
 NAMES_AND_READ = union_all(NAMES, select(MessageRead.message_id, null(), null(), null()).where(
-    MessageRead.reader_id == bindparam("reader"), MessageRead.message_id.in_(bindparam("messages", expanding=True))))
+    MessageRead.client_id == bindparam("client"), MessageRead.reader_id == bindparam("reader"),
+    MessageRead.message_id.in_(bindparam("messages", expanding=True))))
 
 
 def names(request, user_ids) -> dict:
     """{user id: the name to show} for these users, in one query (an erased author: None)."""
-    return names_and_read(request, user_ids, None, ())[0]
+    return names_and_read(request, user_ids, None, (), None)[0]
 
 
-def names_and_read(request, user_ids, reader: str | None, message_ids) -> tuple[dict, set]:
-    """`names`, and which of `message_ids` `reader` has read, in one round trip: (names, those ids)."""
+def names_and_read(request, user_ids, reader: str | None, message_ids, client_id: str | None) -> tuple[dict, set]:
+    """`names`, and which of `message_ids` (of the client `client_id`) `reader` has read, in one round trip:
+    (names, those ids)."""
     wanted = list({user_id for user_id in user_ids if user_id is not None})
     if not wanted and not message_ids:
         return {}, set()
     if message_ids:
         rows = request.dbsession.connection().execute(NAMES_AND_READ, {
-            "users": wanted, "reader": reader, "messages": list(message_ids)}).all()
+            "users": wanted, "reader": reader, "messages": list(message_ids), "client": client_id}).all()
     else:
         rows = request.dbsession.connection().execute(NAMES, {"users": wanted}).all()
     named = {row[0]: full_name(row[1], row[2], row[3]) for row in rows if row[3] is not None}

@@ -22,7 +22,8 @@ class Client(Record, Base):
 class ClientOwned(SoftDeleted):
     """The model of a record kind kept right below a client: a soft-deleted record with
 
-    - `client_id`, the client's id, its rows deleted with the client's (ON DELETE CASCADE: erasure);
+    - `client_id`, the client's id, its rows deleted with the client's (ON DELETE CASCADE: erasure), and the
+      primary key (client_id, id): what a table distributed by client needs (hyperdiary/distribution.py);
     - the listing's index `ix_<table>_listing` (client_id, <listing_order>, id) over the live records (the
       kind's keyset-paged listing, newest first) and the sync index `ix_<table>_sync` (client_id, modified,
       id: `modified_after`, tombstones included);
@@ -39,7 +40,8 @@ class ClientOwned(SoftDeleted):
     @declared_attr
     def client_id(cls) -> Mapped[str]:
         # The column itself, not "clients.id": a model on a metadata of its own (a test's kind) refers to it too.
-        return mapped_column(ForeignKey(Client.__table__.c.id, ondelete="CASCADE"))
+        # In the primary key: a table distributed by client keys its rows by client (hyperdiary/distribution.py).
+        return mapped_column(ForeignKey(Client.__table__.c.id, ondelete="CASCADE"), primary_key=True)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:

@@ -1,5 +1,7 @@
 """Secret calendar feeds: a client's list of them (`clients/<id>/calendarfeeds/`), and the secret URLs
 themselves (`feeds/<secret>/goals.ics`), which need no header at all."""
+import secrets
+
 from pyramid.authorization import DENY_ALL, Allow, Everyone
 from sqlalchemy import select
 
@@ -8,7 +10,15 @@ from .models import CalendarFeed
 from ..clients.models import Client
 from ..accounts.models import User
 from ..security import Permissions, user_principal
-from ..resources import Resource
+from ..resources import Resource, is_id
+
+ID_LENGTH = 32  # a client's id (models.meta.new_id)
+RANDOM_LENGTH = 43  # secrets.token_urlsafe(32)
+
+
+def new_secret(client_id: str) -> str:
+    """A feed's secret: its client's id, and 256 random bits (which alone make it secret)."""
+    return client_id + secrets.token_urlsafe(32)
 
 
 class CalendarFeedResource(Resource):
@@ -65,11 +75,18 @@ class SecretFeeds(Resource):
     ignores_bearer_token = True
 
     def __getitem__(self, name):
-        # Secrets are 43 URL-safe characters (secrets.token_urlsafe(32)): no query for anything else.
-        if len(name) != 43:
+        # A secret is the client's id and 43 random URL-safe characters (secrets.token_urlsafe(32)), so that its
+        # lookup names the client (a database distributed by client asks the one node that holds it,
+        # docs/scaling.md); a feed made before that (migration 0013) has the 43 characters alone. No query for
+        # anything else.
+        if len(name) == ID_LENGTH + RANDOM_LENGTH and is_id(name[:ID_LENGTH]):
+            found = _CLIENT_OF_FEED.where(CalendarFeed.token_hash == token_hash(name),
+                                          CalendarFeed.client_id == name[:ID_LENGTH])
+        elif len(name) == RANDOM_LENGTH:
+            found = _CLIENT_OF_FEED.where(CalendarFeed.token_hash == token_hash(name))
+        else:
             raise KeyError(name)
-        client = self.dbsession.connection().execute(
-            _CLIENT_OF_FEED.where(CalendarFeed.token_hash == token_hash(name))).first()
+        client = self.dbsession.connection().execute(found).first()
         if client is None:
             raise KeyError(name)
         return SecretFeed(self, name, client, client.feed_id)

@@ -1,7 +1,6 @@
 """A client's secret calendar feeds (link `goals.ics.feeds`): create one (the answer holds its secret URL,
 once), list them, end one; and the secret URL, which serves the goals calendar to a calendar app that
 sends no header at all."""
-import secrets
 
 import colander
 from pyramid.httpexceptions import HTTPNoContent, HTTPNotFound
@@ -20,7 +19,7 @@ from .models import CalendarFeed
 from ..models.meta import new_id, utcnow
 from ..paging import cursor, keyset_page
 from ..clients.resources import ClientResource
-from .resources import CalendarFeedResource, CalendarFeeds, SecretFeed
+from .resources import CalendarFeedResource, CalendarFeeds, SecretFeed, new_secret
 from ..security import Permissions
 
 CALENDAR = "goals.ics"
@@ -51,7 +50,7 @@ class NewFeed(colander.MappingSchema):
 def create_feed(context, request):
     """A new feed: 201 with its `feed`, the secret URL, which is shown this once (only its hash is kept)."""
     data = body(request, NewFeed()) if request.body.strip() else {"name": None}
-    secret = secrets.token_urlsafe(32)
+    secret = new_secret(context.client.id)
     moment = utcnow()
     feed = CalendarFeed(id=new_id(), client_id=context.client.id, token_hash=token_hash(secret), name=data["name"],
                         created=moment, modified=moment, version=1)
@@ -96,7 +95,8 @@ def end_feed(context, request):
     hm.check_if_match(request, context.feed)
     # One DELETE statement: of two racing, the second deletes no row and answers 404 (an ORM delete of a
     # row gone meanwhile raised StaleDataError, a 500).
-    ended = request.dbsession.execute(delete(CalendarFeed).where(CalendarFeed.id == context.feed.id)
+    ended = request.dbsession.execute(delete(CalendarFeed).where(CalendarFeed.client_id == context.feed.client_id,
+                                                                    CalendarFeed.id == context.feed.id)
                                       .execution_options(synchronize_session=False)).rowcount
     if not ended:
         raise HTTPNotFound()

@@ -205,8 +205,8 @@ def generate_items(dbsession, goal, moment, tz: zoneinfo.ZoneInfo = UTC):
     _insert_items(dbsession, _items(goal, schedule_of(goal, tz).due_dates(), moment))
 
 
-def live_items(goal_id: str):
-    return (GoalTracking.goal_id == goal_id, GoalTracking.deleted.is_(None))
+def live_items(goal: Goal):
+    return (GoalTracking.client_id == goal.client_id, GoalTracking.goal_id == goal.id, GoalTracking.deleted.is_(None))
 
 
 def update_goal(dbsession, goal: Goal, values: dict, moment, tz: zoneinfo.ZoneInfo = UTC):
@@ -221,7 +221,7 @@ def update_goal(dbsession, goal: Goal, values: dict, moment, tz: zoneinfo.ZoneIn
     if after != before:
         future = datetime.datetime.combine(today() + datetime.timedelta(days=1), datetime.time())
         dbsession.flush()
-        dbsession.execute(update(GoalTracking).where(*live_items(goal.id), GoalTracking.duedate >= future)
+        dbsession.execute(update(GoalTracking).where(*live_items(goal), GoalTracking.duedate >= future)
                           .values(deleted=moment, modified=moment, version=GoalTracking.version + 1))
         _insert_items(dbsession, _items(goal, [d for d in after.due_dates() if d >= future], moment))
         settle_status(dbsession, goal, moment)
@@ -235,24 +235,24 @@ def carry_reminder(dbsession, goal: Goal, moment):
     if goal.is_onetime:
         values["reminderdate"] = goal.reminderdate
     dbsession.flush()
-    dbsession.execute(update(GoalTracking).where(*live_items(goal.id))
+    dbsession.execute(update(GoalTracking).where(*live_items(goal))
                       .values(modified=moment, version=GoalTracking.version + 1, **values))
 
 
 def delete_tracking(dbsession, goal: Goal, moment):
     """A deleted goal's tracking items go with it."""
     dbsession.flush()
-    dbsession.execute(update(GoalTracking).where(*live_items(goal.id))
+    dbsession.execute(update(GoalTracking).where(*live_items(goal))
                       .values(deleted=moment, modified=moment, version=GoalTracking.version + 1))
 
 
 def settle_status(dbsession, goal: Goal, moment):
     """`Completed` once every live item is complete; back to `null` when one is incomplete again."""
     dbsession.flush()
-    incomplete = dbsession.scalar(select(exists().where(*live_items(goal.id), GoalTracking.iscompleted.is_(False))))
+    incomplete = dbsession.scalar(select(exists().where(*live_items(goal), GoalTracking.iscompleted.is_(False))))
     if incomplete:
         status = None if goal.status == COMPLETED else goal.status
-    elif dbsession.scalar(select(exists().where(*live_items(goal.id)))):
+    elif dbsession.scalar(select(exists().where(*live_items(goal)))):
         status = COMPLETED
     else:
         status = goal.status
@@ -305,7 +305,8 @@ class GoalReminders:
         rows = connection.execute(
             select(GoalTracking.id, GoalTracking.goal_id, GoalTracking.client_id, GoalTracking.duedate,
                    GoalTracking.reminderdate, GoalTracking.remindertime, Goal.title, Client.time_zone)
-            .join(Goal, Goal.id == GoalTracking.goal_id).join(Client, Client.id == GoalTracking.client_id)
+            .join(Goal, and_(Goal.client_id == GoalTracking.client_id, Goal.id == GoalTracking.goal_id))
+            .join(Client, Client.id == GoalTracking.client_id)
             .where(GoalTracking.deleted.is_(None), GoalTracking.iscompleted.is_(False),
                    GoalTracking.remindertime.is_not(None), Goal.deleted.is_(None), Goal.reminder.is_(True),
                    or_(and_(no_date, GoalTracking.duedate >= since - DUE_SLACK,

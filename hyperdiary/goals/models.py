@@ -1,7 +1,7 @@
 """Goals, and the tracking items their schedule generates (one per due date)."""
 import datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, Time
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clients.models import ClientOwned
@@ -38,8 +38,8 @@ class GoalTracking(SoftDeleted, Base):
 
     __tablename__ = "goal_tracking"
 
-    goal_id: Mapped[str] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    goal_id: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     duedate: Mapped[datetime.datetime] = mapped_column(DateTime)
     iscompleted: Mapped[bool] = mapped_column(default=False)
     reminderdate: Mapped[datetime.date | None] = mapped_column(Date)
@@ -47,6 +47,7 @@ class GoalTracking(SoftDeleted, Base):
     status: Mapped[str | None] = mapped_column(String(50))
 
     __table_args__ = (
+        ForeignKeyConstraint(["client_id", "goal_id"], ["goals.client_id", "goals.id"], ondelete="CASCADE"),
         # A goal's items, oldest first (the `tracking` listing, regeneration, status).
         Index("ix_goal_tracking_goal", "goal_id", "duedate", "id", postgresql_where=LIVE, sqlite_where=LIVE),
         Index("ix_goal_tracking_sync", "goal_id", "modified", "id"),

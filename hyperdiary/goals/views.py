@@ -209,7 +209,8 @@ def pending(context, request):
     by start date."""
     params = query(request, Paging())
     first_due = (select(func.min(GoalTracking.duedate))
-                 .where(GoalTracking.goal_id == Goal.id, GoalTracking.deleted.is_(None)).scalar_subquery())
+                 .where(GoalTracking.client_id == Goal.client_id, GoalTracking.goal_id == Goal.id,
+                        GoalTracking.deleted.is_(None)).scalar_subquery())
     stmt = select(Goal, first_due.label("first_due")).where(
         Goal.client_id == context.client.id, Goal.deleted.is_(None), Goal.is_therapist_approved.is_(True),
         Goal.status.is_(None))
@@ -247,7 +248,8 @@ def reminders(context, request):
     tz = localtime.zone(context.client.time_zone)
     slack = goals_model.REMINDER_SLACK
     no_date = GoalTracking.reminderdate.is_(None)
-    stmt = (select(GoalTracking, Goal.title).join(Goal, Goal.id == GoalTracking.goal_id).where(
+    stmt = (select(GoalTracking, Goal.title).join(Goal, and_(Goal.client_id == GoalTracking.client_id,
+                                                             Goal.id == GoalTracking.goal_id)).where(
         GoalTracking.client_id == context.client.id, GoalTracking.deleted.is_(None),
         GoalTracking.iscompleted.is_(False), GoalTracking.remindertime.is_not(None),
         Goal.deleted.is_(None), Goal.reminder.is_(True),

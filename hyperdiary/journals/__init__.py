@@ -146,8 +146,8 @@ class JournalKind(kinds.Kind):
             stmt = stmt.where(Journal.session == params["session"])
         if params["tag"] is not None:
             tagtype_id = tagtype_reference(request, params["tag"], "tag")
-            stmt = stmt.where(exists().where(Tag.journal_id == Journal.id, Tag.tagtype_id == tagtype_id,
-                                             Tag.deleted.is_(None)))
+            stmt = stmt.where(exists().where(Tag.client_id == Journal.client_id, Tag.journal_id == Journal.id,
+                                             Tag.tagtype_id == tagtype_id, Tag.deleted.is_(None)))
         return stmt
 
     def represent_many(self, request, base_url, rows):
@@ -160,7 +160,8 @@ class JournalKind(kinds.Kind):
         if tagged:
             for tag in request.dbsession.execute(
                     select(Tag.__table__, TagType.name.label("tagtype_name")).join(TagType, TagType.id == Tag.tagtype_id)
-                    .where(Tag.journal_id.in_(tagged), Tag.deleted.is_(None)).order_by(Tag.created, Tag.id)):
+                    .where(Tag.client_id == rows[0].client_id, Tag.journal_id.in_(tagged), Tag.deleted.is_(None))
+                    .order_by(Tag.created, Tag.id)):
                 tags[tag.journal_id].append(tag)
         tag_kind = TagKind.of(request)
         return [{"title": row.title, "description": row.description, "journal_timestamp": row.journal_timestamp,
@@ -172,7 +173,7 @@ class JournalKind(kinds.Kind):
     def deleting(self, request, record):
         """A journal's tags go with it, their words erased."""
         request.dbsession.execute(
-            update(Tag).where(Tag.journal_id == record.id, Tag.deleted.is_(None))
+            update(Tag).where(Tag.client_id == record.client_id, Tag.journal_id == record.id, Tag.deleted.is_(None))
             .values(deleted=request.now, modified=request.now, version=Tag.version + 1, description=None))
 
     def fhir(self, request, bodies, context):

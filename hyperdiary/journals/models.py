@@ -1,7 +1,7 @@
 """Journals (a client's self-reflection notes), their tags, and the tag types tags are made from."""
 import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clients.models import ClientOwned
@@ -36,15 +36,18 @@ class TagType(Record, Base):
 
 
 class Tag(SoftDeleted, Base):
-    """A tag on a journal: a tag type and the client's words about it."""
+    """A tag on a journal: a tag type and the client's words about it. `client_id` repeats the journal's: a
+    client's data names its client in every row (hyperdiary/distribution.py)."""
 
     __tablename__ = "journal_tags"
 
-    journal_id: Mapped[str] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"))
+    journal_id: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     tagtype_id: Mapped[str] = mapped_column(ForeignKey("tag_types.id", ondelete="RESTRICT"))
     description: Mapped[str | None] = mapped_column(String(255))
 
     __table_args__ = (
+        ForeignKeyConstraint(["client_id", "journal_id"], ["journals.client_id", "journals.id"], ondelete="CASCADE"),
         Index("ix_journal_tags_journal_id", "journal_id", "created", "id"),
         # The journals list's `tag=` filter: journals with a live tag of that type.
         Index("ix_journal_tags_tagtype_id", "tagtype_id", "journal_id", postgresql_where=LIVE, sqlite_where=LIVE),

@@ -3,7 +3,8 @@ attention, and the questionnaires a professional assigned to a client. All of it
 every table names its client (erased with it through the foreign keys)."""
 import datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Time, text
+from sqlalchemy import (JSON, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Time,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..models.meta import Base, SoftDeleted
@@ -18,14 +19,15 @@ class Score(Base):
 
     __tablename__ = "entry_scores"
 
-    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    entry_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     schema_id: Mapped[str] = mapped_column(String(500))
     dt: Mapped[datetime.datetime] = mapped_column(DateTime)
     value: Mapped[int] = mapped_column(Integer)
     band: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
+        ForeignKeyConstraint(["client_id", "entry_id"], ["entries.client_id", "entries.id"], ondelete="CASCADE"),
         # A client's scores of one type over time (charts, reports), and the latest per type (caseload).
         Index("ix_entry_scores_client_id_schema_id_dt", "client_id", "schema_id", "dt"),
     )
@@ -37,8 +39,8 @@ class Attention(SoftDeleted, Base):
 
     __tablename__ = "attention"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
-    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), unique=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(32))
     flags: Mapped[list] = mapped_column(JSON, default=list)
     # The entry's dt: the listing's order, newest first.
     time: Mapped[datetime.datetime] = mapped_column(DateTime)
@@ -47,6 +49,8 @@ class Attention(SoftDeleted, Base):
     acknowledged_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (
+        ForeignKeyConstraint(["client_id", "entry_id"], ["entries.client_id", "entries.id"], ondelete="CASCADE"),
+        UniqueConstraint("entry_id", "client_id", name="uq_attention_entry_id"),
         Index("ix_attention_listing", "client_id", "time", "id", postgresql_where=LIVE, sqlite_where=LIVE),
         Index("ix_attention_sync", "client_id", "modified", "id"),
         Index("ix_attention_acknowledged_by", "acknowledged_by"),
@@ -59,7 +63,7 @@ class Assignment(SoftDeleted, Base):
 
     __tablename__ = "questionnaire_assignments"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     schema_id: Mapped[str] = mapped_column(String(500))
     every_days: Mapped[int] = mapped_column(Integer)
     first_due: Mapped[datetime.date] = mapped_column(Date)

@@ -16,7 +16,7 @@ class NotificationSettings(Record, Base):
 
     __tablename__ = "notification_settings"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), unique=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, unique=True)
     email: Mapped[bool] = mapped_column(default=False)
     details: Mapped[bool] = mapped_column(default=False)
     # Wall-clock times in the client's zone; both set or both null. A start after the end spans midnight.
@@ -30,7 +30,7 @@ class PushSubscription(SoftDeleted, Base):
 
     __tablename__ = "push_subscriptions"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     endpoint: Mapped[str] = mapped_column(String(2048))
     p256dh: Mapped[str] = mapped_column(String(200))
     auth: Mapped[str] = mapped_column(String(100))
@@ -49,7 +49,7 @@ class Delivery(SoftDeleted, Base):
 
     __tablename__ = "reminder_deliveries"
 
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     time: Mapped[datetime.datetime] = mapped_column(DateTime)
     channel: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10))
@@ -69,8 +69,8 @@ class Dispatch(Base):
 
     __tablename__ = "reminder_dispatches"
 
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(50))
     subject_id: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(10))
@@ -84,7 +84,7 @@ class Dispatch(Base):
     modified: Mapped[datetime.datetime] = mapped_column(DateTime)
 
     __table_args__ = (
-        UniqueConstraint("source", "subject_id", "channel", "target", name="uq_reminder_dispatches_key"),
+        UniqueConstraint("source", "subject_id", "channel", "target", "client_id", name="uq_reminder_dispatches_key"),
         # A source asks whether its reminder has a row (its subject's id), and which wait for a retry.
         Index("ix_reminder_dispatches_subject", "subject_id", "state", "next_attempt"),
         Index("ix_reminder_dispatches_client", "client_id"),

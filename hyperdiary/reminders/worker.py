@@ -28,6 +28,7 @@ from typing import Callable, Iterable, NamedTuple
 from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .. import audit_partitions
 from ..localtime import naive_utc, zone
 from ..accounts.models import User
 from ..clients.models import Client
@@ -338,6 +339,9 @@ class Worker:
                     signal.signal(signum, lambda *_: stop.set())
         while True:
             try:
+                # The audit trail's months ahead (PostgreSQL): made here, never by a request.
+                with self.write_engine.begin() as connection:
+                    audit_partitions.ensure(connection, utc_now())
                 stats = self.run_pass()
                 log.info(stats.line())
             except Exception:  # a database that went away: the next pass tries again

@@ -75,9 +75,27 @@ class Resource:
         found = self.request.lineage.record(model, record_id)
         if found is not NOT_READ:
             return found
+        client_id = self.client_id if "client_id" in model.__table__.c else None
         if not writes(self.request):
+            if client_id is not None:
+                return self.dbsession.connection().execute(_by_id_of_client(model), {
+                    "id": record_id, "client_id": client_id}).first()
             return self.dbsession.connection().execute(_by_id(model), {"id": record_id}).first()
+        if "client_id" in model.__table__.c:  # (keyed by (client_id, id): found by a statement, not by its key)
+            return self.dbsession.execute(_locked_by_id_of_client(model, client_id is not None), {
+                "id": record_id, "client_id": client_id}).scalar()
         return self.dbsession.get(model, record_id, with_for_update=issubclass(model, SoftDeleted))
+
+    @property
+    def client_id(self) -> str | None:
+        """The id of the client whose data this resource is, None above any client: a statement on a client's data
+        names the client (hyperdiary/distribution.py), so a record of another client is simply not found."""
+        resource = self
+        while resource is not None:
+            if resource.holds_client:
+                return resource.client.id
+            resource = getattr(resource, "__parent__", None)
+        return None
 
     def record_of(self, model, record_id: str):
         """A record this one refers to (a log's subject), read without a lock whatever the request: it
@@ -101,6 +119,21 @@ def _by_id(model):
     """Built once per model: composing a statement costs more than running it."""
     table = model.__table__
     return select(table).where(table.c.id == bindparam("id"))
+
+
+@functools.cache
+def _by_id_of_client(model):
+    table = model.__table__
+    return select(table).where(table.c.id == bindparam("id"), table.c.client_id == bindparam("client_id"))
+
+
+@functools.cache
+def _locked_by_id_of_client(model, named: bool):
+    """The ORM object, of the client when it is `named`, locked when it can be deleted (see Resource.find)."""
+    stmt = select(model).where(model.id == bindparam("id"))
+    if named:
+        stmt = stmt.where(model.client_id == bindparam("client_id"))
+    return stmt.with_for_update() if issubclass(model, SoftDeleted) else stmt
 
 
 def child_collection(resource, name):

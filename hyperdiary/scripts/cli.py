@@ -1,7 +1,8 @@
 """The `hyperdiary` command: `migrate` the database, `create-user` (the first admin, or any role),
 `export` a client's data (the document of its `export` link, JSON or FHIR, to standard output), `deliver`
-due reminders (until stopped, or `--once`), make a VAPID key pair for Web Push (`vapid-keys`), and `serve`
-(pserve, without the deprecation notice Pyramid's import of pkg_resources prints).
+due reminders (until stopped, or `--once`), `audit-prune` the audit trail's events older than its retention,
+make a VAPID key pair for Web Push (`vapid-keys`), and `serve` (pserve, without the deprecation notice
+Pyramid's import of pkg_resources prints).
 
 All read the same ini file and environment overrides as the server, so they act on its database.
 """
@@ -126,6 +127,37 @@ def cmd_deliver(args):
         dispose(app.registry)
 
 
+def cmd_audit_prune(args):
+    """Remove the audit events older than `hyperdiary.audit.retention_days` (or --days), never one within it
+    (hyperdiary/audit_partitions.py: whole months on PostgreSQL), and make the months ahead. Without a
+    retention it keeps every event."""
+    from .. import audit_partitions
+    from ..models.meta import utcnow
+
+    settings = _settings(args.config)
+    try:
+        days = args.days if args.days is not None else audit_partitions.retention(settings)
+        if days is not None and days < 1:
+            raise ValueError("--days must be at least 1")
+    except ValueError as error:
+        sys.exit(f"error: {error}")
+    engine = get_engine(settings, bounded=False)
+    try:
+        with engine.begin() as connection:
+            now = utcnow()
+            made = audit_partitions.ensure(connection, now)
+            if days is None:
+                print(f"Keeping every audit event ({audit_partitions.SETTING} is not set)."
+                      + (f" Made {', '.join(made)}." if made else ""))
+                return
+            pruned = audit_partitions.prune(connection, now, days)
+    finally:
+        engine.dispose()
+    print(f"Removed the audit events before {pruned['cutoff']:%Y-%m-%d %H:%M:%S} UTC: "
+          f"{len(pruned['dropped'])} monthly partitions dropped ({', '.join(pruned['dropped']) or 'none'}), "
+          f"{pruned['deleted']} rows deleted." + (f" Made {', '.join(made)}." if made else ""))
+
+
 def cmd_vapid_keys(args):
     """A new VAPID key pair (P-256): the private key as PEM (PKCS#8) in FILE, readable by its owner only,
     for `hyperdiary.webpush.vapid_private_key`; the public key (what `push.key` answers) printed."""
@@ -197,6 +229,11 @@ def main(argv=None):
     deliver_parser.add_argument("--once", action="store_true", help="make one pass and exit")
     deliver_parser.add_argument("--interval", type=float, default=30, help="seconds between passes (at most 30)")
     deliver_parser.set_defaults(func=cmd_deliver)
+
+    prune_parser = commands.add_parser("audit-prune", help="remove audit events older than the retention")
+    prune_parser.add_argument("--config", default="development.ini")
+    prune_parser.add_argument("--days", type=int, help="keep this many days (default: hyperdiary.audit.retention_days)")
+    prune_parser.set_defaults(func=cmd_audit_prune)
 
     vapid_parser = commands.add_parser("vapid-keys", help="write a new VAPID private key (PEM) for Web Push")
     vapid_parser.add_argument("--out", required=True, help="the PEM file to write (must not exist)")

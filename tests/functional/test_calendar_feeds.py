@@ -9,6 +9,7 @@ import pytest
 import recurring_ical_events
 import sqlalchemy as sa
 
+from hyperdiary.feeds.models import CalendarFeed
 from tests.conftest import PASSWORD, link, link_names, pages, sign_in
 
 
@@ -250,3 +251,20 @@ def test_reads_through_a_feed_are_audited_without_an_actor_or_the_secret(client,
     # A refused secret reads nothing and leaves no event.
     testapp.get(feed["feed"].replace(secret, "A" * 43), status=404)
     assert client.get(link(me, "audit")).json["@items"][0] == event
+
+
+def test_a_secret_names_its_client(client, feeds_url, testapp, app):
+    """A feed's secret starts with its client's id, so that its lookup names the client (docs/scaling.md): a
+    database distributed by client asks one node. A feed made before secrets did (43 characters alone) still
+    works; the client's id with another client's random part is no feed."""
+    feed = secret_feed(client, feeds_url)
+    secret = feed["feed"].split("/feeds/", 1)[1].split("/", 1)[0]
+    client_id = client.client()["@url"].rstrip("/").rsplit("/", 1)[1]
+    assert secret.startswith(client_id) and len(secret) == 32 + 43
+    testapp.get(feed["feed"], status=200)
+    testapp.get(feed["feed"].replace(secret, "0" * 32 + secret[32:]), status=404)
+    old = "B" * 43
+    with app.registry["dbengine"].begin() as conn:
+        conn.execute(sa.update(CalendarFeed).values(token_hash=hashlib.sha256(old.encode()).hexdigest()))
+    testapp.get(feed["feed"].replace(secret, old), status=200)
+    testapp.get(feed["feed"], status=404)

@@ -14,13 +14,15 @@ import webtest
 
 from pyramid.paster import get_appsettings
 
-from hyperdiary import DEFAULTS, main
+from hyperdiary import DEFAULTS, distribution, main
+from hyperdiary.erasure import metadatas
 from hyperdiary.kinds import Item
 from hyperdiary.accounts.models import User
 from hyperdiary.models import dispose
 from hyperdiary.clients.resources import ClientResource
 from hyperdiary.resources.root import Root
 from tests.conftest import PASSWORD, Api, create_user, empty_tables, link, link_names, sent_statements, sign_in
+from tests.distribution import unnamed as check
 from tests.kinds import hydration
 
 
@@ -470,8 +472,9 @@ FEEDBACK_KINDS = {"entry-feedback", "journal-feedback", "goal-feedback", "mood-f
 REPRESENTATION_READS = {"tag": 1, "subjectlog": 1, "message": 1, **dict.fromkeys(FEEDBACK_KINDS, 1)}
 LISTING_READS = {"tag": 1, "subjectlog": 3, "message": 1, **dict.fromkeys(FEEDBACK_KINDS, 1)}
 WRITE_READS = {"tag", "subjectlog", "message", *FEEDBACK_KINDS}
-# An entry's write also asks which questionnaire assignments it answers (hyperdiary/questionnaires): one read.
-CREATE_READS = {"entry": 1}
+# An entry's write asks which questionnaire assignments it answers (hyperdiary/questionnaires) only of a client
+# that has any, which the lineage reads with the client (ClientResource.facts): none here.
+CREATE_READS = {}
 
 
 def test_the_caller_and_the_path_are_read_in_one_statement(kinds_app, api, owner, follower, kind, statements):
@@ -547,3 +550,25 @@ def test_a_listing_composes_its_statement_once(kinds_app, api, owner, kind, monk
         for n in range(5):
             owner.get(listing, params={"session": f"evening {n}"})
         assert len(paging._KEPT) == kept
+
+
+def test_every_statement_names_the_client(kinds_app, api, owner, follower, kind, statements):
+    """Every statement a kind's GET one, page, sync, POST, PATCH and DELETE send names the client on each table of
+    a client's data it touches (hyperdiary/distribution.py, tests/distribution.py), the lineage's included: so a
+    coordinator of a database distributed by client sends each to the one node holding that client."""
+    tables = [*metadatas(kinds_app.registry)[0].sorted_tables, hydration.Hydration.__table__]
+    columns = {table.name: distribution.distribution_column(table) for table in distribution.distributed(tables)}
+    url, listing = urls(owner, kinds_app, kind)
+    statements.clear()
+    record = made(owner, kinds_app, kind, url, listing).json
+    readers = (owner, follower) if readable_by_followers(kind) else (owner,)
+    for reader in readers:
+        reader.get(record["@url"])
+        reader.get(listing)
+        reader.get(listing, params={"modified_after": "2000-01-01T00:00:00Z", "limit": 1})
+    owner.patch(record["@url"], json=kind.change, status=200)
+    if kind.deletable:
+        owner.delete(record["@url"], status=204)
+    lacking = [f"{found}: {' '.join(statement.split())}" for statement in statements
+               if (found := check(statement, columns))]
+    assert not lacking, "\n".join(lacking)
