@@ -45,8 +45,11 @@ wrk:
 bench: $(VENV)/.installed wrk
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# 1,000,000 entries over 10,000 clients and 100 professionals against 10,000 entries of the same shape
+# (bench/scale.py): the table, and the plans. The seeded databases are cached as templates on the server;
+# BENCH_REPLICA=1 adds reads with a streaming replica against none, on clusters of its own (ports 5450/5451).
 bench-scale: $(VENV)/.installed wrk
-	$(BIN)/python bench/run.py --scale
+	$(BIN)/python bench/scale.py
 
 # The table, then py-spy on each hyperdiary scenario: flame graphs and where the time goes.
 bench-profile: $(VENV)/.installed wrk

@@ -8,6 +8,8 @@ With a DATABASE_URL (run.py --calibrate) it also serves the same document after 
 of one seeded entry, to show what database round trips alone cost on this machine:
 GET /db/core/N (N SELECTs through SQLAlchemy Core, plain rows) and GET /db/orm/N (N Session.get of
 the Entry model, each a fresh load), all on one pooled connection in autocommit.
+
+GET /raw serves the same document from a bare WSGI callable in front of Pyramid: waitress alone.
 """
 import sys
 import warnings
@@ -92,7 +94,22 @@ def make_app(database_url=None):
     return config.make_wsgi_app()
 
 
+RAW_HEADERS = [("Content-Type", "application/json; charset=UTF-8")]
+
+
+def waitress_alone(app):
+    """GET /raw: the same document from a bare WSGI callable, without Pyramid (what waitress costs alone)."""
+    def serve(environ, start_response):
+        if environ["PATH_INFO"] != "/raw":
+            return app(environ, start_response)
+        body = orjson.dumps(DOCUMENT)
+        start_response("200 OK", RAW_HEADERS + [("Content-Length", str(len(body)))])
+        return [body]
+
+    return serve
+
+
 if __name__ == "__main__":
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 4
     database_url = sys.argv[3] if len(sys.argv) > 3 else None
-    waitress.serve(make_app(database_url), host="127.0.0.1", port=int(sys.argv[1]), threads=threads, _quiet=True)
+    waitress.serve(waitress_alone(make_app(database_url)), host="127.0.0.1", port=int(sys.argv[1]), threads=threads, _quiet=True)

@@ -79,6 +79,12 @@ SCENARIOS = {
     "entries.page": "GET page of 50 entries + @schemas",
     "entries.sync": "modified_after sync of entries (50)",
     "entries.post": "POST new entry (201)",
+    # bench/limit.py: the same requests with one psycopg statement each and nothing else (PostgreSQL only);
+    # after entries.post, so that the entries' figures stay comparable with earlier runs.
+    "limit.get": "limit: GET one entry (1 psycopg statement)",
+    "limit.page": "limit: page of 50 entries",
+    "limit.sync": "limit: modified_after sync (50)",
+    "limit.post": "limit: POST new entry (one INSERT, autocommit)",
     "moods.get": "GET one mood",
     "moods.page": "GET page of 50 moods",
     "moods.sync": "modified_after sync of moods (50)",
@@ -154,13 +160,28 @@ def requests_of(plan):
     }
     scenarios = {"bare.get": get("/document", bare),
                  "bare.post": post("/document", [entry_body] * count, testapp=bare)}
+    scenarios_urls = {}
     for kind, items in lists.items():
-        one = testapp.get(items, params={"limit": 1}, headers=headers).json["@items"][0]["@url"]
+        one = scenarios_urls[kind] = testapp.get(items, params={"limit": 1}, headers=headers).json["@items"][0]["@url"]
         scenarios[f"{kind}.get"] = get(one)
         scenarios[f"{kind}.page"] = get(f"{items}?limit=50")
         scenarios[f"{kind}.sync"] = get(f"{items}?limit=50&modified_after={plan['since'][kind]}")
         scenarios[f"{kind}.post"] = post(creates[kind], bodies[kind])
     scenarios["goals.tracker"] = get(link(client, "goals.tracker") + TRACKER_QUERY)
+    if plan["url"].startswith("postgresql"):
+        import limit
+
+        entry_id = scenarios_urls["entries"].rstrip("/").rsplit("/", 1)[1]
+        limited = webtest.TestApp(limit.make_app(plan["url"].replace("postgresql+psycopg://", "postgresql://", 1),
+                                                 client["@url"].rstrip("/").rsplit("/", 1)[1]),
+                                  extra_environ={"HTTP_HOST": "bench.example"}, lint=False)
+        scenarios["limit.get"] = get(f"/entries/{entry_id}", limited)
+        scenarios["limit.page"] = get("/entries?limit=50", limited)
+        scenarios["limit.sync"] = get(f"/entries?limit=50&modified_after={plan['since']['entries']}", limited)
+        later_still = datetime.datetime(2035, 1, 1)
+        scenarios["limit.post"] = post("/entries", [json.dumps({
+            "@type": EMOTION, "dt": stamp(later_still, n), "emotion": "sad", "intensity": 3,
+            "situation": f"limit {n:06d}"}).encode() for n in range(count)], testapp=limited)
     # What the sync scenarios answer is what they claim to measure: 50 changes.
     for kind in lists:
         url = f"{lists[kind]}?limit=50&modified_after={plan['since'][kind]}"
@@ -376,6 +397,8 @@ def main():
     unknown = set(scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}; known: {', '.join(SCENARIOS)}")
+    if args.sqlite:  # bench/limit.py speaks to PostgreSQL only
+        scenarios = [key for key in scenarios if not key.startswith("limit.")]
     os.environ.pop("HYPERDIARY_DATABASE_URL", None)
     database = "sqlite" if args.sqlite else "postgresql"
     now, revision = datetime.datetime.now(datetime.timezone.utc), commit()

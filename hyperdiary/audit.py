@@ -28,7 +28,7 @@ from sqlalchemy import event as sqlalchemy_events
 from . import dbtimeout
 from .errors import error_response
 from .models.audit import AuditEvent
-from .models import writer, writes
+from .models import direct, writer, writes
 from .models.meta import new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def operator_export(client_id: str, resource: str) -> dict:
 
 
 def record(connection, values: dict):
-    connection.execute(INSERT, values)
+    direct.rows(connection, INSERT, values)
 
 
 def read_events_engine(registry):

@@ -33,7 +33,7 @@ from .bodies import column_limits
 from .inputs import REPRESENTATION_KEYS, Listing, json_object, query, writable
 from .models.meta import new_id
 from .paging import kept, records_page
-from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, soft_delete
+from .records import bump, dedupe_key, flush_or_conflict, insert_new, insert_unless_exists, plain_rows, soft_delete
 from .resources import Resource, child_collection, is_id
 from .security import Permissions
 
@@ -391,7 +391,8 @@ class Kind:
         bound = {"parent_id": values[self.parent_column], "dedupe_key": values["dedupe_key"]}
         if self.names_client:
             bound["client_id"] = values["client_id"]
-        return request.dbsession.connection().execute(self.duplicate_select, bound).first()
+        found = plain_rows(request.dbsession.connection(), self.duplicate_select, bound)
+        return found[0] if found else None
 
     @functools.cached_property
     def duplicate_select(self):

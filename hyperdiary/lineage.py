@@ -30,7 +30,7 @@ import functools
 
 from sqlalchemy import bindparam, literal_column, select, true
 
-from .models import writes
+from .models import direct, writes
 from .models.meta import SoftDeleted, utcnow
 from .records import row_type
 from .resources import NOT_READ
@@ -78,7 +78,7 @@ class Lineage:
         if token is not None:
             params.update(hash=token_hash(token), now=utcnow())
         stmt, parts = _statement(steps, request.registry["caller"] if token is not None else None)
-        row = request.dbsession.connection().execute(stmt, params).one()
+        row = direct.rows(request.dbconnection, stmt, params)[1][0]
         position = 0
         if token is not None:
             self.identity = Identity(*row[:3]) if row[0] is not None else None

@@ -9,6 +9,7 @@ from pyramid.httpexceptions import HTTPConflict
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from .models import direct
 from .models.meta import utcnow
 
 
@@ -21,10 +22,12 @@ def row_type(names: tuple):
     return collections.namedtuple("Record", names)
 
 
-def plain_rows(result) -> list:
-    """A result's rows as plain rows (row_type)."""
-    make = row_type(tuple(result.keys()))._make
-    return [make(row) for row in result]
+def plain_rows(connection, statement, params: dict) -> list:
+    """The rows of `statement` (built once) as plain rows (row_type), run on the driver's cursor where that
+    gives the same values (models.direct)."""
+    keys, found = direct.rows(connection, statement, params)
+    make = row_type(keys)._make
+    return [make(row) for row in found]
 
 
 def dedupe_key(*parts) -> str:
@@ -39,8 +42,9 @@ def insert_new(dbsession, model, values: dict):
     column), or None. One statement, `INSERT ... ON CONFLICT DO NOTHING RETURNING`, on SQLite and
     PostgreSQL alike: no SAVEPOINT round trips and no unit of work (the row is not an ORM object). On
     PostgreSQL an INSERT that races another with the same key waits for it to commit, then does nothing."""
-    statement = _insert_statement(dbsession.get_bind().dialect.name, model.__table__)
-    return dbsession.connection().execute(statement, values).first()
+    connection = dbsession.connection()
+    found = plain_rows(connection, _insert_statement(connection.dialect.name, model.__table__), values)
+    return found[0] if found else None
 
 
 @functools.cache

@@ -1,7 +1,6 @@
 """JSON out: orjson (several times faster than the standard library, and it writes datetimes itself,
 as RFC 3339 UTC with a `Z`), plus the headers every response carries."""
 import orjson
-from pyramid.events import NewResponse
 
 from . import linkeddata
 
@@ -68,15 +67,18 @@ def dumps(value) -> bytes:
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
-def add_headers(event: NewResponse):
+NO_STORE = "max-age=0, no-cache, no-store, must-revalidate"
+
+
+def add_headers(request, response):
     """Health data must not linger in shared caches; and every answer points at the JSON-LD context
-    that lets a JSON-LD processor expand it."""
-    response = event.response
-    response.headers.setdefault("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate")
-    context_url = event.request.application_url + "/context.jsonld"
-    response.headers.add("Link", f'<{context_url}>; rel="{CONTEXT_REL}"')
+    that lets a JSON-LD processor expand it. A response callback of every request (request.Request), so
+    after every tween, as a NewResponse subscriber would be (no subscriber: see security.Traverser)."""
+    headers = response.headerlist
+    if not any(name.lower() == "cache-control" for name, _ in headers):
+        headers.append(("Cache-Control", NO_STORE))
+    headers.append(("Link", f'<{request.base_url}context.jsonld>; rel="{CONTEXT_REL}"'))
 
 
 def includeme(config):
     config.add_renderer("json", OrjsonRenderer)
-    config.add_subscriber(add_headers, NewResponse)

@@ -3,6 +3,7 @@
 These live on one Request class (config.set_request_factory) rather than being added with
 config.add_request_method(..., reify=True): for such properties Pyramid builds a new subclass of the
 request for every request, which cost about a sixth of a simple GET."""
+import collections
 import re
 import urllib.parse
 
@@ -11,6 +12,7 @@ from pyramid.decorator import reify
 from pyramid.request import Request as PyramidRequest
 
 from .models.meta import utcnow
+from .rendering import add_headers
 
 
 # What a query may hold besides letters, digits and -._~ (RFC 3986: pchar, "/" and "?"), and a `%` that
@@ -20,6 +22,9 @@ _LONE_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
 
 
 class Request(PyramidRequest):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.response_callbacks = collections.deque((add_headers,))  # every answer's (rendering.add_headers)
     @reify
     def tm(self):
         """The transaction manager (pyramid_tm's, which the tween of models.includeme uses)."""
@@ -29,6 +34,12 @@ class Request(PyramidRequest):
     def dbsession(self):
         """This request's database session (models.includeme says which kind)."""
         return self.registry["request_dbsession"](self)
+
+    @reify
+    def dbconnection(self):
+        """The connection this request's own statements run on (the lineage, a page): the session's, or for a
+        read on PostgreSQL one of the read pool's that the session uses too (models.includeme)."""
+        return self.registry["request_dbconnection"](self)
 
     @reify
     def lineage(self):

@@ -4,9 +4,9 @@ import hashlib
 from typing import NamedTuple
 
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.events import ContextFound
 from pyramid.httpexceptions import HTTPUnauthorized
 from pyramid.location import lineage
+from pyramid.traversal import ResourceTreeTraverser
 
 
 
@@ -140,11 +140,10 @@ def _request_user(request) -> Identity | None:
 INVALID_TOKEN = "The access token is not valid (unknown, expired or revoked): refresh it or sign in again."
 
 
-def refuse_invalid_token(event: ContextFound):
+def refuse_invalid_token(request):
     """A request that presents a token that is no good answers 401 (RFC 6750 §3.1), also where an
     anonymous caller would be served: otherwise an expired token silently yields the anonymous view of
     the root (no `me` link), and a client never learns to refresh it. The auth endpoints excepted."""
-    request = event.request
     if bearer_token(request) is None or request.user is not None:
         return
     if any(getattr(resource, "ignores_bearer_token", False) for resource in lineage(request.context)):
@@ -152,9 +151,21 @@ def refuse_invalid_token(event: ContextFound):
     raise HTTPUnauthorized(INVALID_TOKEN)
 
 
+class Traverser(ResourceTreeTraverser):
+    """Pyramid's traversal, then `refuse_invalid_token` on the context found, with the request as a ContextFound
+    subscriber would see it. Not a subscriber: with any subscriber registered, Pyramid notifies five events on
+    every request (a twentieth of GET one record, most of it zope's lookup of who listens)."""
+
+    def __call__(self, request):
+        found = super().__call__(request)
+        request.__dict__.update(found)  # request.context and the rest, as the router sets them next
+        refuse_invalid_token(request)
+        return found
+
+
 def includeme(config):
     config.set_security_policy(SecurityPolicy())
     config.registry["request_identity"] = _request_user
     # The access token a request presents (pages/session.py adds the sign-in cookie's).
     config.registry["request_token"] = bearer_token
-    config.add_subscriber(refuse_invalid_token, ContextFound)
+    config.add_traverser(Traverser)

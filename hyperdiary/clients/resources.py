@@ -37,6 +37,10 @@ PROFESSIONAL_PERMISSIONS = (Permissions.VIEW, Permissions.PROFILE_EDIT, Permissi
 
 class ClientResource(Resource):
     holds_client = True
+    # What other domains want read with a client by the request's lineage, {name: f(the client's id column) ->
+    # SQL expression} (`config.add_client_fact`; questionnaires: whether it has live assignments, which every
+    # entry write asks).
+    facts: dict = {}
 
     def __init__(self, parent, name, client: Client, owner: Identity | None = None, professional_ids=None):
         super().__init__(parent, name)
@@ -64,7 +68,8 @@ class ClientResource(Resource):
     @classmethod
     def caller_facts(cls, record_id, caller_id) -> dict:
         return {"follows": exists().where(CaseloadAssignment.client_id == record_id,
-                                          CaseloadAssignment.professional_id == caller_id)}
+                                          CaseloadAssignment.professional_id == caller_id),
+                **{name: fact(record_id) for name, fact in cls.facts.items()}}
 
     @reify
     def professional_ids(self) -> list[str]:

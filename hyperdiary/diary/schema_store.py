@@ -42,6 +42,13 @@ class SchemaRegistry:
                 self._build(row)
         return [self._cache[i] for i in schema_ids if i in self._cache]
 
+    def in_memory(self, schema_ids) -> list[EntrySchema] | None:
+        """get_many's answer when every one of these schemas is in memory already (no session needed), else None."""
+        cache = self._cache
+        if all(i in cache for i in schema_ids):
+            return [cache[i] for i in schema_ids]
+        return None
+
     def by_key(self, dbsession, key: str) -> EntrySchema | None:
         schema = self._by_key.get(key)
         if schema is None:

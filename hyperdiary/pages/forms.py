@@ -30,6 +30,7 @@ class Write(NamedTuple):
 class Views(NamedTuple):
     writes: tuple[Write, ...]
     pages: frozenset  # (context class, view name) of every GET view
+    page_permissions: dict  # (context class, view name): the permission its GET view asks for (or None)
 
 
 def registered_views(registry) -> Views:
@@ -37,7 +38,7 @@ def registered_views(registry) -> Views:
     views = registry.get("page_views")
     if views is not None:
         return views
-    writes, pages = [], set()
+    writes, pages, page_permissions = [], set(), {}
     for entry in registry.introspector.get_category("views"):
         view = entry["introspectable"]
         context = view["context"]
@@ -52,7 +53,8 @@ def registered_views(registry) -> Views:
                 writes.append(Write(context, view["name"] or "", method, permission))
             elif method == "GET":
                 pages.add((context, view["name"] or ""))
-    views = Views(tuple(writes), frozenset(pages))
+                page_permissions[(context, view["name"] or "")] = permission
+    views = Views(tuple(writes), frozenset(pages), page_permissions)
     registry["page_views"] = views
     return views
 
@@ -152,7 +154,7 @@ def _property_field(name: str, prop: dict, required: bool) -> dict | None:
         field["type"] = kind
         if choices is not None:
             field["choices"] = choices
-    for key, target in (("minimum", "min"), ("maximum", "max"), ("default", "default"),
+    for key, target in (("minimum", "min"), ("maximum", "max"), ("default", "default"), ("const", "const"),
                         ("description", "description"), ("x-widget", "widget")):
         if key in prop:
             field[target] = prop[key]
@@ -216,6 +218,7 @@ class Form(NamedTuple):
     # "html": the answer is shown in the page (a schema preview) instead of following it
     show: str = "follow"
     description: str | None = None
+    button: str | None = None  # the submit button's words, when not "Save"
 
 
 def _local_input(value, tz) -> str | None:
@@ -295,7 +298,15 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
         # A change starts from what the resource holds now; a new record from nothing.
         values = input_values(fields, body, tz) if write.method in ("PATCH", "PUT") and not write.name else {}
         show = "html" if write.name == "preview" else "follow"
-        shown.append(Form(label, write.method, action, fields, {}, values,
-                          etag if write.method != "POST" else None, show,
-                          (schema or {}).get("description")))
+        # A member that can hold one value only is sent, never asked for; a write of such members alone is
+        # one button (an attention's {"acknowledged": true}: "Mark as acknowledged"), nothing to explain.
+        constants = {f["name"]: f["const"] for f in fields or () if "const" in f}
+        fields = [f for f in fields if "const" not in f] if fields is not None else None
+        button = description = None
+        if constants and not fields:
+            button = "Mark as " + " and ".join(words.field_label(name).lower() for name in constants)
+        else:
+            description = (schema or {}).get("description")
+        shown.append(Form(label, write.method, action, fields, constants, values,
+                          etag if write.method != "POST" else None, show, description, button))
     return shown

@@ -90,6 +90,11 @@ class Shown:
         return Markup(self._html(value, field))
 
     def _html(self, value, field: str = "") -> str:
+        if isinstance(value, datetime.datetime):  # a section's value read from the database (UTC), not JSON
+            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
+        if field == "flags" and type(value) is list and all(isinstance(f, dict) and "label" in f for f in value):
+            # A scored answer's flags (questionnaires): by their labels, not the fields that raised them.
+            return esc("; ".join(str(f["label"]) for f in value)) or '<span class="none">none</span>'
         kind = self.kind(value)
         if kind == "none":
             return '<span class="none" aria-label="not set">—</span>'
@@ -118,6 +123,8 @@ class Shown:
         """A value in a table's cell: a list of records is named, not drawn (the item's own page shows it)."""
         if field == "latest_scores" and type(value) is list:  # the caseload (questionnaires)
             return esc(questionnaire_pages.latest_scores_cell(value)) or '<span class="none">none</span>'
+        if field == "flags":
+            return self._html(value, field)
         if type(value) is list and value and all(isinstance(row, dict) for row in value):
             return esc(", ".join(str(row.get("title") or row.get("name") or row.get("@url") or n)
                                  for n, row in enumerate(value, 1)))
@@ -236,15 +243,20 @@ def choice_descriptors(request, body: dict) -> list:
 
 def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
     """The way from the start page to this one, in words; a step whose resource has no page of its own (a
-    collection that is only posted to answers its GET with 405) is named but not linked."""
+    collection that is only posted to answers its GET with 405) links to its `items` listing where it has
+    one (a diary's entries), else is named but not linked; so is a step whose page the caller may not see. pages.js goes to the last linked step after a
+    delete."""
     if context is None:
         return []
-    pages = forms.registered_views(request.registry).pages
+    registered = forms.registered_views(request.registry)
     trail = []
     for resource in lineage(context):
         if isinstance(resource, Root):
             break
-        has_page = any(name == "" and isinstance(resource, cls) for cls, name in pages)
+        # The steps with a page the caller may see (a client's trail passes the clients' listing, not hers).
+        views = {name for cls, name in registered.pages if isinstance(resource, cls) and (
+            registered.page_permissions[(cls, name)] is None
+            or request.has_permission(registered.page_permissions[(cls, name)], resource))}
         name = str(resource.__name__)
         if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
             client = getattr(resource, "client", None)
@@ -253,7 +265,8 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
             shown = own or "Record"
         else:
             shown = words.link_label(name)
-        trail.append((shown, hm.url(request, resource) if has_page else None))
+        trail.append((shown, hm.url(request, resource) if "" in views else
+                      hm.url(request, resource, "items") if "items" in views else None))
     return list(reversed(trail))
 
 
@@ -355,7 +368,10 @@ def page(request, body, response) -> str:
         items = questionnaire_pages.by_attention(items)
     if any(found["replaces_items"] for found in sections):
         items = None
-    fields = {key: value for key, value in body.items() if not key.startswith("@")}
+    score = questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in ([descriptor] if
+        descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None
+    # The score in words says all its fields do (and its flags by their labels, not their fields' names).
+    fields = {key: value for key, value in body.items() if not key.startswith("@") and not (score and key == "score")}
     cols, mixed = item_columns(items) if items else ([], False)
     field_titles = {field["name"]: field["title"] for descriptor in descriptors
                     for field in descriptor.get("fields", ())}
@@ -366,8 +382,7 @@ def page(request, body, response) -> str:
         item_columns=cols, mixed=mixed, field_titles=field_titles, type_titles=type_titles,
         descriptors=body.get("@schemas") or [], rendered_form=request.registry["page_forms"],
         changes=body.get("@changes"), forms=page_forms, show=shown, status=response.status_code,
-        score=questionnaire_pages.score_sentence(body, {d.get("@id"): d.get("title") for d in ([descriptor] if
-            descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None,
+        score=score,
         sections=[found["html"] for found in sections],
         charts=charts(request, context, body), is_root=is_root,
         home=home.home(request, body) if is_root and user is not None and request.method == "GET" else None,

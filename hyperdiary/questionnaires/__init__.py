@@ -7,7 +7,6 @@ The package itself imports nothing; `includeme` brings in the rest."""
 
 
 def includeme(config):
-    from ..diary import EntryChanged
     from . import caseload, scores
 
     from ..clients.resources import ClientResource  # noqa: F401 (the kinds hang below it)
@@ -20,6 +19,6 @@ def includeme(config):
     config.add_chart("scores", charts.score_chart)
     config.include(".assignments")
     config.include(".attention")
-    config.add_subscriber(scores.entry_changed, EntryChanged)
+    config.registry.setdefault("entry_changed", []).append(scores.entry_changed)  # (diary.EntryChanged)
     config.add_caseload_column(caseload.columns)
     config.scan(".views")

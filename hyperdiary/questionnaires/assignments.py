@@ -9,7 +9,7 @@ import datetime
 import functools
 
 from pyramid.httpexceptions import HTTPConflict
-from sqlalchemy import String, bindparam, cast, func, select, true
+from sqlalchemy import String, bindparam, cast, exists, func, select, true
 
 from .. import hypermedia as hm
 from ..documented import Page, documented
@@ -229,6 +229,8 @@ def due_reminders(dbsession, start: datetime.datetime, end: datetime.datetime) -
 
 def includeme(config):
     config.add_record_kind(AssignmentKind)
+    config.add_client_fact("assigned", lambda client_id: exists().where(Assignment.client_id == client_id,
+                                                                        Assignment.deleted.is_(None)))
     config.add_reminder_source(QuestionnaireReminders())
     config.add_view(list_due, context=Questionnaires, name="due", request_method="GET", renderer="json",
                     permission=Permissions.VIEW)

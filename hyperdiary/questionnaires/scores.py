@@ -2,7 +2,9 @@
 dates of the assignments it answers. In the request's transaction, so the entry and these agree."""
 from sqlalchemy import select
 
+from ..clients.models import Client
 from ..models.meta import new_id
+from ..resources import NOT_READ
 from ..records import bump, soft_delete
 from . import assignments
 from .models import Attention, Score
@@ -12,7 +14,11 @@ def entry_changed(event):
     request, entry = event.request, event.entry
     dbsession = request.dbsession
     client = request.context.client
-    assignments.answered(dbsession, client, entry)
+    # Whether the client has any live assignment was read with it (the lineage): most have none, and the
+    # statement that finds those of the entry's schema would be every entry write's fourth.
+    assigned = request.lineage.fact(Client, client.id, "assigned")
+    if assigned is NOT_READ or assigned:
+        assignments.answered(dbsession, client, entry)
     schema = request.entry_schemas.get(dbsession, entry.schema_id)
     if schema is None or schema.scoring is None:
         return

@@ -1,5 +1,6 @@
 """Browser tests: Playwright for Python driving the system's Chromium (Debian's `chromium` package). Nothing
 is downloaded: no `playwright install`; without /usr/bin/chromium these tests skip and say how to get it."""
+import contextlib
 import os
 import pathlib
 
@@ -27,9 +28,10 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+@contextlib.contextmanager
+def new_page(browser, width=1200, height=900):
+    """A page in a fresh browser context (no cookies) `width` pixels wide."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
     # Nothing a page loads may come from another host.
@@ -40,15 +42,22 @@ def page(browser):
     assert {host for host in hosts if not host.startswith("127.0.0.1:")} == set(), hosts
 
 
-def shot(page, name, clip=None):
-    """A screenshot of the page (or of the `clip` locator's element) when HYPERDIARY_SCREENSHOTS names a folder."""
+@pytest.fixture
+def page(browser):
+    with new_page(browser) as page:
+        yield page
+
+
+def shot(page, name, clip=None, full_page=True):
+    """A screenshot of the page (or of the `clip` locator's element; or, not `full_page`, of what the screen
+    shows: a phone's pages are long) when HYPERDIARY_SCREENSHOTS names a folder."""
     if SCREENSHOTS:
         folder = pathlib.Path(SCREENSHOTS)
         folder.mkdir(parents=True, exist_ok=True)
         if clip is not None:
             clip.screenshot(path=str(folder / f"{name}.png"))
         else:
-            page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+            page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
 
 def sign_in_page(page, base, username):

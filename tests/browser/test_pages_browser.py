@@ -44,7 +44,6 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
 
     # Sign in on the start page; the cookie carries the sign-in from page to page.
     sign_in_page(page, live_server, "carol")
-    shot(page, "root-signed-in")
     page.get_by_role("link", name="My profile", exact=True).click()
     page.get_by_role("link", name="Client", exact=True).click()
     page.get_by_role("link", name="Diary", exact=True).click()
@@ -84,6 +83,7 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     error.wait_for(state="visible")
     assert "Required" in error.inner_text()
     assert form.get_by_label("Situation").input_value() == "No emotion chosen"
+    assert form.locator(".form-errors").inner_text() == "Please check what is marked above."
     shot(page, "entry-form-error", clip=form)
 
     # The client's page shows the charts; the range control changes them.

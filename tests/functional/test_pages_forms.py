@@ -43,6 +43,8 @@ def test_a_delete_asks_first(client):
     # The button that deletes is inside a closed disclosure: a first click opens it, the second deletes.
     assert button.find_parent("details") is not None and not button.find_parent("details").has_attr("open")
     assert "Yes, delete" in button.get_text()
+    # And a way back that deletes nothing (pages.js shows it and closes the question with it).
+    assert button.find_parent("details").find("button", class_="keep", type="button").get_text() == "No, keep it"
 
 
 def test_a_required_slider_starts_unset(client):
@@ -62,3 +64,18 @@ def test_the_goal_form_in_words_without_a_json_box_or_what_answers_403(client, p
     assert not soup.find(attrs={"data-field": "is_therapist_approved"})
     # The professional may approve: offered to them.
     assert soup_of(professional, goals).find(attrs={"data-field": "is_therapist_approved"})
+
+
+def test_a_write_of_constants_alone_is_one_button(client, professional, caseload):
+    """An attention item takes {"acknowledged": true} and nothing else: a button, not a box of JSON."""
+    phq9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
+    professional.post(link(professional.get(caseload).json, "questionnaires"),
+                      json={"schema": phq9, "every_days": 7, "first_due": "2024-05-01"}, status=201)
+    client.post(link(client.client(), "diary.entries"),
+                json={"@type": phq9, "dt": "2024-05-02T09:00:00Z", **{f"q{n}": 1 for n in range(1, 10)}}, status=201)
+    item = professional.get(link(professional.get(caseload).json, "attention")).json["@items"][0]["@url"]
+    form = next(form for form in soup_of(professional, item).find_all("form", class_="write")
+                if form["data-method"] == "PATCH")
+    assert form.find_all(["input", "textarea", "select"]) == [] and form.find("p", class_="hint") is None
+    assert form["data-const-1"] == '{"acknowledged": true}'
+    assert form.find("button", type="submit").get_text() == "Mark as acknowledged"

@@ -87,5 +87,10 @@ def test_breadcrumbs_in_words_and_never_into_a_405(client):
     entry = client.get(link(client.client(), "diary.entries.items")).json["@items"][0]["@url"]
     crumbs = soup_of(client, entry).find("ol", class_="crumbs").find_all("li")
     assert [li.get_text() for li in crumbs] == ["Clients", "Carol Client", "Diary", "Entries", "Record"]
-    # The entries collection is only posted to (GET answers 405): named, not linked.
-    assert crumbs[3].find("a") is None and crumbs[2].find("a") is not None
+    # The entries collection is only posted to (GET answers 405): its step links to the entries' listing,
+    # which is also where the page goes once the entry is deleted (pages.js: the last linked step).
+    assert crumbs[3].find("a")["href"] == link(client.client(), "diary.entries.items")
+    assert crumbs[2].find("a") is not None
+    # The clients' listing is a professional's: on her trail it is named, not linked (it would answer 403).
+    assert crumbs[0].find("a") is None
+    client.get(crumbs[3].find("a")["href"], headers=HTML, status=200)

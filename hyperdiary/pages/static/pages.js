@@ -181,9 +181,12 @@ function showError(form, name, message) {
   return null;
 }
 
-function parentOf(url) {
-  const trimmed = url.replace(/\/$/, "");
-  return trimmed.slice(0, trimmed.lastIndexOf("/") + 1);
+// Where a page goes once its record is deleted: the breadcrumbs' last linked step before the record (its
+// parent's address may be a collection that is only posted to, whose GET answers 405), else home.
+function afterDelete() {
+  const steps = [...document.querySelectorAll("ol.crumbs li")].slice(0, -1).map((li) => li.querySelector("a[href]"));
+  const up = steps.filter((a) => a).pop() || document.querySelector("a.home");
+  return up.href;
 }
 
 async function submit(form) {
@@ -226,7 +229,7 @@ async function submit(form) {
       done.hidden = false;
       return;
     }
-    if (method === "DELETE") { window.location.assign(parentOf(form.action)); return; }
+    if (method === "DELETE") { window.location.assign(afterDelete()); return; }
     const location = response.headers.get("Location");
     if (method === "POST" && location) { window.location.assign(location); return; }
     window.location.reload();
@@ -235,12 +238,13 @@ async function submit(form) {
   let error = null;
   try { error = await response.json(); } catch (e) { error = null; }
   if (!error || !error.message) { showError(form, "", `The server answered ${response.status}.`); return; }
-  showError(form, "", `${error.code}: ${error.message}`);
   let first = null;
   for (const problem of error.extra || []) {
     const field = showError(form, problem.name, problem.message);
     first = first || field;
   }
+  // In words: where the fields say what is wrong, the form points to them (not "400: Invalid JSON input").
+  showError(form, "", first ? "Please check what is marked above." : error.message);
   if (first) first.querySelector("input, select, textarea").focus();
 }
 
@@ -260,6 +264,17 @@ document.addEventListener("submit", (event) => {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   submit(form).catch((e) => showError(form, "", String(e))).finally(() => { button.disabled = false; });
+});
+
+// A delete's question closes again with "No, keep it" (shown only with this script: without it the
+// question's summary closes it).
+for (const keep of document.querySelectorAll("details.confirm button.keep")) keep.hidden = false;
+document.addEventListener("click", (event) => {
+  const keep = event.target.closest && event.target.closest("details.confirm button.keep");
+  if (!keep) return;
+  const question = keep.closest("details");
+  question.open = false;
+  question.querySelector("summary").focus();
 });
 
 // What the person touched: only those fields are sent (bodyOf).
