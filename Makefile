@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 6543
 CONFIG ?= development.ini
 
-.PHONY: serve test fuzz migrate bench bench-scale bench-profile bench-instructions valgrind wrk clean
+.PHONY: serve test fuzz migrate bench bench-scale bench-profile bench-instructions bench-pages valgrind wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ valgrind:
 
 bench-instructions: $(VENV)/.installed valgrind
 	$(BIN)/python bench/instructions.py $(BENCH_ARGS)
+
+# The HTML page of 50 entries against its JSON (issue 24: under twice), in instructions under callgrind
+# (bench/pages.py; without --instructions it times wall clock). SQLite unless BENCH_PAGES_URL says otherwise.
+BENCH_PAGES_URL ?= sqlite:///var/bench-pages.sqlite
+bench-pages: $(VENV)/.installed valgrind
+	$(BIN)/python bench/pages.py --instructions $(BENCH_PAGES_URL)
 
 clean:
 	rm -rf $(VENV) .venv-fuzz var build *.egg-info

@@ -9,6 +9,7 @@ CONTENT_TYPE = "application/json"
 
 
 HTML = "text/html"
+NEGOTIATED = "hyperdiary.negotiated"
 # What a representation can be: JSON (the default: what `*/*`, no Accept and every tie get), its JSON-LD form
 # (linkeddata.py), its page (pages/).
 OFFERS = (CONTENT_TYPE, linkeddata.MEDIA_TYPE, HTML)
@@ -28,7 +29,13 @@ def negotiated(request) -> str:
     accept = request.headers.get("Accept", "")
     if "text/" not in accept and linkeddata.MEDIA_TYPE not in accept:
         return CONTENT_TYPE
-    return preferred(request, OFFERS)
+    # A browser's header is parsed once per request, not by each of its three askers (the query's check,
+    # the renderer, the pages' tween).
+    environ = request.environ
+    found = environ.get(NEGOTIATED)
+    if found is None or found[0] != accept:
+        found = environ[NEGOTIATED] = (accept, preferred(request, OFFERS))
+    return found[1]
 
 
 def add_vary(response):

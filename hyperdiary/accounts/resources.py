@@ -64,6 +64,10 @@ class UserResource(Resource):
 class Caseload(Resource):
     """The clients a professional follows; admins assign and unassign."""
 
+    # The assignment's `client` is the @url of a client of the root's `clients` listing: its page's form offers
+    # them as a choice (pages/pickers.py), as a record kind's references are.
+    references = {"client": ("clients",)}
+
     @property
     def professional(self) -> User:
         return self.__parent__.user

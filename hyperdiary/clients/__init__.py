@@ -26,3 +26,4 @@ def includeme(config):
     config.scan(".views")
     config.scan(".professionals")
     config.scan(".export")
+    config.include(".activity")

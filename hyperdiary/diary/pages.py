@@ -13,7 +13,9 @@ def entry_forms(request, context, write: Write, body: dict, tz, etag) -> list[Fo
         # `dt` starts empty: the script fills in the current time (a rendered form is the same all day).
         return [Form(f"New entry: {schema.descriptor['title']}", "POST", action,
                      [dict(dt, now=True), *with_icons(request, schema.descriptor)],
-                     {"@type": schema.id}, {}, None, description=schema.descriptor.get("description"))
+                     {"@type": schema.id}, {}, None, description=schema.descriptor.get("description"),
+                     # (a schema's $id names one document for good; its icons' addresses depend on the host)
+                     source=("entry type", schema.id, request.base_url))
                 for schema in schemas]
     if isinstance(context, EntryResource) and write.method == "PATCH":
         schema = request.entry_schemas.get(request.dbsession, context.entry.schema_id)

@@ -117,6 +117,14 @@ def _inline(node, components, depth=0):
 def body_schema(request, context, name: str, method: str) -> dict | None:
     """THE one place that knows where a write's body schema comes from: the OpenAPI operation whose
     `x-view` is this view (the context's class or one it derives from, the view name, the method)."""
+    cache = request.registry.setdefault("page_body_schemas", {})
+    key = (type(context), name, method)
+    if key not in cache:  # (a walk over every operation of the document: once per class, name and method)
+        cache[key] = _body_schema(request, context, name, method)
+    return cache[key]
+
+
+def _body_schema(request, context, name: str, method: str) -> dict | None:
     document = _document(request)
     classes = {cls.__name__ for cls in type(context).__mro__}
     for operations in document["paths"].values():
@@ -139,7 +147,7 @@ def _property_field(name: str, prop: dict, required: bool) -> dict | None:
     None for a key that is only ever read (documented as read-only)."""
     if prop.get("readOnly") or str(prop.get("description", "")).startswith("read-only"):
         return None
-    field = {"name": name, "title": prop.get("title") or words.field_label(name), "required": required}
+    field = {"name": name, "title": words.for_people(prop.get("title")) or words.field_label(name), "required": required}
     if prop.get("format") == "time":
         field["type"] = "time"
     else:
@@ -155,9 +163,11 @@ def _property_field(name: str, prop: dict, required: bool) -> dict | None:
         if choices is not None:
             field["choices"] = choices
     for key, target in (("minimum", "min"), ("maximum", "max"), ("default", "default"), ("const", "const"),
-                        ("description", "description"), ("x-widget", "widget")):
+                        ("x-widget", "widget")):
         if key in prop:
             field[target] = prop[key]
+    if words.for_people(prop.get("description")):
+        field["description"] = prop["description"]
     if field["type"] == "text" and ("password" in name):
         field["type"] = "password"
     return field
@@ -219,6 +229,9 @@ class Form(NamedTuple):
     show: str = "follow"
     description: str | None = None
     button: str | None = None  # the submit button's words, when not "Save"
+    # What the fields are made from, where that names them more cheaply than the fields themselves (an entry
+    # type's form: its schema's $id): the rendered form's key in the FormCache.
+    source: tuple | None = None
 
 
 def _local_input(value, tz) -> str | None:
@@ -253,7 +266,19 @@ def input_values(fields, body: dict, tz) -> dict:
 def with_icons(request, descriptor: dict) -> list[dict]:
     """The descriptor's fields, each choice's `x-icon` resolved through the schema's `x-resources` to an
     `icon_url` where the page may load it: inline (`data:image/...`) or from this server. The pages load
-    nothing from another host (their CSP says so), so an icon elsewhere is left out; the title stays."""
+    nothing from another host (their CSP says so), so an icon elsewhere is left out; the title stays.
+    Worked out once per entry type and host (a schema's $id names one document for good); read-only."""
+    cache = request.registry.setdefault("page_fields_with_icons", {})
+    key = (descriptor.get("@id"), request.base_url)
+    found = cache.get(key) if key[0] else None
+    if found is None:
+        found = _with_icons(request, descriptor)
+        if key[0] and len(cache) < 1024:
+            cache[key] = found
+    return found
+
+
+def _with_icons(request, descriptor: dict) -> list[dict]:
     urls = {r.get("name"): r.get("url") for r in descriptor.get("resources", ()) if isinstance(r, dict)}
     fields = []
     for field in descriptor["fields"]:
@@ -294,7 +319,7 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
         if fields and guarded:
             fields = [f for f in fields if f["name"] not in guarded or request.has_permission(guarded[f["name"]], context)]
         if write.method in ("POST", "PATCH", "PUT"):
-            fields = pickers.picked(request, kind, fields)
+            fields = pickers.picked(request, kind or context, fields)  # a kind's references, or the resource's
         # A change starts from what the resource holds now; a new record from nothing.
         values = input_values(fields, body, tz) if write.method in ("PATCH", "PUT") and not write.name else {}
         show = "html" if write.name == "preview" else "follow"
@@ -306,7 +331,7 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
         if constants and not fields:
             button = "Mark as " + " and ".join(words.field_label(name).lower() for name in constants)
         else:
-            description = (schema or {}).get("description")
+            description = words.for_people((schema or {}).get("description"))
         shown.append(Form(label, write.method, action, fields, constants, values,
                           etag if write.method != "POST" else None, show, description, button))
     return shown

@@ -1,8 +1,9 @@
 """The signed-in start page is the person's home (API.md §15): a client's today (items due today, each with a
-tick button; questionnaires due and unread messages, where the server has them; the latest entries; the
-charts), a professional's caseload (flagged clients first, with whatever the caseload's columns add: latest
-scores with their bands, attention, unread), a researcher's subjects, an admin's users. Everything is read
-through the API with the caller's own credentials (subrequests.py): a home shows nothing the API would not."""
+tick button; the questionnaires due; the unread messages of the care team; the latest entries; the charts), a
+professional's caseload (flagged clients first; per client the last activity, latest scores with their bands,
+attention and unread messages), a researcher's subjects, an admin's users. Everything is read through the API
+with the caller's own credentials (subrequests.py): a home shows nothing the API would not. Times are shown in
+the client's own zone, on the client's home and in each row of the caseload."""
 import datetime
 import zoneinfo
 
@@ -12,6 +13,46 @@ from . import words
 from .subrequests import get_json, link
 
 LATEST = 5
+UNREAD_SHOWN = 3
+CASELOAD_PAGE = 100
+UTC = zoneinfo.ZoneInfo("UTC")
+
+
+def zone(name) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def local(value, tz) -> dict | None:
+    """A date-time of the API (UTC) as the home shows it: `{"iso", "text"}`, the text in the zone `tz`."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return {"iso": value, "text": moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
+
+
+def _items(listing: dict | None) -> list:
+    return [item for item in (listing or {}).get("@items", ()) if not item.get("@deleted")]
+
+
+def _messages(request, client: dict, tz) -> dict | None:
+    """The conversation with the care team: the unread messages, newest first (the first few of them shown),
+    and where to read and answer them."""
+    url = link(client, "messages")
+    if url is None:
+        return None
+    unread = get_json(request, url, f"unread=true&limit={UNREAD_SHOWN}")
+    items = _items(unread)
+    return {"url": url, "count": len(items), "more": link(unread, "next") is not None,
+            "unread": [{"author": m.get("author_name") or "Your care team", "text": m.get("text") or "",
+                        "sent": local(m.get("sent"), tz)} for m in items]}
 
 
 def _client_home(request, me: dict) -> dict | None:
@@ -19,31 +60,17 @@ def _client_home(request, me: dict) -> dict | None:
     client = get_json(request, client_url)
     if client is None:
         return None
-    try:
-        tz = zoneinfo.ZoneInfo(client.get("time_zone") or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
+    tz = zone(client.get("time_zone"))
     today = datetime.datetime.now(tz).date().isoformat()
     tracker = get_json(request, link(client, "goals.tracker"), f"fromdate={today}&todate={today}") or {}
     due = [item for day in tracker.get("goaltracker", ()) if day.get("date") == today for item in day["goals"]]
     entries = get_json(request, link(client, "diary.entries.items"), f"limit={LATEST}") or {}
     titles = {d.get("@id"): d.get("title") for d in entries.get("@schemas") or ()}
     latest = [{"url": item["@url"], "title": titles.get(item.get("@type")) or words.kind_label(item.get("@type", "")),
-               "dt": item.get("dt")} for item in entries.get("@items", ()) if not item.get("@deleted")]
-    # What other domains add, when the server has them (questionnaires due, messages): a count and a link.
-    more = []
-    for name in ("questionnaires.due", "messages", "feedback"):
-        url = link(client, name)
-        listing = get_json(request, url) if url else None
-        if listing is not None:
-            items = [i for i in listing.get("@items", ()) if not i.get("@deleted")]
-            unread = [i for i in items if i.get("read") is False or i.get("unread") is True]
-            more.append({"name": words.link_label(name), "url": url,
-                         "count": len(unread) if name != "questionnaires.due" else len(items),
-                         "what": "unread" if name != "questionnaires.due" else "to fill in",
-                         # A questionnaire due is answered with its form on the entries page.
-                         "titles": [i.get("title") for i in items if i.get("title")]
-                         if name == "questionnaires.due" else []})
+               "dt": local(item.get("dt"), tz)} for item in _items(entries)]
+    due_url = link(client, "questionnaires.due")
+    questionnaires = [q.get("title") or "Questionnaire" for q in _items(get_json(request, due_url))] \
+        if due_url else []
     charts = None
     page_charts = request.registry.get("page_charts")
     if page_charts is not None:
@@ -54,24 +81,36 @@ def _client_home(request, me: dict) -> dict | None:
         shown = page_charts(request, resource, client) if resource is not None else None
         if shown:
             charts = dict(shown, charts=shown["charts"][:2])
-    return {"kind": "client", "client": client, "today": today, "due": due, "latest": latest, "more": more,
-            "charts": charts, "entries_url": link(client, "diary.entries.items"), "goals_url": link(client, "goals"),
-            "client_url": client_url, "push_key": None}
+    return {"kind": "client", "client": client, "today": today, "due": due, "latest": latest,
+            "questionnaires": questionnaires, "messages": _messages(request, client, tz), "charts": charts,
+            "entries_url": link(client, "diary.entries.items"), "goals_url": link(client, "goals"),
+            "client_url": client_url, "zone": getattr(tz, "key", "UTC"), "push_key": None}
+
+
+def _caseload_row(item: dict) -> dict:
+    """A client of the caseload as its row shows it: the columns the `clients` listing carries
+    (config.add_caseload_column: last_activity, latest_scores with their bands, attention, unread), with the
+    last activity in the client's own zone."""
+    tz = zone(item.get("time_zone"))
+    return {"name": item.get("name") or item.get("login") or "Client", "url": item["@url"],
+            "last_activity": local(item.get("last_activity"), tz), "latest_scores": item.get("latest_scores"),
+            "attention": item.get("attention"), "attention_url": link(item, "attention"),
+            "unread": item.get("unread"), "messages_url": link(item, "messages")}
 
 
 def _caseload_home(request, root: dict) -> dict | None:
-    # The root's `clients`: a professional's caseload, with the columns other domains add (latest_scores,
-    # attention, unread: config.add_caseload_column).
+    # The root's `clients`: a professional's caseload, a page of it in a few statements (its columns are one
+    # statement each for the whole page), never one request per client.
     url = link(root, "clients")
-    listing = get_json(request, url, "limit=100") if url else None
+    listing = get_json(request, url, f"limit={CASELOAD_PAGE}") if url else None
     if listing is None:
         return None
-    clients = [item for item in listing.get("@items", ()) if not item.get("@deleted")]
-    # Flagged first (the caseload's `attention`, when the questionnaires are there), then by name.
-    clients.sort(key=lambda c: (not c.get("attention"), str(c.get("name") or "").lower()))
-    extra = [key for key in ("latest_scores", "attention", "unread", "last_activity")
-             if any(key in c for c in clients)]
-    return {"kind": "professional", "clients": clients, "columns": extra, "url": url}
+    clients = _items(listing)
+    # Flagged first (most waiting first), then by name.
+    clients.sort(key=lambda c: (-(c.get("attention") or 0), str(c.get("name") or "").lower()))
+    shown = {key for key in ("last_activity", "latest_scores", "attention", "unread") if any(key in c for c in clients)}
+    return {"kind": "professional", "clients": [_caseload_row(c) for c in clients], "shown": shown, "url": url,
+            "more": link(listing, "next")}
 
 
 def _listing_home(request, root: dict, name: str, kind: str) -> dict | None:
@@ -79,8 +118,8 @@ def _listing_home(request, root: dict, name: str, kind: str) -> dict | None:
     listing = get_json(request, url, "limit=50") if url else None
     if listing is None:
         return None
-    return {"kind": kind, "items": [i for i in listing.get("@items", ()) if not i.get("@deleted")], "url": url,
-            "title": words.link_label(name)}
+    return {"kind": kind, "items": _items(listing), "url": url, "title": words.link_label(name),
+            "more": link(listing, "next")}
 
 
 def home(request, root: dict) -> dict | None:
@@ -105,5 +144,3 @@ def home(request, root: dict) -> dict | None:
     if role == "admin":
         return _listing_home(request, root, "users", "admin")
     return None
-
-

@@ -2,8 +2,8 @@
 the API's, never the page's. Entry fields and types take their titles from the schemas (render.py); the fixed
 ones and the links take theirs from the tables here, and anything the tables do not know yet is turned into
 words (`diary.entries` → "Entries", `is_active` → "Is active") rather than shown raw."""
-
 import re
+
 
 # Links by name: what a person follows them for.
 LINKS = {
@@ -30,24 +30,38 @@ FIELDS = {
     "role": "Role", "is_active": "Active", "time_zone": "Time zone", "title": "Title", "description": "Description",
     "text": "Text", "notes": "Notes", "due": "Due", "done": "Done", "is_therapist_approved": "Approved by the therapist",
     "creation_time": "Created", "modification_time": "Changed", "tagtype": "Tag type", "value": "Value",
-    "id": "Number", "url": "Address", "name": "Name", "user": "Account", "client": "Client",
+    "url": "Address", "name": "Name", "user": "Account", "client": "Client",
     "is_onetime": "Once only", "frequency": "How often", "startdate": "Starts", "targetdate": "Target date",
     "reminder": "Remind me", "remindertime": "Reminder time", "reminderdate": "Reminder date", "days": "Days",
     "criticality": "Importance", "journal_timestamp": "When", "session": "Session", "logdate": "When",
     "mood": "Mood", "current_password": "Current password", "password": "Password", "tags": "Tags",
     "completed": "Done", "duedate": "Due", "date_time": "When", "details": "Details", "subject": "Subject",
     "type": "Type", "entries": "Entries", "is_done": "Done", "schemas": "Entry types",
-    "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread", "every_days": "Every (days)",
+    "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread messages", "last_activity": "Last activity", "every_days": "Every (days)",
     "first_due": "First due", "next_due": "Next due", "last_answered": "Last answered", "acknowledged": "Acknowledged",
-    "acknowledged_by": "Acknowledged by", "acknowledged_at": "Acknowledged at", "score": "Score",
+    "acknowledged_by": "Acknowledged by", "acknowledged_at": "Acknowledged at", "score": "Score", "@url": "Open",
 }
 
 # Kinds by the last part of their @type, where it is not a word already.
 KINDS = {"root": "Start", "tagtypes": "Tag types", "subjectlogs": "Research logs", "caseload": "My clients"}
 
 
+# A description written for programs: it names a key (`@url`, `every_days`, `$id`), quotes code, or points at
+# a file or section of the API's documentation ("(schemas/goal.json)", "API.md §13").
+FOR_PROGRAMMERS = re.compile(r"[@$`{}]|\bschemas/|\.json\b|API\.md|\b[a-z]+_[a-z_]+\b|\bnull\b|\bPATCH\b|\bPOST\b")
+CAMEL = re.compile(r"(?<=[a-z])([A-Z])(?=[a-z])")  # expirationTime → expiration time
+
+
+def for_people(description) -> str | None:
+    """An API schema's description, where a person can read it; None where it was written for programs (the
+    OpenAPI document keeps it). Entry types' own descriptions are written for people and not passed here."""
+    if not isinstance(description, str) or FOR_PROGRAMMERS.search(description):
+        return None
+    return description
+
+
 def _words(name: str) -> str:
-    words = name.replace("_", " ").replace("-", " ").strip()
+    words = CAMEL.sub(lambda m: " " + m.group(1).lower(), name).replace("_", " ").replace("-", " ").strip()
     return words[:1].upper() + words[1:] if words else words
 
 
@@ -66,16 +80,9 @@ def kind_label(kind: str) -> str:
     return KINDS.get(last) or _words(last) or "hyperdiary"
 
 
-# Addresses whose GET answers 405: they only take writes, and the page shows each as its form (forms.py) or,
-# for the sign-in ones, the start page's sign-in and sign-up. A page never links to them (no dead ends); by
-# address, not name, since a diary calls its `diary.entries` just `entries`. tests/functional/test_pages_words.py
-# crawls every link of the pages and fails on a 405 this misses.
-WRITE_ONLY = re.compile(r"/(diary/entries/|goals/batch|invitations/|auth/(register|token|refresh|logout|session)|schemas/preview)$")
-
+# Fixed fields a page does not show: a record's id is in its address, which the page links.
+HIDDEN_FIELDS = frozenset({"id"})
 
 # Links for programs, not people: a page does not show them (the API's JSON still has them).
 FOR_PROGRAMS = frozenset({"push.key", "context", "auth.session"})
 
-
-def followable(url: str) -> bool:
-    return not WRITE_ONLY.search(url.split("?", 1)[0])

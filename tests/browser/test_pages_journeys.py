@@ -197,7 +197,9 @@ def test_a_clients_day(app, testapp, client, professional, caseload, live_server
     sign_in_page(page, live_server, "carol")
     walk.check(again=True)  # signed in, the start page is her home
     home = page.locator("main")
-    assert home.get_by_text("1 to fill in").is_visible() and home.get_by_text("1 unread").is_visible()
+    due = home.locator("h3", has_text="Questionnaires to fill in")
+    assert due.is_visible() and due.locator(".badge").inner_text() == "1"
+    assert home.get_by_text("1 unread").is_visible()
     shot(page, f"client-home-{width}", full_page=False)
 
     # Today's item, ticked from the home.
@@ -244,7 +246,7 @@ def test_a_clients_day(app, testapp, client, professional, caseload, live_server
 
     # A message, from the home's link to the conversation.
     walk.goto("/")
-    page.locator("main").get_by_role("link", name="Messages", exact=True).click()
+    page.locator("main").get_by_role("link", name="Read and reply", exact=True).click()
     walk.check()
     page.get_by_label("Your message").fill("Better, thank you")
     page.get_by_role("button", name="Send").click()

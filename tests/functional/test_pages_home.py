@@ -81,5 +81,83 @@ def test_a_clients_home_lists_the_questionnaires_due(client, professional, casel
     professional.post(link(own, "questionnaires"), json={"schema": PHQ9, "every_days": 7, "first_due": today},
                       status=201)
     section = home(client).find(id="today-h").find_parent("section")
-    assert "Questionnaires to fill in" in section.get_text() and "1 to fill in" in section.get_text()
-    assert "PHQ-9" in section.get_text()
+    heading = section.find("h3")
+    assert heading.get_text(" ", strip=True) == "Questionnaires to fill in 1"
+    assert [li.get_text(" ", strip=True) for li in heading.find_next("ul").find_all("li")] == ["PHQ-9 · fill in"]
+
+
+def test_a_clients_home_shows_the_unread_messages_of_the_care_team(client, professional, caseload):
+    conversation = link(professional.get(caseload).json, "messages")
+    section = home(client).find(id="messages-h").find_parent("section")
+    assert "No unread messages." in section.get_text() and section.find("a")["href"] == conversation
+    first = professional.post(conversation, json={"text": "How did the walks go?"}, status=201).json
+    professional.post(conversation, json={"text": "See you on Tuesday."}, status=201)
+    client.post(conversation, json={"text": "Fine, thanks."}, status=201)  # one's own is read
+    section = home(client).find(id="messages-h").find_parent("section")
+    assert section.h2.get_text(" ", strip=True) == "Messages 2 unread"
+    shown = [li.get_text(" ", strip=True) for li in section.find("ul", class_="messages").find_all("li")]
+    assert len(shown) == 2 and all(text.startswith("Pat Therapist · ") for text in shown), shown
+    assert "See you on Tuesday." in shown[0] and "How did the walks go?" in shown[1]
+    assert section.find("a", string="Read and reply")["href"] == conversation
+    client.patch(first["@url"], json={"read": True})
+    section = home(client).find(id="messages-h").find_parent("section")
+    assert section.h2.get_text(" ", strip=True) == "Messages 1 unread"
+
+
+def test_a_clients_home_shows_times_in_the_clients_zone(client):
+    own = client.client()
+    client.patch(own["@url"], json={"time_zone": "Europe/Amsterdam"})
+    client.post(link(own, "diary.entries"), json={"@type": EMOTION, "dt": "2024-04-01T10:00:00Z", "emotion": "sad",
+                                                  "intensity": 2}, status=201)
+    latest = home(client).find(id="latest-h").find_parent("section").find("ul")
+    assert latest.find("time").get_text() == "2024-04-01 12:00"  # 10:00 UTC is noon in Amsterdam (summer time)
+    assert latest.find("time")["datetime"] == "2024-04-01T10:00:00Z"
+
+
+def test_the_caseload_shows_each_clients_last_activity_and_unread_messages(client, professional, caseload):
+    def row():
+        table = home(professional).find(id="caseload-h").find_parent("section").find("table")
+        heads = [th.get_text() for th in table.thead.find_all("th")]
+        assert heads == ["Client", "Last activity", "Latest scores", "Needs attention", "Unread messages"]
+        return {td["data-label"]: td for td in table.tbody.tr.find_all("td")}
+
+    assert row()["Last activity"].get_text() == "none yet" and row()["Unread messages"].get_text() == "0"
+    professional.patch(caseload, json={"time_zone": "Asia/Tokyo"})
+    conversation = link(professional.get(caseload).json, "messages")
+    sent = client.post(conversation, json={"text": "Could we talk on Tuesday?"}, status=201).json["sent"]
+    cells = row()
+    unread = cells["Unread messages"].find("a")
+    assert unread.get_text() == "1 unread" and unread["href"] == conversation
+    # The client's own last write, in the client's zone (Tokyo is UTC+9, no summer time).
+    moment = datetime.datetime.fromisoformat(sent.replace("Z", "+00:00")).astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
+    shown = cells["Last activity"].find("time")
+    assert abs(datetime.datetime.fromisoformat(shown.get_text()).replace(tzinfo=moment.tzinfo) - moment) \
+        < datetime.timedelta(minutes=1)
+    # A professional's own writes are not the client's activity.
+    professional.post(conversation, json={"text": "Yes, at ten."}, status=201)
+    assert row()["Last activity"].find("time")["datetime"] == shown["datetime"]
+
+
+def test_the_clients_listing_reads_its_columns_in_a_few_statements_for_any_number_of_clients(
+        app, admin, professional, testapp):
+    """The caseload's columns are one statement each for a page of clients, never one per client."""
+    from tests.conftest import sent_statements, sign_in
+
+    counts = []
+    anonymous = type(professional)(testapp)
+    for n in range(3):
+        for m in range(n * 2, n * 2 + 2):  # 2, then 4, then 6 clients
+            anonymous.post(anonymous.url("auth.register"), json={"username": f"client{m}", "email": f"c{m}@example.org",
+                           "password": "correct horse battery"}, status=201)
+            admin.post(link(professional.me(), "caseload"), json={"client": sign_in(testapp, f"client{m}").client()["@url"]},
+                       status=201)
+        with sent_statements(app) as statements:
+            assert len(professional.get(professional.url("clients")).json["@items"]) == 2 * (n + 1)
+        counts.append(len(statements))
+    assert counts[0] == counts[1] == counts[2], counts
+
+
+def test_a_researchers_home_lists_the_subjects(researcher):
+    researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201)
+    section = home(researcher).find(id="home-list-h").find_parent("section")
+    assert section.h2.get_text() == "Research subjects" and section.find("a", string="Mouse 1") is not None

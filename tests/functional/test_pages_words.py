@@ -94,3 +94,74 @@ def test_breadcrumbs_in_words_and_never_into_a_405(client):
     # The clients' listing is a professional's: on her trail it is named, not linked (it would answer 403).
     assert crumbs[0].find("a") is None
     client.get(crumbs[3].find("a")["href"], headers=HTML, status=200)
+
+
+def test_a_new_domains_write_only_link_is_no_page_link(app_settings, testapp):
+    """Which links only take writes is worked out from the registered views (pages/followable.py), so a
+    domain added later needs no list to keep up: its POST-only action, linked from the root, is not a link on
+    the page (its GET is a 405), while the same domain's readable resource is."""
+    import sys
+    import types
+
+    import webtest
+
+    from hyperdiary import main
+    from hyperdiary.models import dispose
+    from hyperdiary.resources.root import Root
+
+    def includeme(config):
+        config.add_view(lambda request: {"sent": True}, name="ping", context=Root, request_method="POST",
+                        renderer="json")
+        config.add_view(lambda request: {"pong": True}, name="pong", context=Root, request_method="GET",
+                        renderer="json")
+        config.add_root_link("ping", None, "ping")
+        config.add_root_link("pong", None, "pong")
+
+    module = types.ModuleType("tests_write_only_domain")
+    module.includeme = includeme
+    sys.modules[module.__name__] = module
+    app = main({}, **dict(app_settings, **{"hyperdiary.includes": module.__name__}))
+    try:
+        other = webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})
+        root = other.get("http://example.com/", headers={"Accept": "application/json"}).json
+        urls = {entry["name"]: entry["url"] for entry in root["@links"]}
+        assert other.get(urls["ping"], headers=HTML, status="*").status_int == 405
+        soup = BeautifulSoup(other.get("http://example.com/", headers=HTML).text, "html.parser")
+        hrefs = {a["href"] for a in soup.find_all("a", href=True)}
+        assert urls["pong"] in hrefs and urls["ping"] not in hrefs
+    finally:
+        dispose(app.registry)
+        del sys.modules[module.__name__]
+
+
+def test_no_page_of_any_role_shows_a_programming_name(client, professional, caseload, admin, researcher):
+    """Every page a client, a professional, an admin and a researcher reach from their home, with a record of
+    each kind about: no IRI, link name (`goals.batch`), key (`every_days`, `@url`), record id or entry type
+    id (`emotion:1`) in what a person reads. The API description (`openapi.json`) is for programs."""
+    import re
+
+    from tests.functional.test_questionnaires import PHQ9, phq9
+
+    with_entry(client)
+    own = client.client()
+    configuration = link(own, "diary.configuration")
+    current = [s["@id"] for s in professional.get(configuration).json["@schemas"]]
+    professional.put(configuration, json={"schemas": current + [PHQ9]})
+    client.post(link(own, "diary.entries"), json=phq9(12, q9=2), status=201)
+    professional.post(link(own, "messages"), json={"text": "How was the week?"}, status=201)
+    client.post(link(own, "moods"), json={"mood": "happy", "logdate": "2024-01-01T10:00:00Z"}, status=201)
+    researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201)
+    link_names = {entry["name"] for body in (client.root(), own, professional.root(), admin.root())
+                  for entry in body["@links"] if "." in entry["name"]}
+    raw = re.compile(r"https?://|(?<![\w.])@\w+|\b[a-z]+_[a-z_]+\b|\b[0-9a-f]{32}\b|\b[a-z_]+:\d+\b|"
+                     + "|".join(rf"\b{re.escape(name)}\b" for name in sorted(link_names, key=len, reverse=True)))
+    found = {}
+    for api in (client, professional, admin, researcher):
+        for url, (status, _) in crawl(api, "http://example.com/", limit=80).items():
+            response = api.get(url, headers=HTML, status="*")
+            if response.content_type != "text/html" or url.endswith("/openapi.json"):
+                continue
+            text = " ".join(visible_text(BeautifulSoup(response.text, "html.parser")).split())
+            for match in raw.finditer(text):
+                found.setdefault((api.username, match.group(0)), (url, text[max(0, match.start() - 60):match.end() + 20]))
+    assert not found, found
