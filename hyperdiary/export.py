@@ -120,17 +120,50 @@ def live(connection, kind, collection) -> Iterator:
     return rows(connection, stmt)
 
 
+def below(connection, kind, parent_ids: list, client_id) -> dict:
+    """{parent id: its live records of `kind`, oldest first} for the records `parent_ids` (a chunk's), in
+    one statement. (A nested kind reads every column, its parent's id among them.)"""
+    model = kind.model
+    parent = getattr(model, kind.parent_column)
+    where = [parent.in_(parent_ids), model.deleted.is_(None)]
+    if kind.names_client:
+        where.append(model.client_id == client_id)
+    found = {}
+    for row in connection.execute(select(*kind.columns).where(*where).order_by(parent, kind.order_column, model.id)):
+        found.setdefault(getattr(row, kind.parent_column), []).append(row)
+    return found
+
+
+def represented(request, connection, kind, groups: list) -> list[list[dict]]:
+    """The representations of `groups` ((a collection of `kind`, its live rows)), each record with the records
+    of the kinds below it: those read for all the groups' records at once, one statement per nested kind."""
+    if len(groups) == 1:
+        bodies = [kind.representations(request, collection, rows) for collection, rows in groups]
+    else:
+        # The records below each of a chunk's records: what they join (feedback: its authors' names) is read
+        # once for all. A nested kind's own fields do not depend on its collection's URL (the first is given).
+        own = iter(kind.represent_many(request, hm.url(request, groups[0][0]), [row for _, rows in groups for row in rows]))
+        bodies = [kind.representations(request, collection, rows, [next(own) for _ in rows]) if rows else []
+                  for collection, rows in groups]
+    for child in nested_kinds(request, kind):
+        # (a representation that carries the child's records already keeps them: a journal's tags)
+        wanting = [(collection, row, body) for (collection, rows), group in zip(groups, bodies)
+                   for row, body in zip(rows, group) if child.collection not in body]
+        if not wanting:
+            continue
+        collections = [kind.item_class(collection, row.id, row)[child.collection] for collection, row, _ in wanting]
+        found = below(connection, child, [row.id for _, row, _ in wanting], collections[0].client_id)
+        nested = represented(request, connection, child, [(each, found.get(each.parent_id, [])) for each in collections])
+        for (_, _, body), items in zip(wanting, nested):
+            body[child.collection] = items
+    return bodies
+
+
 def records(request, connection, kind, collection) -> Iterator[dict]:
     """The live records of `kind` in `collection`, in its listing's order (oldest first), each in its API
-    representation, with the records of the kinds below it."""
-    below = nested_kinds(request, kind)
+    representation, with the records of the kinds below it (read a chunk at a time, not record by record)."""
     for chunk in in_chunks(live(connection, kind, collection)):
-        for row, body in zip(chunk, kind.representations(request, collection, chunk)):
-            for child in below:
-                if child.collection not in body:
-                    item = kind.item_class(collection, row.id, row)
-                    body[child.collection] = list(records(request, connection, child, item[child.collection]))
-            yield body
+        yield from represented(request, connection, kind, [(collection, chunk)])[0]
 
 
 class Section(NamedTuple):

@@ -12,7 +12,7 @@ from pyramid.traversal import quote_path_segment
 from pyramid.httpexceptions import HTTPPreconditionFailed
 
 from .resources import is_id
-from .security import Permissions
+from .security import Permissions, allowed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -50,7 +50,7 @@ def url(request, resource, *elements, query=None) -> str:
 
 def link(request, name, resource, *elements, permission=Permissions.VIEW, query=None):
     """A link the caller may use, or None: a link is present only when its target is allowed."""
-    if permission is not None and not request.has_permission(permission, resource):
+    if permission is not None and not allowed(request, permission, resource):
         return None
     return {"name": name, "url": url(request, resource, *elements, query=query)}
 

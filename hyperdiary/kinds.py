@@ -315,14 +315,15 @@ class Kind:
     def type_iri(self, request) -> str:
         return hm.type_iri(request, self.type_name)
 
-    def representations(self, request, collection, rows) -> list[dict]:
+    def representations(self, request, collection, rows, own=None) -> list[dict]:
         """The representations of rows of this kind in `collection` (a resource of its collection class), a
         tombstone for each deleted one: the one serializer of the kind, used by every view, page, report
-        and export."""
+        and export. `own`: the live rows' `represent_many`, when the caller read it for several collections
+        at once (the export, for the records below each of a chunk's records)."""
         links = [link for link in self.links
                  if link.permission is None or request.has_permission(link.permission, collection)]
         up = [{"name": self.parent_link, "url": hm.url(request, collection.__parent__)}] if self.parent_link else []
-        items = self.render(request, hm.url(request, collection), rows, links, up)
+        items = self.render(request, hm.url(request, collection), rows, links, up, own)
         for annotate in self.annotations:
             added = annotate(request, collection, [row for row in rows if row.deleted is None])
             if added:
@@ -330,10 +331,12 @@ class Kind:
                     body.update(added.get(row.id, ()))
         return items
 
-    def render(self, request, base_url: str, rows, links=(), up=()) -> list[dict]:
+    def render(self, request, base_url: str, rows, links=(), up=(), own=None) -> list[dict]:
         """`representations` once the page's URL and links are known (a journal renders its tags so)."""
         deleted = [row.deleted for row in rows]
-        fields = iter(self.represent_many(request, base_url, [row for row, gone in zip(rows, deleted) if gone is None]))
+        if own is None:
+            own = self.represent_many(request, base_url, [row for row, gone in zip(rows, deleted) if gone is None])
+        fields = iter(own)
         type_iri = self.type_iri(request)
         items = []
         for row, gone in zip(rows, deleted):

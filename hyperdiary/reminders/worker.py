@@ -134,6 +134,13 @@ def _chunks(values: list, size=CHUNK):
         yield values[start:start + size]
 
 
+def _keyed(model, keys: list) -> tuple:
+    """Where-conditions for the rows of `model` with these (client id, id) keys. On both columns: the statement
+    names the clients (hyperdiary/distribution.py) and is answered by the key's index, (client_id, id); `id` alone
+    begins no index, and SQLite scanned the whole ledger for it. (Ids are unique: pairing the two lists adds no row.)"""
+    return model.client_id.in_(sorted({client for client, _ in keys})), model.id.in_([key for _, key in keys])
+
+
 class Worker:
     def __init__(self, engine, write_engine, sources, channels: Channels, base_url: str):
         self.engine, self.write_engine = engine, write_engine
@@ -179,7 +186,7 @@ class Worker:
                     state = "missed" if late else "sending"
                     (missed if late else new).append(self._row(reminder, channel, target, state, start, now))
                 elif row.state == "retry" and row.next_attempt <= now:
-                    retries.append(row.id)
+                    retries.append((row.client_id, row.id))
         with self.write_engine.begin() as connection:
             owned = self._claim(connection, new + missed + settled)
             owned |= self._reclaim(connection, retries, now)
@@ -188,7 +195,7 @@ class Worker:
         counts["missed"] += len(missed_rows)
         sends = [row for row in new if row["id"] in owned]
         if retries:
-            sends += self._rows(connection_ids=[i for i in retries if i in owned])
+            sends += self._rows([key for key in retries if key[1] in owned])
         if sends:
             self._send(sends, {r.subject_id: r for r in found}, clients, now, counts)
 
@@ -241,22 +248,23 @@ class Worker:
             owned.update(connection.execute(statement.values(values)).scalars())
         return owned
 
-    def _reclaim(self, connection, ids: list, now) -> set:
+    def _reclaim(self, connection, keys: list, now) -> set:
+        """Retries ((client id, id) of ledger rows) this worker now holds: their ids."""
         owned = set()
-        for chunk in _chunks(ids):
+        for chunk in _chunks(keys):
             owned.update(connection.execute(
-                update(Dispatch).where(Dispatch.id.in_(chunk), Dispatch.state == "retry", Dispatch.next_attempt <= now)
+                update(Dispatch).where(*_keyed(Dispatch, chunk), Dispatch.state == "retry", Dispatch.next_attempt <= now)
                 .values(state="sending", attempts=Dispatch.attempts + 1, modified=now)
                 .returning(Dispatch.id)).scalars())
         return owned
 
-    def _rows(self, connection_ids: list) -> list[dict]:
-        """Claimed retries as rows to send."""
+    def _rows(self, keys: list) -> list[dict]:
+        """Claimed retries ((client id, id)) as rows to send."""
         rows = []
         with self.engine.connect() as connection:
-            for chunk in _chunks(connection_ids):
+            for chunk in _chunks(keys):
                 rows += [dict(row._mapping) for row in connection.execute(
-                    select(Dispatch.__table__).where(Dispatch.id.in_(chunk)))]
+                    select(Dispatch.__table__).where(*_keyed(Dispatch, chunk)))]
         return rows
 
     # --- sending and recording ----------------------------------------------------------------------------
@@ -310,17 +318,18 @@ class Worker:
                 else:
                     next_attempt = None
             elif result == GONE:
-                gone.append(row["target"])
-            ledger.append({"key": row["id"], "state": state, "next_attempt": next_attempt, "modified": now})
+                gone.append((row["client_id"], row["target"]))
+            ledger.append({"client": row["client_id"], "key": row["id"], "state": state, "next_attempt": next_attempt, "modified": now})
             deliveries.append({"id": new_id(), "client_id": row["client_id"], "time": now, "channel": row["channel"],
                                "status": result, "about": row.get("about") or "", "created": now,
                                "modified": now, "version": 1})
-        connection.execute(update(Dispatch.__table__).where(Dispatch.id == bindparam("key"))
+        connection.execute(update(Dispatch.__table__).where(Dispatch.client_id == bindparam("client"),
+                                                            Dispatch.id == bindparam("key"))
                            .values(state=bindparam("state"), next_attempt=bindparam("next_attempt"),
                                    modified=bindparam("modified")), ledger)
         connection.execute(Delivery.__table__.insert(), deliveries)
         if gone:
-            connection.execute(update(PushSubscription).where(PushSubscription.id.in_(gone),
+            connection.execute(update(PushSubscription).where(*_keyed(PushSubscription, gone),
                                                               PushSubscription.deleted.is_(None))
                                .values(deleted=now, modified=now, version=PushSubscription.version + 1,
                                        endpoint="", p256dh="", auth="", dedupe_key=None))

@@ -359,6 +359,25 @@ def test_clients_login_filter(admin, client, caseload, professional):
     assert len(admin.get(url).json["@items"]) == 1
 
 
+def test_the_listings_links_are_the_clients_own_asked_without_pyramids_explanations(admin, client, caseload,
+                                                                                    professional, monkeypatch):
+    """A client in the listing has the links its own representation gives the caller; each link's permission is
+    answered by security.allowed (Pyramid's rule, tests/unit/test_allowed.py), not by request.has_permission,
+    whose explained answer cost half of a caseload page (docs/performance.md): Pyramid is asked for the view's
+    permission and the page's, not for each link (47 times for a caseload of one before)."""
+    from hyperdiary.security import SecurityPolicy
+
+    asked = []
+    permits = SecurityPolicy.permits
+    monkeypatch.setattr(SecurityPolicy, "permits", lambda self, *args: asked.append(args[2]) or permits(self, *args))
+    listed = professional.get(professional.url("clients")).json["@items"]
+    asked_for_listing = list(asked)
+    own = professional.get(caseload).json
+    assert [item["@links"] for item in listed] == [own["@links"]]
+    assert len(own["@links"]) > 10
+    assert "clients:list" in asked_for_listing and len(asked_for_listing) <= 2
+
+
 def test_create_user_command(app_settings, tmp_path, testapp, monkeypatch, capsys):
     """`hyperdiary create-user` makes a user the server accepts (same database, same environment)."""
     from hyperdiary.scripts import cli

@@ -12,12 +12,14 @@ import sqlalchemy as sa
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
-from hyperdiary import export as export_module
+from hyperdiary import distribution, export as export_module
+from hyperdiary.models.meta import Base
 from hyperdiary.scripts import cli
 from hyperdiary.clients.resources import ClientResource
 from hyperdiary.reminders.models import Delivery
 from hyperdiary.reminders.kinds import SubscriptionKind
-from tests.conftest import create_user, every_item, link, link_names, sign_in
+from tests.conftest import create_user, every_item, link, link_names, sent_statements, sign_in
+from tests.distribution import unnamed
 
 EMOTION = "https://ns.hyperdiary.org/diary/schema/entry/emotion:1"
 PHQ9 = "https://ns.hyperdiary.org/diary/schema/entry/phq-9:1"
@@ -306,3 +308,35 @@ def test_a_client_sees_which_professionals_have_it_in_their_caseload(app, testap
     sign_in(testapp, "sam").get(url, status=404)
     client.get(url + "?limit=0", status=400)
     client.post(url, json={}, status=405)
+
+
+def test_the_export_reads_the_records_below_each_record_a_chunk_at_a_time(app, client, professional, caseload):
+    """Feedback on every entry: the export sends as many statements for 2 entries as for 6 (the feedback of a
+    chunk's entries in one statement, their authors' names in another), each naming the client
+    (hyperdiary/distribution.py), and every remark is under its entry."""
+    columns = {table.name: distribution.distribution_column(table)
+               for table in distribution.distributed(Base.metadata.sorted_tables)}
+    carol = client.client()
+    entries = link(carol, "diary.entries")
+
+    def add(days):
+        for day in days:
+            entry = client.post(entries, json={"@type": EMOTION, "dt": f"2024-04-{day:02}T10:00:00Z", "emotion": "sad",
+                                               "intensity": 2}, status=201).json
+            professional.post(link(entry, "feedback"), json={"text": f"On {entry['@url']}"}, status=201)
+
+    def export():
+        with sent_statements(app) as statements:
+            document = professional.get(link(carol, "export")).json
+        for entry in document["entries"]:
+            assert [remark["text"] for remark in entry["feedback"]] == [f"On {entry['@url']}"]
+        lacking = [statement for statement in statements if unnamed(statement, columns)]
+        assert not lacking, lacking
+        return len(document["entries"]), len(statements)
+
+    add(range(1, 3))
+    few, sent_for_few = export()
+    add(range(3, 7))
+    many, sent_for_many = export()
+    assert (few, many) == (2, 6)
+    assert sent_for_many == sent_for_few

@@ -7,6 +7,7 @@ import email
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -259,6 +260,42 @@ def test_gone_ends_the_subscription_and_failures_are_retried(client, receiver, a
     assert worker(app).run_pass(at("2026-03-02T09:00:00")).gone == 1
     assert client.get(subscriptions).json["@items"] == []
     assert ("push", "gone") in deliveries(client, settings)
+
+
+def test_the_worker_finds_ledger_rows_and_subscriptions_by_their_key(client, receiver, app):
+    """A retry reclaimed, read and recorded, and a subscription ended as gone: each statement that picks rows
+    of the ledger or of the subscriptions by id names their client too (hyperdiary/distribution.py), so that
+    the key (client_id, id) finds them: by id alone SQLite scanned the whole table (EXPLAIN QUERY PLAN)."""
+    from tests.distribution import unnamed
+
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters[0] if executemany else parameters))
+
+    settings = client.get(link(client.client(), "notifications")).json
+    client.post(link(settings, "subscriptions"), json=receiver.subscription("phone"), status=201)
+    daily_goal(client)
+    engine = app.registry["dbengine"]
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        receiver.status = 500
+        assert worker(app).run_pass(at("2026-03-01T09:00:00")).failed == 1
+        receiver.status = 410
+        assert worker(app).run_pass(at("2026-03-01T09:01:30")).gone == 1  # the retry: the subscription is gone
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    by_id = [(statement, parameters) for statement, parameters in sent
+             if re.search(r"(reminder_dispatches|push_subscriptions)\.id (=|IN)", statement)]
+    assert len(by_id) >= 4  # the retry reclaimed, read, its outcome recorded; the subscription ended
+    columns = {"reminder_dispatches": "client_id", "push_subscriptions": "client_id"}
+    assert [statement for statement, _ in by_id if unnamed(statement, columns)] == []
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            for statement, parameters in by_id:
+                plan = " ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                              parameters))
+                assert "SCAN" not in plan, (statement, plan)
 
 
 def test_quiet_hours_hold_a_reminder_until_they_end(client, receiver, app):
