@@ -98,7 +98,8 @@ def code_to_pass_on(body, show):
 
 
 def page_sections(request, context, body, show) -> dict:
-    """{"html": Markup, "replaces_items": bool, "replaces_post": bool} for this page, or None."""
+    """{"html": Markup, "replaces_items": bool, "replaces_post": bool, "hides": the fields it shows} for this
+    page, or None."""
     if not isinstance(body, dict) or request.user is None:
         return None
     type_iri = body.get("@type")
@@ -111,7 +112,9 @@ def page_sections(request, context, body, show) -> dict:
         return {"html": code_to_pass_on(body, show), "replaces_items": False, "replaces_post": False}
     if isinstance(context, Item) and not isinstance(context.kind, FeedbackKind) \
             and any(entry["name"] == "feedback" for entry in body.get("@links", ())) and request.method == "GET":
-        return {"html": feedback_under(request, context, show), "replaces_items": False, "replaces_post": False}
+        # (The count is for programs; a person reads the feedback itself, here.)
+        return {"html": feedback_under(request, context, show), "replaces_items": False, "replaces_post": False,
+                "hides": ("feedback_count",)}
     return None
 
 

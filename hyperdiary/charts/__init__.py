@@ -191,4 +191,5 @@ def includeme(config):
     config.add_directive("add_chart_source", add_chart_source)
     config.registry["page_charts"] = on_page
     config.add_child(ClientResource, "charts", Charts)
+    config.include(".pages")
     config.scan(__name__)

@@ -1,6 +1,6 @@
 """Diary entries on the pages (hyperdiary/pages/): their forms are their entry types' (EntryKind.page_forms)."""
 from .. import hypermedia as hm
-from ..pages.forms import Form, Write, input_values, with_icons
+from ..pages.forms import Form, Write, form_anchor, input_values, with_icons
 from .resources import Entries, EntryResource
 
 
@@ -15,7 +15,7 @@ def entry_forms(request, context, write: Write, body: dict, tz, etag) -> list[Fo
                      [dict(dt, now=True), *with_icons(request, schema.descriptor)],
                      {"@type": schema.id}, {}, None, description=schema.descriptor.get("description"),
                      # (a schema's $id names one document for good; its icons' addresses depend on the host)
-                     source=("entry type", schema.id, request.base_url))
+                     source=("entry type", schema.id, request.base_url), anchor=form_anchor(schema.id))
                 for schema in schemas]
     if isinstance(context, EntryResource) and write.method == "PATCH":
         schema = request.entry_schemas.get(request.dbsession, context.entry.schema_id)

@@ -26,3 +26,8 @@ class SchemaResource(Resource):
     def __init__(self, parent, name, schema):
         super().__init__(parent, name)
         self.schema = schema
+
+    @property
+    def title(self) -> str | None:
+        """What the pages' breadcrumbs call it (its key is an id)."""
+        return self.schema.descriptor.get("title")

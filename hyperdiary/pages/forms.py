@@ -7,6 +7,7 @@ body's JSON Schema, which `body_schema` takes from the OpenAPI document (every o
 `x-view`); diary entries take theirs from the diary's configured entry schemas (their descriptors).
 """
 import datetime
+import re
 from typing import NamedTuple
 
 from .. import hypermedia as hm
@@ -232,6 +233,13 @@ class Form(NamedTuple):
     # What the fields are made from, where that names them more cheaply than the fields themselves (an entry
     # type's form: its schema's $id): the rendered form's key in the FormCache.
     source: tuple | None = None
+    anchor: str | None = None  # the form's id, where a link leads straight to it (form_anchor)
+
+
+def form_anchor(entry_type: str) -> str:
+    """The id of the entries page's form of a new entry of this type (`…/phq-9:1` → `new-phq-9-1`): where the
+    home's "Fill in PHQ-9" leads."""
+    return "new-" + re.sub(r"[^A-Za-z0-9_-]+", "-", str(entry_type).rstrip("/").rsplit("/", 1)[-1]).strip("-")
 
 
 def _local_input(value, tz) -> str | None:
@@ -320,6 +328,9 @@ def forms(request, context, view_name: str, body: dict, tz, etag: str | None) ->
             fields = [f for f in fields if f["name"] not in guarded or request.has_permission(guarded[f["name"]], context)]
         if write.method in ("POST", "PATCH", "PUT"):
             fields = pickers.picked(request, kind or context, fields)  # a kind's references, or the resource's
+        omits = getattr(kind or context, "page_form_omits", ())  # a reference no list can offer: another way
+        if fields and omits:
+            fields = [f for f in fields if f["name"] not in omits]
         # A change starts from what the resource holds now; a new record from nothing.
         values = input_values(fields, body, tz) if write.method in ("PATCH", "PUT") and not write.name else {}
         show = "html" if write.name == "preview" else "follow"

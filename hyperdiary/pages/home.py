@@ -10,6 +10,7 @@ import zoneinfo
 from pyramid.traversal import find_resource
 
 from . import words
+from .forms import form_anchor
 from .subrequests import get_json, link
 
 LATEST = 5
@@ -69,8 +70,11 @@ def _client_home(request, me: dict) -> dict | None:
     latest = [{"url": item["@url"], "title": titles.get(item.get("@type")) or words.kind_label(item.get("@type", "")),
                "dt": local(item.get("dt"), tz)} for item in _items(entries)]
     due_url = link(client, "questionnaires.due")
-    questionnaires = [q.get("title") or "Questionnaire" for q in _items(get_json(request, due_url))] \
-        if due_url else []
+    entries_url = link(client, "diary.entries.items")
+    # Each leads to its own form on the entries page.
+    questionnaires = [{"title": q.get("title") or "Questionnaire",
+                       "url": f"{entries_url}#{form_anchor(q['schema'])}" if q.get("schema") else entries_url}
+                      for q in _items(get_json(request, due_url))] if due_url else []
     charts = None
     page_charts = request.registry.get("page_charts")
     if page_charts is not None:
@@ -83,7 +87,7 @@ def _client_home(request, me: dict) -> dict | None:
             charts = dict(shown, charts=shown["charts"][:2])
     return {"kind": "client", "client": client, "today": today, "due": due, "latest": latest,
             "questionnaires": questionnaires, "messages": _messages(request, client, tz), "charts": charts,
-            "entries_url": link(client, "diary.entries.items"), "goals_url": link(client, "goals"),
+            "entries_url": entries_url, "goals_url": link(client, "goals"),
             "client_url": client_url, "zone": getattr(tz, "key", "UTC"), "push_key": None}
 
 
@@ -131,6 +135,14 @@ def home(request, root: dict) -> dict | None:
     if me is None:
         return None
     role = getattr(user, "role", None)
+    found = _home_of(request, root, me, role)
+    if found is not None:
+        # Welcomed by name where the account has one (the identity behind a request knows only the username).
+        found["name"] = str(me.get("first_name") or "").strip() or user.username
+    return found
+
+
+def _home_of(request, root: dict, me: dict, role) -> dict | None:
     if role == "client":
         found = _client_home(request, me)
         if found is not None:

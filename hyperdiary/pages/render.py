@@ -21,6 +21,7 @@ from . import scores as questionnaire_pages
 
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
 UTC = datetime.UTC
+ID = re.compile(r"[0-9a-f]{12,}")  # a step named by a record's id (a uuid's hex, a schema's key)
 
 
 # Characters beyond Latin-1 are written as references: one such character makes Python hold the whole page in
@@ -62,6 +63,7 @@ class Shown:
         self.tz = tz
         self.zone_name = getattr(tz, "key", "UTC")
         self.titles = titles  # field name -> {value: title}
+        self.row_link = "open"  # the words of a listing's link in each row (words.row_link)
 
     def kind(self, value) -> str:
         if value is None:
@@ -128,7 +130,7 @@ class Shown:
             return f'<time datetime="{esc(value)}">{esc(self.when(value))}</time>'
         if kind == "url":
             # An address is followed, not read: its link says what it leads to (the field's words).
-            text = esc(label(field) if field else "open")
+            text = esc(words.LINK_TEXTS.get(field) or label(field) if field else "open")
             return f'<a href="{esc(value)}">{text}</a>' if followable(self.request, value) else text
         if kind == "image":
             return f'<img class="picture" src="{esc(value)}" alt="{esc(field or "image")}">'
@@ -222,14 +224,14 @@ class Shown:
                 rows.append(f'<tr class="deleted"><td><a href="{url}">deleted</a></td><td colspan="{span}">deleted '
                             f'<time datetime="{esc(when)}">{esc(self.when(when))}</time></td></tr>')
                 continue
-            cells = [f'<tr><td><a href="{url}">open</a></td>']
+            cells = [f'<tr><td><a href="{url}">{self.row_link}</a></td>']
             if mixed:
                 kind = item.get("@type", "")
                 plan = plans.get(kind)
                 if plan is None or plan[2] != item.keys():  # (one type's items have the same keys)
                     plan = plans[kind] = (
                         f'<td data-label="Type">{esc(type_titles.get(kind) or words.kind_label(kind))}</td>',
-                        [(key, f"<span><b>{name(key)}</b>: ", titles.get(key)) for key in item
+                        [(key, f"<span><b>{name(key)}</b>{after(name(key))} ", titles.get(key)) for key in item
                          if key not in shared and key[:1] != "@"], item.keys())
                 cells.append(plan[0])
             # Each cell names its column (data-label): on a phone the rows stack, each cell under its name.
@@ -273,6 +275,11 @@ class Shown:
             cells.append("</tr>")
             rows.append("".join(cells))
         return Markup(f'<table class="items"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def after(words: str) -> str:
+    """The colon after a field's words before its value, unless they end a sentence ("How do you feel?")."""
+    return "" if words[-1:] in "?:.!" else ":"
 
 
 def label(name: str) -> str:
@@ -349,7 +356,10 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
             registered.page_permissions[(cls, name)] is None
             or request.has_permission(registered.page_permissions[(cls, name)], resource))}
         name = str(resource.__name__)
-        if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
+        title = getattr(resource, "title", None)  # a chart's, an entry type's: its title, not its id
+        if isinstance(title, str) and title:
+            shown = title
+        elif len(name) >= 32 or ID.fullmatch(name):  # a record's id: the client's name where it is the client, else what it is
             client = getattr(resource, "client", None)
             own = getattr(client, "name", None) if getattr(resource, "holds_client", False) and \
                 name == getattr(client, "id", None) else None
@@ -453,6 +463,7 @@ def page(request, body, response) -> str:
     descriptor = entry_descriptor(request, body)
     descriptors = list(body.get("@schemas") or ()) + ([descriptor] if descriptor is not None else [])
     shown = Shown(request, tz, choice_titles(descriptors))
+    shown.row_link = esc(words.row_link(body.get("@type", "")))
     is_root = isinstance(context, Root) and not request.view_name
     etag = response.etag
     # The page of a write's answer (a preview shown in its form's page) offers no writes of its own.
@@ -467,6 +478,8 @@ def page(request, body, response) -> str:
     # Sections a domain adds to the page of its resources (the care team's chat, feedback, invitation code).
     sections = [found for found in (section(request, context, body, shown)
                                     for section in request.registry.get("page_sections", ())) if found]
+    # (A section that shows some of the body's fields in its own way hides them from the fields' list.)
+    hidden = {key for found in sections for key in found.get("hides", ())}
     if any(found["replaces_post"] for found in sections):
         page_forms = [form for form in page_forms if form.method != "POST"]
     # The links a person follows: in words, and none that only takes writes (its form is on the page).
@@ -483,7 +496,8 @@ def page(request, body, response) -> str:
         descriptor is not None else choice_descriptors(request, body))}) if "score" in body else None
     # The score in words says all its fields do (and its flags by their labels, not their fields' names).
     fields = {key: value for key, value in body.items()
-              if not key.startswith("@") and key not in words.HIDDEN_FIELDS and not (score and key == "score")}
+              if not key.startswith("@") and key not in words.HIDDEN_FIELDS and key not in hidden
+              and not (score and key == "score")}
     if isinstance(fields.get("fields"), list) and "@id" in body:
         # An entry type's fields are shown by their titles; their programming names are for its JSON.
         fields["fields"] = [{k: v for k, v in f.items() if k != "name"} if isinstance(f, dict) else f

@@ -40,7 +40,15 @@ FIELDS = {
     "latest_scores": "Latest scores", "attention": "Needs attention", "unread": "Unread messages", "last_activity": "Last activity", "every_days": "Every (days)",
     "first_due": "First due", "next_due": "Next due", "last_answered": "Last answered", "acknowledged": "Acknowledged",
     "acknowledged_by": "Acknowledged by", "acknowledged_at": "Acknowledged at", "score": "Score", "@url": "Open",
+    "entry": "Answer", "fromdate": "From", "todate": "To", "bands": "Score bands", "feedback_count": "Replies",
 }
+
+# The words of a link a field's address makes, where its field's words do not say what it opens.
+LINK_TEXTS = {"entry": "See the answer"}
+
+# The words of each row's link of a listing (by the last part of its @type), where "open" does not say what
+# it opens: a flagged answer's row opens the flag, to acknowledge it.
+ROW_LINKS = {"attention": "Review the flag"}
 
 # Kinds by the last part of their @type, where it is not a word already.
 KINDS = {"root": "Start", "tagtypes": "Tag types", "subjectlogs": "Research logs", "caseload": "My clients"}
@@ -72,6 +80,10 @@ def link_label(name: str) -> str:
 
 def field_label(name: str) -> str:
     return FIELDS.get(name) or _words(name.rsplit(".", 1)[-1])
+
+
+def row_link(kind) -> str:
+    return ROW_LINKS.get(str(kind).rstrip("/").rsplit("/", 1)[-1], "open")
 
 
 def kind_label(kind: str) -> str:

@@ -76,6 +76,11 @@ class SubjectResource(Resource):
 class Members(Resource):
     """A subject's members; POST adds one, each member is a resource named by its user id."""
 
+    # The new member's `user` (an account's @url) cannot be offered as a choice (pages/pickers.py): a researcher
+    # may list no accounts, and must not learn which usernames exist (issue 25). Its page's form asks for the
+    # colleague's username, which the body takes instead, and leaves the address to programs.
+    page_form_omits = ("user",)
+
     @property
     def subject(self) -> Subject:
         return self.__parent__.subject

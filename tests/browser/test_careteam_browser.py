@@ -32,9 +32,18 @@ def test_a_client_chats_and_invites(app, testapp, live_server, page):
     assert page.locator("#feedback-h ~ .bubbles").get_by_text("Glad to read this").is_visible()
 
     page.goto(link(own, "relatives").replace("http://example.com", live_server))
+    shot(page, "relatives")
+    # Each box starts with its heading: no empty band above it, no box in the box.
+    invite = page.locator("section.box", has=page.get_by_role("heading", name="Invite someone close"))
+    band = invite.evaluate("box => box.querySelector('h2').getBoundingClientRect().top - box.getBoundingClientRect().top")
+    assert band <= 20, band
+    assert invite.locator("form").evaluate("form => getComputedStyle(form).borderTopWidth") == "0px"
     page.get_by_label("Moods").check()
     page.get_by_role("button", name="Make an invitation").click()
     code = page.locator(".code-to-pass strong")
     code.wait_for()
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", code.inner_text())
     shot(page, "invitation")
+    passed_on = page.locator("section.box.invitation")
+    assert passed_on.evaluate("box => box.querySelector('h2').getBoundingClientRect().top - "
+                              "box.getBoundingClientRect().top") <= 20

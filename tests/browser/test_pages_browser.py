@@ -60,7 +60,21 @@ def test_a_person_uses_the_pages(testapp, live_server, page):
     slider_error = form.locator('.field[data-field="intensity"] .error')
     slider_error.wait_for(state="visible")
     assert "move the slider" in slider_error.inner_text()
-    form.locator('input[name="intensity"]').fill("4")
+    # Untouched, it shows no thumb (which would read as a choice at its minimum) and says "not chosen"; a click
+    # on its minimum, which changes no value, chooses it: the thumb shows there.
+    slider = form.locator('input[name="intensity"]')
+    unset = slider.screenshot()
+    shot(page, "slider-unset", clip=form.locator('.field[data-field="intensity"]'))
+    assert form.locator('.field[data-field="intensity"] output').inner_text() == "not chosen"
+    box = slider.bounding_box()
+    page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)
+    assert slider.input_value() == slider.get_attribute("min")
+    assert form.locator('.field[data-field="intensity"] output').inner_text() == slider.get_attribute("min")
+    page.mouse.move(0, 0)
+    slider.evaluate("input => input.blur()")  # (its focus ring is no thumb)
+    assert slider.screenshot() != unset
+    shot(page, "slider-set-at-minimum", clip=form.locator('.field[data-field="intensity"]'))
+    slider.fill("4")
     form.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(r"/diary/entries/[0-9a-f]{32}/$"))
     assert page.get_by_text("Written in the browser").is_visible()

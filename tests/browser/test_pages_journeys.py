@@ -83,6 +83,11 @@ class Walk:
                                  "dd.textContent.trim().length > 4 && dd.getBoundingClientRect().width < 64)"
                                  ".map(dd => dd.previousElementSibling.textContent.slice(0, 40))")
         assert squeezed == [], (page.url, squeezed)
+        # A name that ends in "?" takes no colon after it: a table's stacked rows on a phone (their column's
+        # name before each value), a row's details.
+        stacked = page.evaluate("[...document.querySelectorAll('td[data-label]')].map(td => getComputedStyle(td, "
+                                "'::before').content).filter(c => /[?:.!]\\s*:/.test(c))")
+        assert stacked == [] and "?:" not in page.locator("main").inner_text(), (page.url, stacked)
         self.visited.append(page.url)
 
     def crawl(self):
@@ -189,6 +194,8 @@ def stored(api, url) -> dict:
 
 
 def test_a_clients_day(app, testapp, client, professional, caseload, live_server, sized):
+    from playwright.sync_api import expect
+
     page, width = sized
     carol = client
     own, with_feedback = seed(app, testapp, carol, professional, caseload)
@@ -210,12 +217,14 @@ def test_a_clients_day(app, testapp, client, professional, caseload, live_server
                                                             "todate": today_in("Europe/Amsterdam")}).json
     assert [item["iscompleted"] for day in tracker["goaltracker"] for item in day["goals"]] == [True]
 
-    # The questionnaire due, from the home: its form on the entries page.
-    page.get_by_role("link", name="fill in", exact=True).click()
+    # The questionnaire due, from the home: its own form on the entries page, in view.
+    page.get_by_role("link", name="Fill in PHQ-9", exact=True).click()
     walk.check()
     if width == 360:
         shot(page, "phone-entries", full_page=False)
     form = entries_form(page, "PHQ-9")
+    assert page.url.endswith("#" + form.get_attribute("id"))
+    expect(form.get_by_role("heading", name="New entry: PHQ-9")).to_be_in_viewport()
     for n in range(1, 10):
         field(form, f"q{n}").get_by_label("Several days" if n in (1, 2, 4) else "Not at all").check()
     form.get_by_role("button", name="Save").click()
@@ -254,6 +263,11 @@ def test_a_clients_day(app, testapp, client, professional, caseload, live_server
     walk.check(again=True)
     assert [m["text"] for m in carol.get(link(own, "messages")).json["@items"]] == \
         ["Better, thank you", "How was the week?"]
+
+    # A chart's page, its numbers unfolded: a table that does not push the page sideways.
+    walk.goto(carol.get(link(own, "charts")).json["@items"][0]["@url"])
+    page.get_by_text("The table,").click()
+    walk.check(again=True)
 
     # Deleting asks first; "No, keep it" keeps the record.
     moment = written["Moment"]
@@ -349,7 +363,7 @@ def test_a_professionals_day(app, testapp, client, professional, caseload, live_
     page.locator("main").get_by_role("link", name="Needs attention", exact=True).click()
     walk.check()
     flagged_row = page.locator("table.items tbody tr").first
-    flagged_row.get_by_role("link", name="Entry", exact=True).click()
+    flagged_row.get_by_role("link", name="See the answer", exact=True).click()
     page.wait_for_url(walk.local(flagged["@url"]))
     walk.check()
     assert page.get_by_text(f"Needs attention: {FLAG}").is_visible()
@@ -360,7 +374,7 @@ def test_a_professionals_day(app, testapp, client, professional, caseload, live_
     # Acknowledged: one button, on the flagged answer's item in the list of what needs attention.
     page.go_back()
     assert FLAG in flagged_row.inner_text()
-    flagged_row.get_by_role("link", name="open", exact=True).click()
+    flagged_row.get_by_role("link", name="Review the flag", exact=True).click()
     walk.check()
     assert FLAG in page.locator("main").inner_text() and "q9" not in page.locator("main").inner_text()
     page.get_by_role("button", name="Mark as acknowledged").click()

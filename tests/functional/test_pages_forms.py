@@ -79,3 +79,24 @@ def test_a_write_of_constants_alone_is_one_button(client, professional, caseload
     assert form.find_all(["input", "textarea", "select"]) == [] and form.find("p", class_="hint") is None
     assert form["data-const-1"] == '{"acknowledged": true}'
     assert form.find("button", type="submit").get_text() == "Mark as acknowledged"
+
+
+def test_a_date_times_hint_names_the_zone_it_is_typed_in(client):
+    """A mood's `logdate` is typed in the client's zone (pages.js sends it as UTC): its hint says that zone, not
+    the API's "(UTC)"."""
+    own = client.client()
+    client.patch(own["@url"], json={"time_zone": "Europe/Amsterdam"})
+    field = soup_of(client, link(own, "moods")).find(attrs={"data-field": "logdate"})
+    assert field.find("input")["type"] == "datetime-local"
+    hint = field.find("p", class_="hint").get_text()
+    assert "UTC" not in hint and "Europe/Amsterdam" in hint, hint
+
+
+def test_a_subjects_member_is_named_by_username_not_typed_as_an_address(researcher):
+    """No list of accounts can be offered to a researcher (they may list none, nor learn which usernames exist):
+    the form asks for the colleague's username, never an account's address."""
+    subject = researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201).json
+    form = next(form for form in soup_of(researcher, link(subject, "members")).find_all("form", class_="write")
+                if form["data-method"] == "POST")
+    assert [field["data-field"] for field in form.find_all(class_="field")] == ["username"]
+    assert form.find("label").get_text(" ", strip=True).startswith("The researcher's username")

@@ -83,7 +83,23 @@ def test_a_clients_home_lists_the_questionnaires_due(client, professional, casel
     section = home(client).find(id="today-h").find_parent("section")
     heading = section.find("h3")
     assert heading.get_text(" ", strip=True) == "Questionnaires to fill in 1"
-    assert [li.get_text(" ", strip=True) for li in heading.find_next("ul").find_all("li")] == ["PHQ-9 · fill in"]
+    # Its link leads to its own form on the entries page, and says which it is ("Fill in PHQ-9").
+    fill_in = heading.find_next("ul").find("a")
+    assert fill_in.get_text("", strip=False).strip() == "Fill in PHQ-9"
+    page, anchor = fill_in["href"].split("#")
+    assert page == link(own, "diary.entries.items")
+    form = BeautifulSoup(client.get(page, headers=HTML).text, "html.parser").find(id=anchor)
+    assert form.name == "form" and form.find("h3").get_text() == "New entry: PHQ-9"
+
+
+def test_a_person_is_welcomed_by_name(client, researcher, app, testapp):
+    """By the account's first name, where it has one; else by the username."""
+    from tests.conftest import create_user, sign_in
+
+    assert home(client).h1.get_text() == "Welcome, Carol"
+    assert home(researcher).h1.get_text() == "Welcome, Rosa"
+    create_user(app, "nameless", "admin")
+    assert home(sign_in(testapp, "nameless")).h1.get_text() == "Welcome, nameless"
 
 
 def test_a_clients_home_shows_the_unread_messages_of_the_care_team(client, professional, caseload):

@@ -153,7 +153,9 @@ def test_no_page_of_any_role_shows_a_programming_name(client, professional, case
     researcher.post(researcher.url("subjects"), json={"name": "Mouse 1"}, status=201)
     link_names = {entry["name"] for body in (client.root(), own, professional.root(), admin.root())
                   for entry in body["@links"] if "." in entry["name"]}
-    raw = re.compile(r"https?://|(?<![\w.])@\w+|\b[a-z]+_[a-z_]+\b|\b[0-9a-f]{32}\b|\b[a-z_]+:\d+\b|"
+    # (A record's id shortened in a breadcrumb is still an id; so are names run together, "Fromdate".)
+    raw = re.compile(r"https?://|(?<![\w.])@\w+|\b[a-z]+_[a-z_]+\b|\b[0-9a-f]{12,}|\b[a-z_]+:\d+\b|"
+                     r"\b(?:From|To|Start|Target|Reminder|Log|Due)(?:date|time)\b|"
                      + "|".join(rf"\b{re.escape(name)}\b" for name in sorted(link_names, key=len, reverse=True)))
     found = {}
     for api in (client, professional, admin, researcher):
@@ -165,3 +167,65 @@ def test_no_page_of_any_role_shows_a_programming_name(client, professional, case
             for match in raw.finditer(text):
                 found.setdefault((api.username, match.group(0)), (url, text[max(0, match.start() - 60):match.end() + 20]))
     assert not found, found
+
+
+def test_a_chart_page_in_words(client):
+    """A chart's page: its title in the breadcrumbs (not its id), its range in words, its numbers as a table of
+    days and series (not `categories`, `series`, `Kind: entries`, `Type: bar`)."""
+    with_entry(client)
+    chart = next(c for c in client.get(link(client.client(), "charts")).json["@items"] if c["kind"] == "entries")
+    soup = soup_of(client, chart["@url"] + "?fromdate=2024-03-31&todate=2024-04-02")
+    crumbs = [li.get_text() for li in soup.find("ol", class_="crumbs").find_all("li")]
+    assert crumbs[-1] == chart["title"][:19] + "…" if len(chart["title"]) > 20 else chart["title"], crumbs
+    fields = dict(zip([dt.get_text() for dt in soup.find("dl", class_="fields").find_all("dt")],
+                      [dd.get_text() for dd in soup.find("dl", class_="fields").find_all("dd")]))
+    assert fields == {"From": "2024-03-31", "To": "2024-04-02", "Time zone": "UTC"}, fields
+    table = soup.find(id="numbers-h").find_parent("section").find("table")
+    heads = [th.get_text() for th in table.thead.find_all("th")]
+    assert heads[0] == "Day" and len(heads) > 1, heads
+    rows = [[cell.get_text() for cell in tr.find_all(["th", "td"])] for tr in table.tbody.find_all("tr")]
+    assert [row[0] for row in rows] == ["2024-03-31", "2024-04-01", "2024-04-02"]
+    text = visible_text(soup)
+    for raw in ("Kind", "entries", "bar", "Categories", "Series", "X label"):
+        assert raw not in text, raw
+
+
+def test_an_entry_page_shows_its_feedback_not_a_count(client, professional, caseload):
+    """The number of replies is for programs (`feedback_count`); the page shows the replies themselves."""
+    with_entry(client)
+    entry = client.get(link(client.client(), "diary.entries.items")).json["@items"][0]
+    professional.post(link(client.get(entry["@url"]).json, "feedback"), json={"text": "Well noticed"}, status=201)
+    soup = soup_of(client, entry["@url"])
+    labels = [dt.get_text() for dt in soup.find("dl", class_="fields").find_all("dt")]
+    assert "When" in labels and not any("eedback" in label or "Repl" in label for label in labels), labels
+    assert "Well noticed" in soup.find(id="feedback-h").find_parent("section").get_text()
+    # In the list of entries, a column of numbers says what it counts.
+    listing = soup_of(client, link(client.client(), "diary.entries.items"))
+    assert "Replies" in [th.get_text() for th in listing.find("table", class_="items").thead.find_all("th")]
+
+
+def test_the_attention_lists_links_say_what_they_open(client, professional, caseload):
+    """A flagged answer's row: "Review the flag" (its own page, to acknowledge it) and "See the answer" (the
+    entry), not "open" and "Entry"."""
+    from tests.functional.test_questionnaires import PHQ9, phq9
+
+    own = client.client()
+    configuration = link(own, "diary.configuration")
+    current = [s["@id"] for s in professional.get(configuration).json["@schemas"]]
+    professional.put(configuration, json={"schemas": current + [PHQ9]})
+    answer = client.post(link(own, "diary.entries"), json=phq9(12, q9=2), status=201).json
+    attention = link(professional.get(own["@url"]).json, "attention")
+    item = professional.get(attention).json["@items"][0]["@url"]
+    row = soup_of(professional, attention).find("table", class_="items").tbody.tr
+    links = {a.get_text(): a["href"] for a in row.find_all("a")}
+    assert links == {"Review the flag": item, "See the answer": answer["@url"]}, links
+
+
+def test_no_colon_after_a_question(client):
+    """A row's details name each value: "How do you feel? sad", not "How do you feel?: sad"."""
+    with_entry(client)
+    client.post(link(client.client(), "diary.entries"), json={
+        "@type": "https://ns.hyperdiary.org/diary/schema/entry/moment:1", "dt": "2024-04-02T10:00:00Z",
+        "text": "Sun"}, status=201)
+    text = " ".join(visible_text(soup_of(client, link(client.client(), "diary.entries.items"))).split())
+    assert "How do you feel? Sad" in text and "?:" not in text

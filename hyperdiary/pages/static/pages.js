@@ -285,11 +285,23 @@ for (const type of ["input", "change"]) {
   });
 }
 
-document.addEventListener("input", (event) => {
-  const input = event.target;
-  if (input.type === "range") input.dataset.set = "1";
-  if (input.type === "range" && input.nextElementSibling && input.nextElementSibling.tagName === "OUTPUT") {
+// A slider touched is set, and says its value; also when the touch leaves it where it was (a click on its
+// minimum, an arrow key at its end), which fires no input event.
+function sliderSet(input) {
+  if (!input || input.type !== "range") return;
+  input.dataset.set = "1";
+  const field = input.closest(".field");
+  if (field) field.dataset.touched = "1";
+  if (input.nextElementSibling && input.nextElementSibling.tagName === "OUTPUT") {
     input.nextElementSibling.value = input.value;
+  }
+}
+document.documentElement.classList.add("js");  // (pages.css hides an untouched slider's thumb only then)
+document.addEventListener("input", (event) => sliderSet(event.target));
+document.addEventListener("pointerup", (event) => sliderSet(event.target));
+document.addEventListener("keyup", (event) => {
+  if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"].includes(event.key)) {
+    sliderSet(event.target);
   }
 });
 
