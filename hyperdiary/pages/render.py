@@ -332,6 +332,18 @@ def choice_descriptors(request, body: dict) -> list:
     return [schema.descriptor] if schema is not None else []
 
 
+def pages_of(registered, cls: type) -> tuple:
+    """(view name, permission) of the GET views registered for a class or a base of it: worked out once per
+    class (the registrations do not change after start-up) instead of a walk over every registered page for
+    each step of each page's breadcrumbs (0.3 M instructions on a page of entries)."""
+    found = registered.pages_by_class.get(cls)
+    if found is None:
+        found = registered.pages_by_class[cls] = tuple(
+            (name, registered.page_permissions[(view_cls, name)]) for view_cls, name in registered.pages
+            if issubclass(cls, view_cls))
+    return found
+
+
 def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
     """The way from the start page to this one, in words; a step whose resource has no page of its own (a
     collection that is only posted to answers its GET with 405) links to its `items` listing where it has
@@ -345,9 +357,8 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
         if isinstance(resource, Root):
             break
         # The steps with a page the caller may see (a client's trail passes the clients' listing, not hers).
-        views = {name for cls, name in registered.pages if isinstance(resource, cls) and (
-            registered.page_permissions[(cls, name)] is None
-            or request.has_permission(registered.page_permissions[(cls, name)], resource))}
+        views = {name for name, permission in pages_of(registered, type(resource))
+                 if permission is None or request.has_permission(permission, resource)}
         name = str(resource.__name__)
         if len(name) >= 32:  # a record's id: the client's name where it is the client, else what it is
             client = getattr(resource, "client", None)
