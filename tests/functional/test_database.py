@@ -6,12 +6,23 @@ from alembic.migration import MigrationContext
 from hyperdiary import audit_partitions
 from hyperdiary.models import get_engine
 from hyperdiary.models.meta import Base
+from tests.kinds import hydration
+
+# The test-only kind's table (tests/functional/test_kinds.py makes it in the same database for the session,
+# as its migration would): not the app's, so not compared; without this the comparison failed whenever the
+# kinds' contract suite ran first.
+TEST_ONLY = frozenset(hydration.Base.metadata.tables)
+
+
+def include_name(name, type_, parent_names) -> bool:
+    table = name if type_ == "table" else parent_names.get("table_name")
+    # (the audit trail's partitions are the trail's: migrations/env.py leaves them out alike)
+    return table not in TEST_ONLY and audit_partitions.include_name(name, type_, parent_names)
 
 
 def test_migrations_match_the_models(app):
     with app.registry["dbengine"].connect() as conn:
-        # (the audit trail's partitions are the trail's: migrations/env.py leaves them out alike)
-        context = MigrationContext.configure(conn, opts={"include_name": audit_partitions.include_name})
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
