@@ -217,10 +217,10 @@ class Shown:
         for item in items:
             url = esc(item.get("@url", ""))
             if item.get("@deleted"):
-                when = item.get("@changes", {}).get("modification_time", "")
+                gone = item.get("@changes", {}).get("modification_time", "")  # (not `when`: the rows after use it)
                 span = len(cols) + (2 if mixed else 0)
                 rows.append(f'<tr class="deleted"><td><a href="{url}">deleted</a></td><td colspan="{span}">deleted '
-                            f'<time datetime="{esc(when)}">{esc(self.when(when))}</time></td></tr>')
+                            f'<time datetime="{esc(gone)}">{esc(when(gone))}</time></td></tr>')
                 continue
             cells = [f'<tr><td><a href="{url}">open</a></td>']
             if mixed:
