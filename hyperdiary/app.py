@@ -28,6 +28,7 @@ DOMAINS = (
 
 # Environment variables that override the ini file's settings.
 ENVIRONMENT = {"HYPERDIARY_DATABASE_URL": "sqlalchemy.url",
+               "HYPERDIARY_DATABASE_REPLICA_URLS": "hyperdiary.database.replica_urls",
                "HYPERDIARY_RATELIMIT_STORAGE_URL": "hyperdiary.ratelimit.storage_url",
                "HYPERDIARY_CORS_ORIGINS": "hyperdiary.cors.origins",
                # Reminders (hyperdiary/reminders/): a channel without its settings is off.
@@ -75,6 +76,8 @@ def main(global_config, **settings):
         # A deployment's own packages (more record kinds, views): `hyperdiary.includes`, space separated.
         for name in settings.get("hyperdiary.includes", "").split():
             config.include(name)
+        # After the domains: it wraps what models, lineage and accounts register.
+        config.include(".replicas")
         config.include(".conditional")
         config.include(".compression")
         config.include(".cors")

@@ -6,8 +6,10 @@ One tween does it for every view, so no view has to remember to. It sits inside 
 - a write's event is one more INSERT in the write's own transaction: it commits with the write or not at
   all (a write that fails stored nothing, and leaves no event either);
 - a read's event is one prebuilt INSERT in a transaction of its own, after the view. On PostgreSQL it is
-  one statement in autocommit on a connection of a small pool of its own whose sessions run with
-  `synchronous_commit = off`: the INSERT returns without waiting for the WAL to reach the disk, which was
+  one statement in autocommit on a connection of a small pool of its own, which sets `synchronous_commit`
+  off for its own transaction only (`set_config(..., true)` in the statement: a session's SET would stay on
+  a server connection that PgBouncer hands to other clients, making their writes asynchronous too): the
+  INSERT returns without waiting for the WAL to reach the disk, which was
   most of its cost (about 7 ms at p50 on the measuring machine, docs/performance.md). The price: a
   database server that crashes may lose the read events of its last few hundred milliseconds (never a
   write's event, nor data). On SQLite the read session's transaction only reads, and turning it into a
@@ -22,13 +24,14 @@ import logging
 
 from pyramid.settings import asbool
 from pyramid.tweens import EXCVIEW
-from sqlalchemy import create_engine, insert
-from sqlalchemy import event as sqlalchemy_events
+import functools
+
+from sqlalchemy import bindparam, create_engine, func, insert, select, true
 
 from . import dbtimeout
 from .errors import error_response
 from .models.audit import AuditEvent
-from .models import direct, writer, writes
+from .models import connect_args, direct, writer, writes
 from .models.meta import new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,22 @@ def record(connection, values: dict):
     direct.rows(connection, INSERT, values)
 
 
+def record_asynchronously(connection, values: dict):
+    """A read's event on PostgreSQL, committed without waiting for the disk (see the module's doc)."""
+    direct.rows(connection, _asynchronous_insert(tuple(values)), values)
+
+
+@functools.cache
+def _asynchronous_insert(keys: tuple):
+    """INSERT ... SELECT <the values> WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL: a
+    volatile condition, evaluated before the row is inserted, whose setting lasts until the statement's own
+    transaction commits (asynchronously) and then ends."""
+    table = AuditEvent.__table__
+    row = select(*(bindparam(key, type_=table.c[key].type) for key in keys)).where(
+        func.set_config("synchronous_commit", "off", true()).is_not(None))
+    return insert(table).from_select(list(keys), row)
+
+
 def read_events_engine(registry):
     """Where read events are written: on SQLite the app's engine, its transactions beginning IMMEDIATE; on
     PostgreSQL a small pool of autocommit connections with asynchronous commit (see the module's doc)."""
@@ -120,14 +139,9 @@ def read_events_engine(registry):
     if engine.dialect.name != "postgresql":
         return writer(engine)
     events = dbtimeout.bound(create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=READ_EVENT_POOL,
-                                           max_overflow=READ_EVENT_POOL, **dbtimeout.pool_options(registry.settings)),
+                                           max_overflow=READ_EVENT_POOL, connect_args=connect_args(registry.settings),
+                                           **dbtimeout.pool_options(registry.settings)),
                              registry.settings)
-
-    @sqlalchemy_events.listens_for(events, "connect")
-    def asynchronous_commit(dbapi_connection, connection_record):
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO OFF")
-
     registry["audit_engine"] = events
     return events
 
@@ -156,7 +170,7 @@ def audit_tween_factory(handler, registry):
                     if session is not None:
                         session.close()
                 with read_events.begin() as connection:
-                    record(connection, values)
+                    (record if own_snapshot_ends else record_asynchronously)(connection, values)
         except Exception:
             # No event, no answer: a write is undone (its transaction is doomed, so pyramid_tm aborts
             # it), and a read's data is not handed out unrecorded. Above the exception views, so the

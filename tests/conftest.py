@@ -28,6 +28,7 @@ PASSWORD = "correct horse battery"
 
 # The app under test must use the database the fixtures chose, whatever the shell exported.
 os.environ.pop("HYPERDIARY_DATABASE_URL", None)
+os.environ.pop("HYPERDIARY_DATABASE_REPLICA_URLS", None)
 
 
 def pytest_addoption(parser):
@@ -75,9 +76,19 @@ def app_settings(request, database_url, tmp_path_factory):
     return settings
 
 
+def refuse_writes(conn, cursor, statement, parameters, context, executemany):
+    if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+        raise AssertionError(f"a request that only reads wrote through its read session: {statement[:200]}")
+
+
 @pytest.fixture(scope="session")
 def app(app_settings):
     app = main({}, **app_settings)
+    # Requests that only read write nothing through their session: with read replicas it is a replica's
+    # (hyperdiary/replicas.py). (On SQLite the read engine is the one engine.)
+    read_engine = app.registry["read_dbengine"]
+    if read_engine is not app.registry["dbengine"]:
+        sa.event.listen(read_engine, "before_cursor_execute", refuse_writes)
     yield app
     dispose(app.registry)
 

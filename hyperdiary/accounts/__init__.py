@@ -269,6 +269,8 @@ def includeme(config):
     config.registry["token_ttl"] = TokenTTL(settings)
     # The caller behind an access token, which hyperdiary/lineage.py reads with every request's records.
     config.registry["caller"] = CALLER
+    # The same with the position of the user's last write, which hyperdiary/replicas.py asks the primary for.
+    config.registry["caller_position"] = CALLER.add_columns(User.write_position)
     from ..resources.root import Root
     from ..security import Permissions
     from .resources import Auth, UserResource, Users

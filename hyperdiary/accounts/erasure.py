@@ -6,7 +6,7 @@ from pyramid.view import view_config
 from sqlalchemy import select
 
 from ..documented import documented
-from .. import accounts, audit, erasure
+from .. import accounts, audit, erasure, replicas
 from .. import hypermedia as hm
 from ..errors import ValidationFailure
 from ..inputs import StrictString, body
@@ -16,6 +16,7 @@ from .resources import UserResource
 from ..clients.models import Client
 from ..security import Permissions
 from .models import CaseloadAssignment, User
+from ..models.meta import Base
 
 
 def erase(dbsession, user_id: str, all_metadata) -> str | None:
@@ -27,6 +28,19 @@ def erase(dbsession, user_id: str, all_metadata) -> str | None:
     erasure.erase(dbsession, User.__table__, user_id, all_metadata)
     erasure.anonymize_audit(dbsession.connection(), user_id, client_id, followed)
     return client_id
+
+
+def who_could_see(dbsession, user_id: str) -> list[str]:
+    """The professionals following the user's client, and its relatives: they lose it with the erasure
+    (replicas.access_changed). The relatives' table is the care team's, found by name."""
+    tables = Base.metadata.tables
+    client = select(Client.id).where(Client.user_id == user_id).scalar_subquery()
+    stmt = select(CaseloadAssignment.professional_id).where(CaseloadAssignment.client_id == client)
+    if "relatives" in tables:
+        relatives = tables["relatives"]
+        stmt = stmt.union(select(relatives.c.user_id).where(relatives.c.client_id == client,
+                                                            relatives.c.user_id.is_not(None)))
+    return list(dbsession.scalars(stmt))
 
 
 class OwnErasure(colander.MappingSchema):
@@ -51,6 +65,9 @@ def erase_user(context, request):
         if user.role == Role.ADMIN and accounts.last_active_admin(request.dbsession, user.id):
             raise ValidationFailure(LAST_ADMIN)
     hm.check_if_match(request, user)
+    if request.registry.get("replicas") is not None:
+        for user_id in who_could_see(request.dbsession, user.id):
+            replicas.access_changed(request, user_id)
     erase(request.dbsession, user.id, erasure.metadatas(request.registry))
     # The audit keeps that an erasure happened: by whom (no one, once the actor is the erased user), not
     # of whom or what.

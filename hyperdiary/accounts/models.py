@@ -2,7 +2,7 @@
 import datetime
 import enum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, Text, true
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..models.meta import Base, Record, new_id, utcnow
@@ -32,6 +32,9 @@ class User(Record, Base):
     last_name: Mapped[str] = mapped_column(String(150), default="")
     # False: an admin deactivated the account; it cannot sign in and its tokens were revoked.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # With read replicas: where the primary's WAL was once the user's last write committed, as a number
+    # (hyperdiary/replicas.py); the user's reads go to a replica only once it has replayed that far.
+    write_position: Mapped[int | None] = mapped_column(BigInteger)
 
     client = relationship("Client", back_populates="user", uselist=False, lazy="raise")
 

@@ -8,7 +8,7 @@ from ..documented import Page, Shape, documented
 from . import changes as account_changes
 from .. import accounts, audit
 from .. import hypermedia as hm
-from .. import records
+from .. import records, replicas
 from ..errors import ValidationFailure, problem
 from ..inputs import Paging, StrictBoolean, StrictString, body, query
 from .models import CaseloadAssignment, Role, User
@@ -252,5 +252,7 @@ def get_assignment(context, request):
 @view_config(context=Assignment, request_method="DELETE", permission=Permissions.CASELOAD_MANAGE)
 def unassign(context, request):
     audit.note(request, client_id=context.assignment.client_id)
+    # (The professional's reads must not go on finding the client in a replica's older caseload.)
+    replicas.access_changed(request, context.assignment.professional_id)
     request.dbsession.delete(context.assignment)
     return HTTPNoContent()

@@ -16,7 +16,7 @@ from pyramid.authorization import ALL_PERMISSIONS, DENY_ALL, Allow, Authenticate
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from .. import accounts, audit, kinds
+from .. import accounts, audit, kinds, replicas
 from .. import hypermedia as hm
 from ..documented import Page, Shape, documented
 from ..errors import ValidationFailure, problem
@@ -90,6 +90,10 @@ class RelativeKind(kinds.Kind):
         request.environ[INVITATION] = code
         return self.insert(request, context, dict(fields, code_hash=accounts.token_hash(code),
                                                   expires=request.now + VALID_FOR))
+
+    def changed(self, request, context, record):
+        super().changed(request, context, record)
+        replicas.access_changed(request, record.user_id)
 
     def represent_many(self, request, base_url, rows):
         named = people.names(request, (row.user_id for row in rows))

@@ -5,6 +5,7 @@ import os
 
 import orjson
 import zope.sqlalchemy
+from pyramid.settings import asbool
 from pyramid.tweens import EXCVIEW
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.engine import make_url
@@ -44,6 +45,18 @@ def _json_text(value) -> str:
 JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
+PREPARED_STATEMENTS = "hyperdiary.database.prepared_statements"
+
+
+def connect_args(settings) -> dict:
+    """psycopg prepares a statement on the server once a connection has run it five times (prepare_threshold),
+    and runs it by name from then on. Behind a pooler in transaction mode the next transaction may be on another
+    server connection, where that name is unknown or taken by another client's statement: PgBouncer before 1.21
+    (Debian 12 has 1.18) cannot follow them, so `hyperdiary.database.prepared_statements = false` turns them
+    off (prepare_threshold None). From PgBouncer 1.21 on, its `max_prepared_statements` follows them instead."""
+    return {} if asbool(settings.get(PREPARED_STATEMENTS, True)) else {"prepare_threshold": None}
+
+
 def get_engine(settings, prefix="sqlalchemy.", bounded=True, **options):
     """The engine of `settings`; `bounded=False` for work that may rightly take long (migrations): no bound on
     its waits for PostgreSQL (dbtimeout.py), SQLite's busy timeout as it was (30 s)."""
@@ -59,6 +72,7 @@ def get_engine(settings, prefix="sqlalchemy.", bounded=True, **options):
     # No pool_pre_ping: it costs a round trip on every request. A connection that died (a database
     # restart) fails one request, and the pool then replaces all of its connections.
     # Every wait for the database bounded (dbtimeout.py): a hung database is a 503, not a stalled server.
+    options.setdefault("connect_args", connect_args(settings))
     if not bounded:
         return engine_from_config(settings, prefix, **JSON_CODEC, **options)
     if prefix + "pool_timeout" not in settings:
@@ -120,10 +134,11 @@ def reader(settings, engine):
 
 
 def dispose(registry):
-    """Close every pooled connection of an app: its engine, its read engine and the audit trail's (a test
+    """Close every pooled connection of an app: its engine, its read engine, the audit trail's and the read
+    replicas' (a test
     that makes apps of its own, a command that ends). (Not an `engine_disposed` listener on the app's engine:
     an engine with any event listener runs every statement through SQLAlchemy's slower, dispatching path.)"""
-    for name in ("dbengine", "read_dbengine", "audit_engine"):
+    for name in ("dbengine", "read_dbengine", "audit_engine", "replicas"):
         engine = registry.get(name)
         if engine is not None:
             engine.dispose()
