@@ -32,6 +32,7 @@ class Views(NamedTuple):
     writes: tuple[Write, ...]
     pages: frozenset  # (context class, view name) of every GET view
     page_permissions: dict  # (context class, view name): the permission its GET view asks for (or None)
+    pages_by_class: dict  # context class: its ((view name, permission), ...) (render.pages_of)
 
 
 def registered_views(registry) -> Views:
@@ -55,7 +56,7 @@ def registered_views(registry) -> Views:
             elif method == "GET":
                 pages.add((context, view["name"] or ""))
                 page_permissions[(context, view["name"] or "")] = permission
-    views = Views(tuple(writes), frozenset(pages), page_permissions)
+    views = Views(tuple(writes), frozenset(pages), page_permissions, {})
     registry["page_views"] = views
     return views
 

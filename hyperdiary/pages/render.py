@@ -219,10 +219,10 @@ class Shown:
         for item in items:
             url = esc(item.get("@url", ""))
             if item.get("@deleted"):
-                when = item.get("@changes", {}).get("modification_time", "")
+                gone = item.get("@changes", {}).get("modification_time", "")  # (not `when`: the rows after use it)
                 span = len(cols) + (2 if mixed else 0)
                 rows.append(f'<tr class="deleted"><td><a href="{url}">deleted</a></td><td colspan="{span}">deleted '
-                            f'<time datetime="{esc(when)}">{esc(self.when(when))}</time></td></tr>')
+                            f'<time datetime="{esc(gone)}">{esc(when(gone))}</time></td></tr>')
                 continue
             cells = [f'<tr><td><a href="{url}">{self.row_link}</a></td>']
             if mixed:
@@ -339,6 +339,18 @@ def choice_descriptors(request, body: dict) -> list:
     return [schema.descriptor] if schema is not None else []
 
 
+def pages_of(registered, cls: type) -> tuple:
+    """(view name, permission) of the GET views registered for a class or a base of it: worked out once per
+    class (the registrations do not change after start-up) instead of a walk over every registered page for
+    each step of each page's breadcrumbs (0.3 M instructions on a page of entries)."""
+    found = registered.pages_by_class.get(cls)
+    if found is None:
+        found = registered.pages_by_class[cls] = tuple(
+            (name, registered.page_permissions[(view_cls, name)]) for view_cls, name in registered.pages
+            if issubclass(cls, view_cls))
+    return found
+
+
 def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
     """The way from the start page to this one, in words; a step whose resource has no page of its own (a
     collection that is only posted to answers its GET with 405) links to its `items` listing where it has
@@ -352,9 +364,8 @@ def breadcrumbs(request, context) -> list[tuple[str, str | None]]:
         if isinstance(resource, Root):
             break
         # The steps with a page the caller may see (a client's trail passes the clients' listing, not hers).
-        views = {name for cls, name in registered.pages if isinstance(resource, cls) and (
-            registered.page_permissions[(cls, name)] is None
-            or request.has_permission(registered.page_permissions[(cls, name)], resource))}
+        views = {name for name, permission in pages_of(registered, type(resource))
+                 if permission is None or request.has_permission(permission, resource)}
         name = str(resource.__name__)
         title = getattr(resource, "title", None)  # a chart's, an entry type's: its title, not its id
         if isinstance(title, str) and title:
