@@ -4,7 +4,8 @@ beyond one round trip per request is measured as its share of this, in the same 
 
     python bench/limit.py PORT THREADS DATABASE_URL CLIENT_ID
 
-    GET  /entries/<id>                          the entry's row (primary key)
+    GET  /entries/<id>                          the entry's row (its primary key, (client_id, id), as hyperdiary
+                                                names the client in every statement since migration 0013)
     GET  /entries?limit=50                      the client's 50 newest live entries (ix_entries_listing), with
                                                 the @schemas of the page from a per-process dict
     GET  /entries?limit=50&modified_after=T     the 50 next changed after T (ix_entries_sync)
@@ -34,7 +35,7 @@ from pyramid.config import Configurator  # noqa: E402
 from pyramid.response import Response  # noqa: E402
 
 COLUMNS = "id, schema_id, dt, fields, created, modified, version, deleted"
-ONE = f"SELECT {COLUMNS} FROM entries WHERE id = %s AND deleted IS NULL"
+ONE = f"SELECT {COLUMNS} FROM entries WHERE client_id = %s AND id = %s AND deleted IS NULL"
 PAGE = (f"SELECT {COLUMNS} FROM entries WHERE client_id = %s AND deleted IS NULL "
         "ORDER BY dt DESC, id DESC LIMIT 51")
 SYNC = (f"SELECT {COLUMNS} FROM entries WHERE client_id = %s AND modified > %s "
@@ -79,7 +80,7 @@ def make_app(url, client_id):
         return fetch(cursor)
 
     def one(request):
-        row = run(ONE, (request.matchdict["id"],), lambda cursor: cursor.fetchone())
+        row = run(ONE, (client_id, request.matchdict["id"]), lambda cursor: cursor.fetchone())
         if row is None:
             return answer({"error": "not found"}, 404)
         return answer(body(row, request.application_url + "/entries/"))

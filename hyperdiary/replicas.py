@@ -34,7 +34,7 @@ import time
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 
-from .models import get_engine, writes
+from .models import closed_when_finished, get_engine, writes
 from .models.meta import utcnow
 from .security import token_hash
 
@@ -212,15 +212,7 @@ def includeme(config):
         if connection is None:
             return primary_connection(request)
         request.environ[CALLER] = caller
-
-        def close(request):
-            session = request.__dict__.get("dbsession")
-            if session is not None:
-                session.close()
-            connection.close()
-
-        request.add_finished_callback(close)
-        return connection
+        return closed_when_finished(request, connection)
 
     registry["request_dbsession"] = dbsession
     registry["request_dbconnection"] = dbconnection

@@ -190,16 +190,20 @@ def includeme(config):
         cost a fifth of GET one record. The request's session, if a view asks for one, runs on it."""
         if writes(request) or read_engine is engine:
             return request.dbsession.connection()
-        connection = read_engine.connect()
-
-        def close(request):
-            session = request.__dict__.get("dbsession")
-            if session is not None:
-                session.close()
-            connection.close()
-
-        request.add_finished_callback(close)
-        return connection
+        return closed_when_finished(request, read_engine.connect())
 
     config.registry["request_dbsession"] = dbsession
     config.registry["request_dbconnection"] = dbconnection
+
+
+def closed_when_finished(request, connection):
+    """A read request's own connection, closed when the request is done (and the session a view may have
+    asked for on it, first)."""
+    def close(request):
+        session = request.__dict__.get("dbsession")
+        if session is not None:
+            session.close()
+        connection.close()
+
+    request.add_finished_callback(close)
+    return connection

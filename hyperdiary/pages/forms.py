@@ -243,8 +243,8 @@ def form_anchor(entry_type: str) -> str:
     return "new-" + re.sub(r"[^A-Za-z0-9_-]+", "-", str(entry_type).rstrip("/").rsplit("/", 1)[-1]).strip("-")
 
 
-def _local_input(value, tz) -> str | None:
-    """A stored UTC date-time as a `datetime-local` input's value in the client's zone."""
+def in_zone(value, tz) -> datetime.datetime | None:
+    """A date-time of the API (UTC; one without a zone is UTC too) in the zone `tz`, or None if it is none."""
     if not isinstance(value, str):
         return None
     try:
@@ -253,7 +253,13 @@ def _local_input(value, tz) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(tz)
+
+
+def _local_input(value, tz) -> str | None:
+    """A stored UTC date-time as a `datetime-local` input's value in the client's zone."""
+    moment = in_zone(value, tz)
+    return moment.strftime("%Y-%m-%dT%H:%M") if moment is not None else None
 
 
 def input_values(fields, body: dict, tz) -> dict:

@@ -10,7 +10,7 @@ import zoneinfo
 from pyramid.traversal import find_resource
 
 from . import words
-from .forms import form_anchor
+from .forms import form_anchor, in_zone
 from .subrequests import get_json, link
 
 LATEST = 5
@@ -28,15 +28,8 @@ def zone(name) -> zoneinfo.ZoneInfo:
 
 def local(value, tz) -> dict | None:
     """A date-time of the API (UTC) as the home shows it: `{"iso", "text"}`, the text in the zone `tz`."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return {"iso": value, "text": moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
+    moment = in_zone(value, tz)
+    return {"iso": value, "text": moment.strftime("%Y-%m-%d %H:%M")} if moment is not None else None
 
 
 def _items(listing: dict | None) -> list:
