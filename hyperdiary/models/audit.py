@@ -40,8 +40,10 @@ class AuditEvent(Base):
         Index("ix_audit_events_client", "client_id", "time", "id"),
         # The root's audit over every event, newest first.
         Index("ix_audit_events_time", "time", "id"),
-        # What an erased person did outside any client's trail, and what names them there (hyperdiary/erasure.py).
-        Index("ix_audit_events_actor_id", "actor_id"),
+        # What an erased person did outside any client's trail, and what names them there (hyperdiary/erasure.py);
+        # with the time, a person's newest event found at once: the caseload's last activity of each client
+        # (clients/activity.py), which by the time index alone read back through every event of the month.
+        Index("ix_audit_events_actor", "actor_id", "time"),
         Index("ix_audit_events_no_client", "time", postgresql_where=NO_CLIENT, sqlite_where=NO_CLIENT),
         {"postgresql_partition_by": "RANGE (time)"},
     )

@@ -192,3 +192,33 @@ def test_erasing_a_client_reads_the_trail_by_its_indexes(engine):
         control = plans(connection, lambda c: c.execute(sa.update(EVENTS).where(before).values(resource=None)))
         assert "Seq Scan" in control[0], control[0]
         connection.rollback()
+
+
+def test_the_caseloads_last_activity_finds_each_clients_newest_event_by_an_index(engine):
+    """A busy month (30,000 events: professionals' reads and 2,000 other clients' own writes), none by the
+    listed clients themselves: each listed client's last activity is found through an index that names the
+    client or its user on every partition, never by reading the month back through the time index alone
+    (what the 1,000,000-entry bench found: 9 ms a client, 460 ms a page of 50)."""
+    from hyperdiary.clients.activity import LAST_ACTIVITY
+
+    postgresql_only(engine)
+    rng = random.Random(27)
+    listed = [new_id() for _ in range(50)]
+    others = [(new_id(), new_id()) for _ in range(2_000)]  # (client, its user)
+    professionals = [new_id() for _ in range(20)]
+    start = audit_partitions.month_of(utcnow()) + datetime.timedelta(hours=1)
+    rows = []
+    for n in range(30_000):
+        client, user = rng.choice(others)
+        if n % 2:
+            rows.append(event(start + datetime.timedelta(seconds=n), client, user, "clients/x/diary/entries/"))
+        else:
+            rows.append(event(start + datetime.timedelta(seconds=n), rng.choice(listed + [client]),
+                              rng.choice(professionals), "clients/x/"))
+    with engine.begin() as connection:
+        connection.execute(EVENTS.insert(), rows)
+        connection.exec_driver_sql("ANALYZE audit_events")
+    with engine.connect() as connection:
+        [plan] = plans(connection, lambda c: c.execute(LAST_ACTIVITY, {"client_ids": listed}))
+    assert "Seq Scan on audit" not in plan, plan
+    assert 'Index Cond: ("time" IS NOT NULL)' not in plan, plan  # no partition read back by time alone
