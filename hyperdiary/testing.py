@@ -105,6 +105,22 @@ class LiveServer:
         dispose(self.app.registry)
 
 
+# What a test server needs beyond its database and schemas.
+FAST_SETTINGS = {
+    "hyperdiary.diary.default_schemas": "",
+    # Password hashing at its cheapest: tests sign in often, and these passwords guard nothing.
+    "hyperdiary.argon2.time_cost": "1",
+    "hyperdiary.argon2.memory_cost": "256",
+    "hyperdiary.argon2.parallelism": "1",
+    # A test suite signs up and in far more often than people do: throttling would answer 429.
+    "hyperdiary.ratelimit.token_username_address": "10000 per minute",
+    "hyperdiary.ratelimit.token_username": "10000 per minute",
+    "hyperdiary.ratelimit.token_address": "10000 per minute",
+    "hyperdiary.ratelimit.register_address": "10000 per minute",
+    "hyperdiary.ratelimit.refresh_address": "10000 per minute",
+}
+
+
 class Caseload(NamedTuple):
     client: Client
     professional: Client
@@ -119,17 +135,7 @@ def hyperdiary_settings(tmp_path_factory) -> dict:
         "sqlalchemy.url": f"sqlite:///{database}",
         "hyperdiary.namespace": "https://ns.hyperdiary.org/",
         "hyperdiary.schemas_dir": str(SCHEMAS),
-        "hyperdiary.diary.default_schemas": "",
-        # Password hashing at its cheapest: tests sign in often, and these passwords guard nothing.
-        "hyperdiary.argon2.time_cost": "1",
-        "hyperdiary.argon2.memory_cost": "256",
-        "hyperdiary.argon2.parallelism": "1",
-        # A test suite signs up and in far more often than people do: throttling would answer 429.
-        "hyperdiary.ratelimit.token_username_address": "10000 per minute",
-        "hyperdiary.ratelimit.token_username": "10000 per minute",
-        "hyperdiary.ratelimit.token_address": "10000 per minute",
-        "hyperdiary.ratelimit.register_address": "10000 per minute",
-        "hyperdiary.ratelimit.refresh_address": "10000 per minute",
+        **FAST_SETTINGS,
     }
 
 

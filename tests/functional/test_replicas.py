@@ -7,20 +7,10 @@ import time
 import pytest
 
 from hyperdiary.client import ApiError
-from hyperdiary.testing import PASSWORD, LiveServer
+from hyperdiary.testing import FAST_SETTINGS, PASSWORD, LiveServer
 from tests.clusters import PRIMARY_PORT, REPLICA_PORT, Clusters
 
-SETTINGS = {
-    "hyperdiary.diary.default_schemas": "",
-    "hyperdiary.argon2.time_cost": "1",
-    "hyperdiary.argon2.memory_cost": "256",
-    "hyperdiary.argon2.parallelism": "1",
-    "hyperdiary.ratelimit.token_username_address": "10000 per minute",
-    "hyperdiary.ratelimit.token_username": "10000 per minute",
-    "hyperdiary.ratelimit.token_address": "10000 per minute",
-    "hyperdiary.ratelimit.register_address": "10000 per minute",
-    "hyperdiary.ratelimit.refresh_address": "10000 per minute",
-}
+SETTINGS = FAST_SETTINGS  # (test_pgbouncer.py serves with them too)
 
 
 @pytest.fixture(scope="module")
